@@ -1,0 +1,24 @@
+const nxPreset = require('@nx/jest/preset').default;
+
+/**
+ * One transform for every project: SWC strips types (the `typecheck` target
+ * checks them), keeping decorator metadata for NestJS dependency injection.
+ */
+module.exports = {
+  ...nxPreset,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js'],
+  transform: {
+    '^.+\\.[tj]s$': [
+      '@swc/jest',
+      {
+        jsc: {
+          target: 'es2022',
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'auth-feature-auth',
+  preset: '../../../jest.preset.js',
+  coverageDirectory: '../../../coverage/libs/auth/feature-auth',
+};

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { env } from '@svt/shared/util-config';
+
+/** Environment of the cart service. `.env.example` documents each variable. */
+export const cartConfigSchema = z.object({
+  NODE_ENV: env.nodeEnv,
+  HOST: env.host,
+  PORT: env.port(8082),
+  CART_ORIGIN: env.origin('http://cart.localhost:8082'),
+  SHOP_ORIGIN: env.origin('http://shop.localhost:8080'),
+  AUTH_ORIGIN: env.origin('http://auth.localhost:8081'),
+  AUTH_URL: env.url('http://127.0.0.1:8081'),
+  GATEWAY_URL: env.url('http://127.0.0.1:8080'),
+  ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
+  DATA_DIR: env.dataDir,
+  DATABASE_URL: env.databaseUrl,
+  REDIS_URL: env.redisUrl,
+  REDIS_KEY_PREFIX: env.redisKeyPrefix,
+  BODY_LIMIT: env.bodyLimit,
+});
+
+export type CartConfig = z.infer<typeof cartConfigSchema>;

@@ -1,0 +1,2 @@
+export { ConfigError, loadConfig, loadConfigOrExit } from './lib/load-config';
+export { env, isOrigin, isSecureContextOrigin } from './lib/env-fields';

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/** Reusable field schemas so the three apps read the same variable the same way. */
+export const env = {
+  nodeEnv: z.enum(['development', 'test', 'production']).default('development'),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  /** A public origin: scheme, host and optional port, no path. */
+  origin: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .refine(isOrigin, 'must be an origin such as https://shop.example (no path, no trailing slash)'),
+  /** An internal base URL such as http://127.0.0.1:8081. */
+  url: (fallback: string) => z.string().url().default(fallback),
+  seconds: (fallback: number, max?: number) => {
+    const base = z.coerce.number().int().positive();
+    return (max === undefined ? base : base.max(max, `must be at most ${max} seconds`)).default(
+      fallback,
+    );
+  },
+  dataDir: z.string().min(1).default('.data'),
+  databaseUrl: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  redisUrl: z
+    .string()
+    .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL')
+    .optional(),
+  redisKeyPrefix: z.string().regex(/^[\w:.-]*$/, 'letters, digits and : . _ - only').default('svt:'),
+  bodyLimit: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
+  /** Comma-separated origins. */
+  origins: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .refine((list) => list.every(isOrigin), 'must be a comma-separated list of origins'),
+};
+
+export function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.origin === value &&
+      url.username === '' &&
+      url.password === ''
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether cookies for `origin` may carry `Secure` (and so a `__Host-` name):
+ * https everywhere, and browsers treat http://localhost and *.localhost as
+ * secure contexts too.
+ */
+export function isSecureContextOrigin(origin: string): boolean {
+  const { protocol, hostname } = new URL(origin);
+  return protocol === 'https:' || hostname === 'localhost' || hostname.endsWith('.localhost');
+}
