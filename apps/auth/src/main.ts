@@ -1,21 +1,17 @@
-/**
- * This is not a production server yet!
- * This is only a minimal backend to get started.
- */
+import { authConfigSchema, createAuthApp } from '@svt/auth/feature-auth';
+import { loadConfigOrExit } from '@svt/shared/util-config';
+import { listen } from '@svt/shared/util-http';
 
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app/app.module';
-
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const globalPrefix = 'api';
-  app.setGlobalPrefix(globalPrefix);
-  const port = process.env.PORT || 3000;
-  await app.listen(port);
-  Logger.log(
-    `🚀 Application is running on: http://localhost:${port}/${globalPrefix}`,
-  );
+async function main(): Promise<void> {
+  // The one place that reads the environment: everything else gets the validated config.
+  // eslint-disable-next-line no-restricted-syntax
+  const config = loadConfigOrExit('auth', authConfigSchema, process.env);
+  const app = await createAuthApp(config);
+  const url = await listen(app, config.HOST, config.PORT);
+  process.stdout.write(`auth listening on ${url}, public origin ${config.AUTH_ORIGIN}\n`);
 }
 
-bootstrap();
+main().catch((error: unknown) => {
+  process.stderr.write(`auth failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,24 @@
+export type { Authenticator, AuthnResult, RejectionReason } from './lib/authenticator';
+export type { AuthenticatorKind, AuthnOptions } from './lib/authn.options';
+export { AUTHN_OPTIONS } from './lib/authn.options';
+export { AuthnGuard } from './lib/authn.guard';
+export { AuthnModule } from './lib/authn.module';
+export {
+  BearerAuthenticator,
+  IdentityTokenAuthenticator,
+  SessionCookieAuthenticator,
+  sessionCookieName,
+} from './lib/authenticators';
+export { assertCsrfSafe, CSRF_HEADER } from './lib/csrf';
+export { CurrentIdentity } from './lib/current-identity.decorator';
+export type { CredentialKind, Identity, LoginMethod } from './lib/identity';
+export { ACCESS_TOKEN_TYPE, checkHeader, IDENTITY_TOKEN_TYPE, MAX_TOKEN_LENGTH } from './lib/jwt-verification';
+export type { JwtVerification, TokenClaims } from './lib/jwt-verification';
+export {
+  AccessTokenStrategy,
+  IDENTITY_TOKEN_HEADER,
+  IdentityTokenStrategy,
+} from './lib/jwt.strategies';
+export { importJwks, RemoteJwks } from './lib/key-source';
+export type { KeySource, PublicJwk, RemoteJwksOptions } from './lib/key-source';
+export { IS_PUBLIC, Public } from '@svt/shared/util-http';

@@ -1,0 +1,49 @@
+import type { Migration } from '@svt/shared/data-access-sql';
+
+/** The auth database. Instants are epoch milliseconds; secrets appear only as hashes. */
+export const authMigrations: readonly Migration[] = [
+  {
+    id: '001-users',
+    up: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      )`,
+  },
+  {
+    id: '002-refresh-tokens',
+    up: `
+      CREATE TABLE token_families (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        revoked_at BIGINT,
+        user_agent TEXT,
+        ip TEXT
+      );
+      CREATE INDEX IF NOT EXISTS token_families_user ON token_families(user_id);
+      CREATE TABLE refresh_tokens (
+        token_hash TEXT PRIMARY KEY,
+        family_id TEXT NOT NULL REFERENCES token_families(id) ON DELETE CASCADE,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT
+      );
+      CREATE INDEX IF NOT EXISTS refresh_tokens_family ON refresh_tokens(family_id)`,
+  },
+  {
+    id: '003-signing-keys',
+    up: `
+      CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY,
+        alg TEXT NOT NULL,
+        public_jwk TEXT NOT NULL,
+        private_key TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        retired_at BIGINT
+      )`,
+  },
+];

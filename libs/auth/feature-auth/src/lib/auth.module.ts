@@ -1,0 +1,159 @@
+import { join } from 'node:path';
+import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import {
+  REFRESH_TOKEN_REPOSITORY,
+  SIGNING_KEY_REPOSITORY,
+  SqlRefreshTokenRepository,
+  SqlSigningKeyRepository,
+  SqlUserRepository,
+  USER_REPOSITORY,
+  authMigrations,
+} from '@svt/auth/data-access';
+import type { SqlClient } from '@svt/shared/data-access-sql';
+import { openSqlClient } from '@svt/shared/data-access-sql';
+import type { SessionStore } from '@svt/shared/data-access-sessions';
+import { SESSION_STORE, openSessionStore } from '@svt/shared/data-access-sessions';
+import { ACCESS_TOKEN_TYPE, AuthnModule } from '@svt/shared/feature-authn';
+import type { ReadinessCheck } from '@svt/shared/util-http';
+import { HealthController, READINESS_CHECKS } from '@svt/shared/util-http';
+import { CLOCK, systemClock } from '@svt/shared/util-security';
+import type { AuthConfig } from './auth.config';
+import {
+  JwksController,
+  MeController,
+  RegistrationController,
+  SessionController,
+  TokenController,
+} from './auth.controllers';
+import { AUTH_CONFIG, AUTH_SQL, SESSION_COOKIE } from './auth.tokens';
+import { CredentialsService } from './credentials.service';
+import { LocalStrategy } from './local.strategy';
+import { Argon2PasswordHasher, PASSWORD_HASHER } from './password-hasher';
+import { SessionCookie } from './session-cookie';
+import { SessionsService } from './sessions.service';
+import { SigningKeysService } from './signing-keys.service';
+import { TokensService } from './tokens.service';
+
+/** Closes the database and the session store when the app shuts down. */
+@Injectable()
+class StorageLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(AUTH_SQL) private readonly sql: SqlClient,
+    @Inject(SESSION_STORE) private readonly sessions: SessionStore,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.sql.close(), this.sessions.close()]);
+  }
+}
+
+/** Configuration, storage and keys: what the authenticator pipeline and the features share. */
+@Module({})
+class AuthCoreModule {
+  static forRoot(config: AuthConfig): DynamicModule {
+    const providers = [
+      { provide: AUTH_CONFIG, useValue: config },
+      { provide: CLOCK, useValue: systemClock },
+      {
+        provide: AUTH_SQL,
+        useFactory: async (): Promise<SqlClient> => {
+          const sql = await openSqlClient({
+            databaseUrl: config.DATABASE_URL,
+            sqliteFile: join(config.DATA_DIR, 'auth.sqlite'),
+          });
+          await sql.migrate(authMigrations);
+          return sql;
+        },
+      },
+      {
+        provide: SESSION_STORE,
+        useFactory: (): Promise<SessionStore> =>
+          openSessionStore({
+            redisUrl: config.REDIS_URL,
+            redisKeyPrefix: config.REDIS_KEY_PREFIX,
+            sqliteFile: join(config.DATA_DIR, 'sessions.sqlite'),
+          }),
+      },
+      { provide: USER_REPOSITORY, useFactory: (sql: SqlClient) => new SqlUserRepository(sql), inject: [AUTH_SQL] },
+      {
+        provide: REFRESH_TOKEN_REPOSITORY,
+        useFactory: (sql: SqlClient) => new SqlRefreshTokenRepository(sql),
+        inject: [AUTH_SQL],
+      },
+      {
+        provide: SIGNING_KEY_REPOSITORY,
+        useFactory: (sql: SqlClient) => new SqlSigningKeyRepository(sql),
+        inject: [AUTH_SQL],
+      },
+      SigningKeysService,
+    ];
+    return {
+      module: AuthCoreModule,
+      global: true,
+      providers: [...providers, StorageLifecycle],
+      exports: providers.map((provider) => ('provide' in provider ? provider.provide : provider)),
+    };
+  }
+}
+
+/** The auth service: users, both login flows, signing keys. */
+@Module({})
+export class AuthModule {
+  static forRoot(config: AuthConfig): DynamicModule {
+    const sessionCookie = new SessionCookie(config);
+    return {
+      module: AuthModule,
+      imports: [
+        AuthCoreModule.forRoot(config),
+        PassportModule,
+        JwtModule.register({}),
+        AuthnModule.forRootAsync({
+          inject: [SESSION_STORE, SigningKeysService],
+          useFactory: (sessions: SessionStore, keys: SigningKeysService) => ({
+            pipeline: ['bearer', 'session-cookie'],
+            accessToken: {
+              issuer: config.AUTH_ORIGIN,
+              audience: config.ACCESS_TOKEN_AUDIENCE,
+              type: ACCESS_TOKEN_TYPE,
+              algorithm: 'ES256',
+              keys,
+            },
+            sessions,
+            sessionCookieName: sessionCookie.name,
+            allowedOrigins: [config.SHOP_ORIGIN, config.AUTH_ORIGIN, ...config.ALLOWED_ORIGINS],
+            unauthenticatedDetail:
+              'Send the session cookie or an Authorization: Bearer access token.',
+          }),
+        }),
+      ],
+      controllers: [
+        RegistrationController,
+        SessionController,
+        TokenController,
+        MeController,
+        JwksController,
+        HealthController,
+      ],
+      providers: [
+        { provide: PASSWORD_HASHER, useClass: Argon2PasswordHasher },
+        { provide: SESSION_COOKIE, useValue: sessionCookie },
+        CredentialsService,
+        LocalStrategy,
+        SessionsService,
+        TokensService,
+        {
+          provide: READINESS_CHECKS,
+          inject: [AUTH_SQL, SESSION_STORE, SigningKeysService],
+          useFactory: (sql: SqlClient, sessions: SessionStore, keys: SigningKeysService): ReadinessCheck[] => [
+            { name: 'database', check: async () => (await sql.ping(), true) },
+            { name: 'sessions', check: async () => (await sessions.ping(), true) },
+            { name: 'signing-keys', check: () => keys.isReady() },
+          ],
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,78 @@
+import type { User, UserRepository } from '@svt/auth/data-access';
+import { AppError } from '@svt/shared/util-http';
+import { CredentialsService } from './credentials.service';
+import type { PasswordHasher } from './password-hasher';
+
+/** Deliberately fast and transparent: unit tests only. */
+class RecordingHasher implements PasswordHasher {
+  readonly verified: string[] = [];
+  async hash(password: string): Promise<string> {
+    return `hashed:${password}`;
+  }
+  async verify(hash: string, password: string): Promise<boolean> {
+    this.verified.push(hash);
+    return hash === `hashed:${password}`;
+  }
+}
+
+class InMemoryUsers implements UserRepository {
+  private readonly users = new Map<string, User>();
+  async create(user: User): Promise<'created' | 'email_taken'> {
+    if ([...this.users.values()].some((u) => u.email === user.email)) return 'email_taken';
+    this.users.set(user.id, user);
+    return 'created';
+  }
+  async findByEmail(email: string): Promise<User | null> {
+    return [...this.users.values()].find((u) => u.email === email) ?? null;
+  }
+  async findById(id: string): Promise<User | null> {
+    return this.users.get(id) ?? null;
+  }
+}
+
+async function service(): Promise<{ credentials: CredentialsService; hasher: RecordingHasher }> {
+  const hasher = new RecordingHasher();
+  const credentials = new CredentialsService(new InMemoryUsers(), hasher, { now: () => 1_000 });
+  await credentials.onModuleInit();
+  return { credentials, hasher };
+}
+
+describe(CredentialsService.name, () => {
+  describe('register', () => {
+    it('stores the normalised email and only a hash of the password', async () => {
+      const { credentials } = await service();
+      const user = await credentials.register('  Alice@Example.TEST ', 'correct horse');
+      expect(user.email).toBe('alice@example.test');
+      expect(user.passwordHash).toBe('hashed:correct horse');
+    });
+
+    it('refuses a taken email with email_taken, whatever its case', async () => {
+      const { credentials } = await service();
+      await credentials.register('alice@example.test', 'correct horse');
+      await expect(credentials.register('ALICE@example.test', 'another one')).rejects.toEqual(
+        new AppError('email_taken', 'An account with this email already exists.'),
+      );
+    });
+  });
+
+  describe('verify', () => {
+    it('returns the user for the right password', async () => {
+      const { credentials } = await service();
+      const user = await credentials.register('alice@example.test', 'correct horse');
+      await expect(credentials.verify('Alice@example.test', 'correct horse')).resolves.toEqual(user);
+    });
+
+    it('returns null for a wrong password', async () => {
+      const { credentials } = await service();
+      await credentials.register('alice@example.test', 'correct horse');
+      await expect(credentials.verify('alice@example.test', 'wrong horse')).resolves.toBeNull();
+    });
+
+    it('still verifies a hash for an unknown email, so both failures cost the same', async () => {
+      const { credentials, hasher } = await service();
+      await expect(credentials.verify('nobody@example.test', 'whatever')).resolves.toBeNull();
+      expect(hasher.verified).toHaveLength(1);
+      expect(hasher.verified[0]).toMatch(/^hashed:/);
+    });
+  });
+});

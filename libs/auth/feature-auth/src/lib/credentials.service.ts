@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import type { OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { User, UserRepository } from '@svt/auth/data-access';
+import { USER_REPOSITORY } from '@svt/auth/data-access';
+import { AppError } from '@svt/shared/util-http';
+import type { Clock } from '@svt/shared/util-security';
+import { CLOCK, randomSecret } from '@svt/shared/util-security';
+import { normaliseEmail } from './email';
+import type { PasswordHasher } from './password-hasher';
+import { PASSWORD_HASHER } from './password-hasher';
+
+/** Registration and the password check behind both login flows. */
+@Injectable()
+export class CredentialsService implements OnModuleInit {
+  /** Verified when the email is unknown, so both failures cost one hash (no timing oracle). */
+  private decoyHash = '';
+
+  constructor(
+    @Inject(USER_REPOSITORY) private readonly users: UserRepository,
+    @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.decoyHash = await this.hasher.hash(randomSecret());
+  }
+
+  async register(email: string, password: string): Promise<User> {
+    const user: User = {
+      id: randomUUID(),
+      email: normaliseEmail(email),
+      passwordHash: await this.hasher.hash(password),
+      createdAt: this.clock.now(),
+    };
+    if ((await this.users.create(user)) === 'email_taken') {
+      throw new AppError('email_taken', 'An account with this email already exists.');
+    }
+    return user;
+  }
+
+  /** The user when the password matches; `null` for any failure, whatever its cause. */
+  async verify(email: string, password: string): Promise<User | null> {
+    const user = await this.users.findByEmail(normaliseEmail(email));
+    const matches = await this.hasher.verify(user?.passwordHash ?? this.decoyHash, password);
+    return user && matches ? user : null;
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findById(id);
+  }
+}

@@ -1,0 +1,92 @@
+import type { Migration, SqlClient } from '@svt/shared/data-access-sql';
+
+export interface CartItem {
+  readonly sku: string;
+  readonly quantity: number;
+}
+
+export interface Cart {
+  readonly items: readonly CartItem[];
+  /** Epoch milliseconds of the last change; `null` for a cart never touched. */
+  readonly updatedAt: number | null;
+}
+
+/** The port to stored carts, one per user. */
+export interface CartRepository {
+  get(userId: string): Promise<Cart>;
+  /** Sets an item's quantity (adding the item when absent). */
+  setItem(userId: string, item: CartItem, now: number): Promise<Cart>;
+  removeItem(userId: string, sku: string, now: number): Promise<Cart>;
+  clear(userId: string, now: number): Promise<void>;
+}
+
+export const CART_REPOSITORY = Symbol.for('svt.CartRepository');
+
+/** The cart service's own database. */
+export const cartMigrations: readonly Migration[] = [
+  {
+    id: '001-carts',
+    up: `
+      CREATE TABLE carts (
+        user_id TEXT PRIMARY KEY,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE TABLE cart_items (
+        user_id TEXT NOT NULL REFERENCES carts(user_id) ON DELETE CASCADE,
+        sku TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        PRIMARY KEY (user_id, sku)
+      )`,
+  },
+];
+
+/** Carts in SQL, on whichever SqlClient adapter the app opened. */
+export class SqlCartRepository implements CartRepository {
+  constructor(private readonly sql: SqlClient) {}
+
+  async get(userId: string): Promise<Cart> {
+    const [cart] = await this.sql.query<{ updated_at: number }>('SELECT updated_at FROM carts WHERE user_id = ?', [
+      userId,
+    ]);
+    const items = await this.sql.query<CartItem>(
+      'SELECT sku, quantity FROM cart_items WHERE user_id = ? ORDER BY sku',
+      [userId],
+    );
+    return { items: items.map(({ sku, quantity }) => ({ sku, quantity })), updatedAt: cart?.updated_at ?? null };
+  }
+
+  async setItem(userId: string, item: CartItem, now: number): Promise<Cart> {
+    await this.sql.transaction(async (tx) => {
+      await this.touch(tx, userId, now);
+      await tx.execute(
+        `INSERT INTO cart_items (user_id, sku, quantity) VALUES (?, ?, ?)
+         ON CONFLICT (user_id, sku) DO UPDATE SET quantity = excluded.quantity`,
+        [userId, item.sku, item.quantity],
+      );
+    });
+    return this.get(userId);
+  }
+
+  async removeItem(userId: string, sku: string, now: number): Promise<Cart> {
+    await this.sql.transaction(async (tx) => {
+      await this.touch(tx, userId, now);
+      await tx.execute('DELETE FROM cart_items WHERE user_id = ? AND sku = ?', [userId, sku]);
+    });
+    return this.get(userId);
+  }
+
+  async clear(userId: string, now: number): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      await this.touch(tx, userId, now);
+      await tx.execute('DELETE FROM cart_items WHERE user_id = ?', [userId]);
+    });
+  }
+
+  private async touch(tx: Pick<SqlClient, 'execute'>, userId: string, now: number): Promise<void> {
+    await tx.execute(
+      `INSERT INTO carts (user_id, updated_at) VALUES (?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET updated_at = excluded.updated_at`,
+      [userId, now],
+    );
+  }
+}

@@ -1,0 +1,140 @@
+import { join } from 'node:path';
+import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Module } from '@nestjs/common';
+import { CART_REPOSITORY, SqlCartRepository, cartMigrations } from '@svt/cart/data-access';
+import type { SqlClient } from '@svt/shared/data-access-sql';
+import { openSqlClient } from '@svt/shared/data-access-sql';
+import type { SessionStore } from '@svt/shared/data-access-sessions';
+import { SESSION_STORE, openSessionStore } from '@svt/shared/data-access-sessions';
+import {
+  ACCESS_TOKEN_TYPE,
+  AuthnModule,
+  IDENTITY_TOKEN_TYPE,
+  RemoteJwks,
+  sessionCookieName,
+} from '@svt/shared/feature-authn';
+import { isSecureContextOrigin } from '@svt/shared/util-config';
+import type { ReadinessCheck } from '@svt/shared/util-http';
+import { HealthController, READINESS_CHECKS } from '@svt/shared/util-http';
+import { CLOCK, systemClock } from '@svt/shared/util-security';
+import type { CartConfig } from './cart.config';
+import { CartController } from './cart.controller';
+
+const CART_SQL = Symbol.for('svt.CartSql');
+const AUTH_JWKS = Symbol.for('svt.AuthJwks');
+const GATEWAY_JWKS = Symbol.for('svt.GatewayJwks');
+
+/** Why a browser call to this site arrives without credentials, said where the learner sees it. */
+export const CROSS_SITE_DETAIL =
+  'No credential was sent. This cart service is on a different site from the shop, so a browser ' +
+  'never sends the shop’s session cookie here (cookies stay with the site that set them, and ' +
+  'third-party cookies are blocked). Send the access token instead: Authorization: Bearer <access_token>.';
+
+function jwks(baseUrl: string): RemoteJwks {
+  const keys = new RemoteJwks(new URL('/.well-known/jwks.json', baseUrl).href, { algorithm: 'ES256' });
+  keys.start();
+  return keys;
+}
+
+@Injectable()
+class CartLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(CART_SQL) private readonly sql: SqlClient,
+    @Inject(SESSION_STORE) private readonly sessions: SessionStore,
+    @Inject(AUTH_JWKS) private readonly authKeys: RemoteJwks,
+    @Inject(GATEWAY_JWKS) private readonly gatewayKeys: RemoteJwks,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    this.authKeys.stop();
+    this.gatewayKeys.stop();
+    await Promise.allSettled([this.sql.close(), this.sessions.close()]);
+  }
+}
+
+@Module({})
+class CartCoreModule {
+  static forRoot(config: CartConfig): DynamicModule {
+    const providers = [
+      {
+        provide: CART_SQL,
+        useFactory: async (): Promise<SqlClient> => {
+          const sql = await openSqlClient({
+            databaseUrl: config.DATABASE_URL,
+            sqliteFile: join(config.DATA_DIR, 'cart.sqlite'),
+          });
+          await sql.migrate(cartMigrations);
+          return sql;
+        },
+      },
+      {
+        provide: SESSION_STORE,
+        useFactory: (): Promise<SessionStore> =>
+          openSessionStore({
+            redisUrl: config.REDIS_URL,
+            redisKeyPrefix: config.REDIS_KEY_PREFIX,
+            sqliteFile: join(config.DATA_DIR, 'sessions.sqlite'),
+          }),
+      },
+      { provide: AUTH_JWKS, useFactory: () => jwks(config.AUTH_URL) },
+      { provide: GATEWAY_JWKS, useFactory: () => jwks(config.GATEWAY_URL) },
+    ];
+    return {
+      module: CartCoreModule,
+      global: true,
+      providers: [...providers, CartLifecycle],
+      exports: providers.map((provider) => provider.provide),
+    };
+  }
+}
+
+/** The cart service on CART, a site of its own. */
+@Module({})
+export class CartModule {
+  static forRoot(config: CartConfig): DynamicModule {
+    return {
+      module: CartModule,
+      imports: [
+        CartCoreModule.forRoot(config),
+        AuthnModule.forRootAsync({
+          inject: [SESSION_STORE, AUTH_JWKS, GATEWAY_JWKS],
+          useFactory: (sessions: SessionStore, authKeys: RemoteJwks, gatewayKeys: RemoteJwks) => ({
+            pipeline: ['identity-token', 'bearer', 'session-cookie'],
+            identityToken: {
+              issuer: config.SHOP_ORIGIN,
+              audience: config.CART_ORIGIN,
+              type: IDENTITY_TOKEN_TYPE,
+              algorithm: 'ES256',
+              keys: gatewayKeys,
+            },
+            accessToken: {
+              issuer: config.AUTH_ORIGIN,
+              audience: config.ACCESS_TOKEN_AUDIENCE,
+              type: ACCESS_TOKEN_TYPE,
+              algorithm: 'ES256',
+              keys: authKeys,
+            },
+            sessions,
+            sessionCookieName: sessionCookieName(isSecureContextOrigin(config.SHOP_ORIGIN)),
+            allowedOrigins: [config.CART_ORIGIN, config.SHOP_ORIGIN],
+            unauthenticatedDetail: CROSS_SITE_DETAIL,
+          }),
+        }),
+      ],
+      controllers: [CartController, HealthController],
+      providers: [
+        { provide: CLOCK, useValue: systemClock },
+        { provide: CART_REPOSITORY, inject: [CART_SQL], useFactory: (sql: SqlClient) => new SqlCartRepository(sql) },
+        {
+          provide: READINESS_CHECKS,
+          inject: [CART_SQL, SESSION_STORE, AUTH_JWKS],
+          useFactory: (sql: SqlClient, sessions: SessionStore, authKeys: RemoteJwks): ReadinessCheck[] => [
+            { name: 'database', check: async () => (await sql.ping(), true) },
+            { name: 'sessions', check: async () => (await sessions.ping(), true) },
+            { name: 'auth-jwks', check: () => authKeys.isReady() },
+          ],
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,84 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Pool } from 'undici';
+import { AppError } from '@svt/shared/util-http';
+
+/** RFC 9110 §7.6.1 hop-by-hop headers, plus those the client recomputes. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
+
+/** Identity a client might try to assert; only the gateway's signed token carries identity. */
+const CLIENT_IDENTITY = /^(x-user-|x-user$|x-auth-|x-identity-|x-forwarded-|x-real-ip$|forwarded$)/;
+
+export interface ForwardOptions {
+  /** The upstream path with query, e.g. `/cart/items/a?x=1`. */
+  readonly path: string;
+  /** Request headers to drop on top of hop-by-hop and client identity headers. */
+  readonly drop?: readonly string[];
+  /** Headers to set on the upstream request. */
+  readonly set?: Readonly<Record<string, string>>;
+}
+
+/** A keep-alive connection pool to one upstream service. */
+export class Upstream {
+  private readonly pool: Pool;
+
+  constructor(
+    readonly name: string,
+    baseUrl: string,
+  ) {
+    this.pool = new Pool(new URL(baseUrl).origin, {
+      connections: 64,
+      keepAliveTimeout: 10_000,
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
+  }
+
+  async forward(request: FastifyRequest, reply: FastifyReply, options: ForwardOptions): Promise<void> {
+    const headers: Record<string, string | string[]> = {};
+    const drop = new Set(options.drop ?? []);
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value === undefined || HOP_BY_HOP.has(name) || CLIENT_IDENTITY.test(name) || drop.has(name)) continue;
+      headers[name] = value;
+    }
+    headers['x-forwarded-for'] = request.ip;
+    headers['x-forwarded-host'] = request.headers.host ?? '';
+    headers['x-forwarded-proto'] = request.protocol;
+    Object.assign(headers, options.set);
+
+    const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+    let response;
+    try {
+      response = await this.pool.request({
+        method: request.method as 'GET',
+        path: options.path,
+        headers,
+        body,
+      });
+    } catch (error) {
+      throw new AppError('upstream_unavailable', `The ${this.name} service did not answer.`, { cause: error });
+    }
+    const payload = Buffer.from(await response.body.arrayBuffer());
+    reply.status(response.statusCode);
+    for (const [name, value] of Object.entries(response.headers as IncomingHttpHeaders)) {
+      if (value !== undefined && !HOP_BY_HOP.has(name)) reply.header(name, value);
+    }
+    await reply.send(payload);
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}

@@ -1,0 +1,76 @@
+import { copyRecord, inCreationOrder } from './session-records';
+import type { SessionRecord, SessionStore } from './session-store';
+
+/** Options for `MemorySessionStore`. */
+export interface MemorySessionStoreOptions {
+  /** The clock expiry is judged by (default `Date.now`). */
+  readonly now?: () => number;
+}
+
+/**
+ * `SessionStore` in a Map of this process, on purpose: unit tests use it, and
+ * two replicas each holding one show why in-memory sessions do not scale.
+ */
+export class MemorySessionStore implements SessionStore {
+  readonly #records = new Map<string, SessionRecord>();
+  readonly #now: () => number;
+  #closed = false;
+
+  constructor(options: MemorySessionStoreOptions = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  async create(record: SessionRecord): Promise<void> {
+    this.#assertOpen();
+    this.#records.set(record.idHash, copyRecord(record));
+  }
+
+  async find(idHash: string): Promise<SessionRecord | null> {
+    this.#assertOpen();
+    const record = this.#records.get(idHash);
+    if (record === undefined) return null;
+    if (record.expiresAt > this.#now()) return record;
+    this.#records.delete(idHash);
+    return null;
+  }
+
+  async delete(idHash: string): Promise<void> {
+    this.#assertOpen();
+    this.#records.delete(idHash);
+  }
+
+  async listByUser(userId: string): Promise<SessionRecord[]> {
+    this.#assertOpen();
+    return inCreationOrder(this.#takeLive(userId, false));
+  }
+
+  async deleteByUser(userId: string): Promise<number> {
+    this.#assertOpen();
+    return this.#takeLive(userId, true).length;
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#records.clear();
+  }
+
+  /** The user's live records; expired ones are dropped on the way. */
+  #takeLive(userId: string, remove: boolean): SessionRecord[] {
+    const now = this.#now();
+    const live: SessionRecord[] = [];
+    for (const [idHash, record] of this.#records) {
+      if (record.userId !== userId) continue;
+      if (record.expiresAt > now) live.push(record);
+      if (remove || record.expiresAt <= now) this.#records.delete(idHash);
+    }
+    return live;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('MemorySessionStore is closed');
+  }
+}

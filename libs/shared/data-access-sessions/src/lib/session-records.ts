@@ -1,0 +1,59 @@
+import type { SessionRecord } from './session-store';
+
+/** A user's sessions in the order they were created, as every adapter lists them. */
+export function inCreationOrder(records: SessionRecord[]): SessionRecord[] {
+  return records.sort((a, b) => a.createdAt - b.createdAt || (a.idHash < b.idHash ? -1 : 1));
+}
+
+/** A copy detached from the caller's object, so stored state cannot be edited in place. */
+export function copyRecord(record: SessionRecord): SessionRecord {
+  return Object.freeze({ ...record });
+}
+
+const stringFields = ['idHash', 'handle', 'userId', 'csrfToken'] as const;
+const numberFields = ['createdAt', 'expiresAt', 'lastSeenAt'] as const;
+const nullableStringFields = ['userAgent', 'ip'] as const;
+
+/** Reads a record stored as JSON; throws when the stored value is not one. */
+export function parseRecord(json: string): SessionRecord {
+  const value: unknown = JSON.parse(json);
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError('Stored session is not an object');
+  }
+  const fields = value as Record<string, unknown>;
+  const valid =
+    stringFields.every((field) => typeof fields[field] === 'string') &&
+    numberFields.every((field) => Number.isFinite(fields[field])) &&
+    nullableStringFields.every(
+      (field) => fields[field] === null || typeof fields[field] === 'string',
+    );
+  if (!valid) throw new TypeError('Stored session lacks a field');
+  return copyRecord({
+    idHash: fields['idHash'] as string,
+    handle: fields['handle'] as string,
+    userId: fields['userId'] as string,
+    csrfToken: fields['csrfToken'] as string,
+    createdAt: fields['createdAt'] as number,
+    expiresAt: fields['expiresAt'] as number,
+    lastSeenAt: fields['lastSeenAt'] as number,
+    userAgent: fields['userAgent'] as string | null,
+    ip: fields['ip'] as string | null,
+  });
+}
+
+/** A one-line description of a thrown value (Node's dual-stack refusals have an empty message). */
+export function describeError(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return String(error);
+  // Duck-typed, not instanceof: socket errors come from Node's own realm,
+  // which is not the caller's under jest or vm.
+  const { message, code, errors } = error as {
+    message?: unknown;
+    code?: unknown;
+    errors?: unknown;
+  };
+  if (Array.isArray(errors) && errors.length > 0) {
+    return errors.map(describeError).join('; ');
+  }
+  if (typeof message === 'string' && message !== '') return message;
+  return typeof code === 'string' ? code : String(error);
+}

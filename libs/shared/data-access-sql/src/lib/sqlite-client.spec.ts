@@ -1,0 +1,82 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteClient } from './sqlite-client';
+
+describe(SqliteClient.name, () => {
+  let dir: string;
+  const clients: SqliteClient[] = [];
+
+  function open(file = join(dir, 'db.sqlite')): SqliteClient {
+    const client = new SqliteClient(file);
+    clients.push(client);
+    return client;
+  }
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'svt-sqlite-client-'));
+  });
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates the missing parent directories of its file', async () => {
+    const client = open(join(dir, 'nested', 'deeper', 'db.sqlite'));
+
+    await expect(client.ping()).resolves.toBeUndefined();
+  });
+
+  it.each([
+    ['PRAGMA journal_mode', { journal_mode: 'wal' }],
+    ['PRAGMA busy_timeout', { timeout: 5000 }],
+    ['PRAGMA foreign_keys', { foreign_keys: 1 }],
+  ])('opens the file with %s set', async (pragma, expected) => {
+    await expect(open().query(pragma)).resolves.toEqual([expected]);
+  });
+
+  it('throws an Error naming the file when it cannot be opened', async () => {
+    const blocker = join(dir, 'a-file');
+    await writeFile(blocker, '');
+
+    expect(() => open(join(blocker, 'db.sqlite'))).toThrow(
+      `Cannot open SQLite database ${join(blocker, 'db.sqlite')}`,
+    );
+  });
+
+  it('rejects with a TypeError, instead of waiting forever, a statement on the client inside its own transaction', async () => {
+    const client = open();
+
+    await expect(client.transaction(() => client.query('SELECT 1'))).rejects.toThrow(TypeError);
+    await expect(client.query('SELECT 1 AS one')).resolves.toEqual([{ one: 1 }]);
+  });
+
+  it('lets two clients on one file in one process take turns with transactions', async () => {
+    const first = open();
+    const second = open();
+    await first.execute('CREATE TABLE counter (n INTEGER NOT NULL)');
+    await first.execute('INSERT INTO counter (n) VALUES (0)');
+
+    await Promise.all(
+      [first, second, first, second].map((client) =>
+        client.transaction(async (tx) => {
+          const [{ n }] = await tx.query<{ n: number }>('SELECT n FROM counter');
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          await tx.execute('UPDATE counter SET n = ?', [n + 1]);
+        }),
+      ),
+    );
+
+    await expect(second.query('SELECT n FROM counter')).resolves.toEqual([{ n: 4 }]);
+  });
+
+  it('rejects binding a boolean, which the port stores as 0/1', async () => {
+    const client = open();
+    const smuggled = [true] as unknown as readonly number[];
+
+    await expect(client.query('SELECT ? AS flag', smuggled)).rejects.toThrow(
+      'SQLite3 can only bind numbers, strings, bigints, buffers, and null',
+    );
+  });
+});

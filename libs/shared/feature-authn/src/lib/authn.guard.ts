@@ -1,0 +1,59 @@
+import type { CanActivate, ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '@svt/shared/util-http';
+import type { Authenticator } from './authenticator';
+import type { AuthnOptions } from './authn.options';
+import { AUTHN_OPTIONS } from './authn.options';
+import { AUTHENTICATORS } from './authn.tokens';
+import { assertCsrfSafe } from './csrf';
+import { IS_PUBLIC } from '@svt/shared/util-http';
+
+/**
+ * Deny by default: every route not marked @Public() needs an identity from
+ * the pipeline. A rejected credential stops the pipeline (no fall-back from a
+ * bad Bearer token to the cookie).
+ */
+@Injectable()
+export class AuthnGuard implements CanActivate {
+  private readonly logger = new Logger('Authn');
+  private readonly allowedOrigins: ReadonlySet<string>;
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(AUTHENTICATORS) private readonly authenticators: readonly Authenticator[],
+    @Inject(AUTHN_OPTIONS) private readonly options: AuthnOptions,
+  ) {
+    this.allowedOrigins = new Set(options.allowedOrigins);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    for (const authenticator of this.authenticators) {
+      const result = await authenticator.authenticate(request);
+      if (result.kind === 'not-mine') continue;
+      if (result.kind === 'rejected') {
+        this.logger.warn(`denied: ${authenticator.name}/${result.reason} ${request.method} ${request.url}`);
+        throw result.tokenPresented
+          ? new AppError('invalid_token', 'The token is invalid or expired.', {
+              headers: { 'www-authenticate': 'Bearer realm="svt", error="invalid_token"' },
+            })
+          : new AppError('unauthenticated', 'The session has ended; log in again.', {
+              headers: { 'www-authenticate': 'Bearer realm="svt"' },
+            });
+      }
+      assertCsrfSafe(request, result.identity, this.allowedOrigins);
+      request.identity = result.identity;
+      return true;
+    }
+    throw new AppError('unauthenticated', this.options.unauthenticatedDetail, {
+      headers: { 'www-authenticate': 'Bearer realm="svt"' },
+    });
+  }
+}

@@ -1,0 +1,1 @@
+export const AUTHENTICATORS = Symbol.for('svt.Authenticators');

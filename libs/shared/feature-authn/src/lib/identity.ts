@@ -1,0 +1,24 @@
+/** How the user logged in. */
+export type LoginMethod = 'session' | 'bearer';
+
+/** What carried the identity on this request. */
+export type CredentialKind = 'session-cookie' | 'bearer' | 'identity-token';
+
+/** Who is calling, as an authenticator established it. */
+export interface Identity {
+  readonly userId: string;
+  /** Public handle of the session or token family (the `sid` claim). */
+  readonly sessionId: string;
+  readonly method: LoginMethod;
+  readonly credential: CredentialKind;
+  /** When the credential stops being valid, epoch milliseconds. */
+  readonly expiresAt: number;
+  /** The session's CSRF token, when the credential is the session cookie. */
+  readonly csrfToken?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    identity?: Identity;
+  }
+}

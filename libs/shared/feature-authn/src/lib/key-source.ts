@@ -1,0 +1,132 @@
+import type { KeyObject } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { request } from 'undici';
+
+/** Where a verifier finds the public key for a `kid`. */
+export interface KeySource {
+  /** The key, or `null` when the kid is unknown. */
+  find(kid: string): Promise<KeyObject | null>;
+  /** Whether at least one key is loaded (readiness). */
+  isReady(): boolean;
+}
+
+/** A JSON Web Key as published in a JWKS. */
+export interface PublicJwk {
+  readonly kty: string;
+  readonly kid: string;
+  readonly alg: string;
+  readonly use: string;
+  readonly crv?: string;
+  readonly x?: string;
+  readonly y?: string;
+}
+
+export interface RemoteJwksOptions {
+  /** The only algorithm accepted; keys published for another are ignored. */
+  readonly algorithm: 'ES256';
+  /** An unknown kid triggers a refetch at most this often. */
+  readonly minRefetchIntervalMs?: number;
+  /** Background refresh period, so new keys arrive before they are used. */
+  readonly refreshIntervalMs?: number;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Public keys fetched from a JWKS URL, imported once into KeyObjects and kept
+ * in memory: a request never waits on the network unless it presents a kid
+ * this cache has not seen, and even then at most once per interval.
+ */
+export class RemoteJwks implements KeySource {
+  private readonly logger = new Logger(RemoteJwks.name);
+  private keys = new Map<string, KeyObject>();
+  private lastFetchAt = 0;
+  private inflight: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly options: RemoteJwksOptions,
+  ) {}
+
+  async find(kid: string): Promise<KeyObject | null> {
+    const known = this.keys.get(kid);
+    if (known) return known;
+    const interval = this.options.minRefetchIntervalMs ?? 10_000;
+    if (Date.now() - this.lastFetchAt >= interval) {
+      await this.refresh().catch(() => undefined);
+    }
+    return this.keys.get(kid) ?? null;
+  }
+
+  isReady(): boolean {
+    return this.keys.size > 0;
+  }
+
+  /** Loads now, retrying every second until it works, then refreshes periodically. */
+  start(): void {
+    const tick = (): void => {
+      const delay = this.isReady() ? (this.options.refreshIntervalMs ?? 300_000) : 1_000;
+      this.timer = setTimeout(() => void this.refresh().catch(() => undefined).finally(tick), delay);
+      this.timer.unref();
+    };
+    void this.refresh()
+      .catch(() => undefined)
+      .finally(tick);
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Fetches the JWKS once; concurrent callers share the same fetch. */
+  refresh(): Promise<void> {
+    this.inflight ??= this.fetchKeys().finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private async fetchKeys(): Promise<void> {
+    this.lastFetchAt = Date.now();
+    try {
+      const response = await request(this.url, {
+        headersTimeout: this.options.timeoutMs ?? 2_000,
+        bodyTimeout: this.options.timeoutMs ?? 2_000,
+      });
+      if (response.statusCode !== 200) {
+        await response.body.dump();
+        throw new Error(`JWKS answered ${response.statusCode}`);
+      }
+      const body = (await response.body.json()) as { keys?: unknown };
+      this.keys = importJwks(body.keys, this.options.algorithm);
+    } catch (error) {
+      this.logger.warn(`Cannot load JWKS from ${this.url}: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+}
+
+/** Imports the usable signing keys of a JWKS `keys` array. */
+export function importJwks(keys: unknown, algorithm: 'ES256'): Map<string, KeyObject> {
+  const imported = new Map<string, KeyObject>();
+  if (!Array.isArray(keys)) return imported;
+  for (const jwk of keys as Partial<PublicJwk>[]) {
+    if (
+      typeof jwk.kid !== 'string' ||
+      jwk.alg !== algorithm ||
+      jwk.use !== 'sig' ||
+      jwk.kty !== 'EC' ||
+      jwk.crv !== 'P-256' ||
+      'd' in jwk
+    ) {
+      continue;
+    }
+    imported.set(
+      jwk.kid,
+      createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' }),
+    );
+  }
+  return imported;
+}

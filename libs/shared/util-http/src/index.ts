@@ -1,0 +1,10 @@
+export { AppError, ERROR_CATALOG } from './lib/error-catalog';
+export type { ErrorCode, FieldError } from './lib/error-catalog';
+export { ProblemFilter, toAppError, toProblem } from './lib/problem.filter';
+export type { Problem } from './lib/problem.filter';
+export { createValidationPipe } from './lib/validation';
+export { createHttpApp, listen, logLevels } from './lib/create-http-app';
+export type { HttpAppOptions } from './lib/create-http-app';
+export { IS_PUBLIC, Public } from './lib/public.decorator';
+export { HealthController, READINESS_CHECKS } from './lib/health';
+export type { ReadinessCheck } from './lib/health';

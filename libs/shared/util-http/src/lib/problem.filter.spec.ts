@@ -1,0 +1,49 @@
+import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { AppError } from './error-catalog';
+import { toAppError, toProblem } from './problem.filter';
+
+function fastifyError(code: string, statusCode: number, name = 'FastifyError'): Error {
+  return Object.assign(new Error('library message that must not leak'), { code, statusCode, name });
+}
+
+describe('toAppError', () => {
+  it.each([
+    [fastifyError('FST_ERR_CTP_BODY_TOO_LARGE', 413), 'payload_too_large'],
+    [fastifyError('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415), 'unsupported_media_type'],
+    [fastifyError('FST_ERR_CTP_EMPTY_JSON_BODY', 400), 'malformed_json'],
+    [fastifyError('UNKNOWN', 400, 'SyntaxError'), 'malformed_json'],
+    [fastifyError('UNKNOWN', 431), 'headers_too_large'],
+    [new NotFoundException(), 'not_found'],
+    [new BadRequestException(), 'bad_request'],
+    [new Error('boom'), 'internal_error'],
+    ['a thrown string', 'internal_error'],
+  ])('maps %p to %s', (thrown, code) => {
+    expect(toAppError(thrown).code).toBe(code);
+  });
+
+  it('keeps an AppError as it is', () => {
+    const error = new AppError('email_taken', 'taken');
+    expect(toAppError(error)).toBe(error);
+  });
+});
+
+describe('toProblem', () => {
+  it('never carries the library message of a client error', () => {
+    const problem = toProblem(toAppError(fastifyError('FST_ERR_CTP_BODY_TOO_LARGE', 413)));
+    expect(JSON.stringify(problem)).not.toContain('library message');
+    expect(problem).toEqual({
+      type: 'urn:svt:error:payload_too_large',
+      title: 'The body is too large',
+      status: 413,
+      detail: 'The body is too large',
+      code: 'payload_too_large',
+    });
+  });
+
+  it('lists field errors for validation failures', () => {
+    const problem = toProblem(
+      new AppError('validation_failed', 'invalid', { errors: [{ field: 'email', message: 'must be an email address' }] }),
+    );
+    expect(problem.errors).toEqual([{ field: 'email', message: 'must be an email address' }]);
+  });
+});

@@ -1,0 +1,98 @@
+import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { ErrorCode, FieldError } from './error-catalog';
+import { AppError, ERROR_CATALOG } from './error-catalog';
+
+/** An RFC 9457 problem document, plus our stable `code`. */
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: ErrorCode;
+  readonly errors?: readonly FieldError[];
+}
+
+const PROBLEM_TYPE_BASE = 'urn:svt:error:';
+
+const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+};
+
+const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  431: 'headers_too_large',
+};
+
+/** Maps anything thrown to a code; unknown errors become `internal_error`. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof HttpException) {
+    const code = STATUS_CODES[error.getStatus()] ?? (error.getStatus() < 500 ? 'bad_request' : 'internal_error');
+    return new AppError(code, undefined, { cause: error });
+  }
+  if (isClientError(error)) {
+    const code =
+      FASTIFY_CODES[error.code ?? ''] ??
+      (error.name === 'SyntaxError' ? 'malformed_json' : STATUS_CODES[error.statusCode]) ??
+      'bad_request';
+    return new AppError(code, undefined, { cause: error });
+  }
+  return new AppError('internal_error', undefined, { cause: error });
+}
+
+export function toProblem(error: AppError): Problem {
+  return {
+    type: `${PROBLEM_TYPE_BASE}${error.code}`,
+    title: ERROR_CATALOG[error.code].title,
+    status: error.status,
+    detail: error.detail,
+    code: error.code,
+    ...(error.extras.errors ? { errors: error.extras.errors } : {}),
+  };
+}
+
+/**
+ * The one exception filter of every app: RFC 9457 bodies with a stable code,
+ * never a stack trace or a library message.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Problem');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const error = toAppError(exception);
+    if (error.status >= 500) {
+      this.logger.error(
+        `${error.code}: ${describe(error.extras.cause ?? error)}`,
+        error.extras.cause instanceof Error ? error.extras.cause.stack : undefined,
+      );
+    }
+    void reply
+      .status(error.status)
+      .headers({ ...error.extras.headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store' })
+      .send(JSON.stringify(toProblem(error)));
+  }
+}
+
+function isClientError(error: unknown): error is Error & { statusCode: number; code?: string } {
+  if (!(error instanceof Error)) return false;
+  const status = (error as Error & { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
