@@ -1,7 +1,10 @@
 export { authMigrations } from './lib/migrations';
 export { SqlUserRepository, USER_REPOSITORY } from './lib/users.repository';
 export type { User, UserRepository } from './lib/users.repository';
-export { REFRESH_TOKEN_REPOSITORY, SqlRefreshTokenRepository } from './lib/refresh-tokens.repository';
+export {
+  REFRESH_TOKEN_REPOSITORY,
+  SqlRefreshTokenRepository,
+} from './lib/refresh-tokens.repository';
 export type {
   NewRefreshToken,
   RefreshTokenRepository,

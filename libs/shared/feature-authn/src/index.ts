@@ -12,7 +12,12 @@ export {
 export { assertCsrfSafe, CSRF_HEADER } from './lib/csrf';
 export { CurrentIdentity } from './lib/current-identity.decorator';
 export type { CredentialKind, Identity, LoginMethod } from './lib/identity';
-export { ACCESS_TOKEN_TYPE, checkHeader, IDENTITY_TOKEN_TYPE, MAX_TOKEN_LENGTH } from './lib/jwt-verification';
+export {
+  ACCESS_TOKEN_TYPE,
+  checkHeader,
+  IDENTITY_TOKEN_TYPE,
+  MAX_TOKEN_LENGTH,
+} from './lib/jwt-verification';
 export type { JwtVerification, TokenClaims } from './lib/jwt-verification';
 export {
   AccessTokenStrategy,

@@ -67,7 +67,15 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
       await tx.execute(
         `INSERT INTO token_families (id, user_id, created_at, expires_at, revoked_at, user_agent, ip)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [family.id, family.userId, family.createdAt, family.expiresAt, family.revokedAt, family.userAgent, family.ip],
+        [
+          family.id,
+          family.userId,
+          family.createdAt,
+          family.expiresAt,
+          family.revokedAt,
+          family.userAgent,
+          family.ip,
+        ],
       );
       await tx.execute(
         'INSERT INTO refresh_tokens (token_hash, family_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
@@ -86,16 +94,20 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
         [now, presentedHash, now],
       );
       if (!spent) {
-        const [known] = await tx.query<{ family_id: string; used_at: number | null; user_id: string }>(
+        const [known] = await tx.query<{
+          family_id: string;
+          used_at: number | null;
+          user_id: string;
+        }>(
           `SELECT t.family_id, t.used_at, f.user_id FROM refresh_tokens t
            JOIN token_families f ON f.id = t.family_id WHERE t.token_hash = ?`,
           [presentedHash],
         );
         if (!known || known.used_at === null) return { kind: 'invalid' };
-        await tx.execute('UPDATE token_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [
-          now,
-          known.family_id,
-        ]);
+        await tx.execute(
+          'UPDATE token_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+          [now, known.family_id],
+        );
         return { kind: 'reused', familyId: known.family_id, userId: known.user_id };
       }
       const [family] = await tx.query<FamilyRow>(
@@ -117,15 +129,17 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
       [tokenHash],
     );
     if (!row) return null;
-    await this.sql.execute('UPDATE token_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [
-      now,
-      row.family_id,
-    ]);
+    await this.sql.execute(
+      'UPDATE token_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+      [now, row.family_id],
+    );
     return row.family_id;
   }
 
   async findFamily(id: string): Promise<TokenFamily | null> {
-    const [row] = await this.sql.query<FamilyRow>('SELECT * FROM token_families WHERE id = ?', [id]);
+    const [row] = await this.sql.query<FamilyRow>('SELECT * FROM token_families WHERE id = ?', [
+      id,
+    ]);
     return row ? toFamily(row) : null;
   }
 }

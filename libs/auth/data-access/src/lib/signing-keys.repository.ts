@@ -50,7 +50,14 @@ export class SqlSigningKeyRepository implements SigningKeyRepository {
     await this.sql.execute(
       `INSERT INTO signing_keys (kid, alg, public_jwk, private_key, created_at, retired_at)
        VALUES (?, ?, ?, ?, ?, ?)`,
-      [record.kid, record.alg, record.publicJwk, record.sealedPrivateKey, record.createdAt, record.retiredAt],
+      [
+        record.kid,
+        record.alg,
+        record.publicJwk,
+        record.sealedPrivateKey,
+        record.createdAt,
+        record.retiredAt,
+      ],
     );
   }
 }

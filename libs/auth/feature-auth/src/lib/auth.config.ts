@@ -28,7 +28,10 @@ export const authConfigSchema = z
     BODY_LIMIT: env.bodyLimit,
   })
   .superRefine((config, ctx) => {
-    if (config.NODE_ENV === 'production' && config.KEY_ENCRYPTION_SECRET === DEV_KEY_ENCRYPTION_SECRET) {
+    if (
+      config.NODE_ENV === 'production' &&
+      config.KEY_ENCRYPTION_SECRET === DEV_KEY_ENCRYPTION_SECRET
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['KEY_ENCRYPTION_SECRET'],

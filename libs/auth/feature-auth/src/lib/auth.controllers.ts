@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '@svt/auth/data-access';
 import type { Identity } from '@svt/shared/feature-authn';
@@ -52,9 +63,17 @@ export class SessionController {
   ): Promise<{ user: { id: string; email: string }; csrfToken: string; expiresAt: string }> {
     const previous = request.cookies[this.cookie.name];
     const { secret, session } = await this.sessions.start(user.id, client, previous);
-    reply.setCookie(this.cookie.name, secret, this.cookie.set(Math.floor((session.expiresAt - session.createdAt) / 1000)));
+    reply.setCookie(
+      this.cookie.name,
+      secret,
+      this.cookie.set(Math.floor((session.expiresAt - session.createdAt) / 1000)),
+    );
     reply.header('cache-control', 'no-store');
-    return { user: publicUser(user), csrfToken: session.csrfToken, expiresAt: new Date(session.expiresAt).toISOString() };
+    return {
+      user: publicUser(user),
+      csrfToken: session.csrfToken,
+      expiresAt: new Date(session.expiresAt).toISOString(),
+    };
   }
 
   @Get()
@@ -92,9 +111,13 @@ export class SessionController {
 
 function requireCookieSession(identity: Identity): void {
   if (identity.credential !== 'session-cookie') {
-    throw new AppError('unauthenticated', 'This endpoint is about the cookie session; none was sent.', {
-      headers: { 'www-authenticate': 'Bearer realm="svt"' },
-    });
+    throw new AppError(
+      'unauthenticated',
+      'This endpoint is about the cookie session; none was sent.',
+      {
+        headers: { 'www-authenticate': 'Bearer realm="svt"' },
+      },
+    );
   }
 }
 
@@ -118,7 +141,10 @@ export class TokenController {
   @Public()
   @Post('refresh')
   @HttpCode(200)
-  refresh(@Body() body: RefreshTokenDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<TokenResponse> {
+  refresh(
+    @Body() body: RefreshTokenDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponse> {
     reply.header('cache-control', 'no-store');
     return this.tokens.refresh(body.refresh_token);
   }
@@ -136,7 +162,9 @@ export class MeController {
   constructor(private readonly credentials: CredentialsService) {}
 
   @Get()
-  async me(@CurrentIdentity() identity: Identity): Promise<{ id: string; email: string; method: string }> {
+  async me(
+    @CurrentIdentity() identity: Identity,
+  ): Promise<{ id: string; email: string; method: string }> {
     const user = await this.credentials.findById(identity.userId);
     if (!user) throw new AppError('unauthenticated', 'The account no longer exists.');
     return { ...publicUser(user), method: identity.method };

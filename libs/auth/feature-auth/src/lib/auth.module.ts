@@ -77,7 +77,11 @@ class AuthCoreModule {
             sqliteFile: join(config.DATA_DIR, 'sessions.sqlite'),
           }),
       },
-      { provide: USER_REPOSITORY, useFactory: (sql: SqlClient) => new SqlUserRepository(sql), inject: [AUTH_SQL] },
+      {
+        provide: USER_REPOSITORY,
+        useFactory: (sql: SqlClient) => new SqlUserRepository(sql),
+        inject: [AUTH_SQL],
+      },
       {
         provide: REFRESH_TOKEN_REPOSITORY,
         useFactory: (sql: SqlClient) => new SqlRefreshTokenRepository(sql),
@@ -147,7 +151,11 @@ export class AuthModule {
         {
           provide: READINESS_CHECKS,
           inject: [AUTH_SQL, SESSION_STORE, SigningKeysService],
-          useFactory: (sql: SqlClient, sessions: SessionStore, keys: SigningKeysService): ReadinessCheck[] => [
+          useFactory: (
+            sql: SqlClient,
+            sessions: SessionStore,
+            keys: SigningKeysService,
+          ): ReadinessCheck[] => [
             { name: 'database', check: async () => (await sql.ping(), true) },
             { name: 'sessions', check: async () => (await sessions.ping(), true) },
             { name: 'signing-keys', check: () => keys.isReady() },

@@ -5,5 +5,9 @@ import { AuthModule } from './auth.module';
 
 /** The auth service, ready to listen; main.ts and the tests both use it. */
 export async function createAuthApp(config: AuthConfig): Promise<NestFastifyApplication> {
-  return createHttpApp(AuthModule.forRoot(config), { bodyLimit: config.BODY_LIMIT, bodies: 'json', logLevels: logLevels(config.NODE_ENV) });
+  return createHttpApp(AuthModule.forRoot(config), {
+    bodyLimit: config.BODY_LIMIT,
+    bodies: 'json',
+    logLevels: logLevels(config.NODE_ENV),
+  });
 }

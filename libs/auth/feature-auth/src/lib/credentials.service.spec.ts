@@ -59,7 +59,9 @@ describe(CredentialsService.name, () => {
     it('returns the user for the right password', async () => {
       const { credentials } = await service();
       const user = await credentials.register('alice@example.test', 'correct horse');
-      await expect(credentials.verify('Alice@example.test', 'correct horse')).resolves.toEqual(user);
+      await expect(credentials.verify('Alice@example.test', 'correct horse')).resolves.toEqual(
+        user,
+      );
     });
 
     it('returns null for a wrong password', async () => {

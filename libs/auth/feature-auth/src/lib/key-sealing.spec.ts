@@ -4,7 +4,9 @@ const SECRET = 'a-key-encryption-secret-of-32-chars!';
 
 describe('seal', () => {
   it('round-trips through unseal with the same secret', () => {
-    expect(unseal(seal('-----BEGIN PRIVATE KEY-----', SECRET), SECRET)).toBe('-----BEGIN PRIVATE KEY-----');
+    expect(unseal(seal('-----BEGIN PRIVATE KEY-----', SECRET), SECRET)).toBe(
+      '-----BEGIN PRIVATE KEY-----',
+    );
   });
 
   it('does not contain the plaintext', () => {
@@ -25,6 +27,8 @@ describe('unseal', () => {
     const [version, iv, tag, body] = seal('key material', SECRET).split('.');
     const flipped = Buffer.from(body ?? '', 'base64url');
     flipped[0] = (flipped[0] ?? 0) ^ 1;
-    expect(() => unseal([version, iv, tag, flipped.toString('base64url')].join('.'), SECRET)).toThrow();
+    expect(() =>
+      unseal([version, iv, tag, flipped.toString('base64url')].join('.'), SECRET),
+    ).toThrow();
   });
 });

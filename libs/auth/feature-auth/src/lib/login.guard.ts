@@ -16,7 +16,10 @@ const validation = createValidationPipe();
 export class LoginGuard extends AuthGuard('local') {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    request.body = await validation.transform(request.body, { type: 'body', metatype: CredentialsDto });
+    request.body = await validation.transform(request.body, {
+      type: 'body',
+      metatype: CredentialsDto,
+    });
     return (await super.canActivate(context)) as boolean;
   }
 

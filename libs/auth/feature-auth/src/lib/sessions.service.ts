@@ -64,7 +64,9 @@ export class SessionsService {
     try {
       return await work();
     } catch (error) {
-      throw new AppError('store_unavailable', 'The session store is unavailable.', { cause: error });
+      throw new AppError('store_unavailable', 'The session store is unavailable.', {
+        cause: error,
+      });
     }
   }
 }

@@ -77,7 +77,9 @@ export class SigningKeysService implements OnModuleInit, KeySource {
   }
 
   private load(record: SigningKeyRecord): LoadedKey {
-    const privateKey = createPrivateKey(unseal(record.sealedPrivateKey, this.config.KEY_ENCRYPTION_SECRET));
+    const privateKey = createPrivateKey(
+      unseal(record.sealedPrivateKey, this.config.KEY_ENCRYPTION_SECRET),
+    );
     return {
       kid: record.kid,
       privateKey,

@@ -63,11 +63,18 @@ export class TokensService {
     );
     if (outcome.kind === 'reused') {
       this.logger.warn(
-        JSON.stringify({ event: 'refresh_token.reused', familyId: outcome.familyId, userId: outcome.userId }),
+        JSON.stringify({
+          event: 'refresh_token.reused',
+          familyId: outcome.familyId,
+          userId: outcome.userId,
+        }),
       );
     }
     if (outcome.kind !== 'rotated') {
-      throw new AppError('invalid_refresh_token', 'The refresh token is invalid, expired or already used.');
+      throw new AppError(
+        'invalid_refresh_token',
+        'The refresh token is invalid, expired or already used.',
+      );
     }
     return this.respond(outcome.family.userId, outcome.family.id, next);
   }

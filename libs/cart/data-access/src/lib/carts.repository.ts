@@ -45,14 +45,18 @@ export class SqlCartRepository implements CartRepository {
   constructor(private readonly sql: SqlClient) {}
 
   async get(userId: string): Promise<Cart> {
-    const [cart] = await this.sql.query<{ updated_at: number }>('SELECT updated_at FROM carts WHERE user_id = ?', [
-      userId,
-    ]);
+    const [cart] = await this.sql.query<{ updated_at: number }>(
+      'SELECT updated_at FROM carts WHERE user_id = ?',
+      [userId],
+    );
     const items = await this.sql.query<CartItem>(
       'SELECT sku, quantity FROM cart_items WHERE user_id = ? ORDER BY sku',
       [userId],
     );
-    return { items: items.map(({ sku, quantity }) => ({ sku, quantity })), updatedAt: cart?.updated_at ?? null };
+    return {
+      items: items.map(({ sku, quantity }) => ({ sku, quantity })),
+      updatedAt: cart?.updated_at ?? null,
+    };
   }
 
   async setItem(userId: string, item: CartItem, now: number): Promise<Cart> {

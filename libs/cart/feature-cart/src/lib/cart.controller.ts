@@ -52,7 +52,10 @@ export class CartController {
   }
 
   @Delete('items/:sku')
-  async removeItem(@CurrentIdentity() identity: Identity, @Param('sku') sku: string): Promise<CartView> {
+  async removeItem(
+    @CurrentIdentity() identity: Identity,
+    @Param('sku') sku: string,
+  ): Promise<CartView> {
     return view(await this.carts.removeItem(identity.userId, checkSku(sku), this.clock.now()));
   }
 

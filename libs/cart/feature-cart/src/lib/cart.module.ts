@@ -31,7 +31,9 @@ export const CROSS_SITE_DETAIL =
   'third-party cookies are blocked). Send the access token instead: Authorization: Bearer <access_token>.';
 
 function jwks(baseUrl: string): RemoteJwks {
-  const keys = new RemoteJwks(new URL('/.well-known/jwks.json', baseUrl).href, { algorithm: 'ES256' });
+  const keys = new RemoteJwks(new URL('/.well-known/jwks.json', baseUrl).href, {
+    algorithm: 'ES256',
+  });
   keys.start();
   return keys;
 }
@@ -124,11 +126,19 @@ export class CartModule {
       controllers: [CartController, HealthController],
       providers: [
         { provide: CLOCK, useValue: systemClock },
-        { provide: CART_REPOSITORY, inject: [CART_SQL], useFactory: (sql: SqlClient) => new SqlCartRepository(sql) },
+        {
+          provide: CART_REPOSITORY,
+          inject: [CART_SQL],
+          useFactory: (sql: SqlClient) => new SqlCartRepository(sql),
+        },
         {
           provide: READINESS_CHECKS,
           inject: [CART_SQL, SESSION_STORE, AUTH_JWKS],
-          useFactory: (sql: SqlClient, sessions: SessionStore, authKeys: RemoteJwks): ReadinessCheck[] => [
+          useFactory: (
+            sql: SqlClient,
+            sessions: SessionStore,
+            authKeys: RemoteJwks,
+          ): ReadinessCheck[] => [
             { name: 'database', check: async () => (await sql.ping(), true) },
             { name: 'sessions', check: async () => (await sessions.ping(), true) },
             { name: 'auth-jwks', check: () => authKeys.isReady() },

@@ -8,7 +8,11 @@ import { CartModule } from './cart.module';
  * credentials, for the Authorization and Content-Type headers.
  */
 export async function createCartApp(config: CartConfig): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(CartModule.forRoot(config), { bodyLimit: config.BODY_LIMIT, bodies: 'json', logLevels: logLevels(config.NODE_ENV) });
+  const app = await createHttpApp(CartModule.forRoot(config), {
+    bodyLimit: config.BODY_LIMIT,
+    bodies: 'json',
+    logLevels: logLevels(config.NODE_ENV),
+  });
   app.enableCors({
     origin: [config.SHOP_ORIGIN],
     credentials: true,

@@ -5,5 +5,9 @@ import { GatewayModule } from './gateway.module';
 
 /** The gateway, ready to listen. Bodies stay raw bytes: the upstreams parse them. */
 export function createGatewayApp(config: GatewayConfig): Promise<NestFastifyApplication> {
-  return createHttpApp(GatewayModule.forRoot(config), { bodyLimit: config.BODY_LIMIT, bodies: 'raw', logLevels: logLevels(config.NODE_ENV) });
+  return createHttpApp(GatewayModule.forRoot(config), {
+    bodyLimit: config.BODY_LIMIT,
+    bodies: 'raw',
+    logLevels: logLevels(config.NODE_ENV),
+  });
 }

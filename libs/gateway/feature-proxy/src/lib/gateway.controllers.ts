@@ -3,7 +3,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Identity, PublicJwk } from '@svt/shared/feature-authn';
 import { CurrentIdentity, IDENTITY_TOKEN_HEADER, Public } from '@svt/shared/feature-authn';
 import type { GatewayConfig } from './gateway.config';
-import { AUTH_UPSTREAM, CART_UPSTREAM, GATEWAY_CONFIG, IDENTITY_KEY, IDENTITY_SIGNER } from './gateway.tokens';
+import {
+  AUTH_UPSTREAM,
+  CART_UPSTREAM,
+  GATEWAY_CONFIG,
+  IDENTITY_KEY,
+  IDENTITY_SIGNER,
+} from './gateway.tokens';
 import type { IdentityKey } from './identity-key';
 import type { IdentityTokenSigner } from './identity-token.signer';
 import type { Upstream } from './upstream';

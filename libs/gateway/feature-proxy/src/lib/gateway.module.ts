@@ -3,7 +3,12 @@ import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
 import { Inject, Injectable, Module } from '@nestjs/common';
 import type { SessionStore } from '@svt/shared/data-access-sessions';
 import { SESSION_STORE, openSessionStore } from '@svt/shared/data-access-sessions';
-import { ACCESS_TOKEN_TYPE, AuthnModule, RemoteJwks, sessionCookieName } from '@svt/shared/feature-authn';
+import {
+  ACCESS_TOKEN_TYPE,
+  AuthnModule,
+  RemoteJwks,
+  sessionCookieName,
+} from '@svt/shared/feature-authn';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
 import type { ReadinessCheck } from '@svt/shared/util-http';
 import { HealthController, READINESS_CHECKS } from '@svt/shared/util-http';
@@ -99,11 +104,18 @@ export class GatewayModule {
             sessions,
             sessionCookieName: sessionCookieName(isSecureContextOrigin(config.SHOP_ORIGIN)),
             allowedOrigins: [config.SHOP_ORIGIN, ...config.ALLOWED_ORIGINS],
-            unauthenticatedDetail: 'Log in, then send the session cookie or an Authorization: Bearer access token.',
+            unauthenticatedDetail:
+              'Log in, then send the session cookie or an Authorization: Bearer access token.',
           }),
         }),
       ],
-      controllers: [MeController, AuthProxyController, CartProxyController, GatewayJwksController, HealthController],
+      controllers: [
+        MeController,
+        AuthProxyController,
+        CartProxyController,
+        GatewayJwksController,
+        HealthController,
+      ],
       providers: [
         { provide: AUTH_UPSTREAM, useFactory: () => new Upstream('auth', config.AUTH_URL) },
         { provide: CART_UPSTREAM, useFactory: () => new Upstream('cart', config.CART_URL) },
@@ -115,7 +127,8 @@ export class GatewayModule {
         {
           provide: IDENTITY_SIGNER,
           inject: [IDENTITY_KEY],
-          useFactory: (key: IdentityKey) => new IdentityTokenSigner(key, config.SHOP_ORIGIN, config.IDENTITY_TOKEN_TTL),
+          useFactory: (key: IdentityKey) =>
+            new IdentityTokenSigner(key, config.SHOP_ORIGIN, config.IDENTITY_TOKEN_TTL),
         },
         GatewayLifecycle,
         {

@@ -24,7 +24,10 @@ export async function loadOrCreateIdentityKey(file: string): Promise<IdentityKey
     await mkdir(dirname(file), { recursive: true });
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     try {
-      await writeFile(file, privateKey.export({ format: 'pem', type: 'pkcs8' }), { flag: 'wx', mode: 0o600 });
+      await writeFile(file, privateKey.export({ format: 'pem', type: 'pkcs8' }), {
+        flag: 'wx',
+        mode: 0o600,
+      });
     } catch (raced) {
       if ((raced as NodeJS.ErrnoException).code !== 'EEXIST') throw raced;
     }
@@ -32,6 +35,8 @@ export async function loadOrCreateIdentityKey(file: string): Promise<IdentityKey
   }
   const privateKey = createPrivateKey(pem);
   const { crv, x, y } = createPublicKey(privateKey).export({ format: 'jwk' });
-  const kid = createHash('sha256').update(JSON.stringify({ crv, kty: 'EC', x, y })).digest('base64url');
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ crv, kty: 'EC', x, y }))
+    .digest('base64url');
   return { kid, privateKey, jwk: { kty: 'EC', crv, x, y, kid, alg: 'ES256', use: 'sig' } };
 }

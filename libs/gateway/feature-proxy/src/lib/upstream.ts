@@ -46,11 +46,21 @@ export class Upstream {
     });
   }
 
-  async forward(request: FastifyRequest, reply: FastifyReply, options: ForwardOptions): Promise<void> {
+  async forward(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    options: ForwardOptions,
+  ): Promise<void> {
     const headers: Record<string, string | string[]> = {};
     const drop = new Set(options.drop ?? []);
     for (const [name, value] of Object.entries(request.headers)) {
-      if (value === undefined || HOP_BY_HOP.has(name) || CLIENT_IDENTITY.test(name) || drop.has(name)) continue;
+      if (
+        value === undefined ||
+        HOP_BY_HOP.has(name) ||
+        CLIENT_IDENTITY.test(name) ||
+        drop.has(name)
+      )
+        continue;
       headers[name] = value;
     }
     headers['x-forwarded-for'] = request.ip;
@@ -68,7 +78,9 @@ export class Upstream {
         body,
       });
     } catch (error) {
-      throw new AppError('upstream_unavailable', `The ${this.name} service did not answer.`, { cause: error });
+      throw new AppError('upstream_unavailable', `The ${this.name} service did not answer.`, {
+        cause: error,
+      });
     }
     const payload = Buffer.from(await response.body.arrayBuffer());
     reply.status(response.statusCode);

@@ -8,13 +8,14 @@ import type { Identity } from './identity';
 export type AuthnResult =
   | { readonly kind: 'not-mine' }
   | { readonly kind: 'authenticated'; readonly identity: Identity }
-  | { readonly kind: 'rejected'; readonly reason: RejectionReason; readonly tokenPresented: boolean };
+  | {
+      readonly kind: 'rejected';
+      readonly reason: RejectionReason;
+      readonly tokenPresented: boolean;
+    };
 
 /** Stable reason ids, logged with every denial. */
-export type RejectionReason =
-  | 'malformed_authorization'
-  | 'token_invalid'
-  | 'session_unknown';
+export type RejectionReason = 'malformed_authorization' | 'token_invalid' | 'session_unknown';
 
 export interface Authenticator {
   readonly name: string;

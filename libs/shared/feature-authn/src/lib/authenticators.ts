@@ -6,7 +6,11 @@ import { sha256Hex } from '@svt/shared/util-security';
 import type { AuthnResult, Authenticator } from './authenticator';
 import { NOT_MINE } from './authenticator';
 import type { Identity } from './identity';
-import { ACCESS_TOKEN_STRATEGY, IDENTITY_TOKEN_HEADER, IDENTITY_TOKEN_STRATEGY } from './jwt.strategies';
+import {
+  ACCESS_TOKEN_STRATEGY,
+  IDENTITY_TOKEN_HEADER,
+  IDENTITY_TOKEN_STRATEGY,
+} from './jwt.strategies';
 
 /**
  * Runs a registered passport strategy on one request and reports its verdict
@@ -73,7 +77,9 @@ export class SessionCookieAuthenticator implements Authenticator {
       session = await this.store.find(sha256Hex(secret));
     } catch (error) {
       // Fail closed: an unreachable store authenticates nobody.
-      throw new AppError('store_unavailable', 'The session store is unavailable.', { cause: error });
+      throw new AppError('store_unavailable', 'The session store is unavailable.', {
+        cause: error,
+      });
     }
     if (!session) return { kind: 'rejected', reason: 'session_unknown', tokenPresented: false };
     return {

@@ -18,7 +18,13 @@ const cookieIdentity: Identity = {
   expiresAt: 0,
   csrfToken: 'csrf-secret',
 };
-const bearerIdentity: Identity = { ...cookieIdentity, userId: 'u-bearer', method: 'bearer', credential: 'bearer', csrfToken: undefined };
+const bearerIdentity: Identity = {
+  ...cookieIdentity,
+  userId: 'u-bearer',
+  method: 'bearer',
+  credential: 'bearer',
+  csrfToken: undefined,
+};
 
 function fixed(name: string, result: AuthnResult): Authenticator & { calls: number } {
   return {
@@ -31,9 +37,15 @@ function fixed(name: string, result: AuthnResult): Authenticator & { calls: numb
   };
 }
 
-function context(request: Partial<FastifyRequest>): { context: ExecutionContext; request: Partial<FastifyRequest> } {
+function context(request: Partial<FastifyRequest>): {
+  context: ExecutionContext;
+  request: Partial<FastifyRequest>;
+} {
   const ctx = {
-    getHandler: () => function handler() {},
+    getHandler: () =>
+      function handler() {
+        return undefined;
+      },
     getClass: () => class Controller {},
     switchToHttp: () => ({ getRequest: () => request }),
   } as unknown as ExecutionContext;
@@ -74,7 +86,11 @@ describe(AuthnGuard.name, () => {
 
   describe('when the first credential is rejected', () => {
     it('stops with invalid_token and never asks the next authenticator (no fall-back)', async () => {
-      const bearer = fixed('bearer', { kind: 'rejected', reason: 'token_invalid', tokenPresented: true });
+      const bearer = fixed('bearer', {
+        kind: 'rejected',
+        reason: 'token_invalid',
+        tokenPresented: true,
+      });
       const cookie = fixed('cookie', { kind: 'authenticated', identity: cookieIdentity });
       const { context: ctx } = context({ method: 'GET', headers: {} });
       expect(await codeOf(guard(bearer, cookie).canActivate(ctx))).toBe('invalid_token');
@@ -82,7 +98,11 @@ describe(AuthnGuard.name, () => {
     });
 
     it('sets WWW-Authenticate with error="invalid_token" (RFC 6750 §3)', async () => {
-      const bearer = fixed('bearer', { kind: 'rejected', reason: 'token_invalid', tokenPresented: true });
+      const bearer = fixed('bearer', {
+        kind: 'rejected',
+        reason: 'token_invalid',
+        tokenPresented: true,
+      });
       const { context: ctx } = context({ method: 'GET', headers: {} });
       await expect(guard(bearer).canActivate(ctx)).rejects.toMatchObject({
         extras: { headers: { 'www-authenticate': 'Bearer realm="svt", error="invalid_token"' } },
@@ -93,23 +113,35 @@ describe(AuthnGuard.name, () => {
   describe('when an authenticator after a "not mine" succeeds', () => {
     it('puts its identity on the request', async () => {
       const { context: ctx, request } = context({ method: 'GET', headers: {} });
-      await guard(fixed('a', NOT_MINE), fixed('b', { kind: 'authenticated', identity: bearerIdentity })).canActivate(
-        ctx,
-      );
+      await guard(
+        fixed('a', NOT_MINE),
+        fixed('b', { kind: 'authenticated', identity: bearerIdentity }),
+      ).canActivate(ctx);
       expect(request.identity).toBe(bearerIdentity);
     });
   });
 
   describe('cookie-authenticated unsafe requests', () => {
-    const cookie = (): Authenticator => fixed('cookie', { kind: 'authenticated', identity: cookieIdentity });
+    const cookie = (): Authenticator =>
+      fixed('cookie', { kind: 'authenticated', identity: cookieIdentity });
 
     it.each([
       ['GET without Origin or token', 'GET', {}, 'allowed'],
       ['POST without Origin', 'POST', { 'x-csrf-token': 'csrf-secret' }, 'forbidden_origin'],
-      ['POST from a foreign Origin', 'POST', { origin: 'http://evil.localhost', 'x-csrf-token': 'csrf-secret' }, 'forbidden_origin'],
+      [
+        'POST from a foreign Origin',
+        'POST',
+        { origin: 'http://evil.localhost', 'x-csrf-token': 'csrf-secret' },
+        'forbidden_origin',
+      ],
       ['DELETE without the token', 'DELETE', { origin: SHOP }, 'csrf_failed'],
       ['PUT with a wrong token', 'PUT', { origin: SHOP, 'x-csrf-token': 'guess' }, 'csrf_failed'],
-      ['PUT from SHOP with the token', 'PUT', { origin: SHOP, 'x-csrf-token': 'csrf-secret' }, 'allowed'],
+      [
+        'PUT from SHOP with the token',
+        'PUT',
+        { origin: SHOP, 'x-csrf-token': 'csrf-secret' },
+        'allowed',
+      ],
     ])('%s → %s', async (_case, method, headers, expected) => {
       const { context: ctx } = context({ method, headers });
       expect(await codeOf(guard(cookie()).canActivate(ctx))).toBe(expected);

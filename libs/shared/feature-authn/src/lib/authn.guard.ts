@@ -39,7 +39,9 @@ export class AuthnGuard implements CanActivate {
       const result = await authenticator.authenticate(request);
       if (result.kind === 'not-mine') continue;
       if (result.kind === 'rejected') {
-        this.logger.warn(`denied: ${authenticator.name}/${result.reason} ${request.method} ${request.url}`);
+        this.logger.warn(
+          `denied: ${authenticator.name}/${result.reason} ${request.method} ${request.url}`,
+        );
         throw result.tokenPresented
           ? new AppError('invalid_token', 'The token is invalid or expired.', {
               headers: { 'www-authenticate': 'Bearer realm="svt", error="invalid_token"' },

@@ -23,15 +23,18 @@ function buildAuthenticators(options: AuthnOptions): Authenticator[] {
   const build = (kind: AuthenticatorKind): Authenticator => {
     switch (kind) {
       case 'bearer':
-        if (!options.accessToken) throw new TypeError('the bearer authenticator needs accessToken options');
+        if (!options.accessToken)
+          throw new TypeError('the bearer authenticator needs accessToken options');
         new AccessTokenStrategy(options.accessToken);
         return new BearerAuthenticator();
       case 'identity-token':
-        if (!options.identityToken) throw new TypeError('the identity-token authenticator needs identityToken options');
+        if (!options.identityToken)
+          throw new TypeError('the identity-token authenticator needs identityToken options');
         new IdentityTokenStrategy(options.identityToken);
         return new IdentityTokenAuthenticator();
       case 'session-cookie':
-        if (!options.sessions) throw new TypeError('the session-cookie authenticator needs a session store');
+        if (!options.sessions)
+          throw new TypeError('the session-cookie authenticator needs a session store');
         return new SessionCookieAuthenticator(options.sessions, options.sessionCookieName);
     }
   };

@@ -42,16 +42,21 @@ export function checkHeader(
   const [encoded] = token.split('.', 1);
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(Buffer.from(encoded ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    header = JSON.parse(Buffer.from(encoded ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
   } catch {
     return { refused: 'malformed header' };
   }
   if (header === null || typeof header !== 'object') return { refused: 'malformed header' };
   if (header['alg'] !== verification.algorithm) return { refused: 'algorithm not allowed' };
   if (!sameType(header['typ'], verification.type)) return { refused: 'wrong token type' };
-  if (FORBIDDEN_HEADERS.some((name) => name in header)) return { refused: 'forbidden header parameter' };
+  if (FORBIDDEN_HEADERS.some((name) => name in header))
+    return { refused: 'forbidden header parameter' };
   const kid = header['kid'];
-  if (typeof kid !== 'string' || kid.length === 0 || kid.length > 128) return { refused: 'missing kid' };
+  if (typeof kid !== 'string' || kid.length === 0 || kid.length > 128)
+    return { refused: 'missing kid' };
   return { kid };
 }
 

@@ -26,7 +26,11 @@ function strategyOptions(
     ignoreExpiration: false,
     jsonWebTokenOptions: { clockTolerance: 5 },
     // jsonwebtoken accepts a KeyObject (imported once), though passport-jwt's types say string | Buffer.
-    secretOrKeyProvider: ((_request: unknown, rawToken: string, done: (error: unknown, key?: KeyObject) => void) => {
+    secretOrKeyProvider: ((
+      _request: unknown,
+      rawToken: string,
+      done: (error: unknown, key?: KeyObject) => void,
+    ) => {
       const header = checkHeader(rawToken, verification);
       if ('refused' in header) {
         done(new Error(header.refused));

@@ -67,7 +67,13 @@ export class RemoteJwks implements KeySource {
   start(): void {
     const tick = (): void => {
       const delay = this.isReady() ? (this.options.refreshIntervalMs ?? 300_000) : 1_000;
-      this.timer = setTimeout(() => void this.refresh().catch(() => undefined).finally(tick), delay);
+      this.timer = setTimeout(
+        () =>
+          void this.refresh()
+            .catch(() => undefined)
+            .finally(tick),
+        delay,
+      );
       this.timer.unref();
     };
     void this.refresh()

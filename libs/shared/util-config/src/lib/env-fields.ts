@@ -10,7 +10,10 @@ export const env = {
     z
       .string()
       .default(fallback)
-      .refine(isOrigin, 'must be an origin such as https://shop.example (no path, no trailing slash)'),
+      .refine(
+        isOrigin,
+        'must be an origin such as https://shop.example (no path, no trailing slash)',
+      ),
   /** An internal base URL such as http://127.0.0.1:8081. */
   url: (fallback: string) => z.string().url().default(fallback),
   seconds: (fallback: number, max?: number) => {
@@ -28,13 +31,21 @@ export const env = {
     .string()
     .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL')
     .optional(),
-  redisKeyPrefix: z.string().regex(/^[\w:.-]*$/, 'letters, digits and : . _ - only').default('svt:'),
+  redisKeyPrefix: z
+    .string()
+    .regex(/^[\w:.-]*$/, 'letters, digits and : . _ - only')
+    .default('svt:'),
   bodyLimit: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
   /** Comma-separated origins. */
   origins: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .refine((list) => list.every(isOrigin), 'must be a comma-separated list of origins'),
 };
 

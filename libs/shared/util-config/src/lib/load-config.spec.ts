@@ -24,14 +24,20 @@ describe(loadConfig.name, () => {
   it('reports every problem at once', () => {
     let error: unknown;
     try {
-      loadConfig('test', schema, { PORT: 'eighty', SHOP_ORIGIN: 'http://shop/path', ACCESS_TOKEN_TTL: '3600' });
+      loadConfig('test', schema, {
+        PORT: 'eighty',
+        SHOP_ORIGIN: 'http://shop/path',
+        ACCESS_TOKEN_TTL: '3600',
+      });
     } catch (thrown) {
       error = thrown;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
     expect(problems).toHaveLength(3);
-    expect(problems.join('\n')).toMatch(/PORT[\s\S]*SHOP_ORIGIN[\s\S]*ACCESS_TOKEN_TTL: must be at most 900 seconds/);
+    expect(problems.join('\n')).toMatch(
+      /PORT[\s\S]*SHOP_ORIGIN[\s\S]*ACCESS_TOKEN_TTL: must be at most 900 seconds/,
+    );
   });
 
   it('returns a frozen config', () => {

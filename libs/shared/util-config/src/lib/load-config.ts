@@ -6,9 +6,7 @@ export class ConfigError extends Error {
     readonly app: string,
     readonly problems: readonly string[],
   ) {
-    super(
-      `Invalid configuration for ${app}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
+    super(`Invalid configuration for ${app}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }

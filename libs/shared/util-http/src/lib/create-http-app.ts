@@ -39,11 +39,15 @@ export async function createHttpApp(
     fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
       // Nest would turn the parser's error into a bare 400; name it instead.
       parseJson(request, body as string, (error, value) =>
-        error ? done(new AppError('malformed_json', 'The body is not valid JSON.'), undefined) : done(null, value),
+        error
+          ? done(new AppError('malformed_json', 'The body is not valid JSON.'), undefined)
+          : done(null, value),
       ),
     );
   } else {
-    fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) =>
+      done(null, body),
+    );
   }
   await app.register(fastifyCookie);
   app.useGlobalFilters(new ProblemFilter());

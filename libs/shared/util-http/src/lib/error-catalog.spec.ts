@@ -4,13 +4,19 @@ import { AppError, ERROR_CATALOG } from './error-catalog';
 
 const documentation = readFileSync(join(__dirname, '../../../../../docs/errors.md'), 'utf8');
 const documentedRows = new Map(
-  [...documentation.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \|/gm)].map(([, code, status]) => [code, Number(status)]),
+  [...documentation.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \|/gm)].map(([, code, status]) => [
+    code,
+    Number(status),
+  ]),
 );
 
 describe('ERROR_CATALOG', () => {
-  it.each(Object.entries(ERROR_CATALOG))('documents %s in docs/errors.md with its status', (code, entry) => {
-    expect(documentedRows.get(code)).toBe(entry.status);
-  });
+  it.each(Object.entries(ERROR_CATALOG))(
+    'documents %s in docs/errors.md with its status',
+    (code, entry) => {
+      expect(documentedRows.get(code)).toBe(entry.status);
+    },
+  );
 
   it('documents no code that the catalog lacks', () => {
     expect([...documentedRows.keys()].sort()).toEqual(Object.keys(ERROR_CATALOG).sort());

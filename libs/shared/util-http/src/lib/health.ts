@@ -48,7 +48,9 @@ export class HealthController {
   async ready(
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ status: 'ok' | 'unavailable'; checks: Record<string, 'up' | 'down'> }> {
-    const results = await Promise.all(this.checks.map(async (check) => [check.name, await run(check)] as const));
+    const results = await Promise.all(
+      this.checks.map(async (check) => [check.name, await run(check)] as const),
+    );
     const ok = results.every(([, result]) => result === 'up');
     reply.status(ok ? 200 : 503).header('cache-control', 'no-store');
     return { status: ok ? 'ok' : 'unavailable', checks: Object.fromEntries(results) };

@@ -42,7 +42,9 @@ describe('toProblem', () => {
 
   it('lists field errors for validation failures', () => {
     const problem = toProblem(
-      new AppError('validation_failed', 'invalid', { errors: [{ field: 'email', message: 'must be an email address' }] }),
+      new AppError('validation_failed', 'invalid', {
+        errors: [{ field: 'email', message: 'must be an email address' }],
+      }),
     );
     expect(problem.errors).toEqual([{ field: 'email', message: 'must be an email address' }]);
   });

@@ -39,7 +39,9 @@ const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof HttpException) {
-    const code = STATUS_CODES[error.getStatus()] ?? (error.getStatus() < 500 ? 'bad_request' : 'internal_error');
+    const code =
+      STATUS_CODES[error.getStatus()] ??
+      (error.getStatus() < 500 ? 'bad_request' : 'internal_error');
     return new AppError(code, undefined, { cause: error });
   }
   if (isClientError(error)) {
@@ -82,7 +84,11 @@ export class ProblemFilter implements ExceptionFilter {
     }
     void reply
       .status(error.status)
-      .headers({ ...error.extras.headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store' })
+      .headers({
+        ...error.extras.headers,
+        'content-type': 'application/problem+json',
+        'cache-control': 'no-store',
+      })
       .send(JSON.stringify(toProblem(error)));
   }
 }

@@ -1,0 +1,133 @@
+import {
+  SESSION_COOKIE,
+  csrfHeaders,
+  expectProblem,
+  http,
+  loginWithSession,
+  newCredentials,
+  registerUser,
+  startSystem,
+} from '@svt/shared/testing';
+import type {
+  HttpClient,
+  RegisteredUser,
+  SessionBody,
+  SystemUnderTest,
+  TokenBody,
+  UserBody,
+} from '@svt/shared/testing';
+
+let sut: SystemUnderTest;
+let shop: HttpClient;
+let user: RegisteredUser;
+
+beforeAll(async () => {
+  sut = await startSystem();
+  shop = http(sut.shop);
+  user = await registerUser(shop, newCredentials(), '/api/auth');
+}, 120_000);
+
+afterAll(async () => {
+  await sut?.stop();
+});
+
+describe('/api/auth/* on SHOP', () => {
+  describe('POST /api/auth/register', () => {
+    it('is forwarded to AUTH and answers 201 with the new user', async () => {
+      const credentials = newCredentials();
+
+      const response = await shop.post<UserBody>('/api/auth/register', credentials);
+
+      expect(response.status).toBe(201);
+      expect(response.json).toEqual({ id: expect.any(String), email: credentials.email });
+    });
+
+    it("passes AUTH's errors through as they are", async () => {
+      const response = await shop.post('/api/auth/register', {
+        email: user.email,
+        password: user.password,
+      });
+
+      expectProblem(response, 409, 'email_taken');
+    });
+  });
+
+  describe('POST /api/auth/session', () => {
+    it('answers 201 and sets __Host-sid on SHOP with HttpOnly, Secure, SameSite=Lax, Path=/ and no Domain', async () => {
+      const response = await shop.post<SessionBody>('/api/auth/session', {
+        email: user.email,
+        password: user.password,
+      });
+
+      expect(response.status).toBe(201);
+      expect(response.json?.user).toEqual({ id: user.id, email: user.email });
+      const cookie = response.cookies.find((c) => c.name === SESSION_COOKIE);
+      expect(cookie).toMatchObject({ httpOnly: true, secure: true, path: '/' });
+      expect(cookie?.sameSite?.toLowerCase()).toBe('lax');
+      expect(cookie?.domain).toBeUndefined();
+    });
+
+    it('answers 401 invalid_credentials for a wrong password', async () => {
+      const response = await shop.post('/api/auth/session', {
+        email: user.email,
+        password: 'not-the-password',
+      });
+
+      expectProblem(response, 401, 'invalid_credentials');
+    });
+  });
+
+  describe('GET /api/auth/session', () => {
+    it('answers 200 with the user when the SHOP cookie is sent', async () => {
+      const { jar } = await loginWithSession(shop, user, '/api/auth');
+
+      const response = await shop.get<SessionBody>('/api/auth/session', { jar });
+
+      expect(response.status).toBe(200);
+      expect(response.json?.user).toEqual({ id: user.id, email: user.email });
+    });
+  });
+
+  describe('DELETE /api/auth/session', () => {
+    it('answers 204, clears the cookie on SHOP, and the old cookie stops working at the gateway', async () => {
+      const session = await loginWithSession(shop, user, '/api/auth');
+      const oldCookie = session.jar.clone();
+
+      const response = await shop.delete('/api/auth/session', {
+        jar: session.jar,
+        headers: csrfHeaders(sut.shop.origin, session.csrfToken),
+      });
+
+      expect(response.status).toBe(204);
+      expect(session.jar.has(SESSION_COOKIE)).toBe(false);
+      expectProblem(await shop.get('/api/me', { jar: oldCookie }), 401, 'unauthenticated');
+    });
+  });
+
+  describe('POST /api/auth/token', () => {
+    it('answers 201 with a token pair', async () => {
+      const response = await shop.post<TokenBody>('/api/auth/token', {
+        email: user.email,
+        password: user.password,
+      });
+
+      expect(response.status).toBe(201);
+      expect(response.json).toMatchObject({
+        token_type: 'Bearer',
+        access_token: expect.any(String),
+      });
+    });
+  });
+});
+
+describe('an unknown route on SHOP', () => {
+  it('answers 404 not_found as a problem', async () => {
+    expectProblem(await shop.get('/api/nope'), 404, 'not_found');
+  });
+});
+
+describe('GET /health/*', () => {
+  it.each(['/health/live', '/health/ready'])('%s answers 200', async (path) => {
+    expect((await shop.get(path)).status).toBe(200);
+  });
+});
