@@ -73,7 +73,7 @@ export class SqliteClient implements SqlClient {
     let db: Database.Database | undefined;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
-      db = new Database(this.file, { timeout: BUSY_TIMEOUT_MS });
+      db = new Database(this.file);
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');

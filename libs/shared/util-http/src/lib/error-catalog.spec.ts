@@ -4,7 +4,7 @@ import { AppError, ERROR_CATALOG } from './error-catalog';
 
 const documentation = readFileSync(join(__dirname, '../../../../../docs/errors.md'), 'utf8');
 const documentedRows = new Map(
-  [...documentation.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \|/gm)].map(([, code, status]) => [
+  [...documentation.matchAll(/^\|\s*`([a-z_]+)`\s*\|\s*(\d{3})\s*\|/gm)].map(([, code, status]) => [
     code,
     Number(status),
   ]),
