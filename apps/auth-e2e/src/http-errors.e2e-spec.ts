@@ -1,4 +1,11 @@
-import { expectProblem, http, startSystem, strongPassword, uniqueEmail } from '@svt/shared/testing';
+import {
+  expectProblem,
+  expectStatus,
+  http,
+  startSystem,
+  strongPassword,
+  uniqueEmail,
+} from '@svt/shared/testing';
 import type { HttpClient, SystemUnderTest } from '@svt/shared/testing';
 
 let sut: SystemUnderTest;
@@ -36,7 +43,6 @@ describe('request bodies the auth service refuses before reading them', () => {
       });
       expect(Buffer.byteLength(body)).toBe(16_385);
 
-      const started = performance.now();
       const response = await auth.request({
         method: 'POST',
         path: '/auth/register',
@@ -45,7 +51,12 @@ describe('request bodies the auth service refuses before reading them', () => {
       });
 
       expectProblem(response, 413, 'payload_too_large');
-      expect(performance.now() - started).toBeLessThan(1000);
+      // Refused before any handler ran: nothing was stored under that email.
+      const retry = await auth.post('/auth/register', {
+        email: JSON.parse(skeleton).email,
+        password: 'a fine password',
+      });
+      expect(retry.status).toBe(201);
     });
   });
 
@@ -82,6 +93,6 @@ describe('GET /health/*', () => {
   it.each(['/health/live', '/health/ready'])('%s answers 200', async (path) => {
     const response = await auth.get(path);
 
-    expect(response.status).toBe(200);
+    expectStatus(response, 200);
   });
 });

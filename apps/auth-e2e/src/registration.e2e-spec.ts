@@ -1,5 +1,6 @@
 import {
   expectProblem,
+  expectStatus,
   http,
   newCredentials,
   randomHex,
@@ -31,7 +32,7 @@ describe('POST /auth/register', () => {
         password: strongPassword(),
       });
 
-      expect(response.status).toBe(201);
+      expectStatus(response, 201);
       expect(response.json).toEqual({
         id: expect.any(String),
         email: `${local.toLowerCase()}@example.test`,
@@ -42,7 +43,7 @@ describe('POST /auth/register', () => {
       const credentials = newCredentials();
       const response = await auth.post('/auth/register', credentials);
 
-      expect(response.status).toBe(201);
+      expectStatus(response, 201);
       expect(Object.keys(response.json ?? {}).sort()).toEqual(['email', 'id']);
       expect(response.text).not.toContain(credentials.password);
     });
@@ -56,7 +57,7 @@ describe('POST /auth/register', () => {
         password: 'p'.repeat(length),
       });
 
-      expect(response.status).toBe(201);
+      expectStatus(response, 201);
     });
 
     it('gives each user a different id', async () => {

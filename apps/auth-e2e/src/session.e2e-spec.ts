@@ -3,6 +3,7 @@ import {
   csrfHeaders,
   expectBearerChallenge,
   expectProblem,
+  expectStatus,
   http,
   loginWithSession,
   registerUser,
@@ -33,7 +34,7 @@ describe('POST /auth/session', () => {
         password: user.password,
       });
 
-      expect(response.status).toBe(201);
+      expectStatus(response, 201);
       expect(response.json).toEqual({
         user: { id: user.id, email: user.email },
         csrfToken: expect.any(String),
@@ -85,7 +86,7 @@ describe('POST /auth/session', () => {
         password: user.password,
       });
 
-      expect(response.status).toBe(201);
+      expectStatus(response, 201);
     });
   });
 
@@ -125,7 +126,7 @@ describe('GET /auth/session', () => {
         jar: session.jar,
       });
 
-      expect(response.status).toBe(200);
+      expectStatus(response, 200);
       expect(response.json).toEqual({
         user: { id: user.id, email: user.email },
         csrfToken: expect.any(String),
@@ -163,7 +164,7 @@ describe('DELETE /auth/session', () => {
       });
 
       expectProblem(response, 403, code);
-      expect((await auth.get('/auth/session', { jar: session.jar })).status).toBe(200);
+      expectStatus(await auth.get('/auth/session', { jar: session.jar }), 200);
     });
   });
 
@@ -184,7 +185,7 @@ describe('DELETE /auth/session', () => {
       });
 
       expectProblem(response, 403, 'csrf_failed');
-      expect((await auth.get('/auth/session', { jar: session.jar })).status).toBe(200);
+      expectStatus(await auth.get('/auth/session', { jar: session.jar }), 200);
     });
   });
 
@@ -215,7 +216,7 @@ describe('DELETE /auth/session', () => {
         headers: csrfHeaders(origin(), session.csrfToken),
       });
 
-      expect(response.status).toBe(204);
+      expectStatus(response, 204);
       const cleared = response.cookies.find((c) => c.name === SESSION_COOKIE);
       expect(cleared).toBeDefined();
       expect(cleared?.maxAge === 0 || (cleared?.expires?.getTime() ?? Infinity) <= Date.now()).toBe(
@@ -238,7 +239,7 @@ describe('DELETE /auth/session', () => {
       headers: csrfHeaders(sut.shop.origin, current.json?.csrfToken ?? ''),
     });
 
-    expect(response.status).toBe(204);
+    expectStatus(response, 204);
   });
 
   it('ends only that session, not the others of the user', async () => {
@@ -250,8 +251,8 @@ describe('DELETE /auth/session', () => {
       headers: csrfHeaders(sut.auth.origin, leaving.csrfToken),
     });
 
-    expect(logout.status).toBe(204);
-    expect((await auth.get('/auth/session', { jar: leaving.jar })).status).toBe(401);
-    expect((await auth.get('/auth/session', { jar: staying.jar })).status).toBe(200);
+    expectStatus(logout, 204);
+    expectStatus(await auth.get('/auth/session', { jar: leaving.jar }), 401);
+    expectStatus(await auth.get('/auth/session', { jar: staying.jar }), 200);
   });
 });

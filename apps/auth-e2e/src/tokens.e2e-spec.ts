@@ -4,6 +4,7 @@ import {
   decodeJwt,
   expectBearerChallenge,
   expectProblem,
+  expectStatus,
   http,
   loginWithSession,
   loginWithToken,
@@ -40,7 +41,7 @@ afterAll(async () => {
 
 async function jwks(): Promise<Record<string, unknown>[]> {
   const response = await auth.get<JwksBody>('/.well-known/jwks.json');
-  expect(response.status).toBe(200);
+  expectStatus(response, 200);
   return response.json?.keys ?? [];
 }
 
@@ -56,7 +57,7 @@ describe('POST /auth/token', () => {
     });
 
     it('answers 201 with a Bearer access token, its lifetime and a refresh token', () => {
-      expect(response.status).toBe(201);
+      expectStatus(response, 201);
       expect(response.json).toEqual({
         access_token: expect.any(String),
         token_type: 'Bearer',
@@ -207,7 +208,7 @@ describe('POST /auth/token/refresh', () => {
         refresh_token: login.refreshToken,
       });
 
-      expect(response.status).toBe(200);
+      expectStatus(response, 200);
       expect(response.json).toEqual({
         access_token: expect.any(String),
         token_type: 'Bearer',
@@ -232,8 +233,8 @@ describe('POST /auth/token/refresh', () => {
         refresh_token: first.json?.refresh_token,
       });
 
-      expect(me.status).toBe(200);
-      expect(second.status).toBe(200);
+      expectStatus(me, 200);
+      expectStatus(second, 200);
     });
   });
 
@@ -243,7 +244,7 @@ describe('POST /auth/token/refresh', () => {
       const rotated = await auth.post('/auth/token/refresh', {
         refresh_token: login.refreshToken,
       });
-      expect(rotated.status).toBe(200);
+      expectStatus(rotated, 200);
 
       const replay = await auth.post('/auth/token/refresh', {
         refresh_token: login.refreshToken,
@@ -287,7 +288,7 @@ describe('POST /auth/token/revoke', () => {
       refresh_token: login.refreshToken,
     });
 
-    expect(revoke.status).toBe(204);
+    expectStatus(revoke, 204);
     expect(revoke.text).toBe('');
     expectProblem(refresh, 401, 'invalid_refresh_token');
   });
@@ -297,7 +298,7 @@ describe('POST /auth/token/revoke', () => {
       refresh_token: randomHex(32),
     });
 
-    expect(response.status).toBe(204);
+    expectStatus(response, 204);
   });
 
   it('answers 204 for a token revoked before', async () => {
@@ -310,7 +311,7 @@ describe('POST /auth/token/revoke', () => {
       refresh_token: login.refreshToken,
     });
 
-    expect(again.status).toBe(204);
+    expectStatus(again, 204);
   });
 });
 
@@ -323,7 +324,7 @@ describe('GET /auth/me', () => {
         bearer: accessToken,
       });
 
-      expect(response.status).toBe(200);
+      expectStatus(response, 200);
       expect(response.json).toEqual({
         id: user.id,
         email: user.email,
@@ -338,7 +339,7 @@ describe('GET /auth/me', () => {
 
       const response = await auth.get<AuthMeBody>('/auth/me', { jar });
 
-      expect(response.status).toBe(200);
+      expectStatus(response, 200);
       expect(response.json).toEqual({
         id: user.id,
         email: user.email,

@@ -3,6 +3,7 @@ import {
   epochSeconds,
   expectBearerChallenge,
   expectProblem,
+  expectStatus,
   generateEs256Key,
   http,
   putCartItem,
@@ -91,7 +92,7 @@ describe('CART with a Bearer access token', () => {
   it('GET /cart answers 200 with an empty cart for a new user', async () => {
     const response = await cart.get<CartBody>('/cart', { bearer: user.tokens.accessToken });
 
-    expect(response.status).toBe(200);
+    expectStatus(response, 200);
     expect(response.json).toEqual({ items: [], updatedAt: null });
   });
 
@@ -102,7 +103,7 @@ describe('CART with a Bearer access token', () => {
       { bearer: user.tokens.accessToken },
     );
 
-    expect(response.status).toBe(200);
+    expectStatus(response, 200);
     expect(response.json).toEqual({
       items: [{ sku: 'sku-1', quantity: 2 }],
       updatedAt: expect.any(String),
@@ -116,7 +117,7 @@ describe('CART with a Bearer access token', () => {
       bearer: user.tokens.accessToken,
     });
 
-    expect(response.status).toBe(200);
+    expectStatus(response, 200);
     expect(response.json?.items).toEqual([{ sku: 'sku-2', quantity: 4 }]);
   });
 
@@ -124,8 +125,8 @@ describe('CART with a Bearer access token', () => {
     const response = await cart.delete('/cart', { bearer: user.tokens.accessToken });
     const after = await cart.get<CartBody>('/cart', { bearer: user.tokens.accessToken });
 
-    expect(response.status).toBe(204);
-    expect(after.status).toBe(200);
+    expectStatus(response, 204);
+    expectStatus(after, 200);
     expect(after.json?.items).toEqual([]);
   });
 
@@ -144,7 +145,7 @@ describe('CART with the session cookie (sent by a non-browser client)', () => {
     const withCookie = await cart.get<CartBody>('/cart', { jar: alice.session.jar });
     const withBearer = await cart.get<CartBody>('/cart', { bearer: alice.tokens.accessToken });
 
-    expect(withCookie.status).toBe(200);
+    expectStatus(withCookie, 200);
     expect(withCookie.json?.items).toEqual(
       expect.arrayContaining([{ sku: 'cookie-sku', quantity: 3 }]),
     );

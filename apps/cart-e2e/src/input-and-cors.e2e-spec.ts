@@ -1,4 +1,4 @@
-import { expectProblem, http, signUp, startSystem } from '@svt/shared/testing';
+import { expectProblem, expectStatus, http, signUp, startSystem } from '@svt/shared/testing';
 import type {
   CartBody,
   HttpClient,
@@ -54,7 +54,7 @@ describe('PUT /cart/items/:sku', () => {
         { bearer: user.tokens.accessToken },
       );
 
-      expect(response.status).toBe(200);
+      expectStatus(response, 200);
       expect(response.json?.items).toEqual(expect.arrayContaining([{ sku: 'edge', quantity }]));
     });
   });
@@ -85,7 +85,7 @@ describe('PUT /cart/items/:sku', () => {
         { bearer: user.tokens.accessToken },
       );
 
-      expect(response.status).toBe(200);
+      expectStatus(response, 200);
       expect(response.json?.items).toEqual(expect.arrayContaining([{ sku, quantity: 1 }]));
     });
   });
@@ -148,7 +148,7 @@ describe('CORS on CART', () => {
         headers: { origin: sut.shop.origin },
       });
 
-      expect(response.status).toBe(200);
+      expectStatus(response, 200);
       expect(response.headers['access-control-allow-origin']).toBe(sut.shop.origin);
       expect(listOf(response.headers['vary'])).toContain('origin');
     });
@@ -157,6 +157,6 @@ describe('CORS on CART', () => {
 
 describe('GET /health/*', () => {
   it.each(['/health/live', '/health/ready'])('%s answers 200', async (path) => {
-    expect((await cart.get(path)).status).toBe(200);
+    expectStatus(await cart.get(path), 200);
   });
 });

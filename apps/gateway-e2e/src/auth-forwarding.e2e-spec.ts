@@ -2,6 +2,7 @@ import {
   SESSION_COOKIE,
   csrfHeaders,
   expectProblem,
+  expectStatus,
   http,
   loginWithSession,
   newCredentials,
@@ -38,7 +39,7 @@ describe('/api/auth/* on SHOP', () => {
 
       const response = await shop.post<UserBody>('/api/auth/register', credentials);
 
-      expect(response.status).toBe(201);
+      expectStatus(response, 201);
       expect(response.json).toEqual({ id: expect.any(String), email: credentials.email });
     });
 
@@ -59,7 +60,7 @@ describe('/api/auth/* on SHOP', () => {
         password: user.password,
       });
 
-      expect(response.status).toBe(201);
+      expectStatus(response, 201);
       expect(response.json?.user).toEqual({ id: user.id, email: user.email });
       const cookie = response.cookies.find((c) => c.name === SESSION_COOKIE);
       expect(cookie).toMatchObject({ httpOnly: true, secure: true, path: '/' });
@@ -83,7 +84,7 @@ describe('/api/auth/* on SHOP', () => {
 
       const response = await shop.get<SessionBody>('/api/auth/session', { jar });
 
-      expect(response.status).toBe(200);
+      expectStatus(response, 200);
       expect(response.json?.user).toEqual({ id: user.id, email: user.email });
     });
   });
@@ -98,7 +99,7 @@ describe('/api/auth/* on SHOP', () => {
         headers: csrfHeaders(sut.shop.origin, session.csrfToken),
       });
 
-      expect(response.status).toBe(204);
+      expectStatus(response, 204);
       expect(session.jar.has(SESSION_COOKIE)).toBe(false);
       expectProblem(await shop.get('/api/me', { jar: oldCookie }), 401, 'unauthenticated');
     });
@@ -111,7 +112,7 @@ describe('/api/auth/* on SHOP', () => {
         password: user.password,
       });
 
-      expect(response.status).toBe(201);
+      expectStatus(response, 201);
       expect(response.json).toMatchObject({
         token_type: 'Bearer',
         access_token: expect.any(String),
@@ -128,6 +129,6 @@ describe('an unknown route on SHOP', () => {
 
 describe('GET /health/*', () => {
   it.each(['/health/live', '/health/ready'])('%s answers 200', async (path) => {
-    expect((await shop.get(path)).status).toBe(200);
+    expectStatus(await shop.get(path), 200);
   });
 });

@@ -1,6 +1,7 @@
 import {
   csrfHeaders,
   expectProblem,
+  expectStatus,
   http,
   putCartItem,
   signUp,
@@ -44,7 +45,7 @@ describe('/api/cart on SHOP', () => {
     it('GET /api/cart answers 200 with an empty cart for a new user', async () => {
       const response = await shop.get<CartBody>('/api/cart', as(user, credential));
 
-      expect(response.status).toBe(200);
+      expectStatus(response, 200);
       expect(response.json).toEqual({ items: [], updatedAt: null });
     });
 
@@ -55,7 +56,7 @@ describe('/api/cart on SHOP', () => {
         as(user, credential),
       );
 
-      expect(response.status).toBe(200);
+      expectStatus(response, 200);
       expect(response.json).toEqual({
         items: [{ sku: 'sku-1', quantity: 2 }],
         updatedAt: expect.any(String),
@@ -76,7 +77,7 @@ describe('/api/cart on SHOP', () => {
 
       const response = await shop.delete<CartBody>('/api/cart/items/sku-1', as(user, credential));
 
-      expect(response.status).toBe(200);
+      expectStatus(response, 200);
       expect(response.json?.items).toEqual([{ sku: 'sku-2', quantity: 1 }]);
     });
 
@@ -84,7 +85,7 @@ describe('/api/cart on SHOP', () => {
       const response = await shop.delete('/api/cart', as(user, credential));
       const after = await shop.get<CartBody>('/api/cart', as(user, credential));
 
-      expect(response.status).toBe(204);
+      expectStatus(response, 204);
       expect(after.json?.items).toEqual([]);
     });
   });
@@ -157,7 +158,7 @@ describe('/api/cart on SHOP', () => {
         as(user, 'cookie'),
       );
 
-      expect(response.status).toBe(200);
+      expectStatus(response, 200);
       expect(response.json?.items).toEqual(expect.arrayContaining([{ sku: 'sku-9', quantity: 1 }]));
     });
   });
@@ -173,8 +174,8 @@ describe('/api/cart on SHOP', () => {
       );
       const remove = await shop.delete('/api/cart', { bearer: user.tokens.accessToken });
 
-      expect(put.status).toBe(200);
-      expect(remove.status).toBe(204);
+      expectStatus(put, 200);
+      expectStatus(remove, 204);
     });
   });
 
@@ -203,7 +204,7 @@ describe('/api/cart on SHOP', () => {
         bearer: alice.tokens.accessToken,
       });
 
-      expect(withCookie.status).toBe(200);
+      expectStatus(withCookie, 200);
       expect(withCookie.json).toEqual(withBearer.json);
     });
 
@@ -211,7 +212,7 @@ describe('/api/cart on SHOP', () => {
       const throughGateway = await shop.get<CartBody>('/api/cart', { jar: alice.session.jar });
       const direct = await cart.get<CartBody>('/cart', { bearer: alice.tokens.accessToken });
 
-      expect(direct.status).toBe(200);
+      expectStatus(direct, 200);
       expect(direct.json).toEqual(throughGateway.json);
     });
 
@@ -230,7 +231,7 @@ describe('/api/cart on SHOP', () => {
             headers: { ...('headers' in options ? options.headers : {}), ...spoofed() },
           });
 
-          expect(response.status).toBe(200);
+          expectStatus(response, 200);
           expect(response.json?.items).toEqual([{ sku: 'alice-sku', quantity: 1 }]);
         });
       },

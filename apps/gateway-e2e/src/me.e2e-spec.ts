@@ -3,6 +3,7 @@ import {
   epochSeconds,
   expectBearerChallenge,
   expectProblem,
+  expectStatus,
   generateEs256Key,
   http,
   randomHex,
@@ -49,7 +50,7 @@ describe('GET /api/me', () => {
     it("answers 200 with the user id and method 'session'", async () => {
       const response = await shop.get<GatewayMeBody>('/api/me', { jar: alice.session.jar });
 
-      expect(response.status).toBe(200);
+      expectStatus(response, 200);
       expect(response.json).toEqual({ userId: alice.user.id, method: 'session' });
     });
   });
@@ -60,7 +61,7 @@ describe('GET /api/me', () => {
         bearer: alice.tokens.accessToken,
       });
 
-      expect(response.status).toBe(200);
+      expectStatus(response, 200);
       expect(response.json).toEqual({ userId: alice.user.id, method: 'bearer' });
     });
   });

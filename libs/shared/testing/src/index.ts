@@ -1,0 +1,44 @@
+export { expectBearerChallenge, expectProblem, expectStatus } from './lib/assertions';
+export * from './lib/contract';
+export { CookieJar } from './lib/cookie-jar';
+export {
+  csrfHeaders,
+  loginWithSession,
+  loginWithToken,
+  newCredentials,
+  putCartItem,
+  registerUser,
+  signUp,
+} from './lib/flows';
+export type {
+  Credentials,
+  RegisteredUser,
+  SessionLogin,
+  SignedUpUser,
+  TokenLogin,
+} from './lib/flows';
+export { describeResponse, http } from './lib/http-client';
+export type {
+  HttpClient,
+  HttpResponse,
+  JsonObject,
+  RequestOptions,
+  RequestSpec,
+  ServiceAddress,
+} from './lib/http-client';
+export { decodeJwt, epochSeconds, generateEs256Key, signEs256Jwt } from './lib/jwt';
+export type { DecodedJwt, TestSigningKey } from './lib/jwt';
+export { randomHex, strongPassword, uniqueEmail } from './lib/random';
+export type { Service } from './lib/service-process';
+export {
+  cookieExpiresAt,
+  isClearingCookie,
+  parseSetCookie,
+  parseSetCookies,
+} from './lib/set-cookie';
+export type { SetCookie } from './lib/set-cookie';
+export { startSystem } from './lib/start-system';
+export type { ServiceName, StartSystemOptions, SystemUnderTest } from './lib/start-system';
+export { resolveBackend } from './lib/test-environment';
+export type { Backend } from './lib/test-environment';
+export { findWorkspaceRoot } from './lib/workspace-root';

@@ -52,8 +52,11 @@ export class RemoteJwks implements KeySource {
   async find(kid: string): Promise<KeyObject | null> {
     const known = this.keys.get(kid);
     if (known) return known;
+    // Until the first load succeeds every miss may fetch (single-flight); after
+    // that an unknown kid refetches at most once per interval, so random kids
+    // cannot turn requests into a flood of JWKS fetches.
     const interval = this.options.minRefetchIntervalMs ?? 10_000;
-    if (Date.now() - this.lastFetchAt >= interval) {
+    if (!this.isReady() || Date.now() - this.lastFetchAt >= interval) {
       await this.refresh().catch(() => undefined);
     }
     return this.keys.get(kid) ?? null;

@@ -1,0 +1,53 @@
+/** Response bodies of the public contract (/work/shared/API.md), as the suites read them. */
+
+export const SESSION_COOKIE = '__Host-sid';
+
+export interface UserBody {
+  id: string;
+  email: string;
+}
+
+export interface SessionBody {
+  user: UserBody;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+export interface TokenBody {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  refresh_token: string;
+}
+
+export interface AuthMeBody extends UserBody {
+  method: 'session' | 'bearer';
+}
+
+export interface GatewayMeBody {
+  userId: string;
+  method: 'session' | 'bearer';
+}
+
+export interface CartItem {
+  sku: string;
+  quantity: number;
+}
+
+export interface CartBody {
+  items: CartItem[];
+  updatedAt: string | null;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: { field: string; message: string }[];
+}
+
+export interface JwksBody {
+  keys: Record<string, unknown>[];
+}
