@@ -9,5 +9,5 @@ export type {
   RedisSessionStoreConnectOptions,
   RedisSessionStoreOptions,
 } from './lib/redis-session-store';
-export { openSessionStore } from './lib/open-session-store';
+export { openSessionStore, provideSessionStore } from './lib/open-session-store';
 export type { OpenSessionStoreOptions } from './lib/open-session-store';

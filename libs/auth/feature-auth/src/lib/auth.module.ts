@@ -15,7 +15,7 @@ import {
 import type { SqlClient } from '@svt/shared/data-access-sql';
 import { openSqlClient } from '@svt/shared/data-access-sql';
 import type { SessionStore } from '@svt/shared/data-access-sessions';
-import { SESSION_STORE, openSessionStore } from '@svt/shared/data-access-sessions';
+import { SESSION_STORE, provideSessionStore } from '@svt/shared/data-access-sessions';
 import { ACCESS_TOKEN_TYPE, AuthnModule } from '@svt/shared/feature-authn';
 import type { ReadinessCheck } from '@svt/shared/util-http';
 import { HealthController, READINESS_CHECKS } from '@svt/shared/util-http';
@@ -59,24 +59,18 @@ class AuthCoreModule {
       { provide: CLOCK, useValue: systemClock },
       {
         provide: AUTH_SQL,
-        useFactory: async (): Promise<SqlClient> => {
-          const sql = await openSqlClient({
+        useFactory: (): Promise<SqlClient> =>
+          openSqlClient({
             databaseUrl: config.DATABASE_URL,
             sqliteFile: join(config.DATA_DIR, 'auth.sqlite'),
-          });
-          await sql.migrate(authMigrations);
-          return sql;
-        },
-      },
-      {
-        provide: SESSION_STORE,
-        useFactory: (): Promise<SessionStore> =>
-          openSessionStore({
-            redisUrl: config.REDIS_URL,
-            redisKeyPrefix: config.REDIS_KEY_PREFIX,
-            sqliteFile: join(config.DATA_DIR, 'sessions.sqlite'),
+            migrations: authMigrations,
           }),
       },
+      provideSessionStore({
+        redisUrl: config.REDIS_URL,
+        redisKeyPrefix: config.REDIS_KEY_PREFIX,
+        dataDir: config.DATA_DIR,
+      }),
       {
         provide: USER_REPOSITORY,
         useFactory: (sql: SqlClient) => new SqlUserRepository(sql),

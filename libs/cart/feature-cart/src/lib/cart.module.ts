@@ -5,7 +5,7 @@ import { CART_REPOSITORY, SqlCartRepository, cartMigrations } from '@svt/cart/da
 import type { SqlClient } from '@svt/shared/data-access-sql';
 import { openSqlClient } from '@svt/shared/data-access-sql';
 import type { SessionStore } from '@svt/shared/data-access-sessions';
-import { SESSION_STORE, openSessionStore } from '@svt/shared/data-access-sessions';
+import { SESSION_STORE, provideSessionStore } from '@svt/shared/data-access-sessions';
 import {
   ACCESS_TOKEN_TYPE,
   AuthnModule,
@@ -60,24 +60,18 @@ class CartCoreModule {
     const providers = [
       {
         provide: CART_SQL,
-        useFactory: async (): Promise<SqlClient> => {
-          const sql = await openSqlClient({
+        useFactory: (): Promise<SqlClient> =>
+          openSqlClient({
             databaseUrl: config.DATABASE_URL,
             sqliteFile: join(config.DATA_DIR, 'cart.sqlite'),
-          });
-          await sql.migrate(cartMigrations);
-          return sql;
-        },
-      },
-      {
-        provide: SESSION_STORE,
-        useFactory: (): Promise<SessionStore> =>
-          openSessionStore({
-            redisUrl: config.REDIS_URL,
-            redisKeyPrefix: config.REDIS_KEY_PREFIX,
-            sqliteFile: join(config.DATA_DIR, 'sessions.sqlite'),
+            migrations: cartMigrations,
           }),
       },
+      provideSessionStore({
+        redisUrl: config.REDIS_URL,
+        redisKeyPrefix: config.REDIS_KEY_PREFIX,
+        dataDir: config.DATA_DIR,
+      }),
       { provide: AUTH_JWKS, useFactory: () => jwks(config.AUTH_URL) },
       { provide: GATEWAY_JWKS, useFactory: () => jwks(config.GATEWAY_URL) },
     ];

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
 import { Inject, Injectable, Module } from '@nestjs/common';
 import type { SessionStore } from '@svt/shared/data-access-sessions';
-import { SESSION_STORE, openSessionStore } from '@svt/shared/data-access-sessions';
+import { SESSION_STORE, provideSessionStore } from '@svt/shared/data-access-sessions';
 import {
   ACCESS_TOKEN_TYPE,
   AuthnModule,
@@ -53,15 +53,11 @@ class GatewayCoreModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     const providers = [
       { provide: GATEWAY_CONFIG, useValue: config },
-      {
-        provide: SESSION_STORE,
-        useFactory: (): Promise<SessionStore> =>
-          openSessionStore({
-            redisUrl: config.REDIS_URL,
-            redisKeyPrefix: config.REDIS_KEY_PREFIX,
-            sqliteFile: join(config.DATA_DIR, 'sessions.sqlite'),
-          }),
-      },
+      provideSessionStore({
+        redisUrl: config.REDIS_URL,
+        redisKeyPrefix: config.REDIS_KEY_PREFIX,
+        dataDir: config.DATA_DIR,
+      }),
       {
         provide: AUTH_JWKS,
         useFactory: (): RemoteJwks => {

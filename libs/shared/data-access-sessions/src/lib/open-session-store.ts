@@ -1,5 +1,8 @@
+import { join } from 'node:path';
+import type { FactoryProvider } from '@nestjs/common';
 import { RedisSessionStore } from './redis-session-store';
 import type { SessionStore } from './session-store';
+import { SESSION_STORE } from './session-store';
 import { SqliteSessionStore } from './sqlite-session-store';
 
 /** Where sessions live: Redis when `redisUrl` is set, else a shared SQLite file. */
@@ -20,4 +23,24 @@ export function openSessionStore(options: OpenSessionStoreOptions): Promise<Sess
   return options.redisUrl
     ? RedisSessionStore.connect(options.redisUrl, options.redisKeyPrefix)
     : SqliteSessionStore.open(options.sqliteFile);
+}
+
+/**
+ * The SESSION_STORE provider every service uses: Redis when `redisUrl` is set,
+ * else `sessions.sqlite` in the data directory that the local processes share.
+ */
+export function provideSessionStore(options: {
+  readonly redisUrl?: string;
+  readonly redisKeyPrefix: string;
+  readonly dataDir: string;
+}): FactoryProvider<Promise<SessionStore>> {
+  return {
+    provide: SESSION_STORE,
+    useFactory: () =>
+      openSessionStore({
+        redisUrl: options.redisUrl,
+        redisKeyPrefix: options.redisKeyPrefix,
+        sqliteFile: join(options.dataDir, 'sessions.sqlite'),
+      }),
+  };
 }

@@ -1,5 +1,5 @@
 import { PostgresClient } from './postgres-client';
-import type { SqlClient } from './sql-client';
+import type { Migration, SqlClient } from './sql-client';
 import { SqliteClient } from './sqlite-client';
 
 /** Where the database lives: a server when `databaseUrl` is set, else a file. */
@@ -8,6 +8,8 @@ export interface OpenSqlClientOptions {
   readonly databaseUrl?: string;
   /** The SQLite file used when there is no `databaseUrl`. */
   readonly sqliteFile: string;
+  /** Applied before the client is returned (schema changes run on start). */
+  readonly migrations?: readonly Migration[];
 }
 
 /**
@@ -15,10 +17,12 @@ export interface OpenSqlClientOptions {
  * Error naming the server or file (never a password) when it cannot.
  */
 export async function openSqlClient(options: OpenSqlClientOptions): Promise<SqlClient> {
-  if (options.databaseUrl) return PostgresClient.connect(options.databaseUrl);
-  const client = new SqliteClient(options.sqliteFile);
+  const client = options.databaseUrl
+    ? await PostgresClient.connect(options.databaseUrl)
+    : new SqliteClient(options.sqliteFile);
   try {
     await client.ping();
+    if (options.migrations) await client.migrate(options.migrations);
   } catch (error) {
     await client.close();
     throw error;
