@@ -75,6 +75,7 @@ export class CartProxyController {
       path: upstreamPath(request),
       drop: ['authorization', 'cookie', 'x-csrf-token'],
       set: { [IDENTITY_TOKEN_HEADER]: this.signer.sign(identity, this.config.CART_ORIGIN) },
+      identityForwarded: true,
     });
   }
 }

@@ -28,6 +28,12 @@ export interface ForwardOptions {
   readonly drop?: readonly string[];
   /** Headers to set on the upstream request. */
   readonly set?: Readonly<Record<string, string>>;
+  /**
+   * The gateway vouched for the caller: a 401 from upstream means it refused
+   * the gateway's identity token (a key or configuration fault), which is not
+   * the caller's to fix, so it becomes a 502 instead of a misleading 401.
+   */
+  readonly identityForwarded?: boolean;
 }
 
 /** A keep-alive connection pool to one upstream service. */
@@ -81,6 +87,13 @@ export class Upstream {
       throw new AppError('upstream_unavailable', `The ${this.name} service did not answer.`, {
         cause: error,
       });
+    }
+    if (options.identityForwarded && response.statusCode === 401) {
+      await response.body.dump();
+      throw new AppError(
+        'upstream_unavailable',
+        `The ${this.name} service did not accept the gateway's identity token.`,
+      );
     }
     const payload = Buffer.from(await response.body.arrayBuffer());
     reply.status(response.statusCode);
