@@ -1,5 +1,5 @@
 export type { Migration, SqlClient, SqlExecutor, SqlValue } from './lib/sql-client';
-export { MigrationError } from './lib/migrations';
+export { describeError, MigrationError } from './lib/migrations';
 export { SqliteClient } from './lib/sqlite-client';
 export { PostgresClient } from './lib/postgres-client';
 export type { PostgresClientOptions } from './lib/postgres-client';

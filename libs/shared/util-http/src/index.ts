@@ -8,3 +8,5 @@ export type { HttpAppOptions } from './lib/create-http-app';
 export { IS_PUBLIC, Public } from './lib/public.decorator';
 export { HealthController, READINESS_CHECKS } from './lib/health';
 export type { ReadinessCheck } from './lib/health';
+export { closeOnShutdown } from './lib/close-on-shutdown';
+export type { Closeable } from './lib/close-on-shutdown';

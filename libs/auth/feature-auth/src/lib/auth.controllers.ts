@@ -103,9 +103,7 @@ export class SessionController {
 
   private async cookieSessionUser(identity: Identity): Promise<User> {
     requireCookieSession(identity);
-    const user = await this.credentials.findById(identity.userId);
-    if (!user) throw new AppError('unauthenticated', 'The account no longer exists.');
-    return user;
+    return this.credentials.authenticatedUser(identity.userId);
   }
 }
 
@@ -165,8 +163,7 @@ export class MeController {
   async me(
     @CurrentIdentity() identity: Identity,
   ): Promise<{ id: string; email: string; method: string }> {
-    const user = await this.credentials.findById(identity.userId);
-    if (!user) throw new AppError('unauthenticated', 'The account no longer exists.');
+    const user = await this.credentials.authenticatedUser(identity.userId);
     return { ...publicUser(user), method: identity.method };
   }
 }

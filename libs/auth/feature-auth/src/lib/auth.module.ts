@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
-import { Inject, Injectable, Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import {
@@ -18,7 +18,7 @@ import type { SessionStore } from '@svt/shared/data-access-sessions';
 import { SESSION_STORE, provideSessionStore } from '@svt/shared/data-access-sessions';
 import { ACCESS_TOKEN_TYPE, AuthnModule } from '@svt/shared/feature-authn';
 import type { ReadinessCheck } from '@svt/shared/util-http';
-import { HealthController, READINESS_CHECKS } from '@svt/shared/util-http';
+import { closeOnShutdown, HealthController, READINESS_CHECKS } from '@svt/shared/util-http';
 import { CLOCK, systemClock } from '@svt/shared/util-security';
 import type { AuthConfig } from './auth.config';
 import {
@@ -36,19 +36,6 @@ import { SessionCookie } from './session-cookie';
 import { SessionsService } from './sessions.service';
 import { SigningKeysService } from './signing-keys.service';
 import { TokensService } from './tokens.service';
-
-/** Closes the database and the session store when the app shuts down. */
-@Injectable()
-class StorageLifecycle implements OnApplicationShutdown {
-  constructor(
-    @Inject(AUTH_SQL) private readonly sql: SqlClient,
-    @Inject(SESSION_STORE) private readonly sessions: SessionStore,
-  ) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.sql.close(), this.sessions.close()]);
-  }
-}
 
 /** Configuration, storage and keys: what the authenticator pipeline and the features share. */
 @Module({})
@@ -91,7 +78,7 @@ class AuthCoreModule {
     return {
       module: AuthCoreModule,
       global: true,
-      providers: [...providers, StorageLifecycle],
+      providers: [...providers, closeOnShutdown(AUTH_SQL, SESSION_STORE)],
       exports: providers.map((provider) => ('provide' in provider ? provider.provide : provider)),
     };
   }

@@ -46,7 +46,10 @@ export class CredentialsService implements OnModuleInit {
     return user && matches ? user : null;
   }
 
-  findById(id: string): Promise<User | null> {
-    return this.users.findById(id);
+  /** The user an authenticated request names; 401 when the account is gone since. */
+  async authenticatedUser(id: string): Promise<User> {
+    const user = await this.users.findById(id);
+    if (!user) throw new AppError('unauthenticated', 'The account no longer exists.');
+    return user;
   }
 }

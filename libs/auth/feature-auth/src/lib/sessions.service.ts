@@ -52,10 +52,6 @@ export class SessionsService {
     return { secret, session };
   }
 
-  find(secret: string): Promise<SessionRecord | null> {
-    return this.guard(() => this.store.find(sha256Hex(secret)));
-  }
-
   end(secret: string): Promise<void> {
     return this.guard(() => this.store.delete(sha256Hex(secret)));
   }

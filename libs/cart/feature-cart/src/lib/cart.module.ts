@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
-import { Inject, Injectable, Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { CART_REPOSITORY, SqlCartRepository, cartMigrations } from '@svt/cart/data-access';
 import type { SqlClient } from '@svt/shared/data-access-sql';
 import { openSqlClient } from '@svt/shared/data-access-sql';
@@ -15,7 +15,7 @@ import {
 } from '@svt/shared/feature-authn';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
 import type { ReadinessCheck } from '@svt/shared/util-http';
-import { HealthController, READINESS_CHECKS } from '@svt/shared/util-http';
+import { closeOnShutdown, HealthController, READINESS_CHECKS } from '@svt/shared/util-http';
 import { CLOCK, systemClock } from '@svt/shared/util-security';
 import type { CartConfig } from './cart.config';
 import { CartController } from './cart.controller';
@@ -29,30 +29,6 @@ export const CROSS_SITE_DETAIL =
   'No credential was sent. This cart service is on a different site from the shop, so a browser ' +
   'never sends the shop’s session cookie here (cookies stay with the site that set them, and ' +
   'third-party cookies are blocked). Send the access token instead: Authorization: Bearer <access_token>.';
-
-function jwks(baseUrl: string): RemoteJwks {
-  const keys = new RemoteJwks(new URL('/.well-known/jwks.json', baseUrl).href, {
-    algorithm: 'ES256',
-  });
-  keys.start();
-  return keys;
-}
-
-@Injectable()
-class CartLifecycle implements OnApplicationShutdown {
-  constructor(
-    @Inject(CART_SQL) private readonly sql: SqlClient,
-    @Inject(SESSION_STORE) private readonly sessions: SessionStore,
-    @Inject(AUTH_JWKS) private readonly authKeys: RemoteJwks,
-    @Inject(GATEWAY_JWKS) private readonly gatewayKeys: RemoteJwks,
-  ) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    this.authKeys.stop();
-    this.gatewayKeys.stop();
-    await Promise.allSettled([this.sql.close(), this.sessions.close()]);
-  }
-}
 
 @Module({})
 class CartCoreModule {
@@ -72,13 +48,19 @@ class CartCoreModule {
         redisKeyPrefix: config.REDIS_KEY_PREFIX,
         dataDir: config.DATA_DIR,
       }),
-      { provide: AUTH_JWKS, useFactory: () => jwks(config.AUTH_URL) },
-      { provide: GATEWAY_JWKS, useFactory: () => jwks(config.GATEWAY_URL) },
+      {
+        provide: AUTH_JWKS,
+        useFactory: () => RemoteJwks.start(config.AUTH_URL, { algorithm: 'ES256' }),
+      },
+      {
+        provide: GATEWAY_JWKS,
+        useFactory: () => RemoteJwks.start(config.GATEWAY_URL, { algorithm: 'ES256' }),
+      },
     ];
     return {
       module: CartCoreModule,
       global: true,
-      providers: [...providers, CartLifecycle],
+      providers: [...providers, closeOnShutdown(CART_SQL, SESSION_STORE, AUTH_JWKS, GATEWAY_JWKS)],
       exports: providers.map((provider) => provider.provide),
     };
   }

@@ -14,6 +14,9 @@ import type { IdentityKey } from './identity-key';
 import type { IdentityTokenSigner } from './identity-token.signer';
 import type { Upstream } from './upstream';
 
+/** The caller's own credentials stay at the gateway; CART gets the identity token instead. */
+const USER_CREDENTIALS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'x-csrf-token']);
+
 /** `/api/x?y` → `/x?y`, keeping the query string untouched. */
 function upstreamPath(request: FastifyRequest): string {
   return request.url.replace(/^\/api(?=\/)/, '');
@@ -73,7 +76,7 @@ export class CartProxyController {
   private forward(identity: Identity, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     return this.cart.forward(request, reply, {
       path: upstreamPath(request),
-      drop: ['authorization', 'cookie', 'x-csrf-token'],
+      drop: USER_CREDENTIALS,
       set: { [IDENTITY_TOKEN_HEADER]: this.signer.sign(identity, this.config.CART_ORIGIN) },
       identityForwarded: true,
     });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
-import { Inject, Injectable, Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import type { SessionStore } from '@svt/shared/data-access-sessions';
 import { SESSION_STORE, provideSessionStore } from '@svt/shared/data-access-sessions';
 import {
@@ -11,7 +11,7 @@ import {
 } from '@svt/shared/feature-authn';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
 import type { ReadinessCheck } from '@svt/shared/util-http';
-import { HealthController, READINESS_CHECKS } from '@svt/shared/util-http';
+import { closeOnShutdown, HealthController, READINESS_CHECKS } from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
 import {
   AuthProxyController,
@@ -32,21 +32,6 @@ import { loadOrCreateIdentityKey } from './identity-key';
 import { IdentityTokenSigner } from './identity-token.signer';
 import { Upstream } from './upstream';
 
-@Injectable()
-class GatewayLifecycle implements OnApplicationShutdown {
-  constructor(
-    @Inject(SESSION_STORE) private readonly sessions: SessionStore,
-    @Inject(AUTH_JWKS) private readonly jwks: RemoteJwks,
-    @Inject(AUTH_UPSTREAM) private readonly auth: Upstream,
-    @Inject(CART_UPSTREAM) private readonly cart: Upstream,
-  ) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    this.jwks.stop();
-    await Promise.allSettled([this.sessions.close(), this.auth.close(), this.cart.close()]);
-  }
-}
-
 /** Shared by the authenticator pipeline and the proxy. */
 @Module({})
 class GatewayCoreModule {
@@ -60,13 +45,7 @@ class GatewayCoreModule {
       }),
       {
         provide: AUTH_JWKS,
-        useFactory: (): RemoteJwks => {
-          const jwks = new RemoteJwks(new URL('/.well-known/jwks.json', config.AUTH_URL).href, {
-            algorithm: 'ES256',
-          });
-          jwks.start();
-          return jwks;
-        },
+        useFactory: () => RemoteJwks.start(config.AUTH_URL, { algorithm: 'ES256' }),
       },
     ];
     return {
@@ -126,7 +105,7 @@ export class GatewayModule {
           useFactory: (key: IdentityKey) =>
             new IdentityTokenSigner(key, config.SHOP_ORIGIN, config.IDENTITY_TOKEN_TTL),
         },
-        GatewayLifecycle,
+        closeOnShutdown(SESSION_STORE, AUTH_JWKS, AUTH_UPSTREAM, CART_UPSTREAM),
         {
           provide: READINESS_CHECKS,
           inject: [SESSION_STORE, AUTH_JWKS],

@@ -25,7 +25,7 @@ export interface ForwardOptions {
   /** The upstream path with query, e.g. `/cart/items/a?x=1`. */
   readonly path: string;
   /** Request headers to drop on top of hop-by-hop and client identity headers. */
-  readonly drop?: readonly string[];
+  readonly drop?: ReadonlySet<string>;
   /** Headers to set on the upstream request. */
   readonly set?: Readonly<Record<string, string>>;
   /**
@@ -58,13 +58,12 @@ export class Upstream {
     options: ForwardOptions,
   ): Promise<void> {
     const headers: Record<string, string | string[]> = {};
-    const drop = new Set(options.drop ?? []);
     for (const [name, value] of Object.entries(request.headers)) {
       if (
         value === undefined ||
         HOP_BY_HOP.has(name) ||
         CLIENT_IDENTITY.test(name) ||
-        drop.has(name)
+        options.drop?.has(name)
       )
         continue;
       headers[name] = value;

@@ -1,7 +1,8 @@
+import { describeError } from '@svt/shared/data-access-sql';
 import { Logger } from '@nestjs/common';
 import { createClient } from 'redis';
 import type { RedisClientType } from 'redis';
-import { describeError, inCreationOrder, parseRecord } from './session-records';
+import { inCreationOrder, parseRecord } from './session-records';
 import type { SessionRecord, SessionStore } from './session-store';
 
 /** Options for `RedisSessionStore.connect`. */

@@ -40,20 +40,3 @@ export function parseRecord(json: string): SessionRecord {
     ip: fields['ip'] as string | null,
   });
 }
-
-/** A one-line description of a thrown value (Node's dual-stack refusals have an empty message). */
-export function describeError(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return String(error);
-  // Duck-typed, not instanceof: socket errors come from Node's own realm,
-  // which is not the caller's under jest or vm.
-  const { message, code, errors } = error as {
-    message?: unknown;
-    code?: unknown;
-    errors?: unknown;
-  };
-  if (Array.isArray(errors) && errors.length > 0) {
-    return errors.map(describeError).join('; ');
-  }
-  if (typeof message === 'string' && message !== '') return message;
-  return typeof code === 'string' ? code : String(error);
-}

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { SqliteClient } from '@svt/shared/data-access-sql';
+import { describeError, SqliteClient } from '@svt/shared/data-access-sql';
 import type { Migration } from '@svt/shared/data-access-sql';
-import { describeError, inCreationOrder } from './session-records';
+import { inCreationOrder } from './session-records';
 import type { SessionRecord, SessionStore } from './session-store';
 
 /** Options for `SqliteSessionStore`. */

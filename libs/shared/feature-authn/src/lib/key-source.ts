@@ -43,11 +43,20 @@ export class RemoteJwks implements KeySource {
   private lastFetchAt = 0;
   private inflight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Logged once per outage, not on every retry. */
+  private failing = false;
 
   constructor(
     private readonly url: string,
     private readonly options: RemoteJwksOptions,
   ) {}
+
+  /** The keys a service publishes at `<baseUrl>/.well-known/jwks.json`, loading in the background. */
+  static start(baseUrl: string, options: RemoteJwksOptions): RemoteJwks {
+    const jwks = new RemoteJwks(new URL('/.well-known/jwks.json', baseUrl).href, options);
+    jwks.begin();
+    return jwks;
+  }
 
   async find(kid: string): Promise<KeyObject | null> {
     const known = this.keys.get(kid);
@@ -67,7 +76,7 @@ export class RemoteJwks implements KeySource {
   }
 
   /** Loads now, retrying every second until it works, then refreshes periodically. */
-  start(): void {
+  private begin(): void {
     const tick = (): void => {
       const delay = this.isReady() ? (this.options.refreshIntervalMs ?? 300_000) : 1_000;
       this.timer = setTimeout(
@@ -84,7 +93,7 @@ export class RemoteJwks implements KeySource {
       .finally(tick);
   }
 
-  stop(): void {
+  close(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
@@ -110,8 +119,15 @@ export class RemoteJwks implements KeySource {
       }
       const body = (await response.body.json()) as { keys?: unknown };
       this.keys = importJwks(body.keys, this.options.algorithm);
+      if (this.failing) this.logger.log(`Loaded JWKS from ${this.url} again`);
+      this.failing = false;
     } catch (error) {
-      this.logger.warn(`Cannot load JWKS from ${this.url}: ${(error as Error).message}`);
+      if (!this.failing) {
+        this.logger.warn(
+          `Cannot load JWKS from ${this.url} (retrying): ${(error as Error).message}`,
+        );
+      }
+      this.failing = true;
       throw error;
     }
   }
