@@ -1,4 +1,4 @@
-export { SESSION_STORE } from './lib/session-store';
+export { SESSION_STORE, sessionEndsAt } from './lib/session-store';
 export type { SessionRecord, SessionStore } from './lib/session-store';
 export { MemorySessionStore } from './lib/memory-session-store';
 export type { MemorySessionStoreOptions } from './lib/memory-session-store';
@@ -11,3 +11,27 @@ export type {
 } from './lib/redis-session-store';
 export { openSessionStore, provideSessionStore } from './lib/open-session-store';
 export type { OpenSessionStoreOptions } from './lib/open-session-store';
+export { DENYLIST } from './lib/denylist';
+export type { Denylist } from './lib/denylist';
+export { MemoryDenylist } from './lib/memory-denylist';
+export type { MemoryDenylistOptions } from './lib/memory-denylist';
+export { SqliteDenylist } from './lib/sqlite-denylist';
+export type { SqliteDenylistOptions } from './lib/sqlite-denylist';
+export { RedisDenylist } from './lib/redis-denylist';
+export type { RedisDenylistOptions } from './lib/redis-denylist';
+export { RATE_LIMIT_STORE } from './lib/rate-limit-store';
+export type { RateLimitStore, RateLimitWindow } from './lib/rate-limit-store';
+export { MemoryRateLimitStore } from './lib/memory-rate-limit-store';
+export type { MemoryRateLimitStoreOptions } from './lib/memory-rate-limit-store';
+export { SqliteRateLimitStore } from './lib/sqlite-rate-limit-store';
+export type { SqliteRateLimitStoreOptions } from './lib/sqlite-rate-limit-store';
+export { RedisRateLimitStore } from './lib/redis-rate-limit-store';
+export type { RedisRateLimitStoreOptions } from './lib/redis-rate-limit-store';
+export { connectRedis } from './lib/redis-connection';
+export type { ConnectRedisOptions } from './lib/redis-connection';
+export { SHARED_STATE, openSharedState, provideSharedState } from './lib/shared-state';
+export type {
+  OpenSharedStateOptions,
+  ProvideSharedStateOptions,
+  SharedState,
+} from './lib/shared-state';

@@ -1,4 +1,4 @@
-import { copyRecord, inCreationOrder } from './session-records';
+import { copyRecord, inCreationOrder, isLive } from './session-records';
 import type { SessionRecord, SessionStore } from './session-store';
 
 /** Options for `MemorySessionStore`. */
@@ -29,9 +29,20 @@ export class MemorySessionStore implements SessionStore {
     this.#assertOpen();
     const record = this.#records.get(idHash);
     if (record === undefined) return null;
-    if (record.expiresAt > this.#now()) return record;
+    if (isLive(record, this.#now())) return record;
     this.#records.delete(idHash);
     return null;
+  }
+
+  async touch(idHash: string, lastSeenAt: number): Promise<void> {
+    this.#assertOpen();
+    // No await between the read and the write: concurrent touches cannot
+    // interleave and put an older lastSeenAt back.
+    const record = this.#records.get(idHash);
+    if (record === undefined || !isLive(record, this.#now())) return;
+    if (lastSeenAt > record.lastSeenAt) {
+      this.#records.set(idHash, copyRecord({ ...record, lastSeenAt }));
+    }
   }
 
   async delete(idHash: string): Promise<void> {
@@ -58,14 +69,15 @@ export class MemorySessionStore implements SessionStore {
     this.#records.clear();
   }
 
-  /** The user's live records; expired ones are dropped on the way. */
+  /** The user's live records; ended ones are dropped on the way. */
   #takeLive(userId: string, remove: boolean): SessionRecord[] {
     const now = this.#now();
     const live: SessionRecord[] = [];
     for (const [idHash, record] of this.#records) {
       if (record.userId !== userId) continue;
-      if (record.expiresAt > now) live.push(record);
-      if (remove || record.expiresAt <= now) this.#records.delete(idHash);
+      const recordIsLive = isLive(record, now);
+      if (recordIsLive) live.push(record);
+      if (remove || !recordIsLive) this.#records.delete(idHash);
     }
     return live;
   }

@@ -26,8 +26,10 @@ export function openSessionStore(options: OpenSessionStoreOptions): Promise<Sess
 }
 
 /**
- * The SESSION_STORE provider every service uses: Redis when `redisUrl` is set,
- * else `sessions.sqlite` in the data directory that the local processes share.
+ * The SESSION_STORE provider: Redis when `redisUrl` is set, else
+ * `sessions.sqlite` in the data directory that the local processes share.
+ * A service that also needs the denylist or rate limits uses
+ * `provideSharedState`, which puts all three on one connection.
  */
 export function provideSessionStore(options: {
   readonly redisUrl?: string;

@@ -3,22 +3,31 @@ import { createClient } from 'redis';
 import type { RedisClientType } from 'redis';
 import { RedisSessionStore } from './redis-session-store';
 import type { SessionRecord } from './session-store';
+import { ManualClock } from './testing/contract-harness';
 
 // eslint-disable-next-line no-restricted-syntax -- test harness reads the CI-provided server URL
 const redisUrl = process.env['REDIS_URL'];
 
-function aSession(userId: string, expiresAt: number): SessionRecord {
+const MINUTE = 60_000;
+
+function aSession(
+  userId: string,
+  now: number,
+  overrides: Partial<SessionRecord> = {},
+): SessionRecord {
   const id = randomBytes(32).toString('hex');
   return {
     idHash: id,
     handle: `handle-${id.slice(0, 8)}`,
     userId,
     csrfToken: 'csrf',
-    createdAt: Date.now(),
-    expiresAt,
-    lastSeenAt: Date.now(),
+    createdAt: now,
+    expiresAt: now + 60 * MINUTE,
+    lastSeenAt: now,
+    idleTimeoutMs: 10 * MINUTE,
     userAgent: null,
     ip: null,
+    ...overrides,
   };
 }
 
@@ -50,12 +59,14 @@ describe(RedisSessionStore.name, () => {
     describe('key layout on a live server', () => {
       const prefix = `svt-test:${randomBytes(8).toString('hex')}:`;
       let client: RedisClientType;
+      let clock: ManualClock;
       let store: RedisSessionStore;
 
       beforeEach(async () => {
         client = createClient({ url: redisUrl });
         await client.connect();
-        store = new RedisSessionStore(client, prefix);
+        clock = new ManualClock();
+        store = new RedisSessionStore(client, prefix, { now: clock.now });
       });
 
       afterEach(async () => {
@@ -66,19 +77,51 @@ describe(RedisSessionStore.name, () => {
         await client.close();
       });
 
-      it('stores the record as JSON under the prefixed key, expiring at expiresAt', async () => {
-        const record = aSession('alice', Date.now() + 60_000);
+      it('stores the record as JSON under the prefixed key, expiring at its idle deadline', async () => {
+        const record = aSession('alice', clock.now());
 
         await store.create(record);
 
         const key = `${prefix}session:${record.idHash}`;
         await expect(client.get(key)).resolves.toBe(JSON.stringify(record));
+        await expect(client.pExpireTime(key)).resolves.toBe(record.lastSeenAt + 10 * MINUTE);
+      });
+
+      it('expires the key at expiresAt when that comes before the idle deadline', async () => {
+        const record = aSession('alice', clock.now(), { expiresAt: clock.now() + 5 * MINUTE });
+
+        await store.create(record);
+
+        await expect(client.pExpireTime(`${prefix}session:${record.idHash}`)).resolves.toBe(
+          record.expiresAt,
+        );
+      });
+
+      it('moves the key expiry to the new idle deadline on touch, but never past expiresAt', async () => {
+        const record = aSession('alice', clock.now(), { expiresAt: clock.now() + 15 * MINUTE });
+        const key = `${prefix}session:${record.idHash}`;
+        await store.create(record);
+
+        await store.touch(record.idHash, record.lastSeenAt + 3 * MINUTE);
+        await expect(client.pExpireTime(key)).resolves.toBe(record.lastSeenAt + 13 * MINUTE);
+
+        await store.touch(record.idHash, record.lastSeenAt + 8 * MINUTE);
         await expect(client.pExpireTime(key)).resolves.toBe(record.expiresAt);
       });
 
+      it('writes no key when touching a deleted record', async () => {
+        const record = aSession('alice', clock.now());
+        await store.create(record);
+        await store.delete(record.idHash);
+
+        await store.touch(record.idHash, record.lastSeenAt + MINUTE);
+
+        await expect(client.exists(`${prefix}session:${record.idHash}`)).resolves.toBe(0);
+      });
+
       it("keeps the user's index alive until its longest-lived session expires", async () => {
-        const later = aSession('alice', Date.now() + 120_000);
-        const sooner = aSession('alice', Date.now() + 60_000);
+        const later = aSession('alice', clock.now(), { expiresAt: clock.now() + 120 * MINUTE });
+        const sooner = aSession('alice', clock.now());
 
         await store.create(later);
         await store.create(sooner);
@@ -88,12 +131,14 @@ describe(RedisSessionStore.name, () => {
         );
       });
 
-      it('drops expired members from the index when listing', async () => {
-        const shortLived = aSession('alice', Date.now() + 100);
-        const lasting = aSession('alice', Date.now() + 60_000);
-        await store.create(shortLived);
-        await store.create(lasting);
-        await new Promise((resolve) => setTimeout(resolve, 200));
+      it('drops ended members from the index when listing', async () => {
+        const shortLived = aSession('alice', clock.now(), { expiresAt: clock.now() + MINUTE });
+        const idle = aSession('alice', clock.now(), { idleTimeoutMs: 2 * MINUTE });
+        const lasting = aSession('alice', clock.now());
+        for (const record of [shortLived, idle, lasting]) {
+          await store.create(record);
+        }
+        clock.advance(3 * MINUTE);
 
         await store.listByUser('alice');
 

@@ -1,15 +1,8 @@
-import { describeError } from '@svt/shared/data-access-sql';
-import { Logger } from '@nestjs/common';
-import { createClient } from 'redis';
 import type { RedisClientType } from 'redis';
-import { inCreationOrder, parseRecord } from './session-records';
+import { connectRedis, watchOutages } from './redis-connection';
+import { copyRecord, inCreationOrder, isLive, parseRecord } from './session-records';
+import { sessionEndsAt } from './session-store';
 import type { SessionRecord, SessionStore } from './session-store';
-
-/** Options for `RedisSessionStore.connect`. */
-export interface RedisSessionStoreConnectOptions {
-  /** How long the first connection may take, retries included (default 5000 ms). */
-  readonly connectTimeoutMs?: number;
-}
 
 /** Options for a `RedisSessionStore` on a client of your own. */
 export interface RedisSessionStoreOptions {
@@ -17,28 +10,17 @@ export interface RedisSessionStoreOptions {
   readonly now?: () => number;
 }
 
-/**
- * The server a URL points at, without credentials, for error messages.
- * Throws when the URL does not parse, without echoing it.
- */
-function describeServer(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || '6379'}`;
-  } catch {
-    throw new Error('The Redis URL is not a valid URL');
-  }
-}
-
-/** Exponential backoff with jitter, capped at 5 s. */
-function backoff(retries: number): number {
-  return Math.min(100 * 2 ** retries, 5000) + Math.floor(Math.random() * 100);
+/** Options for `RedisSessionStore.connect`. */
+export interface RedisSessionStoreConnectOptions extends RedisSessionStoreOptions {
+  /** How long the first connection may take, retries included (default 5000 ms). */
+  readonly connectTimeoutMs?: number;
 }
 
 /**
  * `SessionStore` on Redis (REDIS_URL). A record is JSON under
- * `<prefix>session:<idHash>` expiring at `expiresAt`; each user has an index,
- * a sorted set `<prefix>user-sessions:<userId>` of id hashes scored by expiry.
+ * `<prefix>session:<idHash>` expiring at `sessionEndsAt(record)`, so an idle
+ * session disappears by itself; each user has an index, a sorted set
+ * `<prefix>user-sessions:<userId>` of id hashes scored by absolute expiry.
  *
  * Every command names a single key (no MGET, KEYS or SCAN), so the layout
  * holds on Redis Cluster where the keys of one user land in different slots.
@@ -47,74 +29,48 @@ export class RedisSessionStore implements SessionStore {
   readonly #client: RedisClientType;
   readonly #prefix: string;
   readonly #now: () => number;
-  readonly #logger = new Logger(RedisSessionStore.name);
   #ownsClient = false;
-  #inOutage = false;
   #closing: Promise<void> | undefined;
 
   /**
    * Uses a connected client; `close()` leaves it open for its owner. The
-   * store logs the client's errors once per outage, so an 'error' event can
-   * never crash the process.
+   * client's errors are logged once per outage, so an 'error' event can never
+   * crash the process.
    */
   constructor(client: RedisClientType, prefix: string, options: RedisSessionStoreOptions = {}) {
     this.#client = client;
     this.#prefix = prefix;
     this.#now = options.now ?? Date.now;
-    client.on('error', this.#onError);
-    client.on('ready', this.#onReady);
+    watchOutages(client);
   }
 
   /**
-   * Connects to `url` and keys everything under `prefix`. The first
-   * connection is retried until `connectTimeoutMs`, then rejects with an Error
-   * naming the server (never the password); once connected, the client
-   * reconnects with backoff for as long as it takes, and commands issued
-   * meanwhile fail fast instead of queueing.
+   * Connects to `url` (see `connectRedis`) and keys everything under `prefix`;
+   * `close()` closes the connection.
    */
   static async connect(
     url: string,
     prefix: string,
     options: RedisSessionStoreConnectOptions = {},
   ): Promise<RedisSessionStore> {
-    const server = describeServer(url);
-    const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
-    const startedAt = Date.now();
-    let connected = false;
-    const client: RedisClientType = createClient({
-      url,
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: connectTimeoutMs,
-        reconnectStrategy: (retries) =>
-          connected || Date.now() - startedAt < connectTimeoutMs ? backoff(retries) : false,
-      },
-    });
-    const store = new RedisSessionStore(client, prefix);
+    const client = await connectRedis(url, options);
+    const store = new RedisSessionStore(client, prefix, options);
     store.#ownsClient = true;
-    client.once('ready', () => (connected = true));
-    try {
-      await client.connect();
-    } catch (error) {
-      if (client.isOpen) client.destroy();
-      throw new Error(`Cannot connect to Redis at ${server}: ${describeError(error)}`, {
-        cause: error,
-      });
-    }
     return store;
   }
 
   async create(record: SessionRecord): Promise<void> {
     // Redis would accept a past PXAT and drop the key at once; skipping the
-    // write keeps a past expiry from ever touching the user's index.
-    if (record.expiresAt <= this.#now()) return;
+    // write keeps an ended session from ever touching the user's index.
+    if (!isLive(record, this.#now())) return;
     const index = this.#indexKey(record.userId);
     await Promise.all([
       this.#client.set(this.#recordKey(record.idHash), JSON.stringify(record), {
-        expiration: { type: 'PXAT', value: record.expiresAt },
+        expiration: { type: 'PXAT', value: sessionEndsAt(record) },
       }),
-      // NX sets the first expiry, GT only ever extends it: the index lives
-      // as long as its longest-lived member, whatever order writes land in.
+      // Scored by the absolute expiry, which touching never moves. NX sets
+      // the first expiry, GT only ever extends it: the index lives as long as
+      // its longest-lived member, whatever order writes land in.
       this.#client
         .multi()
         .zAdd(index, { score: record.expiresAt, value: record.idHash })
@@ -128,7 +84,32 @@ export class RedisSessionStore implements SessionStore {
     const json = await this.#client.get(this.#recordKey(idHash));
     if (json === null) return null;
     const record = parseRecord(json);
-    return record.expiresAt > this.#now() ? record : null;
+    return isLive(record, this.#now()) ? record : null;
+  }
+
+  async touch(idHash: string, lastSeenAt: number): Promise<void> {
+    const key = this.#recordKey(idHash);
+    const json = await this.#client.get(key);
+    if (json === null) return;
+    const record = parseRecord(json);
+    if (!isLive(record, this.#now())) return;
+    let stored = record.lastSeenAt;
+    let target = lastSeenAt;
+    while (stored < target) {
+      const touched = copyRecord({ ...record, lastSeenAt: target });
+      // XX: a record deleted since the read stays deleted.
+      const replaced = await this.#client.set(key, JSON.stringify(touched), {
+        condition: 'XX',
+        expiration: { type: 'PXAT', value: sessionEndsAt(touched) },
+        GET: true,
+      });
+      if (typeof replaced !== 'string') return;
+      // A concurrent touch may have landed between the read and the write
+      // with a later lastSeenAt; writing that one back keeps lastSeenAt from
+      // ever moving back, without a script or WATCH on a shared connection.
+      stored = target;
+      target = parseRecord(replaced).lastSeenAt;
+    }
   }
 
   async delete(idHash: string): Promise<void> {
@@ -153,7 +134,7 @@ export class RedisSessionStore implements SessionStore {
     const stale: string[] = [];
     values.forEach((json, i) => {
       const record = json === null ? null : parseRecord(json);
-      if (record !== null && record.expiresAt > now) live.push(record);
+      if (record !== null && isLive(record, now)) live.push(record);
       else stale.push(idHashes[i]);
     });
     if (stale.length > 0) await this.#client.zRem(index, stale);
@@ -162,21 +143,22 @@ export class RedisSessionStore implements SessionStore {
 
   async deleteByUser(userId: string): Promise<number> {
     const index = this.#indexKey(userId);
+    const now = this.#now();
     const idHashes = await this.#client.zRange(index, 0, -1);
     if (idHashes.length === 0) return 0;
-    const deleted = await Promise.all(
-      idHashes.map((idHash) => this.#client.del(this.#recordKey(idHash))),
+    const removed = await Promise.all(
+      idHashes.map((idHash) => this.#client.getDel(this.#recordKey(idHash))),
     );
     // Only the members read: a session created meanwhile keeps its entry.
     await this.#client.zRem(index, idHashes);
-    return deleted.reduce((sum, count) => sum + count, 0);
+    return removed.filter((json) => json !== null && isLive(parseRecord(json), now)).length;
   }
 
   async ping(): Promise<void> {
     await this.#client.ping();
   }
 
-  /** Closes the client when `connect` opened it; otherwise detaches from it. Idempotent. */
+  /** Closes the client when `connect` opened it; otherwise leaves it to its owner. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
@@ -184,8 +166,6 @@ export class RedisSessionStore implements SessionStore {
 
   async #close(): Promise<void> {
     if (this.#ownsClient && this.#client.isOpen) await this.#client.close();
-    this.#client.off('error', this.#onError);
-    this.#client.off('ready', this.#onReady);
   }
 
   #recordKey(idHash: string): string {
@@ -195,16 +175,4 @@ export class RedisSessionStore implements SessionStore {
   #indexKey(userId: string): string {
     return `${this.#prefix}user-sessions:${userId}`;
   }
-
-  readonly #onError = (error: unknown): void => {
-    if (this.#inOutage) return;
-    this.#inOutage = true;
-    this.#logger.warn(`Redis connection failed: ${describeError(error)}`);
-  };
-
-  readonly #onReady = (): void => {
-    if (!this.#inOutage) return;
-    this.#inOutage = false;
-    this.#logger.log('Redis connection restored');
-  };
 }

@@ -1,4 +1,10 @@
+import { sessionEndsAt } from './session-store';
 import type { SessionRecord } from './session-store';
+
+/** Whether the session has neither idled out nor expired at `now` (epoch ms). */
+export function isLive(record: SessionRecord, now: number): boolean {
+  return now < sessionEndsAt(record);
+}
 
 /** A user's sessions in the order they were created, as every adapter lists them. */
 export function inCreationOrder(records: SessionRecord[]): SessionRecord[] {
@@ -11,7 +17,7 @@ export function copyRecord(record: SessionRecord): SessionRecord {
 }
 
 const stringFields = ['idHash', 'handle', 'userId', 'csrfToken'] as const;
-const numberFields = ['createdAt', 'expiresAt', 'lastSeenAt'] as const;
+const numberFields = ['createdAt', 'expiresAt', 'lastSeenAt', 'idleTimeoutMs'] as const;
 const nullableStringFields = ['userAgent', 'ip'] as const;
 
 /** Reads a record stored as JSON; throws when the stored value is not one. */
@@ -36,6 +42,7 @@ export function parseRecord(json: string): SessionRecord {
     createdAt: fields['createdAt'] as number,
     expiresAt: fields['expiresAt'] as number,
     lastSeenAt: fields['lastSeenAt'] as number,
+    idleTimeoutMs: fields['idleTimeoutMs'] as number,
     userAgent: fields['userAgent'] as string | null,
     ip: fields['ip'] as string | null,
   });

@@ -1,135 +1,62 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createClient } from 'redis';
 import { MemorySessionStore } from './memory-session-store';
 import { RedisSessionStore } from './redis-session-store';
 import type { SessionRecord, SessionStore } from './session-store';
 import { SqliteSessionStore } from './sqlite-session-store';
+import {
+  memoryBackend,
+  redisBackend,
+  redisUrlForTests,
+  selfClosing,
+  sqliteBackend,
+} from './testing/contract-harness';
+import type { Backend, Storage } from './testing/contract-harness';
 
-/** Stores over one backing storage, created fresh for each test. */
-interface Storage {
-  /** Another store instance, as another process would open it. */
-  open(): Promise<SessionStore>;
-  /** Closes every store opened and removes the backing storage. */
-  dispose(): Promise<void>;
-}
-
-interface Backend {
-  readonly name: string;
-  /** Whether two instances see each other's records (false: per process). */
-  readonly shared: boolean;
-  create(): Promise<Storage>;
-}
-
-function trackingStores(open: () => Promise<SessionStore>, cleanup: () => Promise<void>): Storage {
-  const stores: SessionStore[] = [];
-  return {
-    open: async () => {
-      const store = await open();
-      stores.push(store);
-      return store;
-    },
-    dispose: async () => {
-      await Promise.all(stores.map((store) => store.close()));
-      await cleanup();
-    },
-  };
-}
-
-const memory: Backend = {
-  name: MemorySessionStore.name,
-  shared: false,
-  create: async () =>
-    trackingStores(
-      async () => new MemorySessionStore(),
-      async () => undefined,
+function sessionBackends(): Backend<SessionStore>[] {
+  const backends: Backend<SessionStore>[] = [
+    memoryBackend(MemorySessionStore.name, (now) => selfClosing(new MemorySessionStore({ now }))),
+    sqliteBackend(SqliteSessionStore.name, async (file, now) =>
+      selfClosing(await SqliteSessionStore.open(file, { now })),
     ),
-};
-
-const sqlite: Backend = {
-  name: SqliteSessionStore.name,
-  shared: true,
-  create: async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'svt-sessions-'));
-    const file = join(dir, 'sessions.sqlite');
-    return trackingStores(
-      () => SqliteSessionStore.open(file),
-      () => rm(dir, { recursive: true, force: true }),
+  ];
+  const redisUrl = redisUrlForTests('SessionStore');
+  if (redisUrl) {
+    backends.push(
+      redisBackend(RedisSessionStore.name, redisUrl, async (prefix, now) =>
+        selfClosing(await RedisSessionStore.connect(redisUrl, prefix, { now })),
+      ),
     );
-  },
-};
-
-function redis(url: string): Backend {
-  return {
-    name: RedisSessionStore.name,
-    shared: true,
-    create: async () => {
-      const prefix = `svt-test:${randomBytes(8).toString('hex')}:`;
-      return trackingStores(
-        () => RedisSessionStore.connect(url, prefix),
-        () => deleteKeysWithPrefix(url, prefix),
-      );
-    },
-  };
-}
-
-/** Test cleanup only: the adapter itself never scans. */
-async function deleteKeysWithPrefix(url: string, prefix: string): Promise<void> {
-  const client = createClient({ url });
-  await client.connect();
-  try {
-    for await (const keys of client.scanIterator({
-      MATCH: `${prefix}*`,
-      COUNT: 100,
-    })) {
-      await Promise.all(keys.map((key) => client.del(key)));
-    }
-  } finally {
-    await client.close();
   }
+  return backends;
 }
 
-function sessionBackends(): Backend[] {
-  // eslint-disable-next-line no-restricted-syntax -- test harness reads the CI-provided server URL
-  const redisUrl = process.env['REDIS_URL'];
-  if (!redisUrl) {
-    console.warn(
-      'SKIPPED: Redis adapter suite — set REDIS_URL (e.g. redis://127.0.0.1:6379) to run it',
-    );
-    return [memory, sqlite];
-  }
-  return [memory, sqlite, redis(redisUrl)];
-}
+const MINUTE = 60_000;
 
 let sequence = 0;
 
-function aSession(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  sequence++;
-  const now = Date.now();
-  return {
-    idHash: randomBytes(32).toString('hex'),
-    handle: `handle-${sequence}-${randomBytes(4).toString('hex')}`,
-    userId: 'user-1',
-    csrfToken: randomBytes(16).toString('base64url'),
-    createdAt: now - 1000 + sequence,
-    expiresAt: now + 60 * 60 * 1000,
-    lastSeenAt: now,
-    userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
-    ip: '203.0.113.7',
-    ...overrides,
-  };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 describe('SessionStore contract', () => {
   describe.each(sessionBackends())('$name', (backend) => {
-    let storage: Storage;
+    let storage: Storage<SessionStore>;
     let store: SessionStore;
+
+    /** A live session as of the test's clock: 30 minutes idle timeout, 1 hour absolute. */
+    function aSession(overrides: Partial<SessionRecord> = {}): SessionRecord {
+      sequence++;
+      const now = storage.clock.now();
+      return {
+        idHash: randomBytes(32).toString('hex'),
+        handle: `handle-${sequence}-${randomBytes(4).toString('hex')}`,
+        userId: 'user-1',
+        csrfToken: randomBytes(16).toString('base64url'),
+        createdAt: now - 1000 + sequence,
+        expiresAt: now + 60 * MINUTE,
+        lastSeenAt: now,
+        idleTimeoutMs: 30 * MINUTE,
+        userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+        ip: '203.0.113.7',
+        ...overrides,
+      };
+    }
 
     beforeEach(async () => {
       storage = await backend.create();
@@ -155,17 +82,18 @@ describe('SessionStore contract', () => {
     });
 
     it('resolves to null once the record has expired', async () => {
-      const shortLived = aSession({ expiresAt: Date.now() + 150 });
+      const shortLived = aSession({ expiresAt: storage.clock.now() + 2 * MINUTE });
       await store.create(shortLived);
+      await storage.advance(2 * MINUTE - 1);
       await expect(store.find(shortLived.idHash)).resolves.toEqual(shortLived);
 
-      await sleep(250);
+      await storage.advance(1);
 
       await expect(store.find(shortLived.idHash)).resolves.toBeNull();
     });
 
     it('resolves to null for a record created already expired', async () => {
-      const expired = aSession({ expiresAt: Date.now() - 1000 });
+      const expired = aSession({ expiresAt: storage.clock.now() - 1000 });
       await store.create(expired);
 
       await expect(store.find(expired.idHash)).resolves.toBeNull();
@@ -188,7 +116,7 @@ describe('SessionStore contract', () => {
     it("lists only the user's live records, oldest first", async () => {
       const newer = aSession({ userId: 'alice' });
       const older = aSession({ userId: 'alice', createdAt: newer.createdAt - 5000 });
-      const expired = aSession({ userId: 'alice', expiresAt: Date.now() - 1 });
+      const expired = aSession({ userId: 'alice', expiresAt: storage.clock.now() - 1 });
       const someoneElse = aSession({ userId: 'bob' });
       for (const record of [newer, older, expired, someoneElse]) {
         await store.create(record);
@@ -199,12 +127,12 @@ describe('SessionStore contract', () => {
     });
 
     it('leaves a record that expired after creation out of the listing', async () => {
-      const shortLived = aSession({ userId: 'alice', expiresAt: Date.now() + 150 });
+      const shortLived = aSession({ userId: 'alice', expiresAt: storage.clock.now() + MINUTE });
       const lasting = aSession({ userId: 'alice' });
       await store.create(shortLived);
       await store.create(lasting);
 
-      await sleep(250);
+      await storage.advance(2 * MINUTE);
 
       await expect(store.listByUser('alice')).resolves.toEqual([lasting]);
     });
@@ -212,7 +140,7 @@ describe('SessionStore contract', () => {
     it("deletes all the user's records, resolves to how many, and leaves other users' records", async () => {
       const first = aSession({ userId: 'alice' });
       const second = aSession({ userId: 'alice' });
-      const expired = aSession({ userId: 'alice', expiresAt: Date.now() - 1 });
+      const expired = aSession({ userId: 'alice', expiresAt: storage.clock.now() - 1 });
       const bobs = aSession({ userId: 'bob' });
       for (const record of [first, second, expired, bobs]) {
         await store.create(record);
@@ -231,6 +159,136 @@ describe('SessionStore contract', () => {
       await expect(store.deleteByUser('nobody')).resolves.toBe(0);
     });
 
+    describe('idle timeout', () => {
+      it('ends a session once idleTimeoutMs passes without a touch', async () => {
+        const record = aSession({ idleTimeoutMs: 10 * MINUTE });
+        await store.create(record);
+        await storage.advance(10 * MINUTE - 1);
+        await expect(store.find(record.idHash)).resolves.toEqual(record);
+
+        await storage.advance(1);
+
+        await expect(store.find(record.idHash)).resolves.toBeNull();
+      });
+
+      it('resolves to null for a record created already idle for too long', async () => {
+        const idle = aSession({ lastSeenAt: storage.clock.now() - 31 * MINUTE });
+        await store.create(idle);
+
+        await expect(store.find(idle.idHash)).resolves.toBeNull();
+      });
+
+      it('keeps a touched session alive past its first idle deadline, until it idles again', async () => {
+        const record = aSession({ idleTimeoutMs: 10 * MINUTE });
+        await store.create(record);
+        await storage.advance(8 * MINUTE);
+        const touchedAt = storage.clock.now();
+
+        await store.touch(record.idHash, touchedAt);
+
+        await storage.advance(8 * MINUTE);
+        await expect(store.find(record.idHash)).resolves.toEqual({
+          ...record,
+          lastSeenAt: touchedAt,
+        });
+        await storage.advance(2 * MINUTE);
+        await expect(store.find(record.idHash)).resolves.toBeNull();
+      });
+
+      it('never extends a session past expiresAt by touching it', async () => {
+        const record = aSession({
+          idleTimeoutMs: 30 * MINUTE,
+          expiresAt: storage.clock.now() + 40 * MINUTE,
+        });
+        await store.create(record);
+        await storage.advance(25 * MINUTE);
+        await store.touch(record.idHash, storage.clock.now());
+        await storage.advance(15 * MINUTE - 1);
+        await expect(store.find(record.idHash)).resolves.not.toBeNull();
+
+        await storage.advance(1);
+
+        await expect(store.find(record.idHash)).resolves.toBeNull();
+      });
+
+      it('does not bring back a deleted record when touched afterwards', async () => {
+        const record = aSession({ userId: 'alice' });
+        await store.create(record);
+        await store.delete(record.idHash);
+
+        await store.touch(record.idHash, storage.clock.now() + MINUTE);
+
+        await expect(store.find(record.idHash)).resolves.toBeNull();
+        await expect(store.listByUser('alice')).resolves.toEqual([]);
+      });
+
+      it('does not bring back a session that already idled out when touched', async () => {
+        const record = aSession({ idleTimeoutMs: 10 * MINUTE });
+        await store.create(record);
+        await storage.advance(11 * MINUTE);
+
+        await store.touch(record.idHash, storage.clock.now());
+
+        await expect(store.find(record.idHash)).resolves.toBeNull();
+      });
+
+      it('ignores a touch on an unknown id hash', async () => {
+        await expect(store.touch('e'.repeat(64), storage.clock.now())).resolves.toBeUndefined();
+        await expect(store.find('e'.repeat(64))).resolves.toBeNull();
+      });
+
+      it('does not move lastSeenAt back for a touch with an older time', async () => {
+        const record = aSession();
+        await store.create(record);
+        const start = storage.clock.now();
+
+        await store.touch(record.idHash, start + 10 * MINUTE);
+        await store.touch(record.idHash, start + 5 * MINUTE);
+
+        await expect(store.find(record.idHash)).resolves.toEqual({
+          ...record,
+          lastSeenAt: start + 10 * MINUTE,
+        });
+      });
+
+      it('keeps the latest lastSeenAt when touches race', async () => {
+        const other = backend.shared ? await storage.open() : store;
+        const record = aSession();
+        await store.create(record);
+        const start = storage.clock.now();
+        // A fixed scramble of 1..50 seconds (17 is coprime with 50), so that
+        // later times do not simply arrive last.
+        const times = Array.from({ length: 50 }, (_, i) => start + (((i * 17) % 50) + 1) * 1000);
+
+        await Promise.all(
+          times.map((time, i) => (i % 2 === 0 ? store : other).touch(record.idHash, time)),
+        );
+
+        await expect(store.find(record.idHash)).resolves.toEqual({
+          ...record,
+          lastSeenAt: start + 50_000,
+        });
+      });
+
+      it('leaves idle-ended records out of the listing and the deleteByUser count', async () => {
+        const idle = aSession({ userId: 'alice', idleTimeoutMs: 5 * MINUTE });
+        const active = aSession({ userId: 'alice', idleTimeoutMs: 5 * MINUTE });
+        const lasting = aSession({ userId: 'alice' });
+        for (const record of [idle, active, lasting]) {
+          await store.create(record);
+        }
+        await storage.advance(4 * MINUTE);
+        await store.touch(active.idHash, storage.clock.now());
+        await storage.advance(2 * MINUTE);
+
+        await expect(store.listByUser('alice')).resolves.toEqual([
+          { ...active, lastSeenAt: active.lastSeenAt + 4 * MINUTE },
+          lasting,
+        ]);
+        await expect(store.deleteByUser('alice')).resolves.toBe(2);
+      });
+    });
+
     if (backend.shared) {
       it('shares records between two instances on the same storage', async () => {
         const other = await storage.open();
@@ -239,6 +297,12 @@ describe('SessionStore contract', () => {
         await store.create(record);
         await expect(other.find(record.idHash)).resolves.toEqual(record);
         await expect(other.listByUser('alice')).resolves.toEqual([record]);
+
+        await other.touch(record.idHash, record.lastSeenAt + MINUTE);
+        await expect(store.find(record.idHash)).resolves.toEqual({
+          ...record,
+          lastSeenAt: record.lastSeenAt + MINUTE,
+        });
 
         await other.delete(record.idHash);
         await expect(store.find(record.idHash)).resolves.toBeNull();

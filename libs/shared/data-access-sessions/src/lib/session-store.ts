@@ -12,11 +12,29 @@ export interface SessionRecord {
   readonly csrfToken: string;
   /** Epoch milliseconds. */
   readonly createdAt: number;
-  /** Absolute expiry, epoch milliseconds; the store forgets the record then. */
+  /** Absolute timeout, epoch milliseconds: the session ends then, however active. */
   readonly expiresAt: number;
+  /** The last recorded activity, epoch milliseconds; `touch` moves it forward. */
   readonly lastSeenAt: number;
+  /**
+   * Idle timeout, milliseconds: the session ends once `lastSeenAt + idleTimeoutMs`
+   * passes. Enforced by the store, server-side, as the OWASP Session Management
+   * Cheat Sheet asks, so an abandoned session cannot be picked up later.
+   */
+  readonly idleTimeoutMs: number;
   readonly userAgent: string | null;
   readonly ip: string | null;
+}
+
+/**
+ * When a session ends, epoch milliseconds: at its idle deadline, or at its
+ * absolute `expiresAt` when that comes first. A record is live while
+ * `now < sessionEndsAt(record)`.
+ */
+export function sessionEndsAt(
+  record: Pick<SessionRecord, 'expiresAt' | 'lastSeenAt' | 'idleTimeoutMs'>,
+): number {
+  return Math.min(record.expiresAt, record.lastSeenAt + record.idleTimeoutMs);
 }
 
 /**
@@ -25,15 +43,22 @@ export interface SessionRecord {
  * (per process, for unit tests and for showing why it does not scale).
  */
 export interface SessionStore {
-  /** Saves a new record; its lifetime ends at `expiresAt`. */
+  /** Saves a new record; it lives until `sessionEndsAt(record)`. */
   create(record: SessionRecord): Promise<void>;
-  /** The live record, or `null` when unknown or expired. */
+  /** The live record, or `null` when unknown, idle for too long or expired. */
   find(idHash: string): Promise<SessionRecord | null>;
+  /**
+   * Records activity at `lastSeenAt` (epoch ms): moves `lastSeenAt` forward,
+   * never back, which extends the idle deadline but never past `expiresAt`.
+   * Does nothing to an unknown or ended record, and never brings back one
+   * deleted meanwhile.
+   */
+  touch(idHash: string, lastSeenAt: number): Promise<void>;
   /** Removes a record; removing an unknown one is not an error. */
   delete(idHash: string): Promise<void>;
   /** The user's live records, through a per-user index (no key scans). */
   listByUser(userId: string): Promise<SessionRecord[]>;
-  /** Removes all the user's records; resolves to how many were removed. */
+  /** Removes all the user's records; resolves to how many live ones were removed. */
   deleteByUser(userId: string): Promise<number>;
   /** Resolves when the backend answers (readiness). */
   ping(): Promise<void>;

@@ -3,9 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteClient } from '@svt/shared/data-access-sql';
 import type { SessionRecord } from './session-store';
-import { SqliteSessionStore } from './sqlite-session-store';
+import { SESSION_MIGRATIONS, SqliteSessionStore } from './sqlite-session-store';
 
-function aSession(id: string, expiresAt: number): SessionRecord {
+function aSession(
+  id: string,
+  expiresAt: number,
+  overrides: Partial<SessionRecord> = {},
+): SessionRecord {
   return {
     idHash: id,
     handle: `handle-${id}`,
@@ -14,8 +18,10 @@ function aSession(id: string, expiresAt: number): SessionRecord {
     createdAt: 0,
     expiresAt,
     lastSeenAt: 0,
+    idleTimeoutMs: 1_000_000,
     userAgent: null,
     ip: null,
+    ...overrides,
   };
 }
 
@@ -37,12 +43,13 @@ describe(SqliteSessionStore.name, () => {
   });
 
   afterEach(async () => {
+    jest.useRealTimers();
     await raw?.close();
     raw = undefined;
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('sweeps expired rows when creating once the sweep interval has passed', async () => {
+  it('sweeps ended rows when creating once the sweep interval has passed', async () => {
     let now = 1_000;
     const store = await SqliteSessionStore.open(file, {
       now: () => now,
@@ -52,32 +59,73 @@ describe(SqliteSessionStore.name, () => {
     try {
       await store.create(aSession('a-expires', 2_000));
       await store.create(aSession('b-lasts', 500_000));
+      await store.create(aSession('c-idles', 500_000, { lastSeenAt: 1_000, idleTimeoutMs: 5_000 }));
       now = 30_000;
-      await store.create(aSession('c-new', 500_000));
-      expect(await storedIds()).toEqual(['a-expires', 'b-lasts', 'c-new']);
+      await store.create(aSession('d-new', 500_000));
+      expect(await storedIds()).toEqual(['a-expires', 'b-lasts', 'c-idles', 'd-new']);
 
       now = 61_000;
-      await store.create(aSession('d-new', 500_000));
+      await store.create(aSession('e-new', 500_000));
 
-      expect(await storedIds()).toEqual(['b-lasts', 'c-new', 'd-new']);
+      expect(await storedIds()).toEqual(['b-lasts', 'd-new', 'e-new']);
     } finally {
       await store.close();
     }
   });
 
-  it('sweeps expired rows on its interval', async () => {
-    const store = await SqliteSessionStore.open(file, { sweepIntervalMs: 20 });
+  it('sweeps ended rows on its interval', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
+    let now = 1_000;
+    const store = await SqliteSessionStore.open(file, {
+      now: () => now,
+      sweepIntervalMs: 60_000,
+    });
     raw = new SqliteClient(file);
     try {
-      await store.create(aSession('short', Date.now() + 10));
-      await store.create(aSession('long', Date.now() + 60_000));
+      await store.create(aSession('expires', 2_000));
+      await store.create(aSession('idles', 500_000, { lastSeenAt: 1_000, idleTimeoutMs: 5_000 }));
+      await store.create(aSession('lasts', 500_000));
+      now = 10_000;
 
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // The sweep's DELETE is queued on the file before the query below.
+      jest.advanceTimersByTime(60_000);
 
-      expect(await storedIds()).toEqual(['long']);
+      expect(await storedIds()).toEqual(['lasts']);
     } finally {
       await store.close();
     }
+  });
+
+  it('gives rows written before idle timeouts existed 30 minutes of idle timeout', async () => {
+    raw = new SqliteClient(file);
+    await raw.migrate(SESSION_MIGRATIONS.slice(0, 1));
+    await raw.execute(
+      `INSERT INTO sessions (id_hash, handle, user_id, csrf_token, created_at, expires_at, last_seen_at)
+       VALUES ('old', 'handle-old', 'alice', 'csrf', 0, 100000000, 0)`,
+    );
+    let now = 1_000;
+    const store = await SqliteSessionStore.open(file, { now: () => now });
+    try {
+      await expect(store.find('old')).resolves.toEqual(
+        aSession('old', 100_000_000, { idleTimeoutMs: 1_800_000 }),
+      );
+
+      now = 1_800_000;
+
+      await expect(store.find('old')).resolves.toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('leaves a client it did not open open on close', async () => {
+    raw = new SqliteClient(file);
+    const store = await SqliteSessionStore.on(raw);
+    await store.create(aSession('a', Date.now() + 60_000, { lastSeenAt: Date.now() }));
+
+    await store.close();
+
+    expect(await storedIds()).toEqual(['a']);
   });
 
   it('rejects with an Error naming the file when it cannot be opened', async () => {

@@ -1,19 +1,20 @@
 import { Logger } from '@nestjs/common';
-import { describeError, SqliteClient } from '@svt/shared/data-access-sql';
+import { SqliteClient } from '@svt/shared/data-access-sql';
 import type { Migration } from '@svt/shared/data-access-sql';
 import { inCreationOrder } from './session-records';
 import type { SessionRecord, SessionStore } from './session-store';
+import { SqliteSweeper } from './sqlite-sweeper';
 
 /** Options for `SqliteSessionStore`. */
 export interface SqliteSessionStoreOptions {
   /** The clock expiry is judged by (default `Date.now`). */
   readonly now?: () => number;
-  /** How often expired rows are deleted (default 60 s). */
+  /** How often ended rows are deleted (default 60 s). */
   readonly sweepIntervalMs?: number;
 }
 
 /** Namespaced ids: the file may hold other stores' tables and migrations. */
-const SESSION_MIGRATIONS: readonly Migration[] = [
+export const SESSION_MIGRATIONS: readonly Migration[] = [
   {
     id: 'sessions-001-create',
     up: `CREATE TABLE IF NOT EXISTS sessions (
@@ -30,6 +31,12 @@ const SESSION_MIGRATIONS: readonly Migration[] = [
          CREATE INDEX IF NOT EXISTS sessions_user_id ON sessions (user_id);
          CREATE INDEX IF NOT EXISTS sessions_expires_at ON sessions (expires_at)`,
   },
+  {
+    // Rows written before idle timeouts existed get 30 minutes, the usual
+    // idle timeout, rather than living on idle until their absolute expiry.
+    id: 'sessions-002-idle-timeout',
+    up: 'ALTER TABLE sessions ADD COLUMN idle_timeout_ms BIGINT NOT NULL DEFAULT 1800000',
+  },
 ];
 
 interface SessionRow {
@@ -40,12 +47,19 @@ interface SessionRow {
   created_at: number;
   expires_at: number;
   last_seen_at: number;
+  idle_timeout_ms: number;
   user_agent: string | null;
   ip: string | null;
 }
 
 const COLUMNS =
-  'id_hash, handle, user_id, csrf_token, created_at, expires_at, last_seen_at, user_agent, ip';
+  'id_hash, handle, user_id, csrf_token, created_at, expires_at, last_seen_at, idle_timeout_ms, user_agent, ip';
+
+/** `now < sessionEndsAt(row)`, bound to `[now, now]`. */
+const LIVE = 'expires_at > ? AND last_seen_at + idle_timeout_ms > ?';
+
+/** The negation of `LIVE`, bound to `[now, now]`. */
+const ENDED = '(expires_at <= ? OR last_seen_at + idle_timeout_ms <= ?)';
 
 function toRecord(row: SessionRow): SessionRecord {
   return Object.freeze({
@@ -56,6 +70,7 @@ function toRecord(row: SessionRow): SessionRecord {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     lastSeenAt: row.last_seen_at,
+    idleTimeoutMs: row.idle_timeout_ms,
     userAgent: row.user_agent,
     ip: row.ip,
   });
@@ -63,30 +78,29 @@ function toRecord(row: SessionRow): SessionRecord {
 
 /**
  * `SessionStore` on an SQLite file that the local processes (auth, gateway,
- * cart) share, so a session created by one is found by the others. Expired
- * rows are never returned and are deleted every `sweepIntervalMs`.
+ * cart) share, so a session created by one is found by the others. Ended rows
+ * (idle or expired) are never returned and are deleted every `sweepIntervalMs`.
  */
 export class SqliteSessionStore implements SessionStore {
   readonly #sql: SqliteClient;
+  readonly #ownsClient: boolean;
   readonly #now: () => number;
-  readonly #sweepIntervalMs: number;
-  readonly #sweeper: NodeJS.Timeout;
-  readonly #logger = new Logger(SqliteSessionStore.name);
-  #lastSweepAt: number;
+  readonly #sweeper: SqliteSweeper;
   #closing: Promise<void> | undefined;
 
-  private constructor(sql: SqliteClient, options: SqliteSessionStoreOptions) {
+  private constructor(sql: SqliteClient, ownsClient: boolean, options: SqliteSessionStoreOptions) {
     this.#sql = sql;
+    this.#ownsClient = ownsClient;
     this.#now = options.now ?? Date.now;
-    this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
-    this.#lastSweepAt = this.#now();
-    this.#sweeper = setInterval(() => {
-      this.#sweep().catch((error: unknown) =>
-        this.#logger.warn(`Sweeping expired sessions failed: ${describeError(error)}`),
-      );
-    }, this.#sweepIntervalMs);
-    // Housekeeping must not keep a process alive that is otherwise done.
-    this.#sweeper.unref();
+    this.#sweeper = new SqliteSweeper(
+      (now) => sql.execute(`DELETE FROM sessions WHERE ${ENDED}`, [now, now]),
+      {
+        now: this.#now,
+        intervalMs: options.sweepIntervalMs ?? 60_000,
+        logger: new Logger(SqliteSessionStore.name),
+        what: 'ended sessions',
+      },
+    );
   }
 
   /**
@@ -104,12 +118,24 @@ export class SqliteSessionStore implements SessionStore {
       await sql.close();
       throw error;
     }
-    return new SqliteSessionStore(sql, options);
+    return new SqliteSessionStore(sql, true, options);
+  }
+
+  /**
+   * Creates (if needed) the session table on a client that other stores share;
+   * `close()` stops the sweeper and leaves the client open for its owner.
+   */
+  static async on(
+    sql: SqliteClient,
+    options: SqliteSessionStoreOptions = {},
+  ): Promise<SqliteSessionStore> {
+    await sql.migrate(SESSION_MIGRATIONS);
+    return new SqliteSessionStore(sql, false, options);
   }
 
   async create(record: SessionRecord): Promise<void> {
     await this.#sql.execute(
-      `INSERT INTO sessions (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         record.idHash,
         record.handle,
@@ -118,21 +144,31 @@ export class SqliteSessionStore implements SessionStore {
         record.createdAt,
         record.expiresAt,
         record.lastSeenAt,
+        record.idleTimeoutMs,
         record.userAgent,
         record.ip,
       ],
     );
-    if (this.#now() - this.#lastSweepAt >= this.#sweepIntervalMs) {
-      await this.#sweep();
-    }
+    await this.#sweeper.sweepIfDue();
   }
 
   async find(idHash: string): Promise<SessionRecord | null> {
+    const now = this.#now();
     const [row] = await this.#sql.query<SessionRow>(
-      `SELECT ${COLUMNS} FROM sessions WHERE id_hash = ? AND expires_at > ?`,
-      [idHash, this.#now()],
+      `SELECT ${COLUMNS} FROM sessions WHERE id_hash = ? AND ${LIVE}`,
+      [idHash, now, now],
     );
     return row === undefined ? null : toRecord(row);
+  }
+
+  async touch(idHash: string, lastSeenAt: number): Promise<void> {
+    const now = this.#now();
+    // One conditional statement: a concurrent touch, delete or sweep from
+    // another process cannot slip between a read and this write.
+    await this.#sql.execute(
+      `UPDATE sessions SET last_seen_at = ? WHERE id_hash = ? AND last_seen_at < ? AND ${LIVE}`,
+      [lastSeenAt, idHash, lastSeenAt, now, now],
+    );
   }
 
   async delete(idHash: string): Promise<void> {
@@ -140,19 +176,18 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async listByUser(userId: string): Promise<SessionRecord[]> {
+    const now = this.#now();
     const rows = await this.#sql.query<SessionRow>(
-      `SELECT ${COLUMNS} FROM sessions WHERE user_id = ? AND expires_at > ?`,
-      [userId, this.#now()],
+      `SELECT ${COLUMNS} FROM sessions WHERE user_id = ? AND ${LIVE}`,
+      [userId, now, now],
     );
     return inCreationOrder(rows.map(toRecord));
   }
 
   async deleteByUser(userId: string): Promise<number> {
+    const now = this.#now();
     return this.#sql.transaction(async (tx) => {
-      await tx.execute('DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?', [
-        userId,
-        this.#now(),
-      ]);
+      await tx.execute(`DELETE FROM sessions WHERE user_id = ? AND ${ENDED}`, [userId, now, now]);
       return tx.execute('DELETE FROM sessions WHERE user_id = ?', [userId]);
     });
   }
@@ -161,15 +196,10 @@ export class SqliteSessionStore implements SessionStore {
     await this.#sql.ping();
   }
 
-  /** Stops the sweeper and closes the file. Idempotent. */
+  /** Stops the sweeper and closes the file when `open` opened it. Idempotent. */
   close(): Promise<void> {
-    clearInterval(this.#sweeper);
-    this.#closing ??= this.#sql.close();
+    this.#sweeper.stop();
+    this.#closing ??= this.#ownsClient ? this.#sql.close() : Promise.resolve();
     return this.#closing;
-  }
-
-  async #sweep(): Promise<void> {
-    this.#lastSweepAt = this.#now();
-    await this.#sql.execute('DELETE FROM sessions WHERE expires_at <= ?', [this.#lastSweepAt]);
   }
 }

@@ -1,0 +1,172 @@
+import { MemoryRateLimitStore } from './memory-rate-limit-store';
+import type { RateLimitStore, RateLimitWindow } from './rate-limit-store';
+import { connectRedis } from './redis-connection';
+import { RedisRateLimitStore } from './redis-rate-limit-store';
+import { SqliteRateLimitStore } from './sqlite-rate-limit-store';
+import {
+  memoryBackend,
+  redisBackend,
+  redisUrlForTests,
+  selfClosing,
+  sqliteBackend,
+} from './testing/contract-harness';
+import type { Backend, Storage } from './testing/contract-harness';
+
+function rateLimitBackends(): Backend<RateLimitStore>[] {
+  const backends: Backend<RateLimitStore>[] = [
+    memoryBackend(MemoryRateLimitStore.name, (now) => ({
+      port: new MemoryRateLimitStore({ now }),
+      close: async () => undefined,
+    })),
+    sqliteBackend(SqliteRateLimitStore.name, async (file, now) =>
+      selfClosing(await SqliteRateLimitStore.open(file, { now })),
+    ),
+  ];
+  const redisUrl = redisUrlForTests('RateLimitStore');
+  if (redisUrl) {
+    backends.push(
+      redisBackend(
+        RedisRateLimitStore.name,
+        redisUrl,
+        async (prefix, now) => {
+          const client = await connectRedis(redisUrl);
+          return {
+            port: new RedisRateLimitStore(client, prefix, { now }),
+            close: () => client.close(),
+          };
+        },
+        // Redis closes the windows by its own clock: a test moves its keys on.
+        { ageKeys: true },
+      ),
+    );
+  }
+  return backends;
+}
+
+const SECOND = 1000;
+const WINDOW_MS = 60 * SECOND;
+
+describe('RateLimitStore contract', () => {
+  describe.each(rateLimitBackends())('$name', (backend) => {
+    let storage: Storage<RateLimitStore>;
+    let store: RateLimitStore;
+
+    beforeEach(async () => {
+      storage = await backend.create();
+      store = await storage.open();
+    });
+
+    afterEach(async () => {
+      await storage.dispose();
+    });
+
+    /** Asserts a window, allowing for the backend's own clock having moved on. */
+    function expectWindow(window: RateLimitWindow | null, count: number, resetAt: number): void {
+      expect(window?.count).toBe(count);
+      expect(window?.resetAt).toBeLessThanOrEqual(resetAt);
+      expect(window?.resetAt).toBeGreaterThanOrEqual(resetAt - backend.clockSlackMs);
+    }
+
+    it('counts hits on a key within one window that the first hit opened', async () => {
+      const resetAt = storage.clock.now() + WINDOW_MS;
+
+      expectWindow(await store.hit('login:alice', WINDOW_MS), 1, resetAt);
+      await storage.advance(20 * SECOND);
+      expectWindow(await store.hit('login:alice', WINDOW_MS), 2, resetAt);
+      await storage.advance(20 * SECOND);
+      expectWindow(await store.hit('login:alice', WINDOW_MS), 3, resetAt);
+    });
+
+    it("keeps the first hit's window length for the whole window", async () => {
+      const resetAt = storage.clock.now() + WINDOW_MS;
+      await store.hit('login:alice', WINDOW_MS);
+
+      expectWindow(await store.hit('login:alice', 10 * SECOND), 2, resetAt);
+    });
+
+    it('counts each key on its own', async () => {
+      await store.hit('login:alice', WINDOW_MS);
+      await store.hit('login:alice', WINDOW_MS);
+
+      expectWindow(await store.hit('login:bob', WINDOW_MS), 1, storage.clock.now() + WINDOW_MS);
+    });
+
+    it('opens a new window with the first hit at or after resetAt', async () => {
+      await store.hit('login:alice', WINDOW_MS);
+      await storage.advance(30 * SECOND);
+      await store.hit('login:alice', WINDOW_MS);
+
+      await storage.advance(30 * SECOND);
+
+      expectWindow(await store.hit('login:alice', WINDOW_MS), 1, storage.clock.now() + WINDOW_MS);
+    });
+
+    it('peeks at the open window without counting', async () => {
+      const resetAt = storage.clock.now() + WINDOW_MS;
+      await store.hit('login:alice', WINDOW_MS);
+      await store.hit('login:alice', WINDOW_MS);
+
+      expectWindow(await store.peek('login:alice'), 2, resetAt);
+      expectWindow(await store.peek('login:alice'), 2, resetAt);
+      expectWindow(await store.hit('login:alice', WINDOW_MS), 3, resetAt);
+    });
+
+    it('peeks null at a key without hits, and once its window has closed', async () => {
+      await expect(store.peek('login:alice')).resolves.toBeNull();
+      await store.hit('login:alice', WINDOW_MS);
+
+      await storage.advance(WINDOW_MS);
+
+      await expect(store.peek('login:alice')).resolves.toBeNull();
+    });
+
+    it('closes the window on reset, so the next hit opens a new one', async () => {
+      await store.hit('login:alice', WINDOW_MS);
+      await store.hit('login:bob', WINDOW_MS);
+      await storage.advance(30 * SECOND);
+
+      await store.reset('login:alice');
+
+      await expect(store.peek('login:alice')).resolves.toBeNull();
+      expectWindow(await store.hit('login:alice', WINDOW_MS), 1, storage.clock.now() + WINDOW_MS);
+      expect((await store.peek('login:bob'))?.count).toBe(1);
+    });
+
+    it('treats resetting a key without a window as done', async () => {
+      await expect(store.reset('login:nobody')).resolves.toBeUndefined();
+    });
+
+    it.each([0, -1, 1.5, Number.NaN])(
+      'rejects a windowMs of %p with a TypeError, counting nothing',
+      async (windowMs) => {
+        await expect(store.hit('login:alice', windowMs)).rejects.toThrow(TypeError);
+        await expect(store.peek('login:alice')).resolves.toBeNull();
+      },
+    );
+
+    if (backend.shared) {
+      it('counts concurrent hits from two instances exactly once each', async () => {
+        const other = await storage.open();
+        const resetAt = storage.clock.now() + WINDOW_MS;
+
+        const windows = await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            (i % 2 === 0 ? store : other).hit('login:alice', WINDOW_MS),
+          ),
+        );
+
+        const counts = windows.map((window) => window.count).sort((a, b) => a - b);
+        expect(counts).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+        for (const window of windows) expectWindow(window, window.count, resetAt);
+        expectWindow(await other.peek('login:alice'), 50, resetAt);
+      });
+    } else {
+      it('counts per instance, so a second instance starts from zero', async () => {
+        const other = await storage.open();
+        await store.hit('login:alice', WINDOW_MS);
+
+        await expect(other.peek('login:alice')).resolves.toBeNull();
+      });
+    }
+  });
+});

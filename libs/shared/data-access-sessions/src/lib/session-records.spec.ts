@@ -1,0 +1,40 @@
+import { parseRecord } from './session-records';
+import type { SessionRecord } from './session-store';
+
+const record: SessionRecord = {
+  idHash: 'a'.repeat(64),
+  handle: 'handle-1',
+  userId: 'alice',
+  csrfToken: 'csrf',
+  createdAt: 1_000,
+  expiresAt: 3_601_000,
+  lastSeenAt: 1_000,
+  idleTimeoutMs: 1_800_000,
+  userAgent: null,
+  ip: '203.0.113.7',
+};
+
+describe('parseRecord', () => {
+  it('reads back a stored record, frozen', () => {
+    const parsed = parseRecord(JSON.stringify(record));
+
+    expect(parsed).toEqual(record);
+    expect(Object.isFrozen(parsed)).toBe(true);
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['a string', '1800000'],
+    ['null', null],
+  ])('throws when idleTimeoutMs is %s', (_, idleTimeoutMs) => {
+    const json = JSON.stringify({ ...record, idleTimeoutMs });
+
+    expect(() => parseRecord(json)).toThrow(new TypeError('Stored session lacks a field'));
+  });
+
+  it('throws when the stored value is not an object', () => {
+    expect(() => parseRecord('"session"')).toThrow(
+      new TypeError('Stored session is not an object'),
+    );
+  });
+});

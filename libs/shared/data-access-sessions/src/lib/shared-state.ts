@@ -1,0 +1,162 @@
+import { join } from 'node:path';
+import type { FactoryProvider } from '@nestjs/common';
+import { SqliteClient } from '@svt/shared/data-access-sql';
+import { DENYLIST } from './denylist';
+import type { Denylist } from './denylist';
+import { RATE_LIMIT_STORE } from './rate-limit-store';
+import type { RateLimitStore } from './rate-limit-store';
+import { connectRedis } from './redis-connection';
+import { RedisDenylist } from './redis-denylist';
+import { RedisRateLimitStore } from './redis-rate-limit-store';
+import { RedisSessionStore } from './redis-session-store';
+import { SESSION_STORE } from './session-store';
+import type { SessionStore } from './session-store';
+import { SqliteDenylist } from './sqlite-denylist';
+import { SqliteRateLimitStore } from './sqlite-rate-limit-store';
+import { SqliteSessionStore } from './sqlite-session-store';
+
+/** The session store, denylist and rate-limit counters of a service, on one connection. */
+export interface SharedState {
+  readonly sessions: SessionStore;
+  readonly denylist: Denylist;
+  readonly rateLimits: RateLimitStore;
+  /** Resolves when the backend answers (readiness). */
+  ping(): Promise<void>;
+  /** Closes the connection (and sweepers). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Nest injection token for the `SharedState` of a service; the app closes it on shutdown. */
+export const SHARED_STATE = Symbol.for('svt.SharedState');
+
+/** Where the shared state lives: Redis when `redisUrl` is set, else a shared SQLite file. */
+export interface OpenSharedStateOptions {
+  /** A `redis://` or `rediss://` URL; blank or absent selects SQLite. */
+  readonly redisUrl?: string;
+  /** Prepended to every Redis key, e.g. `svt:`. */
+  readonly redisKeyPrefix: string;
+  /** The SQLite file shared by the local processes. */
+  readonly sqliteFile: string;
+  /** The clock sessions, denials and windows are judged by (default `Date.now`). */
+  readonly now?: () => number;
+  /** How long the first Redis connection may take, retries included (default 5000 ms). */
+  readonly redisConnectTimeoutMs?: number;
+}
+
+/** Options for `provideSharedState`. */
+export interface ProvideSharedStateOptions {
+  /** A `redis://` or `rediss://` URL; blank or absent selects SQLite. */
+  readonly redisUrl?: string;
+  /** Prepended to every Redis key, e.g. `svt:`. */
+  readonly redisKeyPrefix: string;
+  /** The data directory the local processes share; holds `sessions.sqlite`. */
+  readonly dataDir: string;
+}
+
+/** Anything a `SharedState` closes when it closes. */
+interface Closable {
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the session store, denylist and rate-limit counters on one connection:
+ * one Redis client (see `connectRedis`) when `redisUrl` is set, else one
+ * `SqliteClient` on `sqliteFile`. Rejects with an Error naming the server or
+ * file (never a password) when it cannot be reached.
+ */
+export function openSharedState(options: OpenSharedStateOptions): Promise<SharedState> {
+  return options.redisUrl ? openOnRedis(options.redisUrl, options) : openOnSqlite(options);
+}
+
+async function openOnRedis(url: string, options: OpenSharedStateOptions): Promise<SharedState> {
+  const client = await connectRedis(url, { connectTimeoutMs: options.redisConnectTimeoutMs });
+  const prefix = options.redisKeyPrefix;
+  const clock = { now: options.now };
+  const closeClient = async (): Promise<void> => {
+    if (client.isOpen) await client.close();
+  };
+  return sharedState({
+    sessions: new RedisSessionStore(client, prefix, clock),
+    denylist: new RedisDenylist(client, prefix, clock),
+    rateLimits: new RedisRateLimitStore(client, prefix, clock),
+    ping: async () => {
+      await client.ping();
+    },
+    closables: [{ close: closeClient }],
+  });
+}
+
+async function openOnSqlite(options: OpenSharedStateOptions): Promise<SharedState> {
+  const sql = new SqliteClient(options.sqliteFile);
+  const clock = { now: options.now };
+  // Closed in reverse: the adapters' sweepers stop before the file closes.
+  const closables: Closable[] = [sql];
+  try {
+    const sessions = await SqliteSessionStore.on(sql, clock);
+    closables.unshift(sessions);
+    const denylist = await SqliteDenylist.on(sql, clock);
+    closables.unshift(denylist);
+    const rateLimits = await SqliteRateLimitStore.on(sql, clock);
+    closables.unshift(rateLimits);
+    return sharedState({ sessions, denylist, rateLimits, ping: () => sql.ping(), closables });
+  } catch (error) {
+    await closeInOrder(closables);
+    throw error;
+  }
+}
+
+function sharedState(parts: {
+  sessions: SessionStore;
+  denylist: Denylist;
+  rateLimits: RateLimitStore;
+  ping: () => Promise<void>;
+  closables: readonly Closable[];
+}): SharedState {
+  let closing: Promise<void> | undefined;
+  return Object.freeze({
+    sessions: parts.sessions,
+    denylist: parts.denylist,
+    rateLimits: parts.rateLimits,
+    ping: parts.ping,
+    close: () => (closing ??= closeInOrder(parts.closables)),
+  });
+}
+
+async function closeInOrder(closables: readonly Closable[]): Promise<void> {
+  for (const closable of closables) await closable.close();
+}
+
+/**
+ * Providers for SHARED_STATE, SESSION_STORE, DENYLIST and RATE_LIMIT_STORE:
+ * Redis when `redisUrl` is set, else `sessions.sqlite` in `dataDir`. The three
+ * ports share the one connection of SHARED_STATE; the app closes SHARED_STATE
+ * on shutdown.
+ */
+export function provideSharedState(options: ProvideSharedStateOptions): FactoryProvider[] {
+  return [
+    {
+      provide: SHARED_STATE,
+      useFactory: (): Promise<SharedState> =>
+        openSharedState({
+          redisUrl: options.redisUrl,
+          redisKeyPrefix: options.redisKeyPrefix,
+          sqliteFile: join(options.dataDir, 'sessions.sqlite'),
+        }),
+    },
+    {
+      provide: SESSION_STORE,
+      useFactory: (state: SharedState): SessionStore => state.sessions,
+      inject: [SHARED_STATE],
+    },
+    {
+      provide: DENYLIST,
+      useFactory: (state: SharedState): Denylist => state.denylist,
+      inject: [SHARED_STATE],
+    },
+    {
+      provide: RATE_LIMIT_STORE,
+      useFactory: (state: SharedState): RateLimitStore => state.rateLimits,
+      inject: [SHARED_STATE],
+    },
+  ];
+}

@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from 'redis';
+
+/**
+ * A clock that tests move by hand, so nothing waits on real time. It starts at
+ * the real time and only moves forward, so a Redis expiry set from it is never
+ * already past for the server.
+ */
+export class ManualClock {
+  #now: number;
+
+  constructor(start: number = Date.now()) {
+    this.#now = start;
+  }
+
+  /** The current time, epoch ms; pass it as an adapter's `now` option. */
+  readonly now = (): number => this.#now;
+
+  advance(ms: number): void {
+    this.#now += ms;
+  }
+}
+
+/** Something a test opened, with how to close it. */
+export interface Opened<Port> {
+  readonly port: Port;
+  close(): Promise<void>;
+}
+
+/** An adapter instance that closes itself. */
+export function selfClosing<Port extends { close(): Promise<void> }>(port: Port): Opened<Port> {
+  return { port, close: () => port.close() };
+}
+
+/** Adapter instances over one backing storage, created fresh for each test. */
+export interface Storage<Port> {
+  /** The clock every instance of this storage is judged by. */
+  readonly clock: ManualClock;
+  /** Another instance, as another process would open it. */
+  open(): Promise<Port>;
+  /** Moves time on by `ms` for the instances and, where it has its own clock, the backend. */
+  advance(ms: number): Promise<void>;
+  /** Closes every instance opened and removes the backing storage. */
+  dispose(): Promise<void>;
+}
+
+/** One adapter technology to run a contract suite against. */
+export interface Backend<Port> {
+  readonly name: string;
+  /** Whether two instances see each other's state (false: per process). */
+  readonly shared: boolean;
+  /**
+   * How far a reported `resetAt` may fall short of the test's clock: Redis
+   * counts a TTL down by its own clock, which a test cannot stop.
+   */
+  readonly clockSlackMs: number;
+  create(): Promise<Storage<Port>>;
+}
+
+function storage<Port>(
+  clock: ManualClock,
+  open: () => Promise<Opened<Port>>,
+  options: { cleanup?: () => Promise<void>; onAdvance?: (ms: number) => Promise<void> } = {},
+): Storage<Port> {
+  const opened: Opened<Port>[] = [];
+  return {
+    clock,
+    open: async () => {
+      const instance = await open();
+      opened.push(instance);
+      return instance.port;
+    },
+    advance: async (ms) => {
+      clock.advance(ms);
+      await options.onAdvance?.(ms);
+    },
+    dispose: async () => {
+      await Promise.all(opened.map((instance) => instance.close()));
+      await options.cleanup?.();
+    },
+  };
+}
+
+/** Instances that each keep their own state in this process. */
+export function memoryBackend<Port>(
+  name: string,
+  open: (now: () => number) => Opened<Port>,
+): Backend<Port> {
+  return {
+    name,
+    shared: false,
+    clockSlackMs: 0,
+    create: async () => {
+      const clock = new ManualClock();
+      return storage(clock, async () => open(clock.now));
+    },
+  };
+}
+
+/** Instances on one SQLite file in a fresh directory. */
+export function sqliteBackend<Port>(
+  name: string,
+  open: (file: string, now: () => number) => Promise<Opened<Port>>,
+): Backend<Port> {
+  return {
+    name,
+    shared: true,
+    clockSlackMs: 0,
+    create: async () => {
+      const clock = new ManualClock();
+      const dir = await mkdtemp(join(tmpdir(), 'svt-sessions-'));
+      const file = join(dir, 'sessions.sqlite');
+      return storage(clock, () => open(file, clock.now), {
+        cleanup: () => rm(dir, { recursive: true, force: true }),
+      });
+    },
+  };
+}
+
+/** Options for `redisBackend`. */
+export interface RedisBackendOptions {
+  /**
+   * Whether `advance` also brings the keys' TTLs closer, deleting those it
+   * reaches: for adapters whose windows Redis's own clock closes.
+   */
+  readonly ageKeys?: boolean;
+}
+
+/** Instances on the Redis server at `url`, each on its own connection, under a fresh prefix. */
+export function redisBackend<Port>(
+  name: string,
+  url: string,
+  open: (prefix: string, now: () => number) => Promise<Opened<Port>>,
+  options: RedisBackendOptions = {},
+): Backend<Port> {
+  return {
+    name,
+    shared: true,
+    clockSlackMs: 5_000,
+    create: async () => {
+      const clock = new ManualClock();
+      const prefix = uniquePrefix();
+      return storage(clock, () => open(prefix, clock.now), {
+        cleanup: () => deleteKeysWithPrefix(url, prefix),
+        onAdvance: options.ageKeys ? (ms) => ageKeysWithPrefix(url, prefix, ms) : undefined,
+      });
+    },
+  };
+}
+
+/**
+ * The Redis server for the adapter suites, from REDIS_URL. When it is unset,
+ * says loudly that the suite named `suite` is skipped.
+ */
+export function redisUrlForTests(suite: string): string | undefined {
+  // eslint-disable-next-line no-restricted-syntax -- test harness reads the CI-provided server URL
+  const url = process.env['REDIS_URL'];
+  if (url) return url;
+  console.warn(
+    `SKIPPED: Redis adapter suite of ${suite} — set REDIS_URL (e.g. redis://127.0.0.1:6379) to run it`,
+  );
+  return undefined;
+}
+
+/** A key prefix of its own for each test, so runs never see each other's keys. */
+export function uniquePrefix(): string {
+  return `svt-test:${randomBytes(8).toString('hex')}:`;
+}
+
+/** Runs `work` on each batch of keys under `prefix`. Test harness only: the adapters never scan. */
+async function forKeysWithPrefix(
+  url: string,
+  prefix: string,
+  work: (client: ReturnType<typeof createClient>, keys: string[]) => Promise<unknown>,
+): Promise<void> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 100 })) {
+      await work(client, keys);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+/** Deletes every key under `prefix`. */
+export function deleteKeysWithPrefix(url: string, prefix: string): Promise<void> {
+  return forKeysWithPrefix(url, prefix, (client, keys) =>
+    Promise.all(keys.map((key) => client.del(key))),
+  );
+}
+
+/**
+ * Brings every key under `prefix` `ms` closer to its expiry, deleting those it
+ * reaches: Redis's clock cannot be moved, so a test moves the keys instead.
+ */
+export function ageKeysWithPrefix(url: string, prefix: string, ms: number): Promise<void> {
+  return forKeysWithPrefix(url, prefix, (client, keys) =>
+    Promise.all(
+      keys.map(async (key) => {
+        const ttl = await client.pTTL(key);
+        if (ttl < 0) return; // -1: no expiry, -2: already gone
+        await (ttl <= ms ? client.del(key) : client.pExpire(key, ttl - ms));
+      }),
+    ),
+  );
+}
