@@ -7,6 +7,7 @@ export {
 } from './lib/refresh-tokens.repository';
 export type {
   NewRefreshToken,
+  NextRefreshToken,
   RefreshTokenRepository,
   RotationOutcome,
   TokenFamily,

@@ -1,18 +1,67 @@
 import type { SqlClient } from '@svt/shared/data-access-sql';
 import { sqlBackends } from '@svt/shared/data-access-sql/testing';
 import { authMigrations } from './migrations';
+import type { NextRefreshToken, RotationOutcome, TokenFamily } from './refresh-tokens.repository';
 import { SqlRefreshTokenRepository } from './refresh-tokens.repository';
+import type { SigningKeyRecord } from './signing-keys.repository';
 import { SqlSigningKeyRepository } from './signing-keys.repository';
 import type { User } from './users.repository';
 import { SqlUserRepository } from './users.repository';
 
 const NOW = 1_800_000_000_000;
+const DAY = 86_400_000;
+/** Each token's lifetime when unused (the family dies of idleness after it). */
+const IDLE = 3_600_000;
+const GRACE = 10_000;
+
 const alice: User = {
   id: 'user-alice',
   email: 'alice@example.test',
   passwordHash: '$argon2id$...',
   createdAt: NOW,
 };
+const bob: User = { ...alice, id: 'user-bob', email: 'bob@example.test' };
+
+const family: TokenFamily = {
+  id: 'family-1',
+  userId: alice.id,
+  createdAt: NOW,
+  expiresAt: NOW + DAY,
+  revokedAt: null,
+  userAgent: 'jest',
+  ip: '127.0.0.1',
+  lastSeenAt: NOW,
+};
+
+/** The token to rotate into at `now`, sealed as the service would. */
+const next = (hash: string, now: number): NextRefreshToken => ({
+  hash,
+  expiresAt: now + IDLE,
+  sealed: `sealed:${hash}`,
+});
+
+const kinds = (outcomes: readonly RotationOutcome[]): Record<string, number> =>
+  outcomes.reduce<Record<string, number>>(
+    (counts, outcome) => ({ ...counts, [outcome.kind]: (counts[outcome.kind] ?? 0) + 1 }),
+    {},
+  );
+
+/** The hash of the one winner of a race, from the `next` values indexed alike. */
+const winnerOf = (outcomes: readonly RotationOutcome[], hashes: readonly string[]): string => {
+  const index = outcomes.findIndex((outcome) => outcome.kind === 'rotated');
+  expect(index).toBeGreaterThanOrEqual(0);
+  return hashes[index];
+};
+
+const key = (kid: string, createdAt: number, activatesAt = createdAt): SigningKeyRecord => ({
+  kid,
+  alg: 'ES256',
+  publicJwk: `{"kid":"${kid}"}`,
+  sealedPrivateKey: `v1.${kid}`,
+  createdAt,
+  activatesAt,
+  retiredAt: null,
+});
 
 describe.each(sqlBackends().map((backend) => [backend.name, backend] as const))(
   'auth repositories on %s',
@@ -24,6 +73,36 @@ describe.each(sqlBackends().map((backend) => [backend.name, backend] as const))(
       await sql.migrate(authMigrations);
     });
     afterEach(() => sql.close());
+
+    describe('migration 004-lifecycle', () => {
+      it('backfills last_seen_at and activates_at from created_at for existing rows', async () => {
+        const old = await backend.open();
+        try {
+          await old.migrate(authMigrations.filter((migration) => migration.id < '004'));
+          await new SqlUserRepository(old).create(alice);
+          await old.execute(
+            `INSERT INTO token_families (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+            ['family-old', alice.id, NOW - 7, NOW + DAY],
+          );
+          await old.execute(
+            `INSERT INTO signing_keys (kid, alg, public_jwk, private_key, created_at)
+             VALUES (?, ?, ?, ?, ?)`,
+            ['kid-old', 'ES256', '{}', 'v1.x', NOW - 9],
+          );
+
+          await old.migrate(authMigrations);
+
+          await expect(
+            old.query('SELECT last_seen_at FROM token_families WHERE id = ?', ['family-old']),
+          ).resolves.toEqual([{ last_seen_at: NOW - 7 }]);
+          await expect(
+            old.query('SELECT activates_at FROM signing_keys WHERE kid = ?', ['kid-old']),
+          ).resolves.toEqual([{ activates_at: NOW - 9 }]);
+        } finally {
+          await old.close();
+        }
+      });
+    });
 
     describe(SqlUserRepository.name, () => {
       it('finds a created user by email and by id', async () => {
@@ -45,100 +124,386 @@ describe.each(sqlBackends().map((backend) => [backend.name, backend] as const))(
           new SqlUserRepository(sql).findByEmail('nobody@example.test'),
         ).resolves.toBeNull();
       });
+
+      it('replaces the password hash of one user and reports an unknown one', async () => {
+        const users = new SqlUserRepository(sql);
+        await users.create(alice);
+        await users.create(bob);
+        await expect(users.updatePasswordHash(alice.id, '$argon2id$new')).resolves.toBe(true);
+        await expect(users.findById(alice.id)).resolves.toEqual({
+          ...alice,
+          passwordHash: '$argon2id$new',
+        });
+        await expect(users.findById(bob.id)).resolves.toEqual(bob);
+        await expect(users.updatePasswordHash('user-nobody', '$argon2id$x')).resolves.toBe(false);
+      });
     });
 
     describe(SqlRefreshTokenRepository.name, () => {
-      const family = {
-        id: 'family-1',
-        userId: alice.id,
-        createdAt: NOW,
-        expiresAt: NOW + 86_400_000,
-        revokedAt: null,
-        userAgent: 'jest',
-        ip: '127.0.0.1',
-      };
       let tokens: SqlRefreshTokenRepository;
 
       beforeEach(async () => {
         await new SqlUserRepository(sql).create(alice);
+        await new SqlUserRepository(sql).create(bob);
         tokens = new SqlRefreshTokenRepository(sql);
-        await tokens.createFamily(family, { hash: 'h1', expiresAt: NOW + 86_400_000 });
+        await tokens.createFamily(family, { hash: 'h1', expiresAt: NOW + IDLE });
       });
 
-      it('rotates a live token into the next one of the same family', async () => {
-        const outcome = await tokens.rotate(
-          'h1',
-          { hash: 'h2', expiresAt: NOW + 86_400_000 },
-          NOW + 1,
+      const expiryOf = async (hash: string): Promise<number | undefined> => {
+        const [row] = await sql.query<{ expires_at: number }>(
+          'SELECT expires_at FROM refresh_tokens WHERE token_hash = ?',
+          [hash],
         );
-        expect(outcome).toEqual({ kind: 'rotated', family });
-        await expect(
-          tokens.rotate('h2', { hash: 'h3', expiresAt: NOW + 86_400_000 }, NOW + 2),
-        ).resolves.toMatchObject({
+        return row?.expires_at;
+      };
+
+      it('records a new family as last seen when it was created', async () => {
+        await tokens.createFamily(
+          { ...family, id: 'family-2', createdAt: NOW + 3, lastSeenAt: 0 },
+          { hash: 'other', expiresAt: NOW + 3 + IDLE },
+        );
+        await expect(tokens.findFamily('family-2')).resolves.toMatchObject({
+          lastSeenAt: NOW + 3,
+        });
+      });
+
+      it('rotates a live token into the next one of the same family, chain after chain', async () => {
+        await expect(tokens.rotate('h1', next('h2', NOW + 1), NOW + 1, GRACE)).resolves.toEqual({
           kind: 'rotated',
+          family: { ...family, lastSeenAt: NOW + 1 },
+        });
+        await expect(tokens.rotate('h2', next('h3', NOW + 2), NOW + 2, GRACE)).resolves.toEqual({
+          kind: 'rotated',
+          family: { ...family, lastSeenAt: NOW + 2 },
+        });
+        await expect(tokens.findFamily('family-1')).resolves.toEqual({
+          ...family,
+          lastSeenAt: NOW + 2,
+        });
+        await expect(expiryOf('h3')).resolves.toBe(NOW + 2 + IDLE);
+      });
+
+      it("caps the next token's expiry at the family's end", async () => {
+        await tokens.rotate('h1', { ...next('h2', NOW + 1), expiresAt: NOW + 2 * DAY }, NOW + 1, 0);
+        await expect(expiryOf('h2')).resolves.toBe(family.expiresAt);
+      });
+
+      describe('when a spent token is presented again', () => {
+        beforeEach(async () => {
+          await tokens.rotate('h1', next('h2', NOW + 1), NOW + 1, GRACE);
+        });
+
+        it('answers a retry within the grace window with the same sealed successor', async () => {
+          const retried = { kind: 'retried', family: { ...family, lastSeenAt: NOW + 1 } };
+          await expect(tokens.rotate('h1', next('h2b', NOW + 2), NOW + 2, GRACE)).resolves.toEqual({
+            ...retried,
+            sealedSuccessor: 'sealed:h2',
+          });
+          await expect(
+            tokens.rotate('h1', next('h2c', NOW + 1 + GRACE), NOW + 1 + GRACE, GRACE),
+          ).resolves.toEqual({ ...retried, sealedSuccessor: 'sealed:h2' });
+          await expect(expiryOf('h2b')).resolves.toBeUndefined();
+          await expect(tokens.rotate('h2', next('h3', NOW + 3), NOW + 3, GRACE)).resolves.toEqual({
+            kind: 'rotated',
+            family: { ...family, lastSeenAt: NOW + 3 },
+          });
+        });
+
+        it('treats it as reuse outside the grace window and revokes the whole family', async () => {
+          const late = NOW + 2 + GRACE;
+          await expect(tokens.rotate('h1', next('h3', late), late, GRACE)).resolves.toEqual({
+            kind: 'reused',
+            familyId: 'family-1',
+            userId: alice.id,
+          });
+          await expect(tokens.findFamily('family-1')).resolves.toMatchObject({ revokedAt: late });
+          await expect(tokens.rotate('h2', next('h4', late + 1), late + 1, GRACE)).resolves.toEqual(
+            { kind: 'invalid' },
+          );
+        });
+
+        it('treats it as reuse within the grace window once the successor was spent', async () => {
+          await tokens.rotate('h2', next('h3', NOW + 2), NOW + 2, GRACE);
+          await expect(tokens.rotate('h1', next('h4', NOW + 3), NOW + 3, GRACE)).resolves.toEqual({
+            kind: 'reused',
+            familyId: 'family-1',
+            userId: alice.id,
+          });
+          await expect(tokens.rotate('h3', next('h5', NOW + 4), NOW + 4, GRACE)).resolves.toEqual({
+            kind: 'invalid',
+          });
+        });
+
+        it('treats it as reuse at once when the grace window is 0', async () => {
+          await expect(tokens.rotate('h1', next('h3', NOW + 1), NOW + 1, 0)).resolves.toEqual({
+            kind: 'reused',
+            familyId: 'family-1',
+            userId: alice.id,
+          });
+          await expect(tokens.findFamily('family-1')).resolves.toMatchObject({
+            revokedAt: NOW + 1,
+          });
+        });
+
+        it('answers invalid, revoking nothing, once the family has passed its end', async () => {
+          await expect(
+            tokens.rotate('h1', next('h3', family.expiresAt), family.expiresAt, DAY),
+          ).resolves.toEqual({ kind: 'invalid' });
+          await expect(tokens.findFamily('family-1')).resolves.toMatchObject({ revokedAt: null });
         });
       });
 
-      it('treats a spent token as reuse and revokes the whole family', async () => {
-        await tokens.rotate('h1', { hash: 'h2', expiresAt: NOW + 86_400_000 }, NOW + 1);
-        await expect(
-          tokens.rotate('h1', { hash: 'h3', expiresAt: NOW + 86_400_000 }, NOW + 2),
-        ).resolves.toEqual({
-          kind: 'reused',
-          familyId: 'family-1',
-          userId: alice.id,
+      describe('when many rotations of one token race', () => {
+        const race = (
+          repositories: readonly SqlRefreshTokenRepository[],
+          count: number,
+          graceMs: number,
+        ): { hashes: string[]; outcomes: Promise<RotationOutcome[]> } => {
+          const hashes = Array.from({ length: count }, (_, i) => `next-${i}`);
+          const outcomes = Promise.all(
+            hashes.map((hash, i) =>
+              repositories[i % repositories.length].rotate(
+                'h1',
+                next(hash, NOW + 1),
+                NOW + 1,
+                graceMs,
+              ),
+            ),
+          );
+          return { hashes, outcomes };
+        };
+
+        it('rotates exactly once and answers every other call with the same successor', async () => {
+          const { hashes, outcomes } = race([tokens], 20, GRACE);
+          const settled = await outcomes;
+          expect(kinds(settled)).toEqual({ rotated: 1, retried: 19 });
+          const winner = winnerOf(settled, hashes);
+          for (const outcome of settled.filter((o) => o.kind === 'retried')) {
+            expect(outcome).toMatchObject({ sealedSuccessor: `sealed:${winner}` });
+          }
+          await expect(
+            tokens.rotate(winner, next('h3', NOW + 2), NOW + 2, GRACE),
+          ).resolves.toMatchObject({ kind: 'rotated' });
         });
-        await expect(
-          tokens.rotate('h2', { hash: 'h4', expiresAt: NOW + 86_400_000 }, NOW + 3),
-        ).resolves.toEqual({
+
+        /**
+         * Without a grace window every loser is refused: the first to find the
+         * token spent revokes the family ('reused'); a loser that looks after
+         * that commit finds a dead family ('invalid'). Which is which is timing.
+         */
+        const expectOneRotationAndRefusals = (outcomes: readonly RotationOutcome[]): void => {
+          const { rotated, reused = 0, invalid = 0, ...others } = kinds(outcomes);
+          expect({ rotated, others }).toEqual({ rotated: 1, others: {} });
+          expect(reused).toBeGreaterThanOrEqual(1);
+          expect(reused + invalid).toBe(outcomes.length - 1);
+        };
+
+        it('rotates exactly once and revokes the family when there is no grace window', async () => {
+          const { hashes, outcomes } = race([tokens], 20, 0);
+          const settled = await outcomes;
+          expectOneRotationAndRefusals(settled);
+          await expect(tokens.findFamily('family-1')).resolves.toMatchObject({
+            revokedAt: NOW + 1,
+          });
+          await expect(
+            tokens.rotate(winnerOf(settled, hashes), next('h3', NOW + 2), NOW + 2, 0),
+          ).resolves.toEqual({ kind: 'invalid' });
+        });
+
+        describe('on two clients of one database', () => {
+          let a: SqlClient;
+          let b: SqlClient;
+
+          beforeEach(async () => {
+            [a, b] = await backend.openPair();
+            await a.migrate(authMigrations);
+            await new SqlUserRepository(a).create(alice);
+            await new SqlRefreshTokenRepository(a).createFamily(family, {
+              hash: 'h1',
+              expiresAt: NOW + IDLE,
+            });
+          });
+          afterEach(() => Promise.all([a.close(), b.close()]));
+
+          const racePair = (graceMs: number): Promise<RotationOutcome[]> =>
+            race([new SqlRefreshTokenRepository(a), new SqlRefreshTokenRepository(b)], 20, graceMs)
+              .outcomes;
+
+          it('rotates exactly once and answers the others with the successor', async () => {
+            await expect(racePair(GRACE).then(kinds)).resolves.toEqual({ rotated: 1, retried: 19 });
+          });
+
+          it('rotates exactly once and revokes the family without a grace window', async () => {
+            expectOneRotationAndRefusals(await racePair(0));
+            await expect(
+              new SqlRefreshTokenRepository(b).findFamily('family-1'),
+            ).resolves.toMatchObject({ revokedAt: NOW + 1 });
+          });
+        });
+      });
+
+      describe('when the current token is not used within its idle lifetime', () => {
+        it('lets the family die: the token is invalid and the family no longer live', async () => {
+          await expect(tokens.listLive(alice.id, NOW + IDLE - 1)).resolves.toEqual([family]);
+          await expect(tokens.listLive(alice.id, NOW + IDLE)).resolves.toEqual([]);
+          await expect(
+            tokens.rotate('h1', next('h2', NOW + IDLE), NOW + IDLE, GRACE),
+          ).resolves.toEqual({ kind: 'invalid' });
+          await expect(tokens.findFamily('family-1')).resolves.toMatchObject({ revokedAt: null });
+        });
+      });
+
+      it('answers invalid for an unknown token', async () => {
+        await expect(tokens.rotate('unknown', next('x', NOW), NOW, GRACE)).resolves.toEqual({
           kind: 'invalid',
         });
-        await expect(tokens.findFamily('family-1')).resolves.toMatchObject({ revokedAt: NOW + 2 });
-      });
-
-      it('answers invalid for an unknown or expired token', async () => {
-        await expect(tokens.rotate('unknown', { hash: 'x', expiresAt: NOW }, NOW)).resolves.toEqual(
-          { kind: 'invalid' },
-        );
-        await expect(
-          tokens.rotate('h1', { hash: 'x', expiresAt: NOW }, NOW + 86_400_000),
-        ).resolves.toEqual({
-          kind: 'invalid',
-        });
-      });
-
-      it('lets exactly one of many concurrent rotations of one token win', async () => {
-        const outcomes = await Promise.all(
-          Array.from({ length: 8 }, (_, i) =>
-            tokens.rotate('h1', { hash: `next-${i}`, expiresAt: NOW + 86_400_000 }, NOW + 1),
-          ),
-        );
-        expect(outcomes.filter((outcome) => outcome.kind === 'rotated')).toHaveLength(1);
       });
 
       it('revokes the family of a token, and knows nothing of an unknown one', async () => {
-        await expect(tokens.revokeByToken('h1', NOW + 5)).resolves.toBe('family-1');
-        await expect(
-          tokens.rotate('h1', { hash: 'h2', expiresAt: NOW + 86_400_000 }, NOW + 6),
-        ).resolves.toEqual({
+        await expect(tokens.revokeByToken('h1', NOW + 5)).resolves.toEqual(family);
+        await expect(tokens.findFamily('family-1')).resolves.toMatchObject({ revokedAt: NOW + 5 });
+        await expect(tokens.rotate('h1', next('h2', NOW + 6), NOW + 6, GRACE)).resolves.toEqual({
           kind: 'invalid',
         });
         await expect(tokens.revokeByToken('unknown', NOW)).resolves.toBeNull();
       });
+
+      it('revokes one family only for its owner, and only once', async () => {
+        await expect(tokens.revokeFamily('family-1', bob.id, NOW + 5)).resolves.toBe(false);
+        await expect(tokens.listLive(alice.id, NOW + 5)).resolves.toEqual([family]);
+        await expect(tokens.revokeFamily('family-1', alice.id, NOW + 6)).resolves.toBe(true);
+        await expect(tokens.revokeFamily('family-1', alice.id, NOW + 7)).resolves.toBe(false);
+        await expect(tokens.findFamily('family-1')).resolves.toMatchObject({ revokedAt: NOW + 6 });
+        await expect(tokens.revokeFamily('family-unknown', alice.id, NOW + 7)).resolves.toBe(false);
+      });
+
+      it("revokes every live family of one user and no one else's", async () => {
+        await tokens.createFamily(
+          { ...family, id: 'family-2', createdAt: NOW + 1, lastSeenAt: NOW + 1 },
+          { hash: 'a2', expiresAt: NOW + 1 + IDLE },
+        );
+        const bobs = { ...family, id: 'family-bob', userId: bob.id };
+        await tokens.createFamily(bobs, { hash: 'b1', expiresAt: NOW + IDLE });
+
+        const revoked = await tokens.revokeAllForUser(alice.id, NOW + 5);
+
+        expect([...revoked].sort()).toEqual(['family-1', 'family-2']);
+        await expect(tokens.listLive(alice.id, NOW + 5)).resolves.toEqual([]);
+        await expect(tokens.listLive(bob.id, NOW + 5)).resolves.toEqual([bobs]);
+        await expect(tokens.revokeAllForUser(alice.id, NOW + 6)).resolves.toEqual([]);
+      });
+
+      it('lists only live families, oldest first', async () => {
+        const older = { ...family, id: 'family-older', createdAt: NOW - 10, lastSeenAt: NOW - 10 };
+        await tokens.createFamily(older, { hash: 'o1', expiresAt: NOW + IDLE });
+        await tokens.createFamily(
+          { ...family, id: 'family-revoked' },
+          { hash: 'r1', expiresAt: NOW + IDLE },
+        );
+        await tokens.revokeByToken('r1', NOW + 1);
+        await tokens.createFamily(
+          { ...family, id: 'family-ending', expiresAt: NOW + 2 },
+          { hash: 'e1', expiresAt: NOW + IDLE },
+        );
+        await tokens.createFamily(
+          { ...family, id: 'family-bob', userId: bob.id },
+          { hash: 'b1', expiresAt: NOW + IDLE },
+        );
+
+        await expect(tokens.listLive(alice.id, NOW + 2)).resolves.toEqual([older, family]);
+      });
+
+      it('tells the owner of a token, spent or not, and nothing of an unknown one', async () => {
+        await tokens.rotate('h1', next('h2', NOW + 1), NOW + 1, GRACE);
+        await expect(tokens.ownerOf('h1')).resolves.toBe(alice.id);
+        await expect(tokens.ownerOf('h2')).resolves.toBe(alice.id);
+        await expect(tokens.ownerOf('unknown')).resolves.toBeNull();
+      });
+
+      it('deletes the families that ended before a time, with their tokens', async () => {
+        const add = (id: string, hash: string, expiresAt = NOW + DAY): Promise<void> =>
+          tokens.createFamily({ ...family, id, expiresAt }, { hash, expiresAt: NOW + IDLE });
+        await add('family-revoked-early', 're1');
+        await tokens.rotate('re1', next('re2', NOW + 1), NOW + 1, 0);
+        await tokens.revokeByToken('re2', NOW + 10);
+        await add('family-expired', 'x1', NOW + 20);
+        await add('family-revoked-late', 'rl1');
+        await tokens.revokeByToken('rl1', NOW + 200);
+
+        await expect(tokens.deleteEndedBefore(NOW + 100)).resolves.toBe(2);
+
+        await expect(tokens.findFamily('family-revoked-early')).resolves.toBeNull();
+        await expect(tokens.findFamily('family-expired')).resolves.toBeNull();
+        await expect(tokens.findFamily('family-revoked-late')).resolves.not.toBeNull();
+        await expect(tokens.findFamily('family-1')).resolves.toEqual(family);
+        await expect(
+          sql.query<{ token_hash: string }>(
+            'SELECT token_hash FROM refresh_tokens ORDER BY token_hash',
+          ),
+        ).resolves.toEqual([{ token_hash: 'h1' }, { token_hash: 'rl1' }]);
+        await expect(tokens.deleteEndedBefore(NOW + 100)).resolves.toBe(0);
+      });
     });
 
     describe(SqlSigningKeyRepository.name, () => {
-      it('lists active keys newest first', async () => {
-        const keys = new SqlSigningKeyRepository(sql);
-        const key = {
-          alg: 'ES256' as const,
-          publicJwk: '{}',
-          sealedPrivateKey: 'v1.x',
-          retiredAt: null,
-        };
-        await keys.insert({ ...key, kid: 'old', createdAt: NOW });
-        await keys.insert({ ...key, kid: 'new', createdAt: NOW + 1 });
-        await expect(keys.listActive()).resolves.toMatchObject([{ kid: 'new' }, { kid: 'old' }]);
+      let keys: SqlSigningKeyRepository;
+
+      beforeEach(() => {
+        keys = new SqlSigningKeyRepository(sql);
+      });
+
+      it('lists every key as stored, newest activation first, ties by kid descending', async () => {
+        const records = [
+          key('a', NOW, NOW + 20),
+          key('b', NOW + 5, NOW + 10),
+          key('c', NOW + 1, NOW + 20),
+          { ...key('d', NOW - 50), retiredAt: NOW },
+        ];
+        for (const record of records) await keys.insert(record);
+        await expect(keys.listAll()).resolves.toEqual([
+          records[2],
+          records[0],
+          records[1],
+          records[3],
+        ]);
+      });
+
+      it('inserts a scheduled key only when none was created since', async () => {
+        await keys.insert(key('existing', NOW));
+        await expect(keys.insertUnlessCreatedSince(key('k1', NOW + 10), NOW)).resolves.toBe(false);
+        await expect(keys.insertUnlessCreatedSince(key('k2', NOW + 10), NOW + 1)).resolves.toBe(
+          true,
+        );
+        await expect(keys.insertUnlessCreatedSince(key('k3', NOW + 11), NOW + 1)).resolves.toBe(
+          false,
+        );
+        expect((await keys.listAll()).map((record) => record.kid)).toEqual(['k2', 'existing']);
+      });
+
+      it('adds one scheduled key when replicas race on two clients', async () => {
+        const [a, b] = await backend.openPair();
+        try {
+          await a.migrate(authMigrations);
+          const replicas = [new SqlSigningKeyRepository(a), new SqlSigningKeyRepository(b)];
+          const inserted = await Promise.all(
+            Array.from({ length: 10 }, (_, i) =>
+              replicas[i % 2].insertUnlessCreatedSince(key(`kid-${i}`, NOW + i), NOW),
+            ),
+          );
+          expect(inserted.filter(Boolean)).toHaveLength(1);
+          await expect(replicas[1].listAll()).resolves.toHaveLength(1);
+        } finally {
+          await Promise.all([a.close(), b.close()]);
+        }
+      });
+
+      it('removes the keys with the given kids, private halves included', async () => {
+        for (const kid of ['a', 'b', 'c']) await keys.insert(key(kid, NOW));
+        await expect(keys.remove(['a', 'c', 'unknown'])).resolves.toBe(2);
+        await expect(keys.remove([])).resolves.toBe(0);
+        await expect(sql.query('SELECT kid, private_key FROM signing_keys')).resolves.toEqual([
+          { kid: 'b', private_key: 'v1.b' },
+        ]);
       });
     });
   },

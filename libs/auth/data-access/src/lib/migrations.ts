@@ -46,4 +46,17 @@ export const authMigrations: readonly Migration[] = [
         retired_at BIGINT
       )`,
   },
+  {
+    // One ADD COLUMN per statement: SQLite takes no list. The columns stay
+    // nullable because SQLite cannot add a NOT NULL column without a default;
+    // existing rows are backfilled and every write sets them.
+    id: '004-lifecycle',
+    up: `
+      ALTER TABLE token_families ADD COLUMN last_seen_at BIGINT;
+      UPDATE token_families SET last_seen_at = created_at;
+      ALTER TABLE refresh_tokens ADD COLUMN successor_hash TEXT;
+      ALTER TABLE refresh_tokens ADD COLUMN successor_sealed TEXT;
+      ALTER TABLE signing_keys ADD COLUMN activates_at BIGINT;
+      UPDATE signing_keys SET activates_at = created_at`,
+  },
 ];

@@ -1,4 +1,4 @@
-import type { SqlClient } from '@svt/shared/data-access-sql';
+import type { SqlClient, SqlExecutor } from '@svt/shared/data-access-sql';
 
 /** A lineage of refresh tokens from one token login (RFC 9700 §4.14.2). */
 export interface TokenFamily {
@@ -10,31 +10,86 @@ export interface TokenFamily {
   readonly revokedAt: number | null;
   readonly userAgent: string | null;
   readonly ip: string | null;
+  /** The last rotation (the creation until one happens). */
+  readonly lastSeenAt: number;
+}
+
+/** The first token of a family. */
+export interface NewRefreshToken {
+  readonly hash: string;
+  /** Now + the idle lifetime; capped at the family's end when stored. */
+  readonly expiresAt: number;
+}
+
+/** The token that replaces a presented one. */
+export interface NextRefreshToken {
+  readonly hash: string;
+  /** Now + the idle lifetime; capped at the family's end when stored. */
+  readonly expiresAt: number;
+  /**
+   * The successor token sealed under the presented one, so a retry within the
+   * grace window can be answered with the same successor (the store alone
+   * cannot read it).
+   */
+  readonly sealed: string;
 }
 
 /** What presenting a refresh token led to. */
 export type RotationOutcome =
   | { readonly kind: 'rotated'; readonly family: TokenFamily }
+  /** Spent within the grace window and its successor is still unspent: answer with that same successor. */
+  | { readonly kind: 'retried'; readonly family: TokenFamily; readonly sealedSuccessor: string }
+  /** Spent before (outside the grace window, or its lineage moved on): the family is revoked now. */
   | { readonly kind: 'reused'; readonly familyId: string; readonly userId: string }
   | { readonly kind: 'invalid' };
 
-export interface NewRefreshToken {
-  readonly hash: string;
-  readonly expiresAt: number;
-}
-
-/** The port to refresh-token families. Tokens are stored only as SHA-256 hashes. */
+/**
+ * The port to refresh-token families. Tokens are stored only as SHA-256
+ * hashes. A family is live while it is not revoked, before its end, and its
+ * current token has not expired (each token's expiry is the idle lifetime).
+ */
 export interface RefreshTokenRepository {
+  /** Stores a family with its first token; `lastSeenAt` is taken from `createdAt`. */
   createFamily(family: TokenFamily, first: NewRefreshToken): Promise<void>;
   /**
    * Spends `presentedHash` and stores `next` in the same family, atomically:
-   * of concurrent calls with one token, exactly one rotates. A token already
-   * spent revokes its family (reuse means theft or a broken client).
+   * of concurrent calls with one token, exactly one rotates. A spent token
+   * presented again within `graceMs` of its spending, while its successor is
+   * still unspent, is a client retry (a lost response) and is answered with
+   * that successor; otherwise reuse means theft or a broken client and
+   * revokes the family. A `graceMs` of 0 turns the grace window off.
    */
-  rotate(presentedHash: string, next: NewRefreshToken, now: number): Promise<RotationOutcome>;
-  /** Revokes the family of a token; resolves to the family id, or null when unknown. */
-  revokeByToken(tokenHash: string, now: number): Promise<string | null>;
+  rotate(
+    presentedHash: string,
+    next: NextRefreshToken,
+    now: number,
+    graceMs: number,
+  ): Promise<RotationOutcome>;
+  /** Revokes the family of a token; resolves to the family (as it was) or null when unknown. */
+  revokeByToken(tokenHash: string, now: number): Promise<TokenFamily | null>;
+  /**
+   * Revokes one family if it belongs to `userId` and is neither revoked nor
+   * past its end; true when it did.
+   */
+  revokeFamily(id: string, userId: string, now: number): Promise<boolean>;
+  /**
+   * Revokes every family of the user that is neither revoked nor past its end
+   * (idle ones too: revoking them costs nothing); resolves to their ids.
+   */
+  revokeAllForUser(userId: string, now: number): Promise<string[]>;
+  /**
+   * The user's live families: not revoked, before their end, with an unspent
+   * token not yet expired (not idle). Oldest first.
+   */
+  listLive(userId: string, now: number): Promise<TokenFamily[]>;
+  /** The owner of a token's family (for per-account rate limits), or null. */
+  ownerOf(tokenHash: string): Promise<string | null>;
   findFamily(id: string): Promise<TokenFamily | null>;
+  /**
+   * Deletes families that ended (revoked, or past their end) before `before`,
+   * with their tokens (housekeeping). Resolves to how many families.
+   */
+  deleteEndedBefore(before: number): Promise<number>;
 }
 
 export const REFRESH_TOKEN_REPOSITORY = Symbol.for('svt.RefreshTokenRepository');
@@ -47,6 +102,16 @@ interface FamilyRow {
   revoked_at: number | null;
   user_agent: string | null;
   ip: string | null;
+  /** Nullable in the schema only (see migration 004). */
+  last_seen_at: number | null;
+}
+
+/** A spent-or-not token joined with its family and its successor, if any. */
+interface PresentedRow extends FamilyRow {
+  used_at: number | null;
+  successor_sealed: string | null;
+  successor_used_at: number | null;
+  successor_expires_at: number | null;
 }
 
 const toFamily = (row: FamilyRow): TokenFamily => ({
@@ -57,16 +122,21 @@ const toFamily = (row: FamilyRow): TokenFamily => ({
   revokedAt: row.revoked_at,
   userAgent: row.user_agent,
   ip: row.ip,
+  lastSeenAt: row.last_seen_at ?? row.created_at,
 });
 
+const ENDED_BEFORE = '(revoked_at IS NOT NULL AND revoked_at < ?) OR expires_at < ?';
+
+/** Refresh-token families in SQL, on whichever SqlClient adapter the app opened. */
 export class SqlRefreshTokenRepository implements RefreshTokenRepository {
   constructor(private readonly sql: SqlClient) {}
 
   async createFamily(family: TokenFamily, first: NewRefreshToken): Promise<void> {
     await this.sql.transaction(async (tx) => {
       await tx.execute(
-        `INSERT INTO token_families (id, user_id, created_at, expires_at, revoked_at, user_agent, ip)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO token_families
+           (id, user_id, created_at, expires_at, revoked_at, user_agent, ip, last_seen_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           family.id,
           family.userId,
@@ -75,65 +145,147 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
           family.revokedAt,
           family.userAgent,
           family.ip,
+          family.createdAt,
         ],
       );
-      await tx.execute(
-        'INSERT INTO refresh_tokens (token_hash, family_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
-        [first.hash, family.id, family.createdAt, Math.min(first.expiresAt, family.expiresAt)],
+      await insertToken(
+        tx,
+        { id: family.id, expires_at: family.expiresAt },
+        first.hash,
+        family.createdAt,
+        first.expiresAt,
       );
     });
   }
 
-  rotate(presentedHash: string, next: NewRefreshToken, now: number): Promise<RotationOutcome> {
+  rotate(
+    presentedHash: string,
+    next: NextRefreshToken,
+    now: number,
+    graceMs: number,
+  ): Promise<RotationOutcome> {
     return this.sql.transaction(async (tx): Promise<RotationOutcome> => {
-      // The conditional UPDATE is the atomic step: only one caller can see used_at IS NULL.
+      // The conditional UPDATE is the atomic step: only one caller can see
+      // used_at IS NULL. On PostgreSQL the others wait for its row lock, then
+      // re-check the condition against the committed row and match nothing.
       const [spent] = await tx.query<{ family_id: string }>(
-        `UPDATE refresh_tokens SET used_at = ?
+        `UPDATE refresh_tokens SET used_at = ?, successor_hash = ?, successor_sealed = ?
          WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
          RETURNING family_id`,
-        [now, presentedHash, now],
+        [now, next.hash, next.sealed, presentedHash, now],
       );
-      if (!spent) {
-        const [known] = await tx.query<{
-          family_id: string;
-          used_at: number | null;
-          user_id: string;
-        }>(
-          `SELECT t.family_id, t.used_at, f.user_id FROM refresh_tokens t
-           JOIN token_families f ON f.id = t.family_id WHERE t.token_hash = ?`,
-          [presentedHash],
+      if (spent) {
+        // An UPDATE rather than a SELECT: it locks the family, so a revocation
+        // committed meanwhile is seen and one that comes later waits for us.
+        const [family] = await tx.query<FamilyRow>(
+          `UPDATE token_families SET last_seen_at = ?
+           WHERE id = ? AND revoked_at IS NULL AND expires_at > ?
+           RETURNING *`,
+          [now, spent.family_id, now],
         );
-        if (!known || known.used_at === null) return { kind: 'invalid' };
-        await tx.execute(
-          'UPDATE token_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
-          [now, known.family_id],
-        );
-        return { kind: 'reused', familyId: known.family_id, userId: known.user_id };
+        if (!family) return { kind: 'invalid' };
+        await insertToken(tx, family, next.hash, now, next.expiresAt);
+        return { kind: 'rotated', family: toFamily(family) };
       }
-      const [family] = await tx.query<FamilyRow>(
-        'SELECT * FROM token_families WHERE id = ? AND revoked_at IS NULL AND expires_at > ?',
-        [spent.family_id, now],
+      // A new statement: under READ COMMITTED it sees the winner's commit,
+      // successor included.
+      const [presented] = await tx.query<PresentedRow>(
+        `SELECT f.*, t.used_at, t.successor_sealed,
+                s.used_at AS successor_used_at, s.expires_at AS successor_expires_at
+         FROM refresh_tokens t
+         JOIN token_families f ON f.id = t.family_id
+         LEFT JOIN refresh_tokens s ON s.token_hash = t.successor_hash
+         WHERE t.token_hash = ?`,
+        [presentedHash],
       );
-      if (!family) return { kind: 'invalid' };
+      // A token of a dead family is no theft evidence worth acting on, and a
+      // token never spent merely expired.
+      if (
+        !presented ||
+        presented.used_at === null ||
+        presented.revoked_at !== null ||
+        presented.expires_at <= now
+      ) {
+        return { kind: 'invalid' };
+      }
+      if (
+        graceMs > 0 &&
+        now - presented.used_at <= graceMs &&
+        presented.successor_sealed !== null &&
+        presented.successor_used_at === null &&
+        presented.successor_expires_at !== null &&
+        presented.successor_expires_at > now
+      ) {
+        return {
+          kind: 'retried',
+          family: toFamily(presented),
+          sealedSuccessor: presented.successor_sealed,
+        };
+      }
       await tx.execute(
-        'INSERT INTO refresh_tokens (token_hash, family_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
-        [next.hash, family.id, now, Math.min(next.expiresAt, family.expires_at)],
+        'UPDATE token_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+        [now, presented.id],
       );
-      return { kind: 'rotated', family: toFamily(family) };
+      return { kind: 'reused', familyId: presented.id, userId: presented.user_id };
     });
   }
 
-  async revokeByToken(tokenHash: string, now: number): Promise<string | null> {
-    const [row] = await this.sql.query<{ family_id: string }>(
-      'SELECT family_id FROM refresh_tokens WHERE token_hash = ?',
+  revokeByToken(tokenHash: string, now: number): Promise<TokenFamily | null> {
+    return this.sql.transaction(async (tx) => {
+      const [family] = await tx.query<FamilyRow>(
+        `SELECT f.* FROM refresh_tokens t JOIN token_families f ON f.id = t.family_id
+         WHERE t.token_hash = ?`,
+        [tokenHash],
+      );
+      if (!family) return null;
+      await tx.execute(
+        'UPDATE token_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+        [now, family.id],
+      );
+      return toFamily(family);
+    });
+  }
+
+  async revokeFamily(id: string, userId: string, now: number): Promise<boolean> {
+    const revoked = await this.sql.execute(
+      `UPDATE token_families SET revoked_at = ?
+       WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?`,
+      [now, id, userId, now],
+    );
+    return revoked === 1;
+  }
+
+  async revokeAllForUser(userId: string, now: number): Promise<string[]> {
+    const rows = await this.sql.query<{ id: string }>(
+      `UPDATE token_families SET revoked_at = ?
+       WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?
+       RETURNING id`,
+      [now, userId, now],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async listLive(userId: string, now: number): Promise<TokenFamily[]> {
+    const rows = await this.sql.query<FamilyRow>(
+      `SELECT f.* FROM token_families f
+       WHERE f.user_id = ? AND f.revoked_at IS NULL AND f.expires_at > ?
+         AND EXISTS (
+           SELECT 1 FROM refresh_tokens t
+           WHERE t.family_id = f.id AND t.used_at IS NULL AND t.expires_at > ?
+         )
+       ORDER BY f.created_at, f.id`,
+      [userId, now, now],
+    );
+    return rows.map(toFamily);
+  }
+
+  async ownerOf(tokenHash: string): Promise<string | null> {
+    const [row] = await this.sql.query<{ user_id: string }>(
+      `SELECT f.user_id FROM refresh_tokens t JOIN token_families f ON f.id = t.family_id
+       WHERE t.token_hash = ?`,
       [tokenHash],
     );
-    if (!row) return null;
-    await this.sql.execute(
-      'UPDATE token_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
-      [now, row.family_id],
-    );
-    return row.family_id;
+    return row ? row.user_id : null;
   }
 
   async findFamily(id: string): Promise<TokenFamily | null> {
@@ -142,4 +294,31 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
     ]);
     return row ? toFamily(row) : null;
   }
+
+  deleteEndedBefore(before: number): Promise<number> {
+    return this.sql.transaction(async (tx) => {
+      // Explicit rather than left to ON DELETE CASCADE, which SQLite honours
+      // only on connections that enabled foreign keys.
+      await tx.execute(
+        `DELETE FROM refresh_tokens
+         WHERE family_id IN (SELECT id FROM token_families WHERE ${ENDED_BEFORE})`,
+        [before, before],
+      );
+      return tx.execute(`DELETE FROM token_families WHERE ${ENDED_BEFORE}`, [before, before]);
+    });
+  }
+}
+
+/** Stores a token of `family`, never outliving the family's absolute end. */
+async function insertToken(
+  tx: SqlExecutor,
+  family: Pick<FamilyRow, 'id' | 'expires_at'>,
+  hash: string,
+  createdAt: number,
+  expiresAt: number,
+): Promise<void> {
+  await tx.execute(
+    'INSERT INTO refresh_tokens (token_hash, family_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+    [hash, family.id, createdAt, Math.min(expiresAt, family.expires_at)],
+  );
 }

@@ -15,6 +15,8 @@ export interface UserRepository {
   create(user: User): Promise<'created' | 'email_taken'>;
   findByEmail(email: string): Promise<User | null>;
   findById(id: string): Promise<User | null>;
+  /** Replaces a user's password hash; resolves to true when the user exists. */
+  updatePasswordHash(id: string, passwordHash: string): Promise<boolean>;
 }
 
 export const USER_REPOSITORY = Symbol.for('svt.UserRepository');
@@ -54,5 +56,13 @@ export class SqlUserRepository implements UserRepository {
   async findById(id: string): Promise<User | null> {
     const [row] = await this.sql.query<UserRow>('SELECT * FROM users WHERE id = ?', [id]);
     return row ? toUser(row) : null;
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
+    const changed = await this.sql.execute('UPDATE users SET password_hash = ? WHERE id = ?', [
+      passwordHash,
+      id,
+    ]);
+    return changed === 1;
   }
 }
