@@ -10,3 +10,4 @@ export { HealthController, READINESS_CHECKS } from './lib/health';
 export type { ReadinessCheck } from './lib/health';
 export { closeOnShutdown } from './lib/close-on-shutdown';
 export type { Closeable } from './lib/close-on-shutdown';
+export { failClosed } from './lib/fail-closed';

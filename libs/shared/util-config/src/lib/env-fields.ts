@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Reusable field schemas so the three apps read the same variable the same way. */
@@ -36,6 +37,36 @@ export const env = {
     .regex(/^[\w:.-]*$/, 'letters, digits and : . _ - only')
     .default('svt:'),
   bodyLimit: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
+  /** `<count>/<seconds>`, e.g. `30/60`: at most 30 hits per 60-second window. */
+  rateLimit: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .refine((v) => RATE_LIMIT.test(v), 'must be <count>/<seconds>, e.g. 30/60')
+      .transform((v): RateLimit => {
+        const [count, seconds] = v.split('/').map(Number);
+        return { count, windowMs: seconds * 1000 };
+      }),
+  /**
+   * Comma-separated peers trusted to set X-Forwarded-For: IPs, CIDRs, or the
+   * names `loopback`, `linklocal`, `uniquelocal`; `none` trusts nobody.
+   */
+  trustedProxies: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .transform((v) =>
+        v.trim() === 'none'
+          ? []
+          : v
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+      )
+      .refine(
+        (list) => list.every(isProxyAddress),
+        'must be a comma-separated list of IPs, CIDRs, or loopback/linklocal/uniquelocal',
+      ),
   /** Comma-separated origins. */
   origins: z
     .string()
@@ -48,6 +79,23 @@ export const env = {
     )
     .refine((list) => list.every(isOrigin), 'must be a comma-separated list of origins'),
 };
+
+/** A parsed `<count>/<seconds>` limit. */
+export interface RateLimit {
+  readonly count: number;
+  readonly windowMs: number;
+}
+
+const RATE_LIMIT = /^[1-9]\d{0,8}\/[1-9]\d{0,6}$/;
+
+function isProxyAddress(value: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(value)) return true;
+  const [address, bits, ...rest] = value.split('/');
+  if (rest.length > 0 || isIP(address) === 0) return false;
+  if (bits === undefined) return true;
+  const max = isIP(address) === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
+}
 
 export function isOrigin(value: string): boolean {
   try {

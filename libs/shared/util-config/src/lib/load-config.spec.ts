@@ -70,3 +70,39 @@ describe(isSecureContextOrigin.name, () => {
     expect(isSecureContextOrigin(origin)).toBe(expected);
   });
 });
+
+describe('env.rateLimit', () => {
+  const limits = z.object({ LIMIT: env.rateLimit('30/60') });
+
+  it('reads <count>/<seconds> as a count and a window in milliseconds', () => {
+    expect(loadConfig('test', limits, { LIMIT: '5/900' }).LIMIT).toEqual({
+      count: 5,
+      windowMs: 900_000,
+    });
+    expect(loadConfig('test', limits, {}).LIMIT).toEqual({ count: 30, windowMs: 60_000 });
+  });
+
+  it.each(['30', '0/60', '30/0', '-1/60', '30/60s', 'x/y'])('refuses %p', (value) => {
+    expect(() => loadConfig('test', limits, { LIMIT: value })).toThrow(ConfigError);
+  });
+});
+
+describe('env.trustedProxies', () => {
+  const proxies = z.object({ TRUSTED_PROXIES: env.trustedProxies('loopback') });
+
+  it('trusts loopback peers by default, and nobody when set to none', () => {
+    expect(loadConfig('test', proxies, {}).TRUSTED_PROXIES).toEqual(['loopback']);
+    expect(loadConfig('test', proxies, { TRUSTED_PROXIES: 'none' }).TRUSTED_PROXIES).toEqual([]);
+  });
+
+  it('accepts IPs, CIDRs and proxy-addr names', () => {
+    expect(
+      loadConfig('test', proxies, { TRUSTED_PROXIES: '10.0.0.1, 172.16.0.0/12,::1,uniquelocal' })
+        .TRUSTED_PROXIES,
+    ).toEqual(['10.0.0.1', '172.16.0.0/12', '::1', 'uniquelocal']);
+  });
+
+  it.each(['gateway', '10.0.0.0/33', '10.0.0.1/8/1', 'fe80::/129'])('refuses %p', (value) => {
+    expect(() => loadConfig('test', proxies, { TRUSTED_PROXIES: value })).toThrow(ConfigError);
+  });
+});

@@ -1,10 +1,12 @@
+import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
 import type { DynamicModule, INestApplication, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import fastifyCookie from '@fastify/cookie';
 import { AppError } from './error-catalog';
-import { ProblemFilter } from './problem.filter';
+import { ProblemFilter, toProblem } from './problem.filter';
 import { createValidationPipe } from './validation';
 
 export interface HttpAppOptions {
@@ -17,6 +19,34 @@ export interface HttpAppOptions {
    */
   readonly bodies: 'json' | 'raw';
   readonly logLevels?: LogLevel[];
+  /**
+   * Peers whose `X-Forwarded-For` names the client (IPs, CIDRs, or proxy-addr
+   * names such as `loopback`). Anyone else's is ignored: the peer is the client.
+   */
+  readonly trustedProxies?: readonly string[];
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (headers
+ * over the limit, a malformed request line) answered as problems too, never
+ * as Node's bare status line.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const problem = toProblem(
+    new AppError(error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_request'),
+  );
+  const body = JSON.stringify(problem);
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n` +
+      'Content-Type: application/problem+json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
 }
 
 /**
@@ -27,7 +57,12 @@ export async function createHttpApp(
   module: Type<unknown> | DynamicModule,
   options: HttpAppOptions,
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimit, return503OnClosing: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimit,
+    return503OnClosing: true,
+    trustProxy: options.trustedProxies?.length ? [...options.trustedProxies] : false,
+    clientErrorHandler: answerClientError,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bodyParser: false,
     logger: options.logLevels ?? ['fatal', 'error', 'warn', 'log'],

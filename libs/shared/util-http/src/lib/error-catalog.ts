@@ -11,6 +11,7 @@ export const ERROR_CATALOG = {
   invalid_token: { status: 401, title: 'The access token is invalid' },
   invalid_refresh_token: { status: 401, title: 'The refresh token is invalid' },
   forbidden_origin: { status: 403, title: 'The request origin is not allowed' },
+  wrong_password: { status: 403, title: 'The current password is wrong' },
   csrf_failed: { status: 403, title: 'The CSRF token is missing or wrong' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
