@@ -8,8 +8,14 @@ export {
   IdentityTokenAuthenticator,
   SessionCookieAuthenticator,
   sessionCookieName,
+  touchIntervalMs,
 } from './lib/authenticators';
-export { assertCsrfSafe, CSRF_HEADER } from './lib/csrf';
+export {
+  assertCsrfSafe,
+  assertSameSiteRequest,
+  CSRF_HEADER,
+  SameSiteRequestGuard,
+} from './lib/csrf';
 export { CurrentIdentity } from './lib/current-identity.decorator';
 export type { CredentialKind, Identity, LoginMethod } from './lib/identity';
 export {

@@ -15,7 +15,11 @@ export type AuthnResult =
     };
 
 /** Stable reason ids, logged with every denial. */
-export type RejectionReason = 'malformed_authorization' | 'token_invalid' | 'session_unknown';
+export type RejectionReason =
+  | 'malformed_authorization'
+  | 'token_invalid'
+  | 'token_revoked'
+  | 'session_unknown';
 
 export interface Authenticator {
   readonly name: string;

@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import passport from 'passport';
-import type { SessionStore } from '@svt/shared/data-access-sessions';
-import { AppError } from '@svt/shared/util-http';
+import { Logger } from '@nestjs/common';
+import type { Denylist, SessionStore } from '@svt/shared/data-access-sessions';
+import { sessionEndsAt } from '@svt/shared/data-access-sessions';
+import { failClosed } from '@svt/shared/util-http';
 import { sha256Hex } from '@svt/shared/util-security';
 import type { AuthnResult, Authenticator } from './authenticator';
 import { NOT_MINE } from './authenticator';
@@ -30,9 +32,22 @@ function runStrategy(strategy: string, request: FastifyRequest): Promise<Identit
   });
 }
 
+/**
+ * The verdict on a verified token: refused when its session or family has
+ * been revoked since it was issued. An unreachable denylist fails closed.
+ */
+async function unlessRevoked(identity: Identity | null, denylist: Denylist): Promise<AuthnResult> {
+  if (!identity) return { kind: 'rejected', reason: 'token_invalid', tokenPresented: true };
+  return (await failClosed(denylist.isDenied(identity.sessionId), 'revocation list'))
+    ? { kind: 'rejected', reason: 'token_revoked', tokenPresented: true }
+    : { kind: 'authenticated', identity };
+}
+
 /** `Authorization: Bearer <access token>`. Any other Authorization header is a bad credential. */
 export class BearerAuthenticator implements Authenticator {
   readonly name = 'bearer';
+
+  constructor(private readonly denylist: Denylist) {}
 
   async authenticate(request: FastifyRequest): Promise<AuthnResult> {
     const header = request.headers.authorization;
@@ -40,10 +55,7 @@ export class BearerAuthenticator implements Authenticator {
     if (!/^Bearer [A-Za-z0-9._~+/-]+=*$/i.test(header)) {
       return { kind: 'rejected', reason: 'malformed_authorization', tokenPresented: true };
     }
-    const identity = await runStrategy(ACCESS_TOKEN_STRATEGY, request);
-    return identity
-      ? { kind: 'authenticated', identity }
-      : { kind: 'rejected', reason: 'token_invalid', tokenPresented: true };
+    return unlessRevoked(await runStrategy(ACCESS_TOKEN_STRATEGY, request), this.denylist);
   }
 }
 
@@ -51,37 +63,50 @@ export class BearerAuthenticator implements Authenticator {
 export class IdentityTokenAuthenticator implements Authenticator {
   readonly name = 'identity-token';
 
+  constructor(private readonly denylist: Denylist) {}
+
   async authenticate(request: FastifyRequest): Promise<AuthnResult> {
     if (request.headers[IDENTITY_TOKEN_HEADER] === undefined) return NOT_MINE;
-    const identity = await runStrategy(IDENTITY_TOKEN_STRATEGY, request);
-    return identity
-      ? { kind: 'authenticated', identity }
-      : { kind: 'rejected', reason: 'token_invalid', tokenPresented: true };
+    return unlessRevoked(await runStrategy(IDENTITY_TOKEN_STRATEGY, request), this.denylist);
   }
 }
 
-/** The session cookie: a random secret whose hash keys the session store. */
+/** Sliding expiry writes at most this often: a tenth of the idle timeout, at most a minute. */
+export function touchIntervalMs(idleTimeoutMs: number): number {
+  return Math.min(60_000, idleTimeoutMs / 10);
+}
+
+/**
+ * The session cookie: a random secret whose hash keys the session store.
+ * Activity slides the idle deadline, writing to the store at most every
+ * `touchIntervalMs` rather than on every request (lucia's session guide).
+ */
 export class SessionCookieAuthenticator implements Authenticator {
   readonly name = 'session-cookie';
+  private readonly logger = new Logger(SessionCookieAuthenticator.name);
 
   constructor(
     private readonly store: SessionStore,
     private readonly cookieName: string,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async authenticate(request: FastifyRequest): Promise<AuthnResult> {
     const secret = request.cookies[this.cookieName];
     if (secret === undefined || secret === '') return NOT_MINE;
-    let session;
-    try {
-      session = await this.store.find(sha256Hex(secret));
-    } catch (error) {
-      // Fail closed: an unreachable store authenticates nobody.
-      throw new AppError('store_unavailable', 'The session store is unavailable.', {
-        cause: error,
-      });
-    }
+    const idHash = sha256Hex(secret);
+    let session = await failClosed(this.store.find(idHash), 'session store');
     if (!session) return { kind: 'rejected', reason: 'session_unknown', tokenPresented: false };
+    const now = this.now();
+    if (now - session.lastSeenAt >= touchIntervalMs(session.idleTimeoutMs)) {
+      try {
+        await this.store.touch(idHash, now);
+        session = { ...session, lastSeenAt: now };
+      } catch (error) {
+        // The session was found; a missed slide only shortens it a little.
+        this.logger.warn(`Could not record session activity: ${(error as Error).message}`);
+      }
+    }
     return {
       kind: 'authenticated',
       identity: {
@@ -89,7 +114,8 @@ export class SessionCookieAuthenticator implements Authenticator {
         sessionId: session.handle,
         method: 'session',
         credential: 'session-cookie',
-        expiresAt: session.expiresAt,
+        expiresAt: sessionEndsAt(session),
+        absoluteExpiresAt: session.expiresAt,
         csrfToken: session.csrfToken,
       },
     };

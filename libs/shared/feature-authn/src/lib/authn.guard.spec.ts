@@ -5,6 +5,7 @@ import { AppError } from '@svt/shared/util-http';
 import type { AuthnResult, Authenticator } from './authenticator';
 import { NOT_MINE } from './authenticator';
 import { AuthnGuard } from './authn.guard';
+import { assertSameSiteRequest } from './csrf';
 import type { AuthnOptions } from './authn.options';
 import type { Identity } from './identity';
 
@@ -142,9 +143,29 @@ describe(AuthnGuard.name, () => {
         { origin: SHOP, 'x-csrf-token': 'csrf-secret' },
         'allowed',
       ],
+      [
+        'PUT that Fetch Metadata says another site made, even with Origin and token',
+        'PUT',
+        { origin: SHOP, 'x-csrf-token': 'csrf-secret', 'sec-fetch-site': 'cross-site' },
+        'forbidden_origin',
+      ],
+      [
+        'PUT from a same-site sibling with the token',
+        'PUT',
+        { origin: SHOP, 'x-csrf-token': 'csrf-secret', 'sec-fetch-site': 'same-site' },
+        'allowed',
+      ],
     ])('%s → %s', async (_case, method, headers, expected) => {
       const { context: ctx } = context({ method, headers });
       expect(await codeOf(guard(cookie()).canActivate(ctx))).toBe(expected);
+    });
+
+    it('lets a cross-site GET through: reading is not what CSRF abuses', async () => {
+      const { context: ctx } = context({
+        method: 'GET',
+        headers: { 'sec-fetch-site': 'cross-site' },
+      });
+      expect(await codeOf(guard(cookie()).canActivate(ctx))).toBe('allowed');
     });
 
     it('asks nothing of a Bearer request (a header is never sent by a cross-site form)', async () => {
@@ -152,5 +173,37 @@ describe(AuthnGuard.name, () => {
       const bearer = fixed('bearer', { kind: 'authenticated', identity: bearerIdentity });
       expect(await codeOf(guard(bearer).canActivate(ctx))).toBe('allowed');
     });
+  });
+});
+
+describe(assertSameSiteRequest.name, () => {
+  const allowed = new Set([SHOP]);
+  const check = (headers: Record<string, string>): string => {
+    try {
+      assertSameSiteRequest({ headers } as unknown as FastifyRequest, allowed);
+      return 'allowed';
+    } catch (error) {
+      if (error instanceof AppError) return error.code;
+      throw error;
+    }
+  };
+
+  it.each([
+    ['a client that is not a browser (no Origin, no Fetch Metadata)', {}, 'allowed'],
+    ['a page on SHOP', { origin: SHOP, 'sec-fetch-site': 'same-origin' }, 'allowed'],
+    [
+      'an allow-listed page on another site',
+      { origin: SHOP, 'sec-fetch-site': 'cross-site' },
+      'allowed',
+    ],
+    ['a page on another site', { origin: 'http://evil.localhost' }, 'forbidden_origin'],
+    ['an opaque origin (sandboxed frame)', { origin: 'null' }, 'forbidden_origin'],
+    [
+      'a cross-site request that hides its Origin',
+      { 'sec-fetch-site': 'cross-site' },
+      'forbidden_origin',
+    ],
+  ])('%s → %s', (_case, headers, expected) => {
+    expect(check(headers)).toBe(expected);
   });
 });

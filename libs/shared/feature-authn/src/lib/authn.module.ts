@@ -23,15 +23,17 @@ function buildAuthenticators(options: AuthnOptions): Authenticator[] {
   const build = (kind: AuthenticatorKind): Authenticator => {
     switch (kind) {
       case 'bearer':
-        if (!options.accessToken)
-          throw new TypeError('the bearer authenticator needs accessToken options');
+        if (!options.accessToken || !options.denylist)
+          throw new TypeError('the bearer authenticator needs accessToken options and a denylist');
         new AccessTokenStrategy(options.accessToken);
-        return new BearerAuthenticator();
+        return new BearerAuthenticator(options.denylist);
       case 'identity-token':
-        if (!options.identityToken)
-          throw new TypeError('the identity-token authenticator needs identityToken options');
+        if (!options.identityToken || !options.denylist)
+          throw new TypeError(
+            'the identity-token authenticator needs identityToken options and a denylist',
+          );
         new IdentityTokenStrategy(options.identityToken);
-        return new IdentityTokenAuthenticator();
+        return new IdentityTokenAuthenticator(options.denylist);
       case 'session-cookie':
         if (!options.sessions)
           throw new TypeError('the session-cookie authenticator needs a session store');

@@ -1,4 +1,4 @@
-import type { SessionStore } from '@svt/shared/data-access-sessions';
+import type { Denylist, SessionStore } from '@svt/shared/data-access-sessions';
 import type { JwtVerification } from './jwt-verification';
 
 export type AuthenticatorKind = 'identity-token' | 'bearer' | 'session-cookie';
@@ -10,6 +10,8 @@ export interface AuthnOptions {
   readonly accessToken?: JwtVerification;
   readonly identityToken?: JwtVerification;
   readonly sessions?: SessionStore;
+  /** Revoked `sid`s: every verified access or identity token is checked against it. */
+  readonly denylist?: Denylist;
   readonly sessionCookieName: string;
   /** Origins allowed to make cookie-authenticated unsafe requests. */
   readonly allowedOrigins: readonly string[];

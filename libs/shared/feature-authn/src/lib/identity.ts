@@ -11,8 +11,13 @@ export interface Identity {
   readonly sessionId: string;
   readonly method: LoginMethod;
   readonly credential: CredentialKind;
-  /** When the credential stops being valid, epoch milliseconds. */
+  /**
+   * When the credential stops being valid, epoch milliseconds: for a session,
+   * the idle deadline or the absolute timeout, whichever comes first.
+   */
   readonly expiresAt: number;
+  /** Session cookies only: the absolute timeout, however active the session. */
+  readonly absoluteExpiresAt?: number;
   /** The session's CSRF token, when the credential is the session cookie. */
   readonly csrfToken?: string;
 }

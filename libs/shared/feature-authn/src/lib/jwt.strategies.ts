@@ -14,6 +14,9 @@ export const IDENTITY_TOKEN_STRATEGY = 'identity-token';
 /** The header in which the gateway forwards the identity it verified. */
 export const IDENTITY_TOKEN_HEADER = 'x-identity-token';
 
+/** Skew allowed between the issuer's clock and ours, for `exp`, `nbf` and `iat`. */
+const CLOCK_TOLERANCE_SECONDS = 5;
+
 function strategyOptions(
   verification: JwtVerification,
   jwtFromRequest: (request: FastifyRequest) => string | null,
@@ -24,7 +27,7 @@ function strategyOptions(
     issuer: verification.issuer,
     audience: verification.audience,
     ignoreExpiration: false,
-    jsonWebTokenOptions: { clockTolerance: 5 },
+    jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_SECONDS },
     // jsonwebtoken accepts a KeyObject (imported once), though passport-jwt's types say string | Buffer.
     secretOrKeyProvider: ((
       _request: unknown,
@@ -44,13 +47,18 @@ function strategyOptions(
   };
 }
 
+/**
+ * Every claim this system relies on is present, and the token was not issued
+ * in the future (jsonwebtoken checks `exp` and `nbf`, not `iat`).
+ */
 function hasRequiredClaims(claims: Partial<TokenClaims>): claims is TokenClaims {
   return (
     typeof claims.sub === 'string' &&
     typeof claims.sid === 'string' &&
     typeof claims.jti === 'string' &&
     typeof claims.iat === 'number' &&
-    typeof claims.exp === 'number'
+    typeof claims.exp === 'number' &&
+    claims.iat <= Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS
   );
 }
 

@@ -64,17 +64,32 @@ describe(RemoteJwks.name, () => {
     expect(fetches).toBe(2);
   });
 
-  it('refetches for an unknown kid at most once per interval once loaded', async () => {
+  it('never fetches because a token names an unknown kid once keys are loaded', async () => {
     published = [publicJwk('k1')];
-    jwks = new RemoteJwks(`${baseUrl()}/.well-known/jwks.json`, {
-      algorithm: 'ES256',
-      minRefetchIntervalMs: 60_000,
-    });
+    jwks = new RemoteJwks(`${baseUrl()}/.well-known/jwks.json`, { algorithm: 'ES256' });
     await jwks.refresh();
-    await Promise.all(Array.from({ length: 20 }, (_, i) => jwks.find(`unknown-${i}`)));
+    published = [publicJwk('k1'), publicJwk('k2')];
+    const found = await Promise.all(
+      ['k2', ...Array.from({ length: 20 }, (_, i) => `unknown-${i}`)].map((kid) => jwks.find(kid)),
+    );
+    expect(found.every((key) => key === null)).toBe(true);
     expect(fetches).toBe(1);
     await expect(jwks.find('k1')).resolves.not.toBeNull();
-    expect(fetches).toBe(1);
+  });
+
+  it('picks up a newly published kid with the periodic refresh', async () => {
+    published = [publicJwk('k1')];
+    jwks = RemoteJwks.start(baseUrl(), { algorithm: 'ES256', refreshIntervalMs: 20 });
+    for (let attempt = 0; attempt < 50 && !jwks.isReady(); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    published = [publicJwk('k1'), publicJwk('k2')];
+    let key = null;
+    for (let attempt = 0; attempt < 100 && key === null; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      key = await jwks.find('k2');
+    }
+    expect(key).not.toBeNull();
   });
 
   it('starts loading from a base URL in the background', async () => {

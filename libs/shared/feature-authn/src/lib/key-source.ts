@@ -25,22 +25,24 @@ export interface PublicJwk {
 export interface RemoteJwksOptions {
   /** The only algorithm accepted; keys published for another are ignored. */
   readonly algorithm: 'ES256';
-  /** An unknown kid triggers a refetch at most this often. */
-  readonly minRefetchIntervalMs?: number;
-  /** Background refresh period, so new keys arrive before they are used. */
+  /**
+   * Background refresh period (default 30 s). The issuer publishes a new key
+   * well before it signs with it, so this is how a rotation arrives.
+   */
   readonly refreshIntervalMs?: number;
   readonly timeoutMs?: number;
 }
 
 /**
  * Public keys fetched from a JWKS URL, imported once into KeyObjects and kept
- * in memory: a request never waits on the network unless it presents a kid
- * this cache has not seen, and even then at most once per interval.
+ * in memory. Once loaded, a request never causes a fetch: an unknown `kid` is
+ * simply unknown (RFC 8725 §3.10 — what a token names must not make the
+ * verifier go out; random kids cannot turn requests into a flood of fetches).
+ * New keys arrive with the periodic refresh, before they sign anything.
  */
 export class RemoteJwks implements KeySource {
   private readonly logger = new Logger(RemoteJwks.name);
   private keys = new Map<string, KeyObject>();
-  private lastFetchAt = 0;
   private inflight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   /** Logged once per outage, not on every retry. */
@@ -60,14 +62,10 @@ export class RemoteJwks implements KeySource {
 
   async find(kid: string): Promise<KeyObject | null> {
     const known = this.keys.get(kid);
-    if (known) return known;
-    // Until the first load succeeds every miss may fetch (single-flight); after
-    // that an unknown kid refetches at most once per interval, so random kids
-    // cannot turn requests into a flood of JWKS fetches.
-    const interval = this.options.minRefetchIntervalMs ?? 10_000;
-    if (!this.isReady() || Date.now() - this.lastFetchAt >= interval) {
-      await this.refresh().catch(() => undefined);
-    }
+    if (known || this.isReady()) return known ?? null;
+    // Not loaded yet (the issuer started late): join the configured fetch,
+    // single-flight, rather than refuse tokens that will verify in a moment.
+    await this.refresh().catch(() => undefined);
     return this.keys.get(kid) ?? null;
   }
 
@@ -78,7 +76,7 @@ export class RemoteJwks implements KeySource {
   /** Loads now, retrying every second until it works, then refreshes periodically. */
   private begin(): void {
     const tick = (): void => {
-      const delay = this.isReady() ? (this.options.refreshIntervalMs ?? 300_000) : 1_000;
+      const delay = this.isReady() ? (this.options.refreshIntervalMs ?? 30_000) : 1_000;
       this.timer = setTimeout(
         () =>
           void this.refresh()
@@ -107,7 +105,6 @@ export class RemoteJwks implements KeySource {
   }
 
   private async fetchKeys(): Promise<void> {
-    this.lastFetchAt = Date.now();
     try {
       const response = await request(this.url, {
         headersTimeout: this.options.timeoutMs ?? 2_000,
