@@ -20,7 +20,26 @@ export const authConfigSchema = z
     ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
     ACCESS_TOKEN_TTL: env.seconds(600, 900),
     REFRESH_TOKEN_TTL: env.seconds(14 * 24 * 3600),
+    REFRESH_TOKEN_IDLE_TTL: env.seconds(24 * 3600),
+    REFRESH_TOKEN_REUSE_GRACE: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(60, 'must be at most 60 seconds')
+      .default(10),
     SESSION_TTL: env.seconds(8 * 3600),
+    SESSION_IDLE_TTL: env.seconds(30 * 60),
+    SIGNING_KEY_ACTIVATION_DELAY: z.coerce.number().int().min(0).default(120),
+    SIGNING_KEY_ROTATION_INTERVAL: z.coerce.number().int().min(0).default(0),
+    TRUSTED_PROXIES: env.trustedProxies('loopback'),
+    RATE_LIMIT_LOGIN_IP: env.rateLimit('30/60'),
+    RATE_LIMIT_REGISTER_IP: env.rateLimit('20/3600'),
+    RATE_LIMIT_REGISTER_EMAIL: env.rateLimit('5/3600'),
+    RATE_LIMIT_REFRESH_IP: env.rateLimit('120/60'),
+    RATE_LIMIT_REFRESH_ACCOUNT: env.rateLimit('60/60'),
+    LOGIN_BACKOFF_AFTER: z.coerce.number().int().min(1).default(5),
+    LOGIN_BACKOFF_MAX: env.seconds(15 * 60),
+    LOGIN_FAILURE_WINDOW: env.seconds(15 * 60),
     KEY_ENCRYPTION_SECRET: z
       .string()
       .min(32, 'must be at least 32 characters')

@@ -5,6 +5,7 @@ import {
   Get,
   HttpCode,
   Inject,
+  Param,
   Post,
   Req,
   Res,
@@ -12,34 +13,111 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '@svt/auth/data-access';
+import { sessionEndsAt } from '@svt/shared/data-access-sessions';
 import type { Identity } from '@svt/shared/feature-authn';
-import { CurrentIdentity, Public } from '@svt/shared/feature-authn';
+import { CurrentIdentity, Public, SameSiteRequestGuard } from '@svt/shared/feature-authn';
 import { AppError } from '@svt/shared/util-http';
-import { CredentialsDto, RefreshTokenDto } from './auth.dto';
+import { AuditLog } from './audit-log';
+import { ChangePasswordDto, CredentialsDto, RefreshTokenDto } from './auth.dto';
+import { SESSION_COOKIE } from './auth.tokens';
 import { CredentialsService } from './credentials.service';
 import { LoginGuard } from './login.guard';
 import { Client, LoggedInUser } from './request-context';
-import { SESSION_COOKIE } from './auth.tokens';
 import type { SessionCookie } from './session-cookie';
 import type { ClientInfo } from './sessions.service';
 import { SessionsService } from './sessions.service';
+import { SigningKeysService } from './signing-keys.service';
+import { ThrottleService } from './throttle.service';
 import type { TokenResponse } from './tokens.service';
 import { TokensService } from './tokens.service';
-import { SigningKeysService } from './signing-keys.service';
 
-const publicUser = (user: Pick<User, 'id' | 'email'>): { id: string; email: string } => ({
+interface PublicUser {
+  readonly id: string;
+  readonly email: string;
+}
+
+/** What a cookie session login (or a password change in one) answers. */
+interface SessionResponse {
+  readonly user: PublicUser;
+  readonly csrfToken: string;
+  /** The absolute timeout. */
+  readonly expiresAt: string;
+  /** When the session ends without activity (it slides with each request). */
+  readonly idleExpiresAt: string;
+}
+
+/** One row of `GET /auth/sessions`: a cookie session or a token family. */
+interface SessionListing {
+  readonly id: string;
+  readonly method: 'session' | 'bearer';
+  readonly createdAt: string;
+  readonly lastSeenAt: string;
+  readonly userAgent: string | null;
+  readonly ip: string | null;
+  readonly current: boolean;
+}
+
+const publicUser = (user: Pick<User, 'id' | 'email'>): PublicUser => ({
   id: user.id,
   email: user.email,
 });
 
+const iso = (epochMs: number): string => new Date(epochMs).toISOString();
+
+function requireCookieSession(identity: Identity): void {
+  if (identity.credential !== 'session-cookie') {
+    throw new AppError(
+      'unauthenticated',
+      'This endpoint is about the cookie session; none was sent.',
+      { headers: { 'www-authenticate': 'Bearer realm="svt"' } },
+    );
+  }
+}
+
+/** Starts a session and sets its cookie; a session id the browser still had is ended. */
+async function startCookieSession(
+  sessions: SessionsService,
+  cookie: SessionCookie,
+  user: User,
+  client: ClientInfo,
+  reply: FastifyReply,
+  previousSecret?: string,
+): Promise<{ sessionId: string; body: SessionResponse }> {
+  const { secret, session } = await sessions.start(user.id, client, previousSecret);
+  reply.setCookie(
+    cookie.name,
+    secret,
+    cookie.set(Math.floor((session.expiresAt - session.createdAt) / 1000)),
+  );
+  reply.header('cache-control', 'no-store');
+  return {
+    sessionId: session.handle,
+    body: {
+      user: publicUser(user),
+      csrfToken: session.csrfToken,
+      expiresAt: iso(session.expiresAt),
+      idleExpiresAt: iso(sessionEndsAt(session)),
+    },
+  };
+}
+
 @Controller('auth')
 export class RegistrationController {
-  constructor(private readonly credentials: CredentialsService) {}
+  constructor(
+    private readonly credentials: CredentialsService,
+    private readonly throttle: ThrottleService,
+    private readonly audit: AuditLog,
+  ) {}
 
   @Public()
+  @UseGuards(SameSiteRequestGuard)
   @Post('register')
-  async register(@Body() body: CredentialsDto): Promise<{ id: string; email: string }> {
-    return publicUser(await this.credentials.register(body.email, body.password));
+  async register(@Body() body: CredentialsDto, @Client() client: ClientInfo): Promise<PublicUser> {
+    await this.throttle.limit('register-ip', client.ip ?? 'unknown');
+    await this.throttle.limit('register-email', body.email);
+    const user = await this.credentials.register(body.email, body.password);
+    this.audit.record('registration.succeeded', { userId: user.id, ip: client.ip });
+    return publicUser(user);
   }
 }
 
@@ -49,42 +127,45 @@ export class SessionController {
   constructor(
     private readonly sessions: SessionsService,
     private readonly credentials: CredentialsService,
+    private readonly audit: AuditLog,
     @Inject(SESSION_COOKIE) private readonly cookie: SessionCookie,
   ) {}
 
   @Public()
-  @UseGuards(LoginGuard)
+  @UseGuards(SameSiteRequestGuard, LoginGuard)
   @Post()
   async login(
     @LoggedInUser() user: User,
     @Client() client: ClientInfo,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<{ user: { id: string; email: string }; csrfToken: string; expiresAt: string }> {
-    const previous = request.cookies[this.cookie.name];
-    const { secret, session } = await this.sessions.start(user.id, client, previous);
-    reply.setCookie(
-      this.cookie.name,
-      secret,
-      this.cookie.set(Math.floor((session.expiresAt - session.createdAt) / 1000)),
+  ): Promise<SessionResponse> {
+    const response = await startCookieSession(
+      this.sessions,
+      this.cookie,
+      user,
+      client,
+      reply,
+      request.cookies[this.cookie.name],
     );
-    reply.header('cache-control', 'no-store');
-    return {
-      user: publicUser(user),
-      csrfToken: session.csrfToken,
-      expiresAt: new Date(session.expiresAt).toISOString(),
-    };
+    this.audit.record('login.succeeded', {
+      userId: user.id,
+      sessionId: response.sessionId,
+      method: 'session',
+      ip: client.ip,
+    });
+    return response.body;
   }
 
   @Get()
-  async current(
-    @CurrentIdentity() identity: Identity,
-  ): Promise<{ user: { id: string; email: string }; csrfToken: string; expiresAt: string }> {
-    const user = await this.cookieSessionUser(identity);
+  async current(@CurrentIdentity() identity: Identity): Promise<SessionResponse> {
+    requireCookieSession(identity);
+    const user = await this.credentials.authenticatedUser(identity.userId);
     return {
       user: publicUser(user),
       csrfToken: identity.csrfToken ?? '',
-      expiresAt: new Date(identity.expiresAt).toISOString(),
+      expiresAt: iso(identity.absoluteExpiresAt ?? identity.expiresAt),
+      idleExpiresAt: iso(identity.expiresAt),
     };
   }
 
@@ -92,6 +173,7 @@ export class SessionController {
   @HttpCode(204)
   async logout(
     @CurrentIdentity() identity: Identity,
+    @Client() client: ClientInfo,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
@@ -99,59 +181,187 @@ export class SessionController {
     const secret = request.cookies[this.cookie.name];
     if (secret) await this.sessions.end(secret);
     reply.clearCookie(this.cookie.name, this.cookie.clear());
-  }
-
-  private async cookieSessionUser(identity: Identity): Promise<User> {
-    requireCookieSession(identity);
-    return this.credentials.authenticatedUser(identity.userId);
-  }
-}
-
-function requireCookieSession(identity: Identity): void {
-  if (identity.credential !== 'session-cookie') {
-    throw new AppError(
-      'unauthenticated',
-      'This endpoint is about the cookie session; none was sent.',
-      {
-        headers: { 'www-authenticate': 'Bearer realm="svt"' },
-      },
-    );
+    this.audit.record('logout', {
+      userId: identity.userId,
+      sessionId: identity.sessionId,
+      method: 'session',
+      ip: client.ip,
+    });
   }
 }
 
 /** Token login: the client keeps the state in a signed access token and a refresh token. */
 @Controller('auth/token')
 export class TokenController {
-  constructor(private readonly tokens: TokensService) {}
+  constructor(
+    private readonly tokens: TokensService,
+    private readonly audit: AuditLog,
+  ) {}
 
   @Public()
-  @UseGuards(LoginGuard)
+  @UseGuards(SameSiteRequestGuard, LoginGuard)
   @Post()
-  login(
+  async login(
     @LoggedInUser() user: User,
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
     reply.header('cache-control', 'no-store');
-    return this.tokens.login(user.id, client);
+    const response = await this.tokens.login(user.id, client);
+    this.audit.record('login.succeeded', { userId: user.id, method: 'bearer', ip: client.ip });
+    return response;
   }
 
   @Public()
+  @UseGuards(SameSiteRequestGuard)
   @Post('refresh')
   @HttpCode(200)
   refresh(
     @Body() body: RefreshTokenDto,
+    @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
     reply.header('cache-control', 'no-store');
-    return this.tokens.refresh(body.refresh_token);
+    return this.tokens.refresh(body.refresh_token, client);
   }
 
   @Public()
   @Post('revoke')
   @HttpCode(204)
-  async revoke(@Body() body: RefreshTokenDto): Promise<void> {
-    await this.tokens.revoke(body.refresh_token);
+  async revoke(@Body() body: RefreshTokenDto, @Client() client: ClientInfo): Promise<void> {
+    await this.tokens.revoke(body.refresh_token, client);
+  }
+}
+
+/**
+ * The user's own sessions and token families (OWASP ASVS 5.0 §7.5): list
+ * them, end one, end all.
+ */
+@Controller('auth')
+export class AccountSessionsController {
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly tokens: TokensService,
+    private readonly audit: AuditLog,
+    @Inject(SESSION_COOKIE) private readonly cookie: SessionCookie,
+  ) {}
+
+  @Get('sessions')
+  async list(@CurrentIdentity() identity: Identity): Promise<SessionListing[]> {
+    const [sessions, families] = await Promise.all([
+      this.sessions.list(identity.userId),
+      this.tokens.list(identity.userId),
+    ]);
+    const rows = [
+      ...sessions.map((session) => ({
+        ...session,
+        id: session.handle,
+        method: 'session' as const,
+      })),
+      ...families.map((family) => ({ ...family, method: 'bearer' as const })),
+    ];
+    return rows
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((row) => ({
+        id: row.id,
+        method: row.method,
+        createdAt: iso(row.createdAt),
+        lastSeenAt: iso(row.lastSeenAt),
+        userAgent: row.userAgent,
+        ip: row.ip,
+        current: row.id === identity.sessionId,
+      }));
+  }
+
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  async revoke(
+    @CurrentIdentity() identity: Identity,
+    @Param('id') id: string,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    const ended =
+      (await this.sessions.revoke(identity.userId, id)) ||
+      (await this.tokens.revokeFamily(identity.userId, id));
+    if (!ended) throw new AppError('not_found', 'You have no session with this id.');
+    if (id === identity.sessionId && identity.credential === 'session-cookie') {
+      reply.clearCookie(this.cookie.name, this.cookie.clear());
+    }
+    this.audit.record('session.revoked', { userId: identity.userId, sessionId: id, ip: client.ip });
+  }
+
+  @Post('logout-all')
+  @HttpCode(204)
+  async logoutAll(
+    @CurrentIdentity() identity: Identity,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    const [handles, families] = await Promise.all([
+      this.sessions.endAll(identity.userId),
+      this.tokens.endAll(identity.userId),
+    ]);
+    if (identity.credential === 'session-cookie') {
+      reply.clearCookie(this.cookie.name, this.cookie.clear());
+    }
+    this.audit.record('logout_all', {
+      userId: identity.userId,
+      sessions: handles.length,
+      families: families.length,
+      ip: client.ip,
+    });
+  }
+}
+
+/**
+ * `POST /auth/password`: a privilege change. Every session and token family
+ * of the user ends, the caller's included, and the caller gets a new
+ * credential of the kind it used: a new session cookie, or a new token pair.
+ */
+@Controller('auth/password')
+export class PasswordController {
+  constructor(
+    private readonly credentials: CredentialsService,
+    private readonly sessions: SessionsService,
+    private readonly tokens: TokensService,
+    private readonly throttle: ThrottleService,
+    private readonly audit: AuditLog,
+    @Inject(SESSION_COOKIE) private readonly cookie: SessionCookie,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  async change(
+    @CurrentIdentity() identity: Identity,
+    @Body() body: ChangePasswordDto,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionResponse | TokenResponse> {
+    const user = await this.credentials.authenticatedUser(identity.userId);
+    await this.throttle.assertNotBackedOff(user.email);
+    if (!(await this.credentials.checkPassword(user, body.currentPassword))) {
+      this.audit.record('password.change_failed', { userId: user.id, ip: client.ip });
+      await this.throttle.recordFailure(user.email, { ip: client.ip });
+      throw new AppError('wrong_password', 'The current password is wrong.');
+    }
+    await this.credentials.setPassword(user.id, body.newPassword);
+    const [handles, families] = await Promise.all([
+      this.sessions.endAll(user.id),
+      this.tokens.endAll(user.id),
+    ]);
+    this.audit.record('password.changed', {
+      userId: user.id,
+      sessions: handles.length,
+      families: families.length,
+      ip: client.ip,
+    });
+    reply.header('cache-control', 'no-store');
+    if (identity.credential === 'session-cookie') {
+      const started = await startCookieSession(this.sessions, this.cookie, user, client, reply);
+      return started.body;
+    }
+    return this.tokens.login(user.id, client);
   }
 }
 
@@ -175,7 +385,7 @@ export class JwksController {
   @Public()
   @Get('jwks.json')
   jwks(@Res({ passthrough: true }) reply: FastifyReply): ReturnType<SigningKeysService['jwks']> {
-    reply.header('cache-control', 'public, max-age=60');
+    reply.header('cache-control', 'public, max-age=30');
     return this.keys.jwks();
   }
 }

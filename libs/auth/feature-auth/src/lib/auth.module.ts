@@ -14,16 +14,24 @@ import {
 } from '@svt/auth/data-access';
 import type { SqlClient } from '@svt/shared/data-access-sql';
 import { openSqlClient } from '@svt/shared/data-access-sql';
-import type { SessionStore } from '@svt/shared/data-access-sessions';
-import { SESSION_STORE, provideSessionStore } from '@svt/shared/data-access-sessions';
+import type { Denylist, SessionStore, SharedState } from '@svt/shared/data-access-sessions';
+import {
+  DENYLIST,
+  SESSION_STORE,
+  SHARED_STATE,
+  provideSharedState,
+} from '@svt/shared/data-access-sessions';
 import { ACCESS_TOKEN_TYPE, AuthnModule } from '@svt/shared/feature-authn';
 import type { ReadinessCheck } from '@svt/shared/util-http';
 import { closeOnShutdown, HealthController, READINESS_CHECKS } from '@svt/shared/util-http';
 import { CLOCK, systemClock } from '@svt/shared/util-security';
 import type { AuthConfig } from './auth.config';
+import { AuditLog } from './audit-log';
 import {
+  AccountSessionsController,
   JwksController,
   MeController,
+  PasswordController,
   RegistrationController,
   SessionController,
   TokenController,
@@ -35,6 +43,8 @@ import { Argon2PasswordHasher, PASSWORD_HASHER } from './password-hasher';
 import { SessionCookie } from './session-cookie';
 import { SessionsService } from './sessions.service';
 import { SigningKeysService } from './signing-keys.service';
+import { RevocationsService } from './revocations.service';
+import { ThrottleService } from './throttle.service';
 import { TokensService } from './tokens.service';
 
 /** Configuration, storage and keys: what the authenticator pipeline and the features share. */
@@ -53,11 +63,12 @@ class AuthCoreModule {
             migrations: authMigrations,
           }),
       },
-      provideSessionStore({
+      ...provideSharedState({
         redisUrl: config.REDIS_URL,
         redisKeyPrefix: config.REDIS_KEY_PREFIX,
         dataDir: config.DATA_DIR,
       }),
+      { provide: AuditLog, useValue: new AuditLog() },
       {
         provide: USER_REPOSITORY,
         useFactory: (sql: SqlClient) => new SqlUserRepository(sql),
@@ -78,7 +89,7 @@ class AuthCoreModule {
     return {
       module: AuthCoreModule,
       global: true,
-      providers: [...providers, closeOnShutdown(AUTH_SQL, SESSION_STORE)],
+      providers: [...providers, closeOnShutdown(AUTH_SQL, SHARED_STATE)],
       exports: providers.map((provider) => ('provide' in provider ? provider.provide : provider)),
     };
   }
@@ -96,8 +107,8 @@ export class AuthModule {
         PassportModule,
         JwtModule.register({}),
         AuthnModule.forRootAsync({
-          inject: [SESSION_STORE, SigningKeysService],
-          useFactory: (sessions: SessionStore, keys: SigningKeysService) => ({
+          inject: [SESSION_STORE, DENYLIST, SigningKeysService],
+          useFactory: (sessions: SessionStore, denylist: Denylist, keys: SigningKeysService) => ({
             pipeline: ['bearer', 'session-cookie'],
             accessToken: {
               issuer: config.AUTH_ORIGIN,
@@ -107,6 +118,7 @@ export class AuthModule {
               keys,
             },
             sessions,
+            denylist,
             sessionCookieName: sessionCookie.name,
             allowedOrigins: [config.SHOP_ORIGIN, config.AUTH_ORIGIN, ...config.ALLOWED_ORIGINS],
             unauthenticatedDetail:
@@ -118,6 +130,8 @@ export class AuthModule {
         RegistrationController,
         SessionController,
         TokenController,
+        AccountSessionsController,
+        PasswordController,
         MeController,
         JwksController,
         HealthController,
@@ -129,16 +143,18 @@ export class AuthModule {
         LocalStrategy,
         SessionsService,
         TokensService,
+        ThrottleService,
+        RevocationsService,
         {
           provide: READINESS_CHECKS,
-          inject: [AUTH_SQL, SESSION_STORE, SigningKeysService],
+          inject: [AUTH_SQL, SHARED_STATE, SigningKeysService],
           useFactory: (
             sql: SqlClient,
-            sessions: SessionStore,
+            state: SharedState,
             keys: SigningKeysService,
           ): ReadinessCheck[] => [
             { name: 'database', check: async () => (await sql.ping(), true) },
-            { name: 'sessions', check: async () => (await sessions.ping(), true) },
+            { name: 'sessions', check: async () => (await state.ping(), true) },
             { name: 'signing-keys', check: () => keys.isReady() },
           ],
         },

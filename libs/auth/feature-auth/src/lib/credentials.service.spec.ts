@@ -28,6 +28,11 @@ class InMemoryUsers implements UserRepository {
   async findById(id: string): Promise<User | null> {
     return this.users.get(id) ?? null;
   }
+  async updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
+    const user = this.users.get(id);
+    if (user) this.users.set(id, { ...user, passwordHash });
+    return user !== undefined;
+  }
 }
 
 async function service(): Promise<{ credentials: CredentialsService; hasher: RecordingHasher }> {
@@ -75,6 +80,29 @@ describe(CredentialsService.name, () => {
       await expect(credentials.verify('nobody@example.test', 'whatever')).resolves.toBeNull();
       expect(hasher.verified).toHaveLength(1);
       expect(hasher.verified[0]).toMatch(/^hashed:/);
+    });
+  });
+});
+
+describe('CredentialsService password change', () => {
+  it('checks the current password and stores only a hash of the new one', async () => {
+    const { credentials } = await service();
+    const user = await credentials.register('alice@example.test', 'correct horse');
+    await expect(credentials.checkPassword(user, 'wrong horse')).resolves.toBe(false);
+    await expect(credentials.checkPassword(user, 'correct horse')).resolves.toBe(true);
+    await credentials.setPassword(user.id, 'battery staple');
+    await expect(credentials.verify('alice@example.test', 'battery staple')).resolves.toMatchObject(
+      {
+        passwordHash: 'hashed:battery staple',
+      },
+    );
+    await expect(credentials.verify('alice@example.test', 'correct horse')).resolves.toBeNull();
+  });
+
+  it('refuses to set a password for an account that is gone', async () => {
+    const { credentials } = await service();
+    await expect(credentials.setPassword('no-such-user', 'battery staple')).rejects.toMatchObject({
+      code: 'unauthenticated',
     });
   });
 });

@@ -46,6 +46,18 @@ export class CredentialsService implements OnModuleInit {
     return user && matches ? user : null;
   }
 
+  /** Whether `password` is the user's (a password change re-checks it). */
+  checkPassword(user: User, password: string): Promise<boolean> {
+    return this.hasher.verify(user.passwordHash, password);
+  }
+
+  async setPassword(userId: string, password: string): Promise<void> {
+    const hash = await this.hasher.hash(password);
+    if (!(await this.users.updatePasswordHash(userId, hash))) {
+      throw new AppError('unauthenticated', 'The account no longer exists.');
+    }
+  }
+
   /** The user an authenticated request names; 401 when the account is gone since. */
   async authenticatedUser(id: string): Promise<User> {
     const user = await this.users.findById(id);

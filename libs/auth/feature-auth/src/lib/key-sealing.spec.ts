@@ -23,6 +23,10 @@ describe('unseal', () => {
     expect(() => unseal(seal('key', SECRET), 'another-secret-of-at-least-32-characters')).toThrow();
   });
 
+  it('throws when sealed for another purpose', () => {
+    expect(() => unseal(seal('key', SECRET, 'svt-refresh-successor'), SECRET)).toThrow();
+  });
+
   it('throws when the ciphertext was altered', () => {
     const [version, iv, tag, body] = seal('key material', SECRET).split('.');
     const flipped = Buffer.from(body ?? '', 'base64url');

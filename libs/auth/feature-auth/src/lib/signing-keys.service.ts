@@ -1,12 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import type { OnModuleInit } from '@nestjs/common';
+import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { SigningKeyRecord, SigningKeyRepository } from '@svt/auth/data-access';
 import { SIGNING_KEY_REPOSITORY } from '@svt/auth/data-access';
 import type { KeySource, PublicJwk } from '@svt/shared/feature-authn';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK } from '@svt/shared/util-security';
+import { AuditLog } from './audit-log';
 import { AUTH_CONFIG } from './auth.tokens';
 import type { AuthConfig } from './auth.config';
 import { seal, unseal } from './key-sealing';
@@ -16,64 +17,167 @@ interface LoadedKey {
   readonly privateKey: KeyObject;
   readonly publicKey: KeyObject;
   readonly jwk: PublicJwk;
+  readonly createdAt: number;
+  readonly activatesAt: number;
 }
 
 const ALGORITHM = 'ES256';
 
 /**
+ * How often every replica reloads the key set and runs the schedule: every
+ * 30 s, or a quarter of the activation delay when that is shorter, so each
+ * replica signs with a new key soon after it activates.
+ */
+export function keyReloadIntervalMs(activationDelaySeconds: number): number {
+  return Math.min(30_000, Math.max(1_000, (activationDelaySeconds * 1000) / 4));
+}
+
+/**
+ * A key's life, so that rotation logs nobody out:
+ * 1. published: in the JWKS from creation, signing nothing yet, for
+ *    SIGNING_KEY_ACTIVATION_DELAY, long enough for every verifier's periodic
+ *    JWKS refresh to have fetched it;
+ * 2. signing: the newest key whose activation time has come;
+ * 3. retiring: replaced, still published until every token it signed has
+ *    expired (ACCESS_TOKEN_TTL plus clock skew after its successor took over);
+ * 4. gone: deleted, private half included.
+ */
+export interface KeyTimeline {
+  readonly signing: string | null;
+  readonly published: readonly string[];
+  readonly expired: readonly string[];
+}
+
+/** Sorts a key set into the phases above; `keys` newest activation first. */
+export function keyTimeline(
+  keys: readonly Pick<LoadedKey, 'kid' | 'activatesAt'>[],
+  now: number,
+  retireAfterMs: number,
+): KeyTimeline {
+  const signingIndex = keys.findIndex((key) => key.activatesAt <= now);
+  const published: string[] = [];
+  const expired: string[] = [];
+  keys.forEach((key, index) => {
+    const successor = keys[index - 1];
+    const live =
+      signingIndex === -1 ||
+      index <= signingIndex ||
+      (successor !== undefined && successor.activatesAt + retireAfterMs > now);
+    (live ? published : expired).push(key.kid);
+  });
+  return { signing: signingIndex === -1 ? null : keys[signingIndex].kid, published, expired };
+}
+
+/**
  * The access-token signing keys. The first start generates one and stores it
  * (private half sealed), so restarts and replicas sign and verify with the
- * same keys. The newest active key signs; all active keys are published.
+ * same keys. `rotate()` (the `rotate-signing-key` command, or the optional
+ * SIGNING_KEY_ROTATION_INTERVAL schedule) adds the next one.
  */
 @Injectable()
-export class SigningKeysService implements OnModuleInit, KeySource {
+export class SigningKeysService implements OnModuleInit, OnModuleDestroy, KeySource {
   private readonly logger = new Logger(SigningKeysService.name);
   private keys: LoadedKey[] = [];
-  private lastReload = 0;
+  private timeline: KeyTimeline = { signing: null, published: [], expired: [] };
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(SIGNING_KEY_REPOSITORY) private readonly repository: SigningKeyRepository,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly audit: AuditLog,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.reload();
     if (this.keys.length === 0) {
-      await this.repository.insert(this.generate());
+      // The very first key signs at once: no verifier can hold tokens of another yet.
+      await this.repository.insert(this.generate(this.clock.now()));
       await this.reload();
       this.logger.log(`Generated signing key ${this.current().kid}`);
     }
+    this.timer = setInterval(() => {
+      this.maintain().catch((error: unknown) =>
+        this.logger.warn(`Signing-key maintenance failed: ${(error as Error).message}`),
+      );
+    }, keyReloadIntervalMs(this.config.SIGNING_KEY_ACTIVATION_DELAY));
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
   }
 
   /** The key that signs new tokens. */
   current(): LoadedKey {
-    const [newest] = this.keys;
-    if (!newest) throw new TypeError('signing keys are not loaded yet');
-    return newest;
+    const key = this.keys.find((candidate) => candidate.kid === this.timeline.signing);
+    if (!key) throw new TypeError('signing keys are not loaded yet');
+    return key;
   }
 
-  /** Public keys only: `kty`, `crv`, `x`, `y`, `kid`, `alg`, `use`. */
+  /** Public keys only (`kty`, `crv`, `x`, `y`, `kid`, `alg`, `use`): next, current and retiring. */
   jwks(): { keys: PublicJwk[] } {
-    return { keys: this.keys.map((key) => key.jwk) };
+    const published = new Set(this.timeline.published);
+    return { keys: this.keys.filter((key) => published.has(key.kid)).map((key) => key.jwk) };
   }
 
+  /** Never goes to the database for a kid a token names: keys arrive with the reload. */
   async find(kid: string): Promise<KeyObject | null> {
-    const known = this.keys.find((key) => key.kid === kid);
-    if (known) return known.publicKey;
-    // Another replica may have added a key; look again, at most every 10 s.
-    if (this.clock.now() - this.lastReload > 10_000) await this.reload();
+    if (!this.timeline.published.includes(kid)) return null;
     return this.keys.find((key) => key.kid === kid)?.publicKey ?? null;
   }
 
   isReady(): boolean {
-    return this.keys.length > 0;
+    return this.timeline.signing !== null;
+  }
+
+  /**
+   * Adds the next signing key, published now and signing after
+   * SIGNING_KEY_ACTIVATION_DELAY. Resolves to its kid and activation time.
+   */
+  async rotate(): Promise<{ kid: string; activatesAt: number }> {
+    const record = this.generate(
+      this.clock.now() + this.config.SIGNING_KEY_ACTIVATION_DELAY * 1000,
+    );
+    await this.repository.insert(record);
+    this.recordRotation(record);
+    await this.reload();
+    return { kid: record.kid, activatesAt: record.activatesAt };
+  }
+
+  /** Reloads the key set, runs the schedule, and deletes keys past retirement. */
+  async maintain(): Promise<void> {
+    const interval = this.config.SIGNING_KEY_ROTATION_INTERVAL * 1000;
+    const now = this.clock.now();
+    if (interval > 0 && Math.max(...this.keys.map((key) => key.createdAt)) + interval <= now) {
+      const record = this.generate(now + this.config.SIGNING_KEY_ACTIVATION_DELAY * 1000);
+      // Every replica runs the schedule; the conditional insert lets one key in.
+      if (await this.repository.insertUnlessCreatedSince(record, now - interval)) {
+        this.recordRotation(record);
+      }
+    }
+    await this.reload();
+    if (this.timeline.expired.length > 0) {
+      await this.repository.remove(this.timeline.expired);
+      this.logger.log(`Removed retired signing keys ${this.timeline.expired.join(', ')}`);
+    }
+  }
+
+  private recordRotation(record: SigningKeyRecord): void {
+    this.audit.record('signing_key.rotated', {
+      kid: record.kid,
+      activatesAt: new Date(record.activatesAt).toISOString(),
+    });
   }
 
   private async reload(): Promise<void> {
-    this.lastReload = this.clock.now();
-    const records = await this.repository.listActive();
+    const records = await this.repository.listAll();
     this.keys = records.map((record) => this.load(record));
+    this.timeline = keyTimeline(
+      this.keys,
+      this.clock.now(),
+      (this.config.ACCESS_TOKEN_TTL + RETIREMENT_MARGIN_SECONDS) * 1000,
+    );
   }
 
   private load(record: SigningKeyRecord): LoadedKey {
@@ -85,10 +189,12 @@ export class SigningKeysService implements OnModuleInit, KeySource {
       privateKey,
       publicKey: createPublicKey(privateKey),
       jwk: JSON.parse(record.publicJwk) as PublicJwk,
+      createdAt: record.createdAt,
+      activatesAt: record.activatesAt,
     };
   }
 
-  private generate(): SigningKeyRecord {
+  private generate(activatesAt: number): SigningKeyRecord {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const { crv, x, y } = publicKey.export({ format: 'jwk' });
     const kid = thumbprint({ crv: crv ?? 'P-256', x: x ?? '', y: y ?? '' });
@@ -102,10 +208,14 @@ export class SigningKeysService implements OnModuleInit, KeySource {
         this.config.KEY_ENCRYPTION_SECRET,
       ),
       createdAt: this.clock.now(),
+      activatesAt,
       retiredAt: null,
     };
   }
 }
+
+/** Verifiers' clock tolerance (5 s) plus a margin, past the last token's `exp`. */
+const RETIREMENT_MARGIN_SECONDS = 10;
 
 /** RFC 7638 JWK thumbprint of an EC public key: a kid that names the key itself. */
 function thumbprint({ crv, x, y }: { crv: string; x: string; y: string }): string {

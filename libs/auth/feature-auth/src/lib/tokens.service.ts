@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import type { RefreshTokenRepository } from '@svt/auth/data-access';
+import type { RefreshTokenRepository, TokenFamily } from '@svt/auth/data-access';
 import { REFRESH_TOKEN_REPOSITORY } from '@svt/auth/data-access';
 import { ACCESS_TOKEN_TYPE } from '@svt/shared/feature-authn';
 import { AppError } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK, randomSecret, sha256Hex } from '@svt/shared/util-security';
+import { AuditLog } from './audit-log';
 import type { AuthConfig } from './auth.config';
 import { AUTH_CONFIG } from './auth.tokens';
+import { seal, unseal } from './key-sealing';
+import { RevocationsService } from './revocations.service';
 import type { ClientInfo } from './sessions.service';
 import { SigningKeysService } from './signing-keys.service';
+import { ThrottleService } from './throttle.service';
 
 /** The token response of RFC 6749 §5.1. */
 export interface TokenResponse {
@@ -20,17 +24,24 @@ export interface TokenResponse {
   readonly refresh_token: string;
 }
 
-/** Token login: a short-lived signed access token and a rotating opaque refresh token. */
+/**
+ * Token login: a short-lived signed access token (RFC 9068) and an opaque
+ * refresh token that rotates on every use (RFC 9700 §4.14.2). A token login
+ * starts a family; its id is the access tokens' `sid`. A family ends at its
+ * absolute lifetime (REFRESH_TOKEN_TTL), when its current token goes unused
+ * for REFRESH_TOKEN_IDLE_TTL, on revocation, and when a spent token comes back.
+ */
 @Injectable()
 export class TokensService {
-  private readonly logger = new Logger('Security');
-
   constructor(
     private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
     @Inject(REFRESH_TOKEN_REPOSITORY) private readonly families: RefreshTokenRepository,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly revocations: RevocationsService,
+    private readonly throttle: ThrottleService,
+    private readonly audit: AuditLog,
   ) {}
 
   async login(userId: string, client: ClientInfo): Promise<TokenResponse> {
@@ -43,45 +54,97 @@ export class TokensService {
         userId,
         createdAt: now,
         expiresAt: now + this.config.REFRESH_TOKEN_TTL * 1000,
+        lastSeenAt: now,
         revokedAt: null,
         userAgent: client.userAgent?.slice(0, 256) ?? null,
         ip: client.ip,
       },
-      { hash: sha256Hex(refreshToken), expiresAt: now + this.config.REFRESH_TOKEN_TTL * 1000 },
+      { hash: sha256Hex(refreshToken), expiresAt: now + this.config.REFRESH_TOKEN_IDLE_TTL * 1000 },
     );
     return this.respond(userId, familyId, refreshToken);
   }
 
-  /** Spends a refresh token for a new pair (RFC 9700 §4.14.2 rotation). */
-  async refresh(presented: string): Promise<TokenResponse> {
+  /**
+   * Spends a refresh token for a new pair. A client that retries the same
+   * refresh within REFRESH_TOKEN_REUSE_GRACE (two tabs, a lost response) gets
+   * the same successor back, so one lineage survives; any other reuse of a
+   * spent token revokes the family and its access tokens.
+   */
+  async refresh(presented: string, client: ClientInfo): Promise<TokenResponse> {
+    await this.throttle.limit('refresh-ip', client.ip ?? 'unknown');
+    const presentedHash = sha256Hex(presented);
+    const owner = await this.families.ownerOf(presentedHash);
+    if (owner) await this.throttle.limit('refresh-account', owner);
+
     const now = this.clock.now();
     const next = randomSecret();
     const outcome = await this.families.rotate(
-      sha256Hex(presented),
-      { hash: sha256Hex(next), expiresAt: now + this.config.REFRESH_TOKEN_TTL * 1000 },
+      presentedHash,
+      {
+        hash: sha256Hex(next),
+        expiresAt: now + this.config.REFRESH_TOKEN_IDLE_TTL * 1000,
+        // Only a holder of the presented token can open this: the store alone cannot.
+        sealed: seal(next, presented, 'svt-refresh-successor'),
+      },
       now,
+      this.config.REFRESH_TOKEN_REUSE_GRACE * 1000,
     );
-    if (outcome.kind === 'reused') {
-      this.logger.warn(
-        JSON.stringify({
-          event: 'refresh_token.reused',
-          familyId: outcome.familyId,
+    switch (outcome.kind) {
+      case 'rotated':
+        return this.respond(outcome.family.userId, outcome.family.id, next);
+      case 'retried':
+        return this.respond(
+          outcome.family.userId,
+          outcome.family.id,
+          unseal(outcome.sealedSuccessor, presented, 'svt-refresh-successor'),
+        );
+      case 'reused':
+        this.audit.record('refresh_token.reused', {
           userId: outcome.userId,
-        }),
-      );
+          sessionId: outcome.familyId,
+          ip: client.ip,
+        });
+        await this.revocations.deny([outcome.familyId]);
+        break;
     }
-    if (outcome.kind !== 'rotated') {
-      throw new AppError(
-        'invalid_refresh_token',
-        'The refresh token is invalid, expired or already used.',
-      );
-    }
-    return this.respond(outcome.family.userId, outcome.family.id, next);
+    throw new AppError(
+      'invalid_refresh_token',
+      'The refresh token is invalid, expired or already used.',
+    );
   }
 
-  /** Ends the family of a refresh token; unknown tokens are ignored (RFC 7009 §2.2). */
-  async revoke(presented: string): Promise<void> {
-    await this.families.revokeByToken(sha256Hex(presented), this.clock.now());
+  /**
+   * Logout for tokens: ends the family of a refresh token and denies its
+   * access tokens. Unknown tokens are ignored (RFC 7009 §2.2).
+   */
+  async revoke(presented: string, client: ClientInfo): Promise<void> {
+    const family = await this.families.revokeByToken(sha256Hex(presented), this.clock.now());
+    if (!family) return;
+    await this.revocations.deny([family.id]);
+    this.audit.record('logout', {
+      userId: family.userId,
+      sessionId: family.id,
+      method: 'bearer',
+      ip: client.ip,
+    });
+  }
+
+  list(userId: string): Promise<TokenFamily[]> {
+    return this.families.listLive(userId, this.clock.now());
+  }
+
+  /** Ends one of the user's families; false when the user has no live one with this id. */
+  async revokeFamily(userId: string, familyId: string): Promise<boolean> {
+    if (!(await this.families.revokeFamily(familyId, userId, this.clock.now()))) return false;
+    await this.revocations.deny([familyId]);
+    return true;
+  }
+
+  /** Ends every family of the user; resolves to their ids. */
+  async endAll(userId: string): Promise<string[]> {
+    const ids = await this.families.revokeAllForUser(userId, this.clock.now());
+    await this.revocations.deny(ids);
+    return ids;
   }
 
   private respond(userId: string, familyId: string, refreshToken: string): TokenResponse {
