@@ -28,7 +28,7 @@ afterAll(async () => {
 
 describe('POST /auth/session', () => {
   describe('with the right email and password', () => {
-    it('answers 201 with the user, a CSRF token and an ISO expiry in the future', async () => {
+    it('answers 201 with the user, a CSRF token and ISO expiries in the future', async () => {
       const response = await auth.post<SessionBody>('/auth/session', {
         email: user.email,
         password: user.password,
@@ -39,10 +39,14 @@ describe('POST /auth/session', () => {
         user: { id: user.id, email: user.email },
         csrfToken: expect.any(String),
         expiresAt: expect.any(String),
+        idleExpiresAt: expect.any(String),
       });
-      const expiresAt = response.json?.expiresAt ?? '';
+      const { expiresAt = '', idleExpiresAt = '' } = response.json ?? {};
       expect(new Date(expiresAt).toISOString()).toBe(expiresAt);
       expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
+      // The idle deadline comes first with the defaults (30 minutes against 8 hours).
+      expect(Date.parse(idleExpiresAt)).toBeGreaterThan(Date.now());
+      expect(Date.parse(idleExpiresAt)).toBeLessThan(Date.parse(expiresAt));
       expect(response.json?.csrfToken.length).toBeGreaterThanOrEqual(16);
     });
 
@@ -119,7 +123,7 @@ describe('POST /auth/session', () => {
 
 describe('GET /auth/session', () => {
   describe('with the session cookie', () => {
-    it('answers 200 with the user, a CSRF token and the expiry', async () => {
+    it('answers 200 with the user, a CSRF token and the expiries', async () => {
       const session = await loginWithSession(auth, user);
 
       const response = await auth.get<SessionBody>('/auth/session', {
@@ -131,6 +135,7 @@ describe('GET /auth/session', () => {
         user: { id: user.id, email: user.email },
         csrfToken: expect.any(String),
         expiresAt: expect.any(String),
+        idleExpiresAt: expect.any(String),
       });
     });
   });

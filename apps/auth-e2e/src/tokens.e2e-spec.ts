@@ -238,19 +238,38 @@ describe('POST /auth/token/refresh', () => {
     });
   });
 
-  describe('when the refresh token was already used', () => {
+  describe('when the refresh token was already used and its successor too', () => {
     it('answers 401 invalid_refresh_token', async () => {
       const login = await loginWithToken(auth, user);
-      const rotated = await auth.post('/auth/token/refresh', {
+      const rotated = await auth.post<TokenBody>('/auth/token/refresh', {
         refresh_token: login.refreshToken,
       });
       expectStatus(rotated, 200);
+      expectStatus(
+        await auth.post('/auth/token/refresh', { refresh_token: rotated.json?.refresh_token }),
+        200,
+      );
 
       const replay = await auth.post('/auth/token/refresh', {
         refresh_token: login.refreshToken,
       });
 
       expectProblem(replay, 401, 'invalid_refresh_token');
+    });
+  });
+
+  describe('when a client retries the refresh it just made (two tabs, a lost response)', () => {
+    it('answers 200 with the same successor refresh token', async () => {
+      const login = await loginWithToken(auth, user);
+      const first = await auth.post<TokenBody>('/auth/token/refresh', {
+        refresh_token: login.refreshToken,
+      });
+      const retry = await auth.post<TokenBody>('/auth/token/refresh', {
+        refresh_token: login.refreshToken,
+      });
+
+      expectStatus(retry, 200);
+      expect(retry.json?.refresh_token).toBe(first.json?.refresh_token);
     });
   });
 

@@ -38,7 +38,12 @@ export {
 } from './lib/set-cookie';
 export type { SetCookie } from './lib/set-cookie';
 export { startSystem } from './lib/start-system';
-export type { ServiceName, StartSystemOptions, SystemUnderTest } from './lib/start-system';
+export type {
+  CommandResult,
+  ServiceName,
+  StartSystemOptions,
+  SystemUnderTest,
+} from './lib/start-system';
 export { resolveBackend } from './lib/test-environment';
 export type { Backend } from './lib/test-environment';
 export { findWorkspaceRoot } from './lib/workspace-root';

@@ -4,8 +4,13 @@ import { Module } from '@nestjs/common';
 import { CART_REPOSITORY, SqlCartRepository, cartMigrations } from '@svt/cart/data-access';
 import type { SqlClient } from '@svt/shared/data-access-sql';
 import { openSqlClient } from '@svt/shared/data-access-sql';
-import type { SessionStore } from '@svt/shared/data-access-sessions';
-import { SESSION_STORE, provideSessionStore } from '@svt/shared/data-access-sessions';
+import type { Denylist, SessionStore, SharedState } from '@svt/shared/data-access-sessions';
+import {
+  DENYLIST,
+  SESSION_STORE,
+  SHARED_STATE,
+  provideSharedState,
+} from '@svt/shared/data-access-sessions';
 import {
   ACCESS_TOKEN_TYPE,
   AuthnModule,
@@ -33,6 +38,10 @@ export const CROSS_SITE_DETAIL =
 @Module({})
 class CartCoreModule {
   static forRoot(config: CartConfig): DynamicModule {
+    const jwksOptions = {
+      algorithm: 'ES256',
+      refreshIntervalMs: config.JWKS_REFRESH_INTERVAL * 1000,
+    } as const;
     const providers = [
       {
         provide: CART_SQL,
@@ -43,24 +52,24 @@ class CartCoreModule {
             migrations: cartMigrations,
           }),
       },
-      provideSessionStore({
+      ...provideSharedState({
         redisUrl: config.REDIS_URL,
         redisKeyPrefix: config.REDIS_KEY_PREFIX,
         dataDir: config.DATA_DIR,
       }),
       {
         provide: AUTH_JWKS,
-        useFactory: () => RemoteJwks.start(config.AUTH_URL, { algorithm: 'ES256' }),
+        useFactory: () => RemoteJwks.start(config.AUTH_URL, jwksOptions),
       },
       {
         provide: GATEWAY_JWKS,
-        useFactory: () => RemoteJwks.start(config.GATEWAY_URL, { algorithm: 'ES256' }),
+        useFactory: () => RemoteJwks.start(config.GATEWAY_URL, jwksOptions),
       },
     ];
     return {
       module: CartCoreModule,
       global: true,
-      providers: [...providers, closeOnShutdown(CART_SQL, SESSION_STORE, AUTH_JWKS, GATEWAY_JWKS)],
+      providers: [...providers, closeOnShutdown(CART_SQL, SHARED_STATE, AUTH_JWKS, GATEWAY_JWKS)],
       exports: providers.map((provider) => provider.provide),
     };
   }
@@ -75,8 +84,13 @@ export class CartModule {
       imports: [
         CartCoreModule.forRoot(config),
         AuthnModule.forRootAsync({
-          inject: [SESSION_STORE, AUTH_JWKS, GATEWAY_JWKS],
-          useFactory: (sessions: SessionStore, authKeys: RemoteJwks, gatewayKeys: RemoteJwks) => ({
+          inject: [SESSION_STORE, DENYLIST, AUTH_JWKS, GATEWAY_JWKS],
+          useFactory: (
+            sessions: SessionStore,
+            denylist: Denylist,
+            authKeys: RemoteJwks,
+            gatewayKeys: RemoteJwks,
+          ) => ({
             pipeline: ['identity-token', 'bearer', 'session-cookie'],
             identityToken: {
               issuer: config.SHOP_ORIGIN,
@@ -93,6 +107,7 @@ export class CartModule {
               keys: authKeys,
             },
             sessions,
+            denylist,
             sessionCookieName: sessionCookieName(isSecureContextOrigin(config.SHOP_ORIGIN)),
             allowedOrigins: [config.CART_ORIGIN, config.SHOP_ORIGIN],
             unauthenticatedDetail: CROSS_SITE_DETAIL,
@@ -109,14 +124,14 @@ export class CartModule {
         },
         {
           provide: READINESS_CHECKS,
-          inject: [CART_SQL, SESSION_STORE, AUTH_JWKS],
+          inject: [CART_SQL, SHARED_STATE, AUTH_JWKS],
           useFactory: (
             sql: SqlClient,
-            sessions: SessionStore,
+            state: SharedState,
             authKeys: RemoteJwks,
           ): ReadinessCheck[] => [
             { name: 'database', check: async () => (await sql.ping(), true) },
-            { name: 'sessions', check: async () => (await sessions.ping(), true) },
+            { name: 'sessions', check: async () => (await state.ping(), true) },
             { name: 'auth-jwks', check: () => authKeys.isReady() },
           ],
         },

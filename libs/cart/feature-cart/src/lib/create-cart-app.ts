@@ -5,7 +5,8 @@ import { CartModule } from './cart.module';
 
 /**
  * The cart service, ready to listen. CORS admits exactly the SHOP origin, with
- * credentials, for the Authorization and Content-Type headers.
+ * credentials, for the Authorization and Content-Type headers, and lets the
+ * page read why a call failed (`WWW-Authenticate`) and when to retry.
  */
 export async function createCartApp(config: CartConfig): Promise<NestFastifyApplication> {
   const app = await createHttpApp(CartModule.forRoot(config), {
@@ -18,6 +19,7 @@ export async function createCartApp(config: CartConfig): Promise<NestFastifyAppl
     credentials: true,
     methods: ['GET', 'PUT', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type'],
+    exposedHeaders: ['Retry-After', 'WWW-Authenticate'],
     maxAge: 600,
   });
   return app;

@@ -14,6 +14,8 @@ export const gatewayConfigSchema = z.object({
   CART_ORIGIN: env.origin('http://cart.localhost:8082'),
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
   IDENTITY_TOKEN_TTL: env.seconds(60, 60),
+  JWKS_REFRESH_INTERVAL: env.seconds(30),
+  TRUSTED_PROXIES: env.trustedProxies('none'),
   DATA_DIR: env.dataDir,
   REDIS_URL: env.redisUrl,
   REDIS_KEY_PREFIX: env.redisKeyPrefix,

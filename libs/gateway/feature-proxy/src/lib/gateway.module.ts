@@ -1,8 +1,13 @@
 import { join } from 'node:path';
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
-import type { SessionStore } from '@svt/shared/data-access-sessions';
-import { SESSION_STORE, provideSessionStore } from '@svt/shared/data-access-sessions';
+import type { Denylist, SessionStore, SharedState } from '@svt/shared/data-access-sessions';
+import {
+  DENYLIST,
+  SESSION_STORE,
+  SHARED_STATE,
+  provideSharedState,
+} from '@svt/shared/data-access-sessions';
 import {
   ACCESS_TOKEN_TYPE,
   AuthnModule,
@@ -38,14 +43,18 @@ class GatewayCoreModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     const providers = [
       { provide: GATEWAY_CONFIG, useValue: config },
-      provideSessionStore({
+      ...provideSharedState({
         redisUrl: config.REDIS_URL,
         redisKeyPrefix: config.REDIS_KEY_PREFIX,
         dataDir: config.DATA_DIR,
       }),
       {
         provide: AUTH_JWKS,
-        useFactory: () => RemoteJwks.start(config.AUTH_URL, { algorithm: 'ES256' }),
+        useFactory: () =>
+          RemoteJwks.start(config.AUTH_URL, {
+            algorithm: 'ES256',
+            refreshIntervalMs: config.JWKS_REFRESH_INTERVAL * 1000,
+          }),
       },
     ];
     return {
@@ -66,8 +75,8 @@ export class GatewayModule {
       imports: [
         GatewayCoreModule.forRoot(config),
         AuthnModule.forRootAsync({
-          inject: [SESSION_STORE, AUTH_JWKS],
-          useFactory: (sessions: SessionStore, jwks: RemoteJwks) => ({
+          inject: [SESSION_STORE, DENYLIST, AUTH_JWKS],
+          useFactory: (sessions: SessionStore, denylist: Denylist, jwks: RemoteJwks) => ({
             pipeline: ['bearer', 'session-cookie'],
             accessToken: {
               issuer: config.AUTH_ORIGIN,
@@ -77,6 +86,7 @@ export class GatewayModule {
               keys: jwks,
             },
             sessions,
+            denylist,
             sessionCookieName: sessionCookieName(isSecureContextOrigin(config.SHOP_ORIGIN)),
             allowedOrigins: [config.SHOP_ORIGIN, ...config.ALLOWED_ORIGINS],
             unauthenticatedDetail:
@@ -105,12 +115,12 @@ export class GatewayModule {
           useFactory: (key: IdentityKey) =>
             new IdentityTokenSigner(key, config.SHOP_ORIGIN, config.IDENTITY_TOKEN_TTL),
         },
-        closeOnShutdown(SESSION_STORE, AUTH_JWKS, AUTH_UPSTREAM, CART_UPSTREAM),
+        closeOnShutdown(SHARED_STATE, AUTH_JWKS, AUTH_UPSTREAM, CART_UPSTREAM),
         {
           provide: READINESS_CHECKS,
-          inject: [SESSION_STORE, AUTH_JWKS],
-          useFactory: (sessions: SessionStore, jwks: RemoteJwks): ReadinessCheck[] => [
-            { name: 'sessions', check: async () => (await sessions.ping(), true) },
+          inject: [SHARED_STATE, AUTH_JWKS],
+          useFactory: (state: SharedState, jwks: RemoteJwks): ReadinessCheck[] => [
+            { name: 'sessions', check: async () => (await state.ping(), true) },
             { name: 'auth-jwks', check: () => jwks.isReady() },
           ],
         },

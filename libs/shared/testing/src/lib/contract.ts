@@ -10,7 +10,21 @@ export interface UserBody {
 export interface SessionBody {
   user: UserBody;
   csrfToken: string;
+  /** The absolute timeout. */
   expiresAt: string;
+  /** When the session ends without activity. */
+  idleExpiresAt: string;
+}
+
+/** One row of `GET /auth/sessions`. */
+export interface SessionListingBody {
+  id: string;
+  method: 'session' | 'bearer';
+  createdAt: string;
+  lastSeenAt: string;
+  userAgent: string | null;
+  ip: string | null;
+  current: boolean;
 }
 
 export interface TokenBody {

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,11 @@ export interface SystemUnderTest {
   dataDir: string;
   redisKeyPrefix: string;
   /**
+   * Runs a one-off command of a service's entry point (e.g. `auth
+   * rotate-signing-key`) with the environment that service runs with.
+   */
+  command(service: ServiceName, args: readonly string[]): Promise<CommandResult>;
+  /**
    * Stops the processes (SIGTERM, SIGKILL after 5 s), drops the temp databases
    * and Redis keys, removes the data dir. Prints the services' output when a
    * test in the file failed (with the `@svt/shared/testing` jest environment)
@@ -39,6 +45,25 @@ export interface SystemUnderTest {
    */
   stop(): Promise<void>;
 }
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * What the harness sets unless a suite overrides it. Every request of a
+ * suite comes from 127.0.0.1, so the per-address limits are lifted here;
+ * the security suite sets its own and tests them.
+ */
+const HARNESS_DEFAULTS: Readonly<Record<string, string>> = {
+  RATE_LIMIT_LOGIN_IP: '100000/60',
+  RATE_LIMIT_REGISTER_IP: '100000/60',
+  RATE_LIMIT_REGISTER_EMAIL: '100000/60',
+  RATE_LIMIT_REFRESH_IP: '100000/60',
+  RATE_LIMIT_REFRESH_ACCOUNT: '100000/60',
+};
 
 /** Set by `jest-environment.ts` when a test or hook of the current file failed. */
 export const FAILURES_GLOBAL = '__SVT_E2E_FAILURES__';
@@ -94,6 +119,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
     }
     const common: Record<string, string> = {
       ...testEnv.inherited,
+      ...HARNESS_DEFAULTS,
       NODE_ENV: 'test',
       // Plain logs: they end up in CI output and assertion messages.
       NO_COLOR: '1',
@@ -108,12 +134,19 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
       GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
       ...(testEnv.redisUrl ? { REDIS_URL: testEnv.redisUrl } : {}),
     };
+    const envs: Partial<Record<ServiceName, Record<string, string>>> = {};
     const launch = async (
       name: ServiceName,
       port: number,
       origin: string,
     ): Promise<ServiceProcess> => {
       const databaseUrl = databases?.urls[name];
+      envs[name] = {
+        ...common,
+        PORT: String(port),
+        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+        ...options.env?.[name],
+      };
       const service = await ServiceProcess.start({
         name,
         script: entryPoint(name),
@@ -121,12 +154,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
         port,
         origin,
         readyTimeoutMs: options.readyTimeoutMs,
-        env: {
-          ...common,
-          PORT: String(port),
-          ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-          ...options.env?.[name],
-        },
+        env: envs[name],
       });
       started.push(service);
       return service;
@@ -143,6 +171,18 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
       backend,
       dataDir,
       redisKeyPrefix,
+      command: (service, args) =>
+        new Promise((resolve) => {
+          execFile(
+            process.execPath,
+            [entryPoint(service), ...args],
+            { cwd: root, env: envs[service], timeout: 30_000 },
+            (error, stdout, stderr) => {
+              const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+              resolve({ code, stdout, stderr });
+            },
+          );
+        }),
       stop: () => {
         stopped ??= (async () => {
           const failures = Number((globalThis as Record<string, unknown>)[FAILURES_GLOBAL] ?? 0);
