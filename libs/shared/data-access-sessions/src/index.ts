@@ -9,8 +9,6 @@ export type {
   RedisSessionStoreConnectOptions,
   RedisSessionStoreOptions,
 } from './lib/redis-session-store';
-export { openSessionStore, provideSessionStore } from './lib/open-session-store';
-export type { OpenSessionStoreOptions } from './lib/open-session-store';
 export { DENYLIST } from './lib/denylist';
 export type { Denylist } from './lib/denylist';
 export { MemoryDenylist } from './lib/memory-denylist';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { RefreshTokenRepository, TokenFamily } from '@svt/auth/data-access';
 import { REFRESH_TOKEN_REPOSITORY } from '@svt/auth/data-access';
@@ -24,6 +25,9 @@ export interface TokenResponse {
   readonly refresh_token: string;
 }
 
+/** Ended families stay a day for investigation (who, when, from where), then go. */
+const ENDED_FAMILY_RETENTION_MS = 24 * 3600 * 1000;
+
 /**
  * Token login: a short-lived signed access token (RFC 9068) and an opaque
  * refresh token that rotates on every use (RFC 9700 §4.14.2). A token login
@@ -32,7 +36,10 @@ export interface TokenResponse {
  * for REFRESH_TOKEN_IDLE_TTL, on revocation, and when a spent token comes back.
  */
 @Injectable()
-export class TokensService {
+export class TokensService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(TokensService.name);
+  private sweeper: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
@@ -43,6 +50,22 @@ export class TokensService {
     private readonly throttle: ThrottleService,
     private readonly audit: AuditLog,
   ) {}
+
+  /** Sweeps ended families every hour, so the table does not grow without end. */
+  onModuleInit(): void {
+    this.sweeper = setInterval(() => {
+      this.families
+        .deleteEndedBefore(this.clock.now() - ENDED_FAMILY_RETENTION_MS)
+        .catch((error: unknown) =>
+          this.logger.warn(`Deleting ended token families failed: ${(error as Error).message}`),
+        );
+    }, ENDED_FAMILY_RETENTION_MS / 24);
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
 
   async login(userId: string, client: ClientInfo): Promise<TokenResponse> {
     const now = this.clock.now();
