@@ -136,9 +136,12 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy, KeySou
    * SIGNING_KEY_ACTIVATION_DELAY. Resolves to its kid and activation time.
    */
   async rotate(): Promise<{ kid: string; activatesAt: number }> {
-    const record = this.generate(
-      this.clock.now() + this.config.SIGNING_KEY_ACTIVATION_DELAY * 1000,
-    );
+    // Loading first proves KEY_ENCRYPTION_SECRET opens the stored keys before
+    // a key sealed under another secret is written for every replica to choke on.
+    await this.reload();
+    // With no key yet, nothing can hold tokens of another: sign at once.
+    const delay = this.keys.length === 0 ? 0 : this.config.SIGNING_KEY_ACTIVATION_DELAY * 1000;
+    const record = this.generate(this.clock.now() + delay);
     await this.repository.insert(record);
     this.recordRotation(record);
     await this.reload();
@@ -181,9 +184,15 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy, KeySou
   }
 
   private load(record: SigningKeyRecord): LoadedKey {
-    const privateKey = createPrivateKey(
-      unseal(record.sealedPrivateKey, this.config.KEY_ENCRYPTION_SECRET),
-    );
+    let pem: string;
+    try {
+      pem = unseal(record.sealedPrivateKey, this.config.KEY_ENCRYPTION_SECRET);
+    } catch {
+      throw new Error(
+        `Cannot open signing key ${record.kid}: KEY_ENCRYPTION_SECRET is not the secret it was sealed with`,
+      );
+    }
+    const privateKey = createPrivateKey(pem);
     return {
       kid: record.kid,
       privateKey,
