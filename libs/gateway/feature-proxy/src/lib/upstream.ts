@@ -18,6 +18,12 @@ const HOP_BY_HOP = new Set([
   'content-length',
 ]);
 
+/**
+ * CORS answers of an upstream to the caller's Origin. The gateway serves SHOP
+ * itself, same-origin: it grants no cross-origin access, so none is relayed.
+ */
+const UPSTREAM_CORS = /^access-control-/;
+
 /** Identity a client might try to assert; only the gateway's signed token carries identity. */
 const CLIENT_IDENTITY = /^(x-user-|x-user$|x-auth-|x-identity-|x-forwarded-|x-real-ip$|forwarded$)/;
 
@@ -97,7 +103,9 @@ export class Upstream {
     const payload = Buffer.from(await response.body.arrayBuffer());
     reply.status(response.statusCode);
     for (const [name, value] of Object.entries(response.headers as IncomingHttpHeaders)) {
-      if (value !== undefined && !HOP_BY_HOP.has(name)) reply.header(name, value);
+      if (value !== undefined && !HOP_BY_HOP.has(name) && !UPSTREAM_CORS.test(name)) {
+        reply.header(name, value);
+      }
     }
     await reply.send(payload);
   }
