@@ -33,3 +33,5 @@ export {
 export { importJwks, RemoteJwks } from './lib/key-source';
 export type { KeySource, PublicJwk, RemoteJwksOptions } from './lib/key-source';
 export { IS_PUBLIC, Public } from '@svt/shared/util-http';
+export { describeCredentials } from './lib/credentials-echo';
+export type { ArrivedCredentials } from './lib/credentials-echo';

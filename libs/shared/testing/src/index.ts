@@ -1,4 +1,5 @@
 export { expectBearerChallenge, expectProblem, expectStatus } from './lib/assertions';
+export { deleteRedisKeys } from './lib/backing-stores';
 export * from './lib/contract';
 export { CookieJar } from './lib/cookie-jar';
 export {
@@ -44,6 +45,6 @@ export type {
   StartSystemOptions,
   SystemUnderTest,
 } from './lib/start-system';
-export { resolveBackend } from './lib/test-environment';
-export type { Backend } from './lib/test-environment';
+export { readTestEnvironment, resolveBackend } from './lib/test-environment';
+export type { Backend, TestEnvironment } from './lib/test-environment';
 export { findWorkspaceRoot } from './lib/workspace-root';

@@ -29,6 +29,8 @@ export const authConfigSchema = z
       .default(10),
     SESSION_TTL: env.seconds(8 * 3600),
     SESSION_IDLE_TTL: env.seconds(30 * 60),
+    SESSION_COOKIE_DOMAIN: env.cookieDomain,
+    SESSION_STORE: z.enum(['shared', 'memory']).default('shared'),
     SIGNING_KEY_ACTIVATION_DELAY: z.coerce.number().int().min(0).default(120),
     SIGNING_KEY_ROTATION_INTERVAL: z.coerce.number().int().min(0).default(0),
     TRUSTED_PROXIES: env.trustedProxies('loopback'),

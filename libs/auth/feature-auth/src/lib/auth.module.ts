@@ -67,6 +67,7 @@ class AuthCoreModule {
         redisUrl: config.REDIS_URL,
         redisKeyPrefix: config.REDIS_KEY_PREFIX,
         dataDir: config.DATA_DIR,
+        sessions: config.SESSION_STORE,
       }),
       { provide: AuditLog, useValue: new AuditLog() },
       {

@@ -6,16 +6,25 @@ import type { AuthConfig } from './auth.config';
 /**
  * The session cookie as API.md fixes it: `HttpOnly; SameSite=Lax; Path=/`, no
  * `Domain`, and `Secure` with the `__Host-` prefix wherever the SHOP origin
- * is a secure context (https, or a localhost name).
+ * is a secure context (https, or a localhost name). A deployment may set
+ * SESSION_COOKIE_DOMAIN to share it with same-site siblings: then
+ * `Domain=<it>` and the `__Secure-` prefix.
  */
 export class SessionCookie {
   readonly name: string;
   private readonly attributes: CookieSerializeOptions;
 
-  constructor(config: Pick<AuthConfig, 'SHOP_ORIGIN' | 'SESSION_TTL'>) {
+  constructor(config: Pick<AuthConfig, 'SHOP_ORIGIN' | 'SESSION_COOKIE_DOMAIN'>) {
     const secure = isSecureContextOrigin(config.SHOP_ORIGIN);
-    this.name = sessionCookieName(secure);
-    this.attributes = { httpOnly: true, secure, sameSite: 'lax', path: '/' };
+    const domain = config.SESSION_COOKIE_DOMAIN;
+    this.name = sessionCookieName(secure, domain);
+    this.attributes = {
+      httpOnly: true,
+      secure,
+      sameSite: 'lax',
+      path: '/',
+      ...(domain ? { domain } : {}),
+    };
   }
 
   /** Attributes for setting the cookie, expiring with the session. */

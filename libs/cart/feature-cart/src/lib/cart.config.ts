@@ -13,6 +13,7 @@ export const cartConfigSchema = z.object({
   GATEWAY_URL: env.url('http://127.0.0.1:8080'),
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
   JWKS_REFRESH_INTERVAL: env.seconds(30),
+  SESSION_COOKIE_DOMAIN: env.cookieDomain,
   DATA_DIR: env.dataDir,
   DATABASE_URL: env.databaseUrl,
   REDIS_URL: env.redisUrl,

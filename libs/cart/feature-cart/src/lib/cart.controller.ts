@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import type { Cart, CartRepository } from '@svt/cart/data-access';
 import { CART_REPOSITORY } from '@svt/cart/data-access';
-import type { Identity } from '@svt/shared/feature-authn';
-import { CurrentIdentity } from '@svt/shared/feature-authn';
+import type { ArrivedCredentials, Identity } from '@svt/shared/feature-authn';
+import { CurrentIdentity, describeCredentials, Public } from '@svt/shared/feature-authn';
 import { AppError } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK } from '@svt/shared/util-security';
@@ -63,5 +64,18 @@ export class CartController {
   @HttpCode(204)
   async clear(@CurrentIdentity() identity: Identity): Promise<void> {
     await this.carts.clear(identity.userId, this.clock.now());
+  }
+}
+
+/**
+ * What credentials reached CART (names and sizes, no values): the lab shows
+ * that the shop's cookie never arrives here, and a Bearer header does.
+ */
+@Controller('credentials')
+export class CredentialsEchoController {
+  @Public()
+  @Get()
+  arrived(@Req() request: FastifyRequest): ArrivedCredentials {
+    return describeCredentials(request);
   }
 }

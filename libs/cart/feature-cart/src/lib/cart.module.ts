@@ -23,7 +23,7 @@ import type { ReadinessCheck } from '@svt/shared/util-http';
 import { closeOnShutdown, HealthController, READINESS_CHECKS } from '@svt/shared/util-http';
 import { CLOCK, systemClock } from '@svt/shared/util-security';
 import type { CartConfig } from './cart.config';
-import { CartController } from './cart.controller';
+import { CartController, CredentialsEchoController } from './cart.controller';
 
 const CART_SQL = Symbol.for('svt.CartSql');
 const AUTH_JWKS = Symbol.for('svt.AuthJwks');
@@ -108,13 +108,16 @@ export class CartModule {
             },
             sessions,
             denylist,
-            sessionCookieName: sessionCookieName(isSecureContextOrigin(config.SHOP_ORIGIN)),
+            sessionCookieName: sessionCookieName(
+              isSecureContextOrigin(config.SHOP_ORIGIN),
+              config.SESSION_COOKIE_DOMAIN,
+            ),
             allowedOrigins: [config.CART_ORIGIN, config.SHOP_ORIGIN],
             unauthenticatedDetail: CROSS_SITE_DETAIL,
           }),
         }),
       ],
-      controllers: [CartController, HealthController],
+      controllers: [CartController, CredentialsEchoController, HealthController],
       providers: [
         { provide: CLOCK, useValue: systemClock },
         {

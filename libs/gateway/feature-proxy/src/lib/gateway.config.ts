@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env } from '@svt/shared/util-config';
+import { env, isOrigin } from '@svt/shared/util-config';
 
 /** Environment of the gateway. `.env.example` documents each variable. */
 export const gatewayConfigSchema = z.object({
@@ -16,6 +16,17 @@ export const gatewayConfigSchema = z.object({
   IDENTITY_TOKEN_TTL: env.seconds(60, 60),
   JWKS_REFRESH_INTERVAL: env.seconds(30),
   TRUSTED_PROXIES: env.trustedProxies('none'),
+  SESSION_COOKIE_DOMAIN: env.cookieDomain,
+  /**
+   * The same gateway under a same-site sibling host, for the lab (default:
+   * SHOP's host with `api.` in front). Pages on SHOP may call it with CORS.
+   */
+  API_ORIGIN: z
+    .string()
+    .refine(isOrigin, 'must be an origin such as http://api.shop.example')
+    .optional(),
+  /** The built demo page (`npm run build` makes it). */
+  DEMO_DIR: z.string().min(1).default('dist/apps/shop-web'),
   DATA_DIR: env.dataDir,
   REDIS_URL: env.redisUrl,
   REDIS_KEY_PREFIX: env.redisKeyPrefix,
@@ -23,3 +34,11 @@ export const gatewayConfigSchema = z.object({
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+/** API_ORIGIN, or SHOP's origin with `api.` in front of its host. */
+export function apiOrigin(config: Pick<GatewayConfig, 'API_ORIGIN' | 'SHOP_ORIGIN'>): string {
+  if (config.API_ORIGIN) return config.API_ORIGIN;
+  const shop = new URL(config.SHOP_ORIGIN);
+  shop.hostname = `api.${shop.hostname}`;
+  return shop.origin;
+}

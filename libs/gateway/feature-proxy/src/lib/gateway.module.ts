@@ -28,6 +28,7 @@ import {
   AUTH_JWKS,
   AUTH_UPSTREAM,
   CART_UPSTREAM,
+  DEMO_PAGE,
   GATEWAY_CONFIG,
   IDENTITY_KEY,
   IDENTITY_SIGNER,
@@ -35,6 +36,7 @@ import {
 import type { IdentityKey } from './identity-key';
 import { loadOrCreateIdentityKey } from './identity-key';
 import { IdentityTokenSigner } from './identity-token.signer';
+import { CredentialsEchoController, DemoPageController, loadDemoPage } from './demo-page';
 import { Upstream } from './upstream';
 
 /** Shared by the authenticator pipeline and the proxy. */
@@ -87,7 +89,10 @@ export class GatewayModule {
             },
             sessions,
             denylist,
-            sessionCookieName: sessionCookieName(isSecureContextOrigin(config.SHOP_ORIGIN)),
+            sessionCookieName: sessionCookieName(
+              isSecureContextOrigin(config.SHOP_ORIGIN),
+              config.SESSION_COOKIE_DOMAIN,
+            ),
             allowedOrigins: [config.SHOP_ORIGIN, ...config.ALLOWED_ORIGINS],
             unauthenticatedDetail:
               'Log in, then send the session cookie or an Authorization: Bearer access token.',
@@ -99,9 +104,12 @@ export class GatewayModule {
         AuthProxyController,
         CartProxyController,
         GatewayJwksController,
+        DemoPageController,
+        CredentialsEchoController,
         HealthController,
       ],
       providers: [
+        { provide: DEMO_PAGE, useFactory: () => loadDemoPage(config.DEMO_DIR) },
         { provide: AUTH_UPSTREAM, useFactory: () => new Upstream('auth', config.AUTH_URL) },
         { provide: CART_UPSTREAM, useFactory: () => new Upstream('cart', config.CART_URL) },
         {

@@ -10,6 +10,7 @@ import { DENYLIST } from './denylist';
 import { RATE_LIMIT_STORE } from './rate-limit-store';
 import { SESSION_STORE } from './session-store';
 import type { SessionRecord } from './session-store';
+import { MemorySessionStore } from './memory-session-store';
 import { openSharedState, provideSharedState, SHARED_STATE } from './shared-state';
 import type { SharedState } from './shared-state';
 import { SqliteDenylist } from './sqlite-denylist';
@@ -182,6 +183,21 @@ describe('provideSharedState', () => {
       expect(moduleRef.get(RATE_LIMIT_STORE)).toBe(state.rateLimits);
       expect(existsSync(join(dir, 'sessions.sqlite'))).toBe(true);
       await expect(state.ping()).resolves.toBeUndefined();
+    } finally {
+      await state.close();
+      await moduleRef.close();
+    }
+  });
+
+  it('keeps sessions in this process only when asked for memory, the rest still shared', async () => {
+    const moduleRef = await Test.createTestingModule({
+      providers: provideSharedState({ redisKeyPrefix: 'svt:', dataDir: dir, sessions: 'memory' }),
+    }).compile();
+    const state = moduleRef.get<SharedState>(SHARED_STATE);
+    try {
+      expect(moduleRef.get(SESSION_STORE)).toBeInstanceOf(MemorySessionStore);
+      expect(moduleRef.get(SESSION_STORE)).not.toBe(state.sessions);
+      expect(moduleRef.get(DENYLIST)).toBe(state.denylist);
     } finally {
       await state.close();
       await moduleRef.close();

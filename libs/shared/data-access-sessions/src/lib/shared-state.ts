@@ -5,6 +5,7 @@ import { DENYLIST } from './denylist';
 import type { Denylist } from './denylist';
 import { RATE_LIMIT_STORE } from './rate-limit-store';
 import type { RateLimitStore } from './rate-limit-store';
+import { MemorySessionStore } from './memory-session-store';
 import { connectRedis } from './redis-connection';
 import { RedisDenylist } from './redis-denylist';
 import { RedisRateLimitStore } from './redis-rate-limit-store';
@@ -51,6 +52,12 @@ export interface ProvideSharedStateOptions {
   readonly redisKeyPrefix: string;
   /** The data directory the local processes share; holds `sessions.sqlite`. */
   readonly dataDir: string;
+  /**
+   * `shared` (default): sessions on the shared backend. `memory`: sessions in
+   * this process only, on purpose, to show that replicas then do not know
+   * each other's sessions; the denylist and counters stay shared.
+   */
+  readonly sessions?: 'shared' | 'memory';
 }
 
 /** Anything a `SharedState` closes when it closes. */
@@ -145,7 +152,8 @@ export function provideSharedState(options: ProvideSharedStateOptions): FactoryP
     },
     {
       provide: SESSION_STORE,
-      useFactory: (state: SharedState): SessionStore => state.sessions,
+      useFactory: (state: SharedState): SessionStore =>
+        options.sessions === 'memory' ? new MemorySessionStore() : state.sessions,
       inject: [SHARED_STATE],
     },
     {

@@ -122,7 +122,12 @@ export class SessionCookieAuthenticator implements Authenticator {
   }
 }
 
-/** Name of the session cookie: `__Host-` wherever `Secure` is possible (RFC 6265bis §4.1.3.2). */
-export function sessionCookieName(secure: boolean): string {
-  return secure ? '__Host-sid' : 'sid';
+/**
+ * Name of the session cookie (RFC 6265bis §4.1.3): `__Host-` wherever
+ * `Secure` is possible and the cookie is host-only; `__Secure-` when it names
+ * a parent `Domain`, which `__Host-` forbids; bare over plain http.
+ */
+export function sessionCookieName(secure: boolean, domain?: string): string {
+  if (!secure) return 'sid';
+  return domain ? '__Secure-sid' : '__Host-sid';
 }

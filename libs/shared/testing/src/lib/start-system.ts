@@ -38,6 +38,16 @@ export interface SystemUnderTest {
    */
   command(service: ServiceName, args: readonly string[]): Promise<CommandResult>;
   /**
+   * Starts one more process of `service` on a free port, with the environment
+   * the running one has (same `DATA_DIR`, databases, Redis prefix, origins and
+   * overrides) plus `env`, and resolves once it is ready. A replica answers to
+   * the running service's public origin, as it would behind a load balancer:
+   * an auth replica still issues tokens as AUTH and sets cookies for AUTH.
+   * The other services keep talking to the first process. `stop()` stops
+   * replicas with the rest.
+   */
+  startReplica(service: ServiceName, env?: Record<string, string>): Promise<Service>;
+  /**
    * Stops the processes (SIGTERM, SIGKILL after 5 s), drops the temp databases
    * and Redis keys, removes the data dir. Prints the services' output when a
    * test in the file failed (with the `@svt/shared/testing` jest environment)
@@ -162,6 +172,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
     const auth = await launch('auth', authPort, origins.auth);
     const cart = await launch('cart', cartPort, origins.cart);
     const shop = await launch('gateway', gatewayPort, origins.shop);
+    const firsts: Record<ServiceName, ServiceProcess> = { auth, cart, gateway: shop };
 
     let stopped: Promise<void> | undefined;
     return {
@@ -183,6 +194,27 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
             },
           );
         }),
+      startReplica: async (service, env = {}) => {
+        if (stopped)
+          throw new Error(`e2e: cannot start a ${service} replica: the system is stopped`);
+        const [port] = await findFreePorts(1);
+        const replica = await ServiceProcess.start({
+          name: `${service}-replica-${port}`,
+          script: entryPoint(service),
+          cwd: root,
+          port,
+          origin: firsts[service].origin,
+          readyTimeoutMs: options.readyTimeoutMs,
+          env: { ...envs[service], PORT: String(port), ...env },
+        });
+        if (stopped) {
+          // stop() ran while it was starting and did not see it.
+          await replica.stop();
+          throw new Error(`e2e: the system stopped while a ${service} replica was starting`);
+        }
+        started.push(replica);
+        return replica;
+      },
       stop: () => {
         stopped ??= (async () => {
           const failures = Number((globalThis as Record<string, unknown>)[FAILURES_GLOBAL] ?? 0);

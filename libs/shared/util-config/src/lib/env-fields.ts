@@ -67,6 +67,18 @@ export const env = {
         (list) => list.every(isProxyAddress),
         'must be a comma-separated list of IPs, CIDRs, or loopback/linklocal/uniquelocal',
       ),
+  /**
+   * A parent domain for the session cookie (`Domain=shop.localhost`), so that
+   * same-site sibling hosts such as api.shop.localhost receive it too. Unset:
+   * a host-only `__Host-` cookie.
+   */
+  cookieDomain: z
+    .string()
+    .regex(
+      /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/,
+      'must be a host name',
+    )
+    .optional(),
   /** Comma-separated origins. */
   origins: z
     .string()
