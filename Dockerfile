@@ -9,7 +9,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 ARG APP
+# The gateway also serves the demo page; the others get an empty folder.
 RUN npx nx run ${APP}:build --output-style=static \
+  && if [ "$APP" = gateway ]; then npx nx run shop-web:build --output-style=static; \
+     else mkdir -p dist/apps/shop-web; fi \
   && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
@@ -18,6 +21,8 @@ ENV NODE_ENV=production HOST=0.0.0.0 DATA_DIR=/data APP=${APP}
 WORKDIR /app
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/apps/${APP} ./dist
+COPY --from=build /src/dist/apps/shop-web ./demo
+ENV DEMO_DIR=/app/demo
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data

@@ -1,0 +1,109 @@
+import type { ApiResult } from './api.js';
+import { callApi, isRecord, jsonRequest } from './api.js';
+
+/** A cookie session as the page knows it: the cookie itself is HttpOnly and out of reach. */
+export interface SessionInfo {
+  readonly email: string;
+  readonly csrfToken: string;
+  readonly expiresAt: string | null;
+  readonly idleExpiresAt: string | null;
+}
+
+/** Both tokens of a token login; the page keeps them in memory only. */
+export interface TokenPair {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly expiresIn: number;
+}
+
+export interface LoginInput {
+  readonly email: string;
+  readonly password: string;
+}
+
+/** A call whose success body has been read into `T`; a malformed body is a server bug. */
+export type Parsed<T> =
+  | { readonly kind: 'ok'; readonly value: T }
+  | Exclude<ApiResult, { kind: 'ok' }>
+  | { readonly kind: 'malformed' };
+
+const AUTH = '/api/auth';
+
+export function register(input: LoginInput): Promise<ApiResult> {
+  return callApi(`${AUTH}/register`, jsonRequest('POST', input));
+}
+
+export async function sessionLogin(input: LoginInput): Promise<Parsed<SessionInfo>> {
+  return parsed(await callApi(`${AUTH}/session`, jsonRequest('POST', input)), parseSession);
+}
+
+export async function currentSession(): Promise<Parsed<SessionInfo>> {
+  return parsed(await callApi(`${AUTH}/session`), parseSession);
+}
+
+export function sessionLogout(csrfToken: string | null): Promise<ApiResult> {
+  // The CSRF token proves the request comes from a page that could read the
+  // session's own answer; the browser adds Origin by itself.
+  return callApi(`${AUTH}/session`, {
+    method: 'DELETE',
+    headers: csrfToken ? { 'X-CSRF-Token': csrfToken } : {},
+  });
+}
+
+// Token calls carry no cookie: they stand on the tokens alone.
+export async function tokenLogin(input: LoginInput): Promise<Parsed<TokenPair>> {
+  const init: RequestInit = { ...jsonRequest('POST', input), credentials: 'omit' };
+  return parsed(await callApi(`${AUTH}/token`, init), parseTokenPair);
+}
+
+export async function tokenRefresh(refreshToken: string): Promise<Parsed<TokenPair>> {
+  const init: RequestInit = {
+    ...jsonRequest('POST', { refresh_token: refreshToken }),
+    credentials: 'omit',
+  };
+  return parsed(await callApi(`${AUTH}/token/refresh`, init), parseTokenPair);
+}
+
+export function tokenRevoke(refreshToken: string): Promise<ApiResult> {
+  const init: RequestInit = {
+    ...jsonRequest('POST', { refresh_token: refreshToken }),
+    credentials: 'omit',
+  };
+  return callApi(`${AUTH}/token/revoke`, init);
+}
+
+function parsed<T>(result: ApiResult, parse: (body: unknown) => T | null): Parsed<T> {
+  if (result.kind !== 'ok') return result;
+  const value = parse(result.body);
+  return value === null ? { kind: 'malformed' } : { kind: 'ok', value };
+}
+
+function parseSession(body: unknown): SessionInfo | null {
+  if (!isRecord(body) || !isRecord(body['user'])) return null;
+  const email = body['user']['email'];
+  const csrfToken = body['csrfToken'];
+  if (typeof email !== 'string' || typeof csrfToken !== 'string') return null;
+  return {
+    email,
+    csrfToken,
+    expiresAt: optionalString(body['expiresAt']),
+    idleExpiresAt: optionalString(body['idleExpiresAt']),
+  };
+}
+
+function optionalString(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function parseTokenPair(body: unknown): TokenPair | null {
+  if (!isRecord(body)) return null;
+  const accessToken = body['access_token'];
+  const refreshToken = body['refresh_token'];
+  const expiresIn = body['expires_in'];
+  if (typeof accessToken !== 'string' || typeof refreshToken !== 'string') return null;
+  return {
+    accessToken,
+    refreshToken,
+    expiresIn: typeof expiresIn === 'number' ? expiresIn : 0,
+  };
+}

@@ -1,0 +1,254 @@
+import type { ApiResult } from './api.js';
+import type { LoginInput, Parsed, SessionInfo, TokenPair } from './auth-client.js';
+import {
+  currentSession,
+  register,
+  sessionLogin,
+  sessionLogout,
+  tokenLogin,
+  tokenRefresh,
+  tokenRevoke,
+} from './auth-client.js';
+import type { DemoConfig } from './config.js';
+import { loadConfig } from './config.js';
+import { bearerHeaderBytes } from './jwt.js';
+import type { CellOutcome, Credential, Destination } from './matrix.js';
+import { endpoints, isCredential, isDestination, probe } from './matrix.js';
+import type { StatusKind } from './view.js';
+import { renderCell, renderState, required, resetCell, showStatus } from './view.js';
+
+// Everything the page holds lives in these variables and nowhere else: no
+// localStorage, sessionStorage or cookie, which any injected script could
+// read (and which outlive the tab). A reload forgets the tokens on purpose.
+let config: DemoConfig | null = null;
+let session: SessionInfo | null = null;
+let tokens: TokenPair | null = null;
+
+const ACTIONS = {
+  register: registerAction,
+  'session-login': sessionLoginAction,
+  'token-login': tokenLoginAction,
+  'session-logout': sessionLogoutAction,
+  'token-refresh': tokenRefreshAction,
+  'token-logout': tokenLogoutAction,
+  'run-matrix': runMatrixAction,
+} satisfies Record<string, () => Promise<Outcome>>;
+type Action = keyof typeof ACTIONS;
+
+/** What an action reports on the status line. */
+interface Outcome {
+  readonly kind: StatusKind;
+  readonly text: string;
+}
+
+const success = (text: string): Outcome => ({ kind: 'success', text });
+const info = (text: string): Outcome => ({ kind: 'info', text });
+const failure = (text: string): Outcome => ({ kind: 'error', text });
+
+function failed(what: string, result: Exclude<ApiResult, { kind: 'ok' }>): Outcome {
+  return failure(
+    result.kind === 'problem'
+      ? `${what}: ${result.problem.detail} (HTTP ${result.status})`
+      : `${what}: no answer from the server.`,
+  );
+}
+
+function failedParse<T>(what: string, result: Exclude<Parsed<T>, { kind: 'ok' }>): Outcome {
+  return result.kind === 'malformed'
+    ? failure(`${what}: the server's answer was not what the page expects.`)
+    : failed(what, result);
+}
+
+/** The form's email and password, or `null` after the browser has said what is missing. */
+function credentialsInput(): LoginInput | null {
+  const form = required('#credentials', HTMLFormElement);
+  if (!form.reportValidity()) return null;
+  const data = new FormData(form);
+  const email = data.get('email');
+  const password = data.get('password');
+  return typeof email === 'string' && typeof password === 'string' ? { email, password } : null;
+}
+
+const MISSING_INPUT = info('Enter an email address and a password first.');
+
+async function registerAction(): Promise<Outcome> {
+  const input = credentialsInput();
+  if (!input) return MISSING_INPUT;
+  const result = await register(input);
+  if (result.kind !== 'ok') return failed('Could not register', result);
+  return success(`Registered ${input.email}: now log in with a session or with tokens.`);
+}
+
+async function sessionLoginAction(): Promise<Outcome> {
+  const input = credentialsInput();
+  if (!input) return MISSING_INPUT;
+  const result = await sessionLogin(input);
+  if (result.kind !== 'ok') return failedParse('Could not log in with a session', result);
+  session = result.value;
+  return success(
+    `Logged in with a session as ${session.email}: the browser holds an HttpOnly cookie this page cannot read.`,
+  );
+}
+
+async function sessionLogoutAction(): Promise<Outcome> {
+  const result = await sessionLogout(session?.csrfToken ?? null);
+  if (result.kind === 'ok') {
+    session = null;
+    return success('Logged out: the server ended the session and the browser dropped the cookie.');
+  }
+  if (result.kind === 'problem' && result.status === 401) session = null;
+  return failed('Could not log out of the session', result);
+}
+
+async function tokenLoginAction(): Promise<Outcome> {
+  const input = credentialsInput();
+  if (!input) return MISSING_INPUT;
+  const result = await tokenLogin(input);
+  if (result.kind !== 'ok') return failedParse('Could not log in with tokens', result);
+  tokens = result.value;
+  return success(
+    `Logged in with tokens: a ${bearerHeaderBytes(tokens.accessToken)}-byte Authorization header, valid for ${tokens.expiresIn} s, kept in memory.`,
+  );
+}
+
+async function tokenRefreshAction(): Promise<Outcome> {
+  if (!tokens) return info('No refresh token in memory: log in with tokens first.');
+  const result = await tokenRefresh(tokens.refreshToken);
+  if (result.kind === 'ok') {
+    tokens = result.value;
+    return success('Refreshed: a new access token and a new refresh token; the old one is spent.');
+  }
+  if (result.kind === 'problem' && result.status === 401) {
+    // A spent or revoked refresh token never works again: keeping it helps no one.
+    tokens = null;
+    return failure(`Could not refresh: ${result.problem.detail} The tokens were dropped.`);
+  }
+  return failedParse('Could not refresh', result);
+}
+
+async function tokenLogoutAction(): Promise<Outcome> {
+  if (!tokens) return info('No tokens in memory: nothing to revoke.');
+  const result = await tokenRevoke(tokens.refreshToken);
+  if (result.kind !== 'ok') return failed('Could not revoke the refresh token', result);
+  tokens = null;
+  return success('Logged out: the refresh token is revoked and both tokens are gone from memory.');
+}
+
+interface Cell {
+  readonly element: HTMLTableCellElement;
+  readonly credential: Credential;
+  readonly destination: Destination;
+}
+
+function matrixCells(table: HTMLTableElement): Cell[] {
+  return Array.from(table.querySelectorAll('td[data-credential]'), (element) => {
+    if (!(element instanceof HTMLTableCellElement)) throw new TypeError('not a table cell');
+    const { credential, destination } = element.dataset;
+    if (!isCredential(credential) || !isDestination(destination)) {
+      throw new TypeError(`unknown matrix cell ${String(credential)} × ${String(destination)}`);
+    }
+    return { element, credential, destination };
+  });
+}
+
+async function runMatrixAction(): Promise<Outcome> {
+  if (!config) return failure('The page has no configuration, so it cannot run the matrix.');
+  const table = required('#matrix', HTMLTableElement);
+  const cells = matrixCells(table);
+  const holding = { accessToken: tokens?.accessToken ?? null, hasSession: session !== null };
+  const current = config;
+  delete table.dataset['complete'];
+  table.setAttribute('aria-busy', 'true');
+  for (const cell of cells) resetCell(cell.element, 'Running…');
+  try {
+    const outcomes = await Promise.all(
+      cells.map(async (cell): Promise<CellOutcome | null> => {
+        try {
+          const outcome = await probe(current, cell.credential, cell.destination, holding);
+          renderCell(cell.element, outcome);
+          return outcome;
+        } catch (error) {
+          console.error(error);
+          resetCell(cell.element, 'The page failed here (see the console).');
+          return null;
+        }
+      }),
+    );
+    table.dataset['complete'] = 'true';
+    const answered = outcomes.filter(
+      (o) => o && typeof o.status === 'number' && o.status >= 200 && o.status < 300,
+    ).length;
+    return success(`Ran the matrix: ${answered} of ${cells.length} calls succeeded.`);
+  } finally {
+    table.setAttribute('aria-busy', 'false');
+  }
+}
+
+// Actions run one after another: two refreshes at once would spend the same
+// refresh token twice, which the server treats as theft.
+let queue: Promise<void> = Promise.resolve();
+
+function enqueue(action: Action): void {
+  queue = queue.then(async () => {
+    let outcome: Outcome;
+    try {
+      outcome = await ACTIONS[action]();
+    } catch (error) {
+      console.error(error);
+      outcome = failure('The page itself failed; the console has the details.');
+    }
+    showStatus(outcome.kind, outcome.text);
+    renderState(session, tokens);
+  });
+}
+
+function isAction(value: string | undefined): value is Action {
+  return value !== undefined && Object.hasOwn(ACTIONS, value);
+}
+
+function labelDestinations(current: DemoConfig): void {
+  for (const header of document.querySelectorAll<HTMLElement>('th[data-destination]')) {
+    const destination = header.dataset['destination'];
+    const host = header.querySelector('.destination-url');
+    if (isDestination(destination) && host) host.textContent = endpoints(current, destination).url;
+  }
+}
+
+async function start(): Promise<void> {
+  for (const button of document.querySelectorAll<HTMLButtonElement>('button[data-action]')) {
+    const action = button.dataset['action'];
+    if (!isAction(action)) throw new TypeError(`unknown action ${String(action)}`);
+    button.addEventListener('click', () => enqueue(action));
+  }
+  // Every button says what it does; pressing Enter in a field submits nothing.
+  required('#credentials', HTMLFormElement).addEventListener('submit', (event) =>
+    event.preventDefault(),
+  );
+
+  const loaded = await loadConfig();
+  const existing = await currentSession();
+  session = existing.kind === 'ok' ? existing.value : null;
+  renderState(session, tokens);
+
+  if (loaded.ok) {
+    config = loaded.config;
+    labelDestinations(config);
+    showStatus(
+      'info',
+      session
+        ? `Ready: a session is open for ${session.email}.`
+        : 'Ready: no session yet. Register, then log in with a session or with tokens.',
+    );
+  } else {
+    showStatus('error', loaded.reason);
+  }
+  for (const button of document.querySelectorAll<HTMLButtonElement>('button[data-action]')) {
+    button.disabled = false;
+  }
+  document.body.dataset['ready'] = 'true';
+}
+
+start().catch((error: unknown) => {
+  console.error(error);
+  showStatus('error', 'The page failed to start; the console has the details.');
+});
