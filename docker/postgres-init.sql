@@ -1,2 +1,4 @@
--- The cart service has a database of its own; svt_auth is created by POSTGRES_DB.
+-- Runs once, when the postgres volume is first initialised (as POSTGRES_USER).
+-- Each service has a database of its own.
+CREATE DATABASE svt_auth OWNER svt;
 CREATE DATABASE svt_cart OWNER svt;

@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { authConfigSchema } from './auth.config';
+
+/**
+ * docker-compose.yml gives the auth container an environment its schema
+ * accepts in production, with nothing the schema does not know, and with the
+ * secrets left to the environment (`${VAR:?...}`), never written in the file.
+ * The compose file is read by tools/deploy-check/compose-env.cjs (anchors,
+ * `<<:` merges, `${VAR:-default}` → default, `${VAR:?msg}` → a valid dummy).
+ */
+interface ServiceEnvironment {
+  env: Record<string, string>;
+  raw: Record<string, unknown>;
+  required: Record<string, string[]>;
+}
+interface ComposeService {
+  depends_on?: Record<string, { condition?: string }>;
+  ports?: string[];
+  networks?: Record<string, { ipv4_address?: string } | null> | string[];
+}
+interface Compose {
+  services: Record<string, ComposeService>;
+}
+interface ComposeEnv {
+  loadCompose(): Compose;
+  serviceEnvironment(service: string, compose?: Compose): ServiceEnvironment;
+  envExample(): Record<string, string>;
+  initDatabases(): string[];
+}
+
+function workspaceRoot(from = __dirname): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'nx.json'))) {
+    if (dirname(dir) === dir) throw new Error(`no nx.json above ${from}`);
+    dir = dirname(dir);
+  }
+  return dir;
+}
+
+const root = workspaceRoot();
+const composeEnv = createRequire(__filename)(
+  join(root, 'tools/deploy-check/compose-env.cjs'),
+) as ComposeEnv;
+const compose = composeEnv.loadCompose();
+const { env, raw, required } = composeEnv.serviceEnvironment('auth', compose);
+const service = compose.services['auth'];
+
+/** Set differently in containers than for `npm start` on purpose. */
+const CONTAINER_SPECIFIC = ['NODE_ENV', 'HOST', 'DATA_DIR', 'PORT', 'TRUSTED_PROXIES'];
+
+function issues(result: { success: boolean; error?: { issues: unknown[] } }): string {
+  return result.success ? '' : JSON.stringify(result.error?.issues, null, 2);
+}
+
+describe('docker-compose.yml → auth environment', () => {
+  it('is accepted by the auth schema', () => {
+    const result = authConfigSchema.safeParse(env);
+    expect(issues(result)).toBe('');
+    expect(result.success).toBe(true);
+  });
+
+  it('sets no variable the schema does not know', () => {
+    const known = new Set(Object.keys(authConfigSchema.shape));
+    expect(Object.keys(env).filter((key) => !known.has(key))).toEqual([]);
+  });
+
+  it('runs in production, listening on every interface on the API.md port', () => {
+    expect(env['NODE_ENV']).toBe('production');
+    expect(env['HOST']).toBe('0.0.0.0');
+    expect(env['PORT']).toBe('8081');
+    expect(env['AUTH_ORIGIN']).toBe('http://auth.localhost:8081');
+    expect(service.ports).toContain('127.0.0.1:8081:8081');
+  });
+
+  it('sets every variable the schema requires in production', () => {
+    const bare = authConfigSchema.safeParse({ NODE_ENV: 'production' });
+    const needed = bare.success ? [] : bare.error.issues.map((issue) => String(issue.path[0]));
+    expect(needed).toContain('KEY_ENCRYPTION_SECRET');
+    for (const key of needed) expect(Object.keys(env)).toContain(key);
+  });
+
+  it('takes the secrets from the environment, never from the file', () => {
+    expect(required['KEY_ENCRYPTION_SECRET']).toEqual(['KEY_ENCRYPTION_SECRET']);
+    expect(String(raw['KEY_ENCRYPTION_SECRET'])).toMatch(/^\$\{KEY_ENCRYPTION_SECRET:\?[^}]+\}$/);
+    expect(required['DATABASE_URL']).toEqual(['POSTGRES_PASSWORD']);
+    const withoutSecret = Object.fromEntries(
+      Object.entries(env).filter(([key]) => key !== 'KEY_ENCRYPTION_SECRET'),
+    );
+    expect(authConfigSchema.safeParse(withoutSecret).success).toBe(false);
+  });
+
+  it('uses PostgreSQL and Redis by their compose names, and waits for them', () => {
+    const database = new URL(env['DATABASE_URL']);
+    expect(database.hostname).toBe('postgres');
+    expect(composeEnv.initDatabases()).toContain(database.pathname.slice(1));
+    expect(new URL(env['REDIS_URL']).hostname).toBe('redis');
+    expect(service.depends_on).toMatchObject({
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+  });
+
+  it('trusts X-Forwarded-For from the gateway only', () => {
+    const gatewayNetworks = compose.services['gateway'].networks;
+    const gatewayAddresses = Array.isArray(gatewayNetworks)
+      ? []
+      : Object.values(gatewayNetworks ?? {}).map((network) => network?.ipv4_address);
+    const result = authConfigSchema.safeParse(env);
+    const trusted = result.success ? result.data.TRUSTED_PROXIES : [];
+    expect(trusted.length).toBeGreaterThan(0);
+    for (const proxy of trusted) expect(gatewayAddresses).toContain(proxy);
+  });
+
+  it('keeps the values of .env.example apart from the container-specific ones', () => {
+    const example = composeEnv.envExample();
+    const drift = Object.keys(env)
+      .filter((key) => key in example && !CONTAINER_SPECIFIC.includes(key))
+      .filter((key) => env[key] !== example[key])
+      .map((key) => `${key}=${env[key]} (.env.example: ${example[key]})`);
+    expect(drift).toEqual([]);
+  });
+
+  it('does not bake the secret into the image', () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).not.toMatch(/KEY_ENCRYPTION_SECRET\s*=|POSTGRES_PASSWORD\s*=/);
+  });
+});

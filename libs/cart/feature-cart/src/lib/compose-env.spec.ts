@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { cartConfigSchema } from './cart.config';
+
+/**
+ * docker-compose.yml gives the cart container an environment its schema
+ * accepts in production, with nothing the schema does not know, and with the
+ * secrets left to the environment (`${VAR:?...}`), never written in the file.
+ * The compose file is read by tools/deploy-check/compose-env.cjs (anchors,
+ * `<<:` merges, `${VAR:-default}` → default, `${VAR:?msg}` → a valid dummy).
+ */
+interface ServiceEnvironment {
+  env: Record<string, string>;
+  raw: Record<string, unknown>;
+  required: Record<string, string[]>;
+}
+interface ComposeService {
+  depends_on?: Record<string, { condition?: string }>;
+  ports?: string[];
+  networks?: Record<string, { ipv4_address?: string } | null> | string[];
+}
+interface Compose {
+  services: Record<string, ComposeService>;
+}
+interface ComposeEnv {
+  loadCompose(): Compose;
+  serviceEnvironment(service: string, compose?: Compose): ServiceEnvironment;
+  envExample(): Record<string, string>;
+  initDatabases(): string[];
+}
+
+function workspaceRoot(from = __dirname): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'nx.json'))) {
+    if (dirname(dir) === dir) throw new Error(`no nx.json above ${from}`);
+    dir = dirname(dir);
+  }
+  return dir;
+}
+
+const root = workspaceRoot();
+const composeEnv = createRequire(__filename)(
+  join(root, 'tools/deploy-check/compose-env.cjs'),
+) as ComposeEnv;
+const compose = composeEnv.loadCompose();
+const { env, required } = composeEnv.serviceEnvironment('cart', compose);
+const service = compose.services['cart'];
+
+/** Set differently in containers than for `npm start` on purpose. */
+const CONTAINER_SPECIFIC = ['NODE_ENV', 'HOST', 'DATA_DIR', 'PORT', 'AUTH_URL', 'GATEWAY_URL'];
+
+function issues(result: { success: boolean; error?: { issues: unknown[] } }): string {
+  return result.success ? '' : JSON.stringify(result.error?.issues, null, 2);
+}
+
+/** `http://<service>:<that service's PORT>`. */
+function expectServiceUrl(url: string, target: string): void {
+  const parsed = new URL(url);
+  expect(parsed.hostname).toBe(target);
+  expect(parsed.port).toBe(composeEnv.serviceEnvironment(target, compose).env['PORT']);
+}
+
+describe('docker-compose.yml → cart environment', () => {
+  it('is accepted by the cart schema', () => {
+    const result = cartConfigSchema.safeParse(env);
+    expect(issues(result)).toBe('');
+    expect(result.success).toBe(true);
+  });
+
+  it('sets no variable the schema does not know', () => {
+    const known = new Set(Object.keys(cartConfigSchema.shape));
+    expect(Object.keys(env).filter((key) => !known.has(key))).toEqual([]);
+  });
+
+  it('runs in production, listening on every interface on the API.md port', () => {
+    expect(env['NODE_ENV']).toBe('production');
+    expect(env['HOST']).toBe('0.0.0.0');
+    expect(env['PORT']).toBe('8082');
+    expect(env['CART_ORIGIN']).toBe('http://cart.localhost:8082');
+    expect(service.ports).toContain('127.0.0.1:8082:8082');
+  });
+
+  it('sets every variable the schema requires in production', () => {
+    const bare = cartConfigSchema.safeParse({ NODE_ENV: 'production' });
+    const needed = bare.success ? [] : bare.error.issues.map((issue) => String(issue.path[0]));
+    for (const key of needed) expect(Object.keys(env)).toContain(key);
+  });
+
+  it('takes the database password from the environment, never from the file', () => {
+    expect(required).toEqual({ DATABASE_URL: ['POSTGRES_PASSWORD'] });
+  });
+
+  it('uses PostgreSQL, Redis, auth and the gateway by their compose names', () => {
+    const database = new URL(env['DATABASE_URL']);
+    expect(database.hostname).toBe('postgres');
+    expect(composeEnv.initDatabases()).toContain(database.pathname.slice(1));
+    expect(database.pathname).not.toBe(
+      new URL(composeEnv.serviceEnvironment('auth', compose).env['DATABASE_URL']).pathname,
+    );
+    expect(new URL(env['REDIS_URL']).hostname).toBe('redis');
+    expectServiceUrl(env['AUTH_URL'], 'auth');
+    expectServiceUrl(env['GATEWAY_URL'], 'gateway');
+    expect(service.depends_on).toMatchObject({
+      auth: { condition: 'service_healthy' },
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+  });
+
+  it('keeps the values of .env.example apart from the container-specific ones', () => {
+    const example = composeEnv.envExample();
+    const drift = Object.keys(env)
+      .filter((key) => key in example && !CONTAINER_SPECIFIC.includes(key))
+      .filter((key) => env[key] !== example[key])
+      .map((key) => `${key}=${env[key]} (.env.example: ${example[key]})`);
+    expect(drift).toEqual([]);
+  });
+});

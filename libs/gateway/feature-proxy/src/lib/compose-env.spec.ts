@@ -1,0 +1,139 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { gatewayConfigSchema } from './gateway.config';
+
+/**
+ * docker-compose.yml gives the gateway container an environment its schema
+ * accepts in production, with nothing the schema does not know, and with the
+ * secrets left to the environment (`${VAR:?...}`), never written in the file.
+ * The compose file is read by tools/deploy-check/compose-env.cjs (anchors,
+ * `<<:` merges, `${VAR:-default}` → default, `${VAR:?msg}` → a valid dummy).
+ */
+interface ServiceEnvironment {
+  env: Record<string, string>;
+  raw: Record<string, unknown>;
+  required: Record<string, string[]>;
+}
+interface ComposeService {
+  depends_on?: Record<string, { condition?: string }>;
+  ports?: string[];
+  networks?: Record<string, { ipv4_address?: string } | null> | string[];
+}
+interface Compose {
+  services: Record<string, ComposeService>;
+}
+interface ComposeEnv {
+  loadCompose(): Compose;
+  serviceEnvironment(service: string, compose?: Compose): ServiceEnvironment;
+  envExample(): Record<string, string>;
+  initDatabases(): string[];
+}
+
+function workspaceRoot(from = __dirname): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'nx.json'))) {
+    if (dirname(dir) === dir) throw new Error(`no nx.json above ${from}`);
+    dir = dirname(dir);
+  }
+  return dir;
+}
+
+const root = workspaceRoot();
+const composeEnv = createRequire(__filename)(
+  join(root, 'tools/deploy-check/compose-env.cjs'),
+) as ComposeEnv;
+const compose = composeEnv.loadCompose();
+const { env, required } = composeEnv.serviceEnvironment('gateway', compose);
+const service = compose.services['gateway'] as ComposeService & { volumes?: string[] };
+
+/** Set differently in containers than for `npm start` on purpose. */
+const CONTAINER_SPECIFIC = [
+  'NODE_ENV',
+  'HOST',
+  'DATA_DIR',
+  'PORT',
+  'AUTH_URL',
+  'CART_URL',
+  'DEMO_DIR',
+  'TRUSTED_PROXIES',
+];
+
+function issues(result: { success: boolean; error?: { issues: unknown[] } }): string {
+  return result.success ? '' : JSON.stringify(result.error?.issues, null, 2);
+}
+
+/** `http://<service>:<that service's PORT>`. */
+function expectServiceUrl(url: string, target: string): void {
+  const parsed = new URL(url);
+  expect(parsed.hostname).toBe(target);
+  expect(parsed.port).toBe(composeEnv.serviceEnvironment(target, compose).env['PORT']);
+}
+
+describe('docker-compose.yml → gateway environment', () => {
+  it('is accepted by the gateway schema', () => {
+    const result = gatewayConfigSchema.safeParse(env);
+    expect(issues(result)).toBe('');
+    expect(result.success).toBe(true);
+  });
+
+  it('sets no variable the schema does not know', () => {
+    const known = new Set(Object.keys(gatewayConfigSchema.shape));
+    expect(Object.keys(env).filter((key) => !known.has(key))).toEqual([]);
+  });
+
+  it('runs in production, listening on every interface on the API.md port', () => {
+    expect(env['NODE_ENV']).toBe('production');
+    expect(env['HOST']).toBe('0.0.0.0');
+    expect(env['PORT']).toBe('8080');
+    expect(env['SHOP_ORIGIN']).toBe('http://shop.localhost:8080');
+    expect(service.ports).toContain('127.0.0.1:8080:8080');
+  });
+
+  it('sets every variable the schema requires in production', () => {
+    const bare = gatewayConfigSchema.safeParse({ NODE_ENV: 'production' });
+    const needed = bare.success ? [] : bare.error.issues.map((issue) => String(issue.path[0]));
+    for (const key of needed) expect(Object.keys(env)).toContain(key);
+    expect(required).toEqual({});
+  });
+
+  it('reaches auth and cart by their compose names, once they are healthy', () => {
+    expectServiceUrl(env['AUTH_URL'], 'auth');
+    expectServiceUrl(env['CART_URL'], 'cart');
+    expect(new URL(env['REDIS_URL']).hostname).toBe('redis');
+    expect(service.depends_on).toMatchObject({
+      auth: { condition: 'service_healthy' },
+      cart: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+  });
+
+  it('keeps its identity key on a named volume mounted at DATA_DIR', () => {
+    const mounts = (service.volumes ?? []).map((volume) => String(volume).split(':'));
+    const dataMount = mounts.find(([, target]) => target === env['DATA_DIR']);
+    expect(dataMount).toBeDefined();
+    expect((compose as Compose & { volumes?: Record<string, unknown> }).volumes).toHaveProperty(
+      String(dataMount?.[0]),
+    );
+  });
+
+  it('serves the demo page the image carries', () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    expect(env['DEMO_DIR']).toBe('/app/demo');
+    expect(dockerfile).toContain('DEMO_DIR=/app/demo');
+    expect(dockerfile).toMatch(/COPY --from=build \/src\/dist\/apps\/shop-web \.\/demo/);
+  });
+
+  it('is the edge: trusts no X-Forwarded-For', () => {
+    expect(env['TRUSTED_PROXIES']).toBe('none');
+  });
+
+  it('keeps the values of .env.example apart from the container-specific ones', () => {
+    const example = composeEnv.envExample();
+    const drift = Object.keys(env)
+      .filter((key) => key in example && !CONTAINER_SPECIFIC.includes(key))
+      .filter((key) => env[key] !== example[key])
+      .map((key) => `${key}=${env[key]} (.env.example: ${example[key]})`);
+    expect(drift).toEqual([]);
+  });
+});

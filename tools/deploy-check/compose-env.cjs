@@ -1,0 +1,137 @@
+// @ts-check
+'use strict';
+/**
+ * Reads docker-compose.yml the way Compose does for the parts the services'
+ * config schemas care about: YAML anchors and `<<:` merge keys, then `${...}`
+ * interpolation. Used by the `compose-env.spec.ts` of each service and by
+ * tools/deploy-check/run.sh. Deterministic: the caller's environment and any
+ * .env file are ignored; `${VAR:-default}` takes its default, `${VAR:?msg}`
+ * a valid dummy from REQUIRED_DUMMIES.
+ */
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const YAML = require('yaml');
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Valid stand-ins for the variables compose refuses to start without. */
+const REQUIRED_DUMMIES = Object.freeze({
+  KEY_ENCRYPTION_SECRET: 'compose-env-spec-dummy-secret-0123456789abcdef',
+  POSTGRES_PASSWORD: 'compose-env-spec-dummy-password',
+});
+
+/** The parsed compose file, merge keys applied. */
+function loadCompose(file = join(ROOT, 'docker-compose.yml')) {
+  const doc = YAML.parseDocument(readFileSync(file, 'utf8'), { merge: true });
+  if (doc.errors.length > 0) throw new Error(doc.errors.map(String).join('\n'));
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+/**
+ * Compose interpolation: $$, $VAR, ${VAR}, ${VAR:-d}, ${VAR-d}, ${VAR:?m},
+ * ${VAR?m}, ${VAR:+r}, ${VAR+r}. `vars` are the variables treated as set.
+ * Returns the value and the names of the required (`?`) variables it used.
+ */
+function interpolate(value, vars = {}) {
+  const required = [];
+  const pattern =
+    /\$(?:(\$)|([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\})/g;
+  const out = String(value).replace(pattern, (_m, dollar, bare, name, op, arg) => {
+    if (dollar) return '$';
+    const key = bare ?? name;
+    const set = Object.prototype.hasOwnProperty.call(vars, key);
+    const current = set ? String(vars[key]) : undefined;
+    const present = op && op.startsWith(':') ? current !== undefined && current !== '' : set;
+    switch (op) {
+      case undefined:
+        return current ?? '';
+      case '-':
+      case ':-':
+        return present ? current : arg;
+      case '+':
+      case ':+':
+        return present ? arg : '';
+      case '?':
+      case ':?': {
+        required.push(key);
+        if (present) return current;
+        if (key in REQUIRED_DUMMIES) return REQUIRED_DUMMIES[key];
+        throw new Error(`\${${key}${op}${arg}} is required; add a dummy to REQUIRED_DUMMIES`);
+      }
+      default:
+        throw new Error(`unsupported interpolation ${op}`);
+    }
+  });
+  return { value: out, required };
+}
+
+/** `environment:` as a map (Compose also allows a list of KEY=VALUE). */
+function rawEnvironment(compose, service) {
+  const definition = compose.services?.[service];
+  if (!definition) throw new Error(`no service "${service}" in docker-compose.yml`);
+  const environment = definition.environment ?? {};
+  if (!Array.isArray(environment)) return { ...environment };
+  return Object.fromEntries(
+    environment.map((entry) => {
+      const at = String(entry).indexOf('=');
+      return at < 0 ? [entry, undefined] : [entry.slice(0, at), entry.slice(at + 1)];
+    }),
+  );
+}
+
+/**
+ * The environment a service's container gets: every value a string, as the
+ * process sees it. `required` lists the variables each value demanded with
+ * `${VAR:?...}` (the secrets that must come from the environment / .env).
+ */
+function serviceEnvironment(service, compose = loadCompose()) {
+  const raw = rawEnvironment(compose, service);
+  /** @type {Record<string, string>} */
+  const env = {};
+  /** @type {Record<string, string[]>} */
+  const required = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === undefined || value === null) continue; // passed through from the host
+    const result = interpolate(typeof value === 'string' ? value : String(value));
+    env[key] = result.value;
+    if (result.required.length > 0) required[key] = result.required;
+  }
+  return { env, raw, required };
+}
+
+/** The uncommented, non-empty assignments of .env.example. */
+function envExample(file = join(ROOT, '.env.example')) {
+  /** @type {Record<string, string>} */
+  const values = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (match && match[2] !== '') values[match[1]] = match[2];
+  }
+  return values;
+}
+
+/** Database names created by docker/postgres-init.sql. */
+function initDatabases(file = join(ROOT, 'docker', 'postgres-init.sql')) {
+  const sql = readFileSync(file, 'utf8').replace(/--.*$/gm, '');
+  return [...sql.matchAll(/CREATE\s+DATABASE\s+"?([A-Za-z0-9_]+)"?/gi)].map((m) => m[1]);
+}
+
+module.exports = {
+  ROOT,
+  REQUIRED_DUMMIES,
+  loadCompose,
+  interpolate,
+  serviceEnvironment,
+  envExample,
+  initDatabases,
+};
+
+if (require.main === module) {
+  // node tools/deploy-check/compose-env.cjs [service...]: print what each gets.
+  const compose = loadCompose();
+  const services = process.argv.slice(2);
+  for (const name of services.length ? services : ['auth', 'cart', 'gateway']) {
+    const { env } = serviceEnvironment(name, compose);
+    process.stdout.write(`${name}: ${Object.keys(env).sort().join(' ')}\n`);
+  }
+}

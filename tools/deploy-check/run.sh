@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# `npm run lint:deploy`: checks the container setup without a Docker engine.
+#   1. docker-compose.yml with dclint (no warnings allowed), and with
+#      docker-compose 1.29 `config -q` when it is installed (apt docker-compose)
+#   2. Dockerfile with dockerfile-utils lint, plus the project's rules
+#      (check-dockerfile.mjs: non-root, HEALTHCHECK, production deps, .dockerignore…)
+#   3. the compose-env.spec.ts of auth, gateway and cart (each service's zod
+#      schema against the environment compose gives it), run by jest directly so
+#      that no Nx cache can answer for a changed docker-compose.yml.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+
+passed=0
+failed=0
+step() {
+  local name=$1
+  shift
+  echo "== ${name}"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "!! failed: ${name}"
+  fi
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+compose_129() {
+  # Compose 1.29 predates the top-level `name:` key (the spec's project name)
+  # and rejects it; everything else of the file is checked as written. Its
+  # .env is ignored (--env-file of an empty file) so the result does not
+  # depend on the developer's secrets: dummies stand in for the required ones.
+  node -e "
+    const fs = require('node:fs'); const YAML = require('yaml');
+    const doc = YAML.parseDocument(fs.readFileSync('docker-compose.yml', 'utf8'));
+    doc.delete('name');
+    fs.writeFileSync(process.argv[1], String(doc));
+  " "$tmp/compose-1.29.yml" || return 1
+  : >"$tmp/empty.env"
+  local run=(docker-compose --project-directory . --env-file "$tmp/empty.env" -f "$tmp/compose-1.29.yml")
+  KEY_ENCRYPTION_SECRET=dummy-dummy-dummy-dummy-dummy-dummy POSTGRES_PASSWORD=dummy \
+    "${run[@]}" config -q || return 1
+  # And without the secrets it must refuse to start.
+  local out
+  if out=$(env -u KEY_ENCRYPTION_SECRET POSTGRES_PASSWORD=dummy "${run[@]}" config -q 2>&1); then
+    echo "compose accepted a missing KEY_ENCRYPTION_SECRET"
+    return 1
+  fi
+  grep -q 'set KEY_ENCRYPTION_SECRET' <<<"$out" || { echo "$out"; return 1; }
+  if out=$(env -u POSTGRES_PASSWORD KEY_ENCRYPTION_SECRET=x "${run[@]}" config -q 2>&1); then
+    echo "compose accepted a missing POSTGRES_PASSWORD"
+    return 1
+  fi
+  grep -q 'set POSTGRES_PASSWORD' <<<"$out" || { echo "$out"; return 1; }
+  echo "docker-compose $(docker-compose version --short): config valid (top-level name: dropped), secrets required"
+}
+
+step "dclint docker-compose.yml" npx --no-install dclint --max-warnings 0 docker-compose.yml
+if command -v docker-compose >/dev/null; then
+  step "docker-compose config -q" compose_129
+else
+  echo "== docker-compose config -q: skipped (apt-get install docker-compose to run it)"
+fi
+step "dockerfile-utils lint Dockerfile" npx --no-install dockerfile-utils lint Dockerfile
+step "project rules for Dockerfile and .dockerignore" node tools/deploy-check/check-dockerfile.mjs Dockerfile
+for lib in libs/auth/feature-auth libs/gateway/feature-proxy libs/cart/feature-cart; do
+  step "jest ${lib}/src/lib/compose-env.spec.ts" \
+    npx --no-install jest -c "${lib}/jest.config.cts" --ci "${lib}/src/lib/compose-env.spec.ts"
+done
+
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]
