@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
-import { AppError } from '@svt/shared/util-http';
+import { AppError, REQUEST_ID_HEADER } from '@svt/shared/util-http';
 
 /** RFC 9110 §7.6.1 hop-by-hop headers, plus those the client recomputes. */
 const HOP_BY_HOP = new Set([
@@ -77,6 +77,8 @@ export class Upstream {
     headers['x-forwarded-for'] = request.ip;
     headers['x-forwarded-host'] = request.headers.host ?? '';
     headers['x-forwarded-proto'] = request.protocol;
+    // The id this request is logged under, so its lines join up across services.
+    headers[REQUEST_ID_HEADER] = request.id;
     Object.assign(headers, options.set);
 
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;

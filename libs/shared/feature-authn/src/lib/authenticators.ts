@@ -7,6 +7,7 @@ import { failClosed } from '@svt/shared/util-http';
 import { sha256Hex } from '@svt/shared/util-security';
 import type { AuthnResult, Authenticator } from './authenticator';
 import { NOT_MINE } from './authenticator';
+import { timed } from './authn.metrics';
 import type { Identity } from './identity';
 import {
   ACCESS_TOKEN_STRATEGY,
@@ -38,7 +39,10 @@ function runStrategy(strategy: string, request: FastifyRequest): Promise<Identit
  */
 async function unlessRevoked(identity: Identity | null, denylist: Denylist): Promise<AuthnResult> {
   if (!identity) return { kind: 'rejected', reason: 'token_invalid', tokenPresented: true };
-  return (await failClosed(denylist.isDenied(identity.sessionId), 'revocation list'))
+  return (await failClosed(
+    timed('denylist', 'isDenied', denylist.isDenied(identity.sessionId)),
+    'revocation list',
+  ))
     ? { kind: 'rejected', reason: 'token_revoked', tokenPresented: true }
     : { kind: 'authenticated', identity };
 }
@@ -95,12 +99,15 @@ export class SessionCookieAuthenticator implements Authenticator {
     const secret = request.cookies[this.cookieName];
     if (secret === undefined || secret === '') return NOT_MINE;
     const idHash = sha256Hex(secret);
-    let session = await failClosed(this.store.find(idHash), 'session store');
+    let session = await failClosed(
+      timed('sessions', 'find', this.store.find(idHash)),
+      'session store',
+    );
     if (!session) return { kind: 'rejected', reason: 'session_unknown', tokenPresented: false };
     const now = this.now();
     if (now - session.lastSeenAt >= touchIntervalMs(session.idleTimeoutMs)) {
       try {
-        await this.store.touch(idHash, now);
+        await timed('sessions', 'touch', this.store.touch(idHash, now));
         session = { ...session, lastSeenAt: now };
       } catch (error) {
         // The session was found; a missed slide only shortens it a little.

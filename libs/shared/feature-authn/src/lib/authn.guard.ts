@@ -7,6 +7,7 @@ import type { Authenticator } from './authenticator';
 import type { AuthnOptions } from './authn.options';
 import { AUTHN_OPTIONS } from './authn.options';
 import { AUTHENTICATORS } from './authn.tokens';
+import { countOutcome } from './authn.metrics';
 import { assertCsrfSafe } from './csrf';
 import { IS_PUBLIC } from '@svt/shared/util-http';
 
@@ -38,6 +39,7 @@ export class AuthnGuard implements CanActivate {
     for (const authenticator of this.authenticators) {
       const result = await authenticator.authenticate(request);
       if (result.kind === 'not-mine') continue;
+      countOutcome(authenticator.name, result.kind);
       if (result.kind === 'rejected') {
         this.logger.warn(
           `denied: ${authenticator.name}/${result.reason} ${request.method} ${request.url}`,
@@ -54,6 +56,7 @@ export class AuthnGuard implements CanActivate {
       request.identity = result.identity;
       return true;
     }
+    countOutcome(null, 'none');
     throw new AppError('unauthenticated', this.options.unauthenticatedDetail, {
       headers: { 'www-authenticate': 'Bearer realm="svt"' },
     });

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { request } from 'undici';
+import { jwksFetchDuration } from './authn.metrics';
 
 /** Where a verifier finds the public key for a `kid`. */
 export interface KeySource {
@@ -105,6 +106,7 @@ export class RemoteJwks implements KeySource {
   }
 
   private async fetchKeys(): Promise<void> {
+    const end = jwksFetchDuration.startTimer();
     try {
       const response = await request(this.url, {
         headersTimeout: this.options.timeoutMs ?? 2_000,
@@ -116,9 +118,11 @@ export class RemoteJwks implements KeySource {
       }
       const body = (await response.body.json()) as { keys?: unknown };
       this.keys = importJwks(body.keys, this.options.algorithm);
+      end({ outcome: 'ok' });
       if (this.failing) this.logger.log(`Loaded JWKS from ${this.url} again`);
       this.failing = false;
     } catch (error) {
+      end({ outcome: 'error' });
       if (!this.failing) {
         this.logger.warn(
           `Cannot load JWKS from ${this.url} (retrying): ${(error as Error).message}`,

@@ -14,6 +14,11 @@ export interface Service {
   readonly url: string;
   /** Everything it wrote to stdout and stderr so far. */
   output(): string;
+  /**
+   * Sends SIGTERM (and nothing after it) and resolves how the process ended,
+   * for tests of graceful shutdown. `stop()` still cleans up after it.
+   */
+  terminate(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export interface ServiceProcessOptions {
@@ -113,6 +118,13 @@ export class ServiceProcess implements Service {
     const lines = all.slice(-count);
     const header = `--- ${this.name} (port ${this.port}), last ${lines.length} of ${all.length} lines ---`;
     return `${header}\n${lines.join('\n')}\n--- end of ${this.name} ---`;
+  }
+
+  async terminate(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    this.stopping = true;
+    if (this.exitInfo === null) this.child.kill('SIGTERM');
+    await this.exited;
+    return this.exitInfo ?? { code: null, signal: null };
   }
 
   /** Whether it exited before `stop()` was asked for. */

@@ -1,12 +1,17 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
+import type { Server } from 'node:http';
 import type { DynamicModule, INestApplication, LogLevel, Type } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger, LoggerModule } from 'nestjs-pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import fastifyCookie from '@fastify/cookie';
 import { AppError } from './error-catalog';
+import { instrumentRequests, MetricsController } from './metrics';
 import { ProblemFilter, toProblem } from './problem.filter';
+import { REQUEST_ID_HEADER, requestIdGenerator, requestLogging } from './request-logging';
 import { createValidationPipe } from './validation';
 
 export interface HttpAppOptions {
@@ -24,6 +29,11 @@ export interface HttpAppOptions {
    * names such as `loopback`). Anyone else's is ignored: the peer is the client.
    */
   readonly trustedProxies?: readonly string[];
+  /**
+   * Keep an incoming X-Request-Id (default). The gateway, facing clients,
+   * makes its own unless a trusted proxy stands in front of it.
+   */
+  readonly acceptRequestId?: boolean;
 }
 
 /**
@@ -62,12 +72,31 @@ export async function createHttpApp(
     return503OnClosing: true,
     trustProxy: options.trustedProxies?.length ? [...options.trustedProxies] : false,
     clientErrorHandler: answerClientError,
+    genReqId: requestIdGenerator(options.acceptRequestId ?? true),
+    requestIdHeader: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+  const levels = options.logLevels ?? ['fatal', 'error', 'warn', 'log'];
+  @Module({
+    imports: [
+      module,
+      LoggerModule.forRoot(requestLogging({ level: levels.includes('log') ? 'info' : 'warn' })),
+    ],
+    controllers: [MetricsController],
+  })
+  class HttpAppModule {}
+  const app = await NestFactory.create<NestFastifyApplication>(HttpAppModule, adapter, {
     bodyParser: false,
-    logger: options.logLevels ?? ['fatal', 'error', 'warn', 'log'],
+    bufferLogs: true,
   });
+  // Every log line, Nest's own included, as JSON through pino.
+  app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
+  instrumentRequests(fastify);
+  // The client learns the id its request was logged under.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
   fastify.removeAllContentTypeParsers();
   if (options.bodies === 'json') {
     const parseJson = fastify.getDefaultJsonParser('error', 'error');
@@ -87,13 +116,40 @@ export async function createHttpApp(
   await app.register(fastifyCookie);
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
   return app;
 }
 
-/** Listens and resolves to the bound address (useful with port 0). */
+/** How long in-flight requests may take to finish after SIGTERM before the process gives up. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Listens and resolves to the bound address (useful with port 0). On SIGTERM
+ * or SIGINT the app stops accepting connections (503 to requests arriving
+ * meanwhile), lets in-flight requests finish, closes its pools and stores, and
+ * the process exits 0; 1 if that takes longer than 10 s.
+ */
 export async function listen(app: INestApplication, host: string, port: number): Promise<string> {
   await app.listen(port, host);
+  const shutdown = (): void => {
+    const timer = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
+    timer.unref();
+    // A keep-alive connection that finishes its request after closing began
+    // would otherwise stay open until the client drops it.
+    const server = app.getHttpServer() as Server;
+    setInterval(() => server.closeIdleConnections(), 100).unref();
+    // The server first (stop accepting, let in-flight requests finish), then
+    // Nest's hooks, which close the pools and stores those requests still use.
+    app
+      .getHttpAdapter()
+      .close()
+      .then(() => app.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
   return app.getUrl();
 }
 

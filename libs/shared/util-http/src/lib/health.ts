@@ -1,5 +1,7 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import type { HealthCheckResult, HealthIndicatorResult } from '@nestjs/terminus';
 import { Public } from './public.decorator';
 
 /** One dependency a service needs to serve requests. */
@@ -28,31 +30,47 @@ async function run(check: ReadinessCheck): Promise<'up' | 'down'> {
 }
 
 /**
- * `/health/live` and `/health/ready`. An app lists its controller and
- * provides READINESS_CHECKS with what it depends on.
+ * `/health/live` and `/health/ready`, in @nestjs/terminus's format (the
+ * split of Ory's `/health/alive` and `/health/ready`). An app imports
+ * `TerminusModule`, lists this controller and provides READINESS_CHECKS with
+ * what it depends on. Liveness checks nothing but the process.
  */
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(READINESS_CHECKS) private readonly checks: readonly ReadinessCheck[]) {}
+  constructor(
+    @Inject(READINESS_CHECKS) private readonly checks: readonly ReadinessCheck[],
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
 
   /** The process is up. */
   @Public()
   @Get('live')
-  live(): { status: 'ok' } {
-    return { status: 'ok' };
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
   }
 
-  /** Every dependency answers; 503 with the failing ones otherwise. */
+  /** Every dependency answers; 503 naming the failing ones otherwise. */
   @Public()
   @Get('ready')
+  @HealthCheck()
   async ready(
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<{ status: 'ok' | 'unavailable'; checks: Record<string, 'up' | 'down'> }> {
-    const results = await Promise.all(
-      this.checks.map(async (check) => [check.name, await run(check)] as const),
-    );
-    const ok = results.every(([, result]) => result === 'up');
-    reply.status(ok ? 200 : 503).header('cache-control', 'no-store');
-    return { status: ok ? 'ok' : 'unavailable', checks: Object.fromEntries(results) };
+  ): Promise<HealthCheckResult | string | object> {
+    reply.header('cache-control', 'no-store');
+    try {
+      return await this.health.check(this.checks.map((check) => () => this.indicate(check)));
+    } catch (error) {
+      // Terminus throws its report as a 503; answer with it rather than as a problem.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      reply.status(503);
+      return error.getResponse();
+    }
+  }
+
+  private async indicate(check: ReadinessCheck): Promise<HealthIndicatorResult> {
+    const session = this.indicators.check(check.name);
+    return (await run(check)) === 'up' ? session.up() : session.down();
   }
 }

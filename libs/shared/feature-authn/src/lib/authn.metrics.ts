@@ -1,0 +1,61 @@
+import { Counter, Histogram } from 'prom-client';
+
+/** `session` (cookie), `bearer` (access token) or `identity` (the gateway's identity token). */
+export type AuthnMethod = 'session' | 'bearer' | 'identity';
+
+const METHOD_OF: Readonly<Record<string, AuthnMethod>> = {
+  'session-cookie': 'session',
+  bearer: 'bearer',
+  'identity-token': 'identity',
+};
+
+/** Every authentication decision on a protected route, by credential and outcome. */
+export const authnOutcomes = new Counter({
+  name: 'authn_outcomes_total',
+  help: 'Authentication outcomes on protected routes, by method and result.',
+  labelNames: ['method', 'result'] as const,
+});
+
+/** Counts one decision: `authenticated`, `rejected` (a bad credential) or `none` (no credential). */
+export function countOutcome(
+  authenticator: string | null,
+  result: 'authenticated' | 'rejected' | 'none',
+): void {
+  authnOutcomes.inc({
+    method: authenticator === null ? 'none' : (METHOD_OF[authenticator] ?? authenticator),
+    result,
+  });
+}
+
+/** Round trips to the shared state behind authentication: sessions and the denylist. */
+export const storeDuration = new Histogram({
+  name: 'authn_store_duration_seconds',
+  help: 'Time of session-store and denylist calls made while authenticating.',
+  labelNames: ['store', 'operation', 'outcome'] as const,
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+});
+
+/** Times `work` under `store`/`operation`, labelled ok or error. */
+export async function timed<T>(
+  store: 'sessions' | 'denylist',
+  operation: string,
+  work: Promise<T>,
+): Promise<T> {
+  const end = storeDuration.startTimer({ store, operation });
+  try {
+    const result = await work;
+    end({ outcome: 'ok' });
+    return result;
+  } catch (error) {
+    end({ outcome: 'error' });
+    throw error;
+  }
+}
+
+/** JWKS fetches of a verifier, by outcome. */
+export const jwksFetchDuration = new Histogram({
+  name: 'jwks_fetch_duration_seconds',
+  help: 'Time to fetch and import a JWKS, by outcome.',
+  labelNames: ['outcome'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+});
