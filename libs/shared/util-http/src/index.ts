@@ -11,3 +11,18 @@ export type { ReadinessCheck } from './lib/health';
 export { closeOnShutdown } from './lib/close-on-shutdown';
 export type { Closeable } from './lib/close-on-shutdown';
 export { failClosed } from './lib/fail-closed';
+export { instrumentRequests, MetricsController } from './lib/metrics';
+export { REQUEST_ID_HEADER, requestIdGenerator, requestLogging } from './lib/request-logging';
+export type { RequestLoggingOptions } from './lib/request-logging';
+export {
+  ApiAuthenticated,
+  ApiProblems,
+  AUTHENTICATED_PROBLEMS,
+  BEARER_SCHEME,
+  COOKIE_CHANGE_PROBLEMS,
+  createOpenApiDocument,
+  problemResponses,
+  SESSION_SCHEME,
+  setupOpenApi,
+} from './lib/openapi';
+export type { OpenApiOptions } from './lib/openapi';

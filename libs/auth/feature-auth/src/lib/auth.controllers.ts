@@ -11,14 +11,43 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { HeadersObject } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '@svt/auth/data-access';
 import { sessionEndsAt } from '@svt/shared/data-access-sessions';
 import type { Identity } from '@svt/shared/feature-authn';
 import { CurrentIdentity, Public, SameSiteRequestGuard } from '@svt/shared/feature-authn';
-import { AppError } from '@svt/shared/util-http';
+import {
+  ApiAuthenticated,
+  ApiProblems,
+  AppError,
+  AUTHENTICATED_PROBLEMS,
+  COOKIE_CHANGE_PROBLEMS,
+  SESSION_SCHEME,
+} from '@svt/shared/util-http';
 import { AuditLog } from './audit-log';
-import { ChangePasswordDto, CredentialsDto, RefreshTokenDto } from './auth.dto';
+import {
+  ChangePasswordDto,
+  CredentialsDto,
+  JwksDto,
+  MeResponseDto,
+  PublicUserDto,
+  RefreshTokenDto,
+  SessionListingDto,
+  SessionResponseDto,
+  TokenResponseDto,
+} from './auth.dto';
 import { SESSION_COOKIE } from './auth.tokens';
 import { CredentialsService } from './credentials.service';
 import { LoginGuard } from './login.guard';
@@ -64,6 +93,29 @@ const publicUser = (user: Pick<User, 'id' | 'email'>): PublicUser => ({
 
 const iso = (epochMs: number): string => new Date(epochMs).toISOString();
 
+const SET_COOKIE: HeadersObject = {
+  'Set-Cookie': {
+    description: 'The session cookie: `__Host-sid=…; Path=/; HttpOnly; Secure; SameSite=Lax`.',
+    schema: { type: 'string' },
+  },
+};
+
+const NO_STORE: HeadersObject = {
+  'Cache-Control': {
+    description: 'Credentials are never cached.',
+    schema: { type: 'string', enum: ['no-store'] },
+  },
+};
+
+/** Login CSRF: a browser may register, log in or refresh only from an allowed origin. */
+const LOGIN_PROBLEMS = [
+  'validation_failed',
+  'malformed_json',
+  'forbidden_origin',
+  'rate_limited',
+  'store_unavailable',
+] as const;
+
 function requireCookieSession(identity: Identity): void {
   if (identity.credential !== 'session-cookie') {
     throw new AppError(
@@ -101,6 +153,7 @@ async function startCookieSession(
   };
 }
 
+@ApiTags('registration')
 @Controller('auth')
 export class RegistrationController {
   constructor(
@@ -112,6 +165,9 @@ export class RegistrationController {
   @Public()
   @UseGuards(SameSiteRequestGuard)
   @Post('register')
+  @ApiOperation({ summary: 'Create an account' })
+  @ApiCreatedResponse({ type: PublicUserDto, description: 'The account.' })
+  @ApiProblems(...LOGIN_PROBLEMS, 'email_taken')
   async register(@Body() body: CredentialsDto, @Client() client: ClientInfo): Promise<PublicUser> {
     await this.throttle.limit('register-ip', client.ip ?? 'unknown');
     await this.throttle.limit('register-email', body.email);
@@ -122,6 +178,7 @@ export class RegistrationController {
 }
 
 /** Session login: the server keeps the state, the browser keeps a cookie naming it. */
+@ApiTags('session')
 @Controller('auth/session')
 export class SessionController {
   constructor(
@@ -134,6 +191,18 @@ export class SessionController {
   @Public()
   @UseGuards(SameSiteRequestGuard, LoginGuard)
   @Post()
+  @ApiOperation({
+    summary: 'Log in with a cookie session',
+    description:
+      'A new session id every login (no fixation); a session the browser still had ends.',
+  })
+  @ApiBody({ type: CredentialsDto })
+  @ApiCreatedResponse({
+    type: SessionResponseDto,
+    description: 'Logged in.',
+    headers: { ...SET_COOKIE, ...NO_STORE },
+  })
+  @ApiProblems(...LOGIN_PROBLEMS, 'invalid_credentials')
   async login(
     @LoggedInUser() user: User,
     @Client() client: ClientInfo,
@@ -158,6 +227,10 @@ export class SessionController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'The current cookie session' })
+  @ApiCookieAuth(SESSION_SCHEME)
+  @ApiOkResponse({ type: SessionResponseDto })
+  @ApiProblems(...AUTHENTICATED_PROBLEMS)
   async current(@CurrentIdentity() identity: Identity): Promise<SessionResponse> {
     requireCookieSession(identity);
     const user = await this.credentials.authenticatedUser(identity.userId);
@@ -171,6 +244,13 @@ export class SessionController {
 
   @Delete()
   @HttpCode(204)
+  @ApiOperation({ summary: 'Log out: the server-side session ends at once' })
+  @ApiCookieAuth(SESSION_SCHEME)
+  @ApiNoContentResponse({
+    description: 'Logged out; the cookie is cleared.',
+    headers: SET_COOKIE,
+  })
+  @ApiProblems(...AUTHENTICATED_PROBLEMS, ...COOKIE_CHANGE_PROBLEMS)
   async logout(
     @CurrentIdentity() identity: Identity,
     @Client() client: ClientInfo,
@@ -191,6 +271,7 @@ export class SessionController {
 }
 
 /** Token login: the client keeps the state in a signed access token and a refresh token. */
+@ApiTags('token')
 @Controller('auth/token')
 export class TokenController {
   constructor(
@@ -201,6 +282,10 @@ export class TokenController {
   @Public()
   @UseGuards(SameSiteRequestGuard, LoginGuard)
   @Post()
+  @ApiOperation({ summary: 'Log in for an access token and a refresh token' })
+  @ApiBody({ type: CredentialsDto })
+  @ApiCreatedResponse({ type: TokenResponseDto, description: 'Logged in.', headers: NO_STORE })
+  @ApiProblems(...LOGIN_PROBLEMS, 'invalid_credentials')
   async login(
     @LoggedInUser() user: User,
     @Client() client: ClientInfo,
@@ -216,6 +301,12 @@ export class TokenController {
   @UseGuards(SameSiteRequestGuard)
   @Post('refresh')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Rotate the refresh token',
+    description: 'The old refresh token is spent; presenting a spent one ends its whole family.',
+  })
+  @ApiOkResponse({ type: TokenResponseDto, headers: NO_STORE })
+  @ApiProblems(...LOGIN_PROBLEMS, 'invalid_refresh_token')
   refresh(
     @Body() body: RefreshTokenDto,
     @Client() client: ClientInfo,
@@ -228,6 +319,12 @@ export class TokenController {
   @Public()
   @Post('revoke')
   @HttpCode(204)
+  @ApiOperation({
+    summary: "End a refresh token's session",
+    description: 'RFC 7009 spirit: 204 for unknown tokens too.',
+  })
+  @ApiNoContentResponse({ description: 'Revoked (or never known).' })
+  @ApiProblems('validation_failed', 'malformed_json', 'store_unavailable')
   async revoke(@Body() body: RefreshTokenDto, @Client() client: ClientInfo): Promise<void> {
     await this.tokens.revoke(body.refresh_token, client);
   }
@@ -237,6 +334,8 @@ export class TokenController {
  * The user's own sessions and token families (OWASP ASVS 5.0 §7.5): list
  * them, end one, end all.
  */
+@ApiTags('account')
+@ApiAuthenticated()
 @Controller('auth')
 export class AccountSessionsController {
   constructor(
@@ -247,6 +346,9 @@ export class AccountSessionsController {
   ) {}
 
   @Get('sessions')
+  @ApiOperation({ summary: "The user's sessions and token families" })
+  @ApiOkResponse({ type: [SessionListingDto] })
+  @ApiProblems(...AUTHENTICATED_PROBLEMS)
   async list(@CurrentIdentity() identity: Identity): Promise<SessionListing[]> {
     const [sessions, families] = await Promise.all([
       this.sessions.list(identity.userId),
@@ -275,6 +377,9 @@ export class AccountSessionsController {
 
   @Delete('sessions/:id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'End one session or token family of the user' })
+  @ApiNoContentResponse({ description: 'Ended.' })
+  @ApiProblems(...AUTHENTICATED_PROBLEMS, ...COOKIE_CHANGE_PROBLEMS, 'not_found')
   async revoke(
     @CurrentIdentity() identity: Identity,
     @Param('id') id: string,
@@ -293,6 +398,9 @@ export class AccountSessionsController {
 
   @Post('logout-all')
   @HttpCode(204)
+  @ApiOperation({ summary: 'End every session and refresh token of the user' })
+  @ApiNoContentResponse({ description: 'All ended; a cookie caller also has its cookie cleared.' })
+  @ApiProblems(...AUTHENTICATED_PROBLEMS, ...COOKIE_CHANGE_PROBLEMS)
   async logoutAll(
     @CurrentIdentity() identity: Identity,
     @Client() client: ClientInfo,
@@ -319,6 +427,9 @@ export class AccountSessionsController {
  * of the user ends, the caller's included, and the caller gets a new
  * credential of the kind it used: a new session cookie, or a new token pair.
  */
+@ApiTags('account')
+@ApiAuthenticated()
+@ApiExtraModels(SessionResponseDto, TokenResponseDto)
 @Controller('auth/password')
 export class PasswordController {
   constructor(
@@ -332,6 +443,29 @@ export class PasswordController {
 
   @Post()
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Change the password',
+    description:
+      'Every session and token family of the user ends; the caller gets a new credential of the kind it used.',
+  })
+  @ApiOkResponse({
+    description: 'A new cookie session (cookie callers) or a new token pair (Bearer callers).',
+    headers: NO_STORE,
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(SessionResponseDto) },
+        { $ref: getSchemaPath(TokenResponseDto) },
+      ],
+    },
+  })
+  @ApiProblems(
+    ...AUTHENTICATED_PROBLEMS,
+    ...COOKIE_CHANGE_PROBLEMS,
+    'validation_failed',
+    'malformed_json',
+    'wrong_password',
+    'rate_limited',
+  )
   async change(
     @CurrentIdentity() identity: Identity,
     @Body() body: ChangePasswordDto,
@@ -365,11 +499,16 @@ export class PasswordController {
   }
 }
 
+@ApiTags('account')
+@ApiAuthenticated()
 @Controller('auth/me')
 export class MeController {
   constructor(private readonly credentials: CredentialsService) {}
 
   @Get()
+  @ApiOperation({ summary: 'Who you are, and how you authenticated' })
+  @ApiOkResponse({ type: MeResponseDto })
+  @ApiProblems(...AUTHENTICATED_PROBLEMS)
   async me(
     @CurrentIdentity() identity: Identity,
   ): Promise<{ id: string; email: string; method: string }> {
@@ -378,12 +517,18 @@ export class MeController {
   }
 }
 
+@ApiTags('keys')
 @Controller('.well-known')
 export class JwksController {
   constructor(private readonly keys: SigningKeysService) {}
 
   @Public()
   @Get('jwks.json')
+  @ApiOperation({
+    summary: 'The public keys that sign access tokens',
+    description: 'Each with `kid`, `alg` and `use: "sig"`; a new key is published before it signs.',
+  })
+  @ApiOkResponse({ type: JwksDto })
   jwks(@Res({ passthrough: true }) reply: FastifyReply): ReturnType<SigningKeysService['jwks']> {
     reply.header('cache-control', 'public, max-age=30');
     return this.keys.jwks();

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Length, MaxLength, ValidateBy } from 'class-validator';
 import { normaliseEmail } from './email';
@@ -39,26 +40,167 @@ const normalised = Transform(({ value }: { value: unknown }) =>
   typeof value === 'string' ? normaliseEmail(value) : value,
 );
 
+const PASSWORD_DOC = {
+  description: `${PASSWORD_MIN} to ${PASSWORD_MAX} Unicode characters, at most ${PASSWORD_MAX_BYTES} bytes in UTF-8.`,
+  minLength: PASSWORD_MIN,
+  maxLength: PASSWORD_MAX,
+  format: 'password',
+} as const;
+
 export class CredentialsDto {
+  @ApiProperty({
+    description: 'Normalised: trimmed, NFKC, lower-case.',
+    format: 'email',
+    maxLength: 254,
+    example: 'ada@example.com',
+  })
   @normalised
   @IsEmail({}, { message: 'must be an email address' })
   @MaxLength(254, { message: 'must be at most 254 characters' })
   readonly email!: string;
 
+  @ApiProperty({ ...PASSWORD_DOC, example: 'correct horse battery staple' })
   @IsPassword()
   readonly password!: string;
 }
 
 export class RefreshTokenDto {
+  @ApiProperty({
+    description: 'The opaque refresh token from the last token response.',
+    minLength: 1,
+    maxLength: 512,
+    example: 'rt_2b0f6f5e9c0d4a7e8f1a3c5e7b9d1f3a',
+  })
   @IsString({ message: 'must be a string' })
   @Length(1, 512, { message: 'must be 1 to 512 characters' })
   readonly refresh_token!: string;
 }
 
 export class ChangePasswordDto {
+  @ApiProperty({ ...PASSWORD_DOC, example: 'correct horse battery staple' })
   @IsPassword()
   readonly currentPassword!: string;
 
+  @ApiProperty({ ...PASSWORD_DOC, example: 'a new and longer passphrase' })
   @IsPassword()
   readonly newPassword!: string;
+}
+
+const USER_ID = '0b6a8f7e-3c1d-4e2f-9a8b-7c6d5e4f3a2b';
+
+/** A user as the API shows it. */
+export class PublicUserDto {
+  @ApiProperty({ example: USER_ID })
+  readonly id!: string;
+
+  @ApiProperty({ format: 'email', example: 'ada@example.com' })
+  readonly email!: string;
+}
+
+/** What a cookie session login (or a password change in one) answers. */
+export class SessionResponseDto {
+  @ApiProperty({ type: PublicUserDto })
+  readonly user!: PublicUserDto;
+
+  @ApiProperty({
+    description: 'Send it back as `X-CSRF-Token` with every cookie-authenticated change.',
+    example: 'c3f1b2a4d5e6f708192a3b4c5d6e7f80',
+  })
+  readonly csrfToken!: string;
+
+  @ApiProperty({
+    format: 'date-time',
+    description: 'The absolute timeout.',
+    example: '2025-01-01T20:00:00.000Z',
+  })
+  readonly expiresAt!: string;
+
+  @ApiProperty({
+    format: 'date-time',
+    description: 'When the session ends without activity (it slides with each request).',
+    example: '2025-01-01T12:30:00.000Z',
+  })
+  readonly idleExpiresAt!: string;
+}
+
+/** What a token login, a refresh and a password change with a token answer. */
+export class TokenResponseDto {
+  @ApiProperty({
+    description:
+      'An ES256 JWT (`iss`, `aud`, `sub`, `sid`, `jti`, `iat`, `exp`), at most 15 minutes.',
+    example: 'eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl',
+  })
+  readonly access_token!: string;
+
+  @ApiProperty({ enum: ['Bearer'], example: 'Bearer' })
+  readonly token_type!: 'Bearer';
+
+  @ApiProperty({ description: 'Seconds until the access token expires.', example: 900 })
+  readonly expires_in!: number;
+
+  @ApiProperty({
+    description: 'Opaque; spent by its first use (rotation).',
+    example: 'rt_2b0f6f5e9c0d4a7e8f1a3c5e7b9d1f3a',
+  })
+  readonly refresh_token!: string;
+}
+
+/** One row of `GET /auth/sessions`: a cookie session or a token family. */
+export class SessionListingDto {
+  @ApiProperty({ description: 'An opaque handle, never a secret.', example: 'h_5d2c9e1f' })
+  readonly id!: string;
+
+  @ApiProperty({ enum: ['session', 'bearer'] })
+  readonly method!: 'session' | 'bearer';
+
+  @ApiProperty({ format: 'date-time', example: '2025-01-01T12:00:00.000Z' })
+  readonly createdAt!: string;
+
+  @ApiProperty({ format: 'date-time', example: '2025-01-01T12:05:00.000Z' })
+  readonly lastSeenAt!: string;
+
+  @ApiProperty({ type: 'string', nullable: true, example: 'Mozilla/5.0' })
+  readonly userAgent!: string | null;
+
+  @ApiProperty({ type: 'string', nullable: true, example: '203.0.113.7' })
+  readonly ip!: string | null;
+
+  @ApiProperty({ description: 'Whether the caller is using it.' })
+  readonly current!: boolean;
+}
+
+/** `GET /auth/me`. */
+export class MeResponseDto extends PublicUserDto {
+  @ApiProperty({ enum: ['session', 'bearer'], description: 'How the caller authenticated.' })
+  readonly method!: string;
+}
+
+/** A public signing key. */
+export class JwkDto {
+  @ApiProperty({ example: 'EC' })
+  readonly kty!: string;
+
+  @ApiProperty({ example: 'k1' })
+  readonly kid!: string;
+
+  @ApiProperty({ example: 'ES256' })
+  readonly alg!: string;
+
+  @ApiProperty({ enum: ['sig'] })
+  readonly use!: string;
+
+  @ApiPropertyOptional({ example: 'P-256' })
+  readonly crv?: string;
+
+  @ApiPropertyOptional({ description: 'base64url' })
+  readonly x?: string;
+
+  @ApiPropertyOptional({ description: 'base64url' })
+  readonly y?: string;
+}
+
+/** RFC 7517 JWK Set: public keys only. */
+export class JwksDto {
+  @ApiProperty({ type: [JwkDto] })
+  readonly keys!: JwkDto[];
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import {
@@ -104,6 +105,7 @@ export class AuthModule {
     return {
       module: AuthModule,
       imports: [
+        TerminusModule,
         AuthCoreModule.forRoot(config),
         PassportModule,
         JwtModule.register({}),

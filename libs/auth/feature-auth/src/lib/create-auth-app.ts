@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp, logLevels } from '@svt/shared/util-http';
+import { createHttpApp, logLevels, setupOpenApi } from '@svt/shared/util-http';
 import type { AuthConfig } from './auth.config';
 import { AuthModule } from './auth.module';
 
@@ -24,6 +24,18 @@ export async function createAuthApp(config: AuthConfig): Promise<NestFastifyAppl
     allowedHeaders: ['Authorization', 'Content-Type'],
     exposedHeaders: ['Retry-After', 'WWW-Authenticate'],
     maxAge: 600,
+  });
+  setupOpenApi(app, {
+    title: 'auth',
+    description:
+      "The auth service (AUTH): registration, cookie sessions, access and refresh tokens, the user's sessions, and the public signing keys. Through the gateway it answers at SHOP `/api/auth/*`.",
+    tags: [
+      { name: 'registration', description: 'Creating an account.' },
+      { name: 'session', description: 'Cookie sessions: the server keeps the state.' },
+      { name: 'token', description: 'Access and refresh tokens: the client keeps the state.' },
+      { name: 'account', description: 'The signed-in user: who, which sessions, password.' },
+      { name: 'keys', description: 'Public keys for verifying access tokens.' },
+    ],
   });
   return app;
 }

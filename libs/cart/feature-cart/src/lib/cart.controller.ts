@@ -1,13 +1,33 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put, Req } from '@nestjs/common';
+import {
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Cart, CartRepository } from '@svt/cart/data-access';
 import { CART_REPOSITORY } from '@svt/cart/data-access';
 import type { ArrivedCredentials, Identity } from '@svt/shared/feature-authn';
 import { CurrentIdentity, describeCredentials, Public } from '@svt/shared/feature-authn';
-import { AppError } from '@svt/shared/util-http';
+import {
+  ApiAuthenticated,
+  ApiProblems,
+  AppError,
+  AUTHENTICATED_PROBLEMS,
+  COOKIE_CHANGE_PROBLEMS,
+} from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK } from '@svt/shared/util-security';
-import { SetQuantityDto, SKU_PATTERN } from './cart.dto';
+import { ArrivedCredentialsDto, CartViewDto, SetQuantityDto, SKU_PATTERN } from './cart.dto';
+
+const SKU_PARAM = ApiParam({
+  name: 'sku',
+  description: 'Letters, digits, `.`, `_`, `-`; 1–64 characters.',
+  schema: { type: 'string', pattern: SKU_PATTERN.source },
+  example: 'tea-earl-grey',
+});
 
 /** The cart as the API returns it. */
 export interface CartView {
@@ -30,6 +50,8 @@ function checkSku(sku: string): string {
 }
 
 /** The user's cart, whoever vouched for the user: the gateway, a Bearer token or a cookie. */
+@ApiTags('cart')
+@ApiAuthenticated()
 @Controller('cart')
 export class CartController {
   constructor(
@@ -38,11 +60,23 @@ export class CartController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'The cart' })
+  @ApiOkResponse({ type: CartViewDto })
+  @ApiProblems(...AUTHENTICATED_PROBLEMS)
   async get(@CurrentIdentity() identity: Identity): Promise<CartView> {
     return view(await this.carts.get(identity.userId));
   }
 
   @Put('items/:sku')
+  @ApiOperation({ summary: 'Set the quantity of an item' })
+  @SKU_PARAM
+  @ApiOkResponse({ type: CartViewDto, description: 'The whole cart.' })
+  @ApiProblems(
+    ...AUTHENTICATED_PROBLEMS,
+    ...COOKIE_CHANGE_PROBLEMS,
+    'validation_failed',
+    'malformed_json',
+  )
   async setItem(
     @CurrentIdentity() identity: Identity,
     @Param('sku') sku: string,
@@ -53,6 +87,10 @@ export class CartController {
   }
 
   @Delete('items/:sku')
+  @ApiOperation({ summary: 'Remove an item' })
+  @SKU_PARAM
+  @ApiOkResponse({ type: CartViewDto, description: 'The whole cart.' })
+  @ApiProblems(...AUTHENTICATED_PROBLEMS, ...COOKIE_CHANGE_PROBLEMS, 'validation_failed')
   async removeItem(
     @CurrentIdentity() identity: Identity,
     @Param('sku') sku: string,
@@ -62,6 +100,9 @@ export class CartController {
 
   @Delete()
   @HttpCode(204)
+  @ApiOperation({ summary: 'Empty the cart' })
+  @ApiNoContentResponse({ description: 'Emptied.' })
+  @ApiProblems(...AUTHENTICATED_PROBLEMS, ...COOKIE_CHANGE_PROBLEMS)
   async clear(@CurrentIdentity() identity: Identity): Promise<void> {
     await this.carts.clear(identity.userId, this.clock.now());
   }
@@ -71,10 +112,16 @@ export class CartController {
  * What credentials reached CART (names and sizes, no values): the lab shows
  * that the shop's cookie never arrives here, and a Bearer header does.
  */
+@ApiTags('lab')
 @Controller('credentials')
 export class CredentialsEchoController {
   @Public()
   @Get()
+  @ApiOperation({
+    summary: 'Which credential headers reached CART (no values)',
+    description: "The lab shows with it that the shop's cookie never arrives here.",
+  })
+  @ApiOkResponse({ type: ArrivedCredentialsDto })
   arrived(@Req() request: FastifyRequest): ArrivedCredentials {
     return describeCredentials(request);
   }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { CART_REPOSITORY, SqlCartRepository, cartMigrations } from '@svt/cart/data-access';
 import type { SqlClient } from '@svt/shared/data-access-sql';
 import { openSqlClient } from '@svt/shared/data-access-sql';
@@ -82,6 +83,7 @@ export class CartModule {
     return {
       module: CartModule,
       imports: [
+        TerminusModule,
         CartCoreModule.forRoot(config),
         AuthnModule.forRootAsync({
           inject: [SESSION_STORE, DENYLIST, AUTH_JWKS, GATEWAY_JWKS],

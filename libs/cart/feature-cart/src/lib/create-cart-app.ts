@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp, logLevels } from '@svt/shared/util-http';
+import { createHttpApp, logLevels, setupOpenApi } from '@svt/shared/util-http';
 import type { CartConfig } from './cart.config';
 import { CartModule } from './cart.module';
 
@@ -21,6 +21,15 @@ export async function createCartApp(config: CartConfig): Promise<NestFastifyAppl
     allowedHeaders: ['Authorization', 'Content-Type'],
     exposedHeaders: ['Retry-After', 'WWW-Authenticate'],
     maxAge: 600,
+  });
+  setupOpenApi(app, {
+    title: 'cart',
+    description:
+      'The cart service (CART), on a site of its own. It accepts a Bearer access token, the identity the gateway forwards, and a session cookie if one ever arrives (a browser does not send the SHOP cookie here). Through the gateway it answers at SHOP `/api/cart*`.',
+    tags: [
+      { name: 'cart', description: "The signed-in user's cart." },
+      { name: 'lab', description: 'What the lab uses to show which credentials arrive.' },
+    ],
   });
   return app;
 }

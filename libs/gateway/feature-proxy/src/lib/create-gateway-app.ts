@@ -1,7 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp, logLevels } from '@svt/shared/util-http';
+import { createHttpApp, logLevels, setupOpenApi } from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
 import { apiOrigin } from './gateway.config';
+import { GATEWAY_PROXY_PATHS } from './gateway.controllers';
 import { GatewayModule } from './gateway.module';
 
 /**
@@ -15,6 +16,8 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
     bodies: 'raw',
     logLevels: logLevels(config.NODE_ENV),
     trustedProxies: config.TRUSTED_PROXIES,
+    // The edge makes its own request ids, unless a trusted proxy in front made one.
+    acceptRequestId: config.TRUSTED_PROXIES.length > 0,
   });
   // SHOP's own pages are same-origin and need no CORS. Under its same-site
   // sibling name (API_ORIGIN) the gateway is another origin: there, and only
@@ -35,6 +38,18 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
             }
           : { origin: false },
       ),
+  });
+  setupOpenApi(app, {
+    title: 'gateway',
+    description:
+      "The gateway (SHOP): the one origin the shop page talks to. `/api/auth/*` is forwarded to AUTH `/auth/*` as it is (see the auth document for each operation); `/api/cart*` is authenticated here and forwarded to CART `/cart*` with a signed identity instead of the caller's credential (see the cart document). Client-sent identity headers (`X-User-Id`, `X-Auth-*`) are stripped.",
+    tags: [
+      { name: 'identity', description: 'Who the gateway says you are.' },
+      { name: 'proxy', description: 'Forwarded to AUTH and CART.' },
+      { name: 'demo', description: "The lab's page and its configuration." },
+      { name: 'keys', description: "The gateway's public key for its identity tokens." },
+    ],
+    extraPaths: GATEWAY_PROXY_PATHS,
   });
   return app;
 }

@@ -1,11 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { describeCredentials, Public, sessionCookieName } from '@svt/shared/feature-authn';
 import type { ArrivedCredentials } from '@svt/shared/feature-authn';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
-import { AppError } from '@svt/shared/util-http';
+import { ApiProblems, AppError } from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
 import { apiOrigin } from './gateway.config';
 import { DEMO_PAGE, GATEWAY_CONFIG } from './gateway.tokens';
@@ -38,11 +39,55 @@ export async function loadDemoPage(dir: string): Promise<DemoPage | null> {
   return page.has('index.html') ? page : null;
 }
 
+/** The origins the demo page calls, from the gateway's configuration. */
+export class DemoConfigDto {
+  @ApiProperty({ format: 'uri', example: 'http://shop.localhost:8080' })
+  readonly shopOrigin!: string;
+
+  @ApiProperty({ format: 'uri', example: 'http://api.shop.localhost:8080' })
+  readonly apiOrigin!: string;
+
+  @ApiProperty({ format: 'uri', example: 'http://cart.localhost:8082' })
+  readonly cartOrigin!: string;
+
+  @ApiProperty({ format: 'uri', example: 'http://auth.localhost:8081' })
+  readonly authOrigin!: string;
+
+  @ApiProperty({ example: '__Host-sid' })
+  readonly sessionCookieName!: string;
+}
+
+class ArrivedCookieDto {
+  @ApiProperty({ type: [String], example: ['__Host-sid'] })
+  readonly names!: string[];
+
+  @ApiProperty({ example: 58 })
+  readonly headerBytes!: number;
+}
+
+class ArrivedAuthorizationDto {
+  @ApiProperty({ example: 'Bearer' })
+  readonly scheme!: string;
+
+  @ApiProperty({ example: 690 })
+  readonly headerBytes!: number;
+}
+
+/** Which credential headers arrived: names and sizes, never values. */
+export class ArrivedCredentialsDto {
+  @ApiProperty({ type: ArrivedCookieDto, nullable: true })
+  readonly cookie!: ArrivedCookieDto | null;
+
+  @ApiProperty({ type: ArrivedAuthorizationDto, nullable: true })
+  readonly authorization!: ArrivedAuthorizationDto | null;
+}
+
 /**
  * The lab's page on SHOP: `/`, its files under `/demo/`, and the origins it
  * calls. A strict CSP: only this origin's scripts and styles, and calls only
  * to SHOP, its same-site sibling and CART.
  */
+@ApiTags('demo')
 @Controller()
 export class DemoPageController {
   private readonly csp: string;
@@ -65,12 +110,18 @@ export class DemoPageController {
 
   @Public()
   @Get()
+  @ApiOperation({ summary: "The lab's page", description: 'Served with a strict CSP.' })
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'The page.', schema: { type: 'string' } })
+  @ApiProblems('not_found')
   index(@Res() reply: FastifyReply): Promise<void> {
     return this.send('index.html', reply);
   }
 
   @Public()
   @Get('demo/config.json')
+  @ApiOperation({ summary: 'The origins the page calls' })
+  @ApiOkResponse({ type: DemoConfigDto })
   origins(): Record<string, string> {
     return {
       shopOrigin: this.config.SHOP_ORIGIN,
@@ -86,6 +137,10 @@ export class DemoPageController {
 
   @Public()
   @Get('demo/:file')
+  @ApiOperation({ summary: "One of the page's files (scripts, styles)" })
+  @ApiProduces('text/javascript', 'text/css', 'image/svg+xml', 'application/json')
+  @ApiOkResponse({ description: 'The file.', schema: { type: 'string' } })
+  @ApiProblems('not_found')
   asset(@Param('file') file: string, @Res() reply: FastifyReply): Promise<void> {
     return this.send(file, reply);
   }
@@ -107,10 +162,13 @@ export class DemoPageController {
 }
 
 /** What credentials reached the gateway (names and sizes, no values), for the lab. */
+@ApiTags('demo')
 @Controller('api/credentials')
 export class CredentialsEchoController {
   @Public()
   @Get()
+  @ApiOperation({ summary: 'Which credential headers reached the gateway (no values)' })
+  @ApiOkResponse({ type: ArrivedCredentialsDto })
   arrived(@Req() request: FastifyRequest): ArrivedCredentials {
     return describeCredentials(request);
   }

@@ -1,7 +1,25 @@
 import { All, Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import {
+  ApiExcludeController,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { OperationObject, PathItemObject, SecurityRequirementObject } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Identity, PublicJwk } from '@svt/shared/feature-authn';
 import { CurrentIdentity, IDENTITY_TOKEN_HEADER, Public } from '@svt/shared/feature-authn';
+import {
+  ApiAuthenticated,
+  ApiProblems,
+  AUTHENTICATED_PROBLEMS,
+  BEARER_SCHEME,
+  COOKIE_CHANGE_PROBLEMS,
+  problemResponses,
+  SESSION_SCHEME,
+} from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
 import {
   AUTH_UPSTREAM,
@@ -22,16 +40,146 @@ function upstreamPath(request: FastifyRequest): string {
   return request.url.replace(/^\/api(?=\/)/, '');
 }
 
+const AUTHENTICATED: SecurityRequirementObject[] = [
+  { [SESSION_SCHEME]: [] },
+  { [BEARER_SCHEME]: [] },
+];
+
+const forwardedToAuth = (method: string): OperationObject => ({
+  tags: ['proxy'],
+  operationId: `AuthProxy_${method}`,
+  summary: `Forwarded to AUTH \`${method.toUpperCase()} /auth/{path}\``,
+  description:
+    'Forwarded as it is, cookies and `Set-Cookie` included, so the session cookie lives on the SHOP site. AUTH authenticates these itself: see its document for each operation, its body and its answers.',
+  parameters: [
+    {
+      name: 'path',
+      in: 'path',
+      required: true,
+      description: 'The rest of the path, e.g. `session`, `token/refresh`, `sessions/{id}`.',
+      schema: { type: 'string' },
+      example: 'session',
+    },
+  ],
+  responses: {
+    default: { description: "AUTH's answer, as AUTH gave it." },
+    ...problemResponses('upstream_unavailable'),
+  },
+});
+
+const forwardedToCart = (
+  method: string,
+  cartPath: string,
+  summary: string,
+  changes: boolean,
+): OperationObject => ({
+  tags: ['proxy'],
+  operationId: `CartProxy_${method}_${cartPath.replace(/\W+/g, '_')}`,
+  summary,
+  description: `Authenticated here (session cookie or Bearer), then forwarded to CART \`${method.toUpperCase()} ${cartPath}\` with the gateway's signed identity token instead of the caller's credential. See the cart document for bodies and answers.`,
+  security: AUTHENTICATED,
+  ...(cartPath.includes('{sku}')
+    ? {
+        parameters: [
+          {
+            name: 'sku',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
+            example: 'tea-earl-grey',
+          },
+        ],
+      }
+    : {}),
+  responses: {
+    default: { description: "CART's answer, as CART gave it." },
+    ...problemResponses(
+      ...AUTHENTICATED_PROBLEMS,
+      ...(changes ? COOKIE_CHANGE_PROBLEMS : []),
+      'upstream_unavailable',
+    ),
+  },
+});
+
+/** The proxy's wildcard routes, described by hand: a decorator on `@All('*')` cannot say this. */
+export const GATEWAY_PROXY_PATHS: Readonly<Record<string, PathItemObject>> = {
+  '/api/auth/{path}': {
+    get: forwardedToAuth('get'),
+    post: forwardedToAuth('post'),
+    delete: forwardedToAuth('delete'),
+  },
+  '/api/cart': {
+    get: forwardedToCart('get', '/cart', 'The cart (forwarded to CART)', false),
+    delete: forwardedToCart('delete', '/cart', 'Empty the cart (forwarded to CART)', true),
+  },
+  '/api/cart/items/{sku}': {
+    put: forwardedToCart('put', '/cart/items/{sku}', 'Set a quantity (forwarded to CART)', true),
+    delete: forwardedToCart(
+      'delete',
+      '/cart/items/{sku}',
+      'Remove an item (forwarded to CART)',
+      true,
+    ),
+  },
+};
+
+/** `GET /api/me`. */
+export class GatewayMeDto {
+  @ApiProperty({ example: '0b6a8f7e-3c1d-4e2f-9a8b-7c6d5e4f3a2b' })
+  readonly userId!: string;
+
+  @ApiProperty({ enum: ['session', 'bearer'], description: 'How the gateway authenticated you.' })
+  readonly method!: string;
+}
+
+/** A public key of the gateway. */
+export class GatewayJwkDto {
+  @ApiProperty({ example: 'EC' })
+  readonly kty!: string;
+
+  @ApiProperty({ example: 'gw-1' })
+  readonly kid!: string;
+
+  @ApiProperty({ example: 'ES256' })
+  readonly alg!: string;
+
+  @ApiProperty({ enum: ['sig'] })
+  readonly use!: string;
+
+  @ApiPropertyOptional({ example: 'P-256' })
+  readonly crv?: string;
+
+  @ApiPropertyOptional({ description: 'base64url' })
+  readonly x?: string;
+
+  @ApiPropertyOptional({ description: 'base64url' })
+  readonly y?: string;
+}
+
+export class GatewayJwksDto {
+  @ApiProperty({ type: [GatewayJwkDto] })
+  readonly keys!: GatewayJwkDto[];
+}
+
+@ApiTags('identity')
 @Controller('api')
 export class MeController {
   /** Who the gateway says you are, and how it knows. */
   @Get('me')
+  @ApiOperation({ summary: 'Who the gateway says you are, and how it knows' })
+  @ApiAuthenticated()
+  @ApiOkResponse({ type: GatewayMeDto })
+  @ApiProblems(...AUTHENTICATED_PROBLEMS)
   me(@CurrentIdentity() identity: Identity): { userId: string; method: string } {
     return { userId: identity.userId, method: identity.method };
   }
 }
 
-/** `/api/auth/*` → AUTH `/auth/*`, cookies and Set-Cookie included: AUTH authenticates these itself. */
+/**
+ * `/api/auth/*` → AUTH `/auth/*`, cookies and Set-Cookie included: AUTH authenticates these itself.
+ * Its wildcard routes are described by hand in the OpenAPI document (`proxyPaths`).
+ */
+@ApiExcludeController()
 @Controller('api/auth')
 export class AuthProxyController {
   constructor(@Inject(AUTH_UPSTREAM) private readonly auth: Upstream) {}
@@ -47,6 +195,7 @@ export class AuthProxyController {
  * `/api/cart[/*]` → CART `/cart[/*]`. The user's own credential stays here;
  * CART receives only the gateway's signed identity token, minted for it.
  */
+@ApiExcludeController()
 @Controller('api/cart')
 export class CartProxyController {
   constructor(
@@ -84,12 +233,18 @@ export class CartProxyController {
 }
 
 /** The gateway's public key, for upstreams verifying its identity tokens. */
+@ApiTags('keys')
 @Controller('.well-known')
 export class GatewayJwksController {
   constructor(@Inject(IDENTITY_KEY) private readonly key: IdentityKey) {}
 
   @Public()
   @Get('jwks.json')
+  @ApiOperation({
+    summary: "The gateway's public key",
+    description: 'CART verifies the identity tokens the gateway signs with it.',
+  })
+  @ApiOkResponse({ type: GatewayJwksDto })
   jwks(@Res({ passthrough: true }) reply: FastifyReply): { keys: PublicJwk[] } {
     reply.header('cache-control', 'public, max-age=60');
     return { keys: [this.key.jwk] };

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import type { Denylist, SessionStore, SharedState } from '@svt/shared/data-access-sessions';
 import {
   DENYLIST,
@@ -75,6 +76,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [
+        TerminusModule,
         GatewayCoreModule.forRoot(config),
         AuthnModule.forRootAsync({
           inject: [SESSION_STORE, DENYLIST, AUTH_JWKS],
