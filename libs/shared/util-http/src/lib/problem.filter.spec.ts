@@ -1,6 +1,7 @@
+import type { ArgumentsHost } from '@nestjs/common';
 import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { AppError } from './error-catalog';
-import { toAppError, toProblem } from './problem.filter';
+import { ProblemFilter, toAppError, toProblem } from './problem.filter';
 
 function fastifyError(code: string, statusCode: number, name = 'FastifyError'): Error {
   return Object.assign(new Error('library message that must not leak'), { code, statusCode, name });
@@ -47,5 +48,40 @@ describe('toProblem', () => {
       }),
     );
     expect(problem.errors).toEqual([{ field: 'email', message: 'must be an email address' }]);
+  });
+});
+
+describe(ProblemFilter.name, () => {
+  function answer(error: AppError): { status: number; headers: Record<string, string> } {
+    const sent = { status: 0, headers: {} as Record<string, string> };
+    const reply = {
+      status: (code: number) => ((sent.status = code), reply),
+      headers: (headers: Record<string, string>) => (Object.assign(sent.headers, headers), reply),
+      send: () => reply,
+    };
+    const host = { switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
+    new ProblemFilter().catch(error, host);
+    return sent;
+  }
+
+  it('gives every 401 a Bearer challenge, failed logins included (RFC 9110 §15.5.2)', () => {
+    expect(answer(new AppError('invalid_credentials')).headers['www-authenticate']).toBe(
+      'Bearer realm="svt"',
+    );
+  });
+
+  it('keeps the challenge an error chose, such as error="invalid_token"', () => {
+    const error = new AppError('invalid_token', 'bad', {
+      headers: { 'www-authenticate': 'Bearer realm="svt", error="invalid_token"' },
+    });
+    expect(answer(error).headers['www-authenticate']).toBe(
+      'Bearer realm="svt", error="invalid_token"',
+    );
+  });
+
+  it('challenges nothing outside 401', () => {
+    const sent = answer(new AppError('csrf_failed'));
+    expect(sent.status).toBe(403);
+    expect(sent.headers['www-authenticate']).toBeUndefined();
   });
 });

@@ -85,6 +85,8 @@ export class ProblemFilter implements ExceptionFilter {
     void reply
       .status(error.status)
       .headers({
+        // RFC 9110 §15.5.2: every 401 names a scheme, failed logins included.
+        ...(error.status === 401 ? { 'www-authenticate': 'Bearer realm="svt"' } : {}),
         ...error.extras.headers,
         'content-type': 'application/problem+json',
         'cache-control': 'no-store',
