@@ -1,32 +1,36 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SystemUnderTest } from '@svt/shared/testing';
+import type { Service, SystemUnderTest } from '@svt/shared/testing';
 import { findWorkspaceRoot, http, startSystem } from '@svt/shared/testing';
 
-/** The committed document is what the code generates (`npm run docs:openapi` updates it). */
-describe('the gateway OpenAPI document', () => {
-  let sut: SystemUnderTest;
+let sut: SystemUnderTest;
 
-  beforeAll(async () => {
-    sut = await startSystem();
-  });
+beforeAll(async () => {
+  sut = await startSystem();
+}, 120_000);
 
-  afterAll(async () => {
-    await sut?.stop();
-  });
+afterAll(async () => {
+  await sut?.stop();
+});
 
-  it('is served at /docs/openapi.json and equals docs/openapi/gateway.json', async () => {
-    const response = await http(sut.shop).get('/docs/openapi.json');
+/** The committed documents are what the code generates (`npm run docs:openapi` updates them). */
+describe.each([
+  ['auth', (s: SystemUnderTest): Service => s.auth],
+  ['gateway', (s: SystemUnderTest): Service => s.shop],
+  ['cart', (s: SystemUnderTest): Service => s.cart],
+] as const)('the %s OpenAPI document', (name, serviceOf) => {
+  it(`is served at /docs/openapi.json and equals docs/openapi/${name}.json`, async () => {
+    const response = await http(serviceOf(sut)).get('/docs/openapi.json');
     expect(response.status).toBe(200);
     const committed: unknown = JSON.parse(
-      await readFile(join(findWorkspaceRoot(), 'docs', 'openapi', 'gateway.json'), 'utf8'),
+      await readFile(join(findWorkspaceRoot(), 'docs', 'openapi', `${name}.json`), 'utf8'),
     );
     // Nothing run-dependent (origins, ports) is in the document: compared as it is.
     expect(response.json).toEqual(committed);
   });
 
   it('is OpenAPI 3.1 with a relative server and both security schemes', async () => {
-    const { json } = await http(sut.shop).get('/docs/openapi.json');
+    const { json } = await http(serviceOf(sut)).get('/docs/openapi.json');
     expect(json).toMatchObject({
       openapi: '3.1.0',
       servers: [{ url: '/' }],
@@ -40,11 +44,12 @@ describe('the gateway OpenAPI document', () => {
   });
 
   it('serves the Swagger UI from this origin, without an inline script', async () => {
-    const page = await http(sut.shop).get('/docs');
+    const client = http(serviceOf(sut));
+    const page = await client.get('/docs');
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.text).not.toMatch(/<script>|https?:\/\//);
-    const bundle = await http(sut.shop).get('/docs/swagger-ui-bundle.js');
+    const bundle = await client.get('/docs/swagger-ui-bundle.js');
     expect(bundle.status).toBe(200);
     expect(bundle.headers['content-type']).toMatch(/^text\/javascript/);
   });

@@ -35,3 +35,4 @@ export type { KeySource, PublicJwk, RemoteJwksOptions } from './lib/key-source';
 export { IS_PUBLIC, Public } from '@svt/shared/util-http';
 export { describeCredentials } from './lib/credentials-echo';
 export type { ArrivedCredentials } from './lib/credentials-echo';
+export { JwkDto, JwksDto } from './lib/jwks.dto';

@@ -27,7 +27,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '@svt/auth/data-access';
 import { sessionEndsAt } from '@svt/shared/data-access-sessions';
 import type { Identity } from '@svt/shared/feature-authn';
-import { CurrentIdentity, Public, SameSiteRequestGuard } from '@svt/shared/feature-authn';
+import { CurrentIdentity, JwksDto, Public, SameSiteRequestGuard } from '@svt/shared/feature-authn';
 import {
   ApiAuthenticated,
   ApiProblems,
@@ -40,7 +40,6 @@ import { AuditLog } from './audit-log';
 import {
   ChangePasswordDto,
   CredentialsDto,
-  JwksDto,
   MeResponseDto,
   PublicUserDto,
   RefreshTokenDto,

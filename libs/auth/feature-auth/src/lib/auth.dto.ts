@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Length, MaxLength, ValidateBy } from 'class-validator';
 import { normaliseEmail } from './email';
@@ -173,34 +173,4 @@ export class SessionListingDto {
 export class MeResponseDto extends PublicUserDto {
   @ApiProperty({ enum: ['session', 'bearer'], description: 'How the caller authenticated.' })
   readonly method!: string;
-}
-
-/** A public signing key. */
-export class JwkDto {
-  @ApiProperty({ example: 'EC' })
-  readonly kty!: string;
-
-  @ApiProperty({ example: 'k1' })
-  readonly kid!: string;
-
-  @ApiProperty({ example: 'ES256' })
-  readonly alg!: string;
-
-  @ApiProperty({ enum: ['sig'] })
-  readonly use!: string;
-
-  @ApiPropertyOptional({ example: 'P-256' })
-  readonly crv?: string;
-
-  @ApiPropertyOptional({ description: 'base64url' })
-  readonly x?: string;
-
-  @ApiPropertyOptional({ description: 'base64url' })
-  readonly y?: string;
-}
-
-/** RFC 7517 JWK Set: public keys only. */
-export class JwksDto {
-  @ApiProperty({ type: [JwkDto] })
-  readonly keys!: JwkDto[];
 }

@@ -23,21 +23,19 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
   // sibling name (API_ORIGIN) the gateway is another origin: there, and only
   // there, pages from SHOP may call it, cookies included.
   const siblingHost = new URL(apiOrigin(config)).host;
+  const siblingCors = {
+    origin: [config.SHOP_ORIGIN],
+    credentials: true,
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-CSRF-Token'],
+    exposedHeaders: ['Retry-After', 'WWW-Authenticate'],
+    maxAge: 600,
+  };
+  const noCors = { origin: false };
+  // Decided per request by Host; the two answers are built once, not per request.
   app.enableCors({
     delegator: (request, callback) =>
-      callback(
-        null,
-        request.headers.host === siblingHost
-          ? {
-              origin: [config.SHOP_ORIGIN],
-              credentials: true,
-              methods: ['GET', 'POST', 'PUT', 'DELETE'],
-              allowedHeaders: ['Authorization', 'Content-Type', 'X-CSRF-Token'],
-              exposedHeaders: ['Retry-After', 'WWW-Authenticate'],
-              maxAge: 600,
-            }
-          : { origin: false },
-      ),
+      callback(null, request.headers.host === siblingHost ? siblingCors : noCors),
   });
   setupOpenApi(app, {
     title: 'gateway',

@@ -4,13 +4,12 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
-  ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
 import type { OperationObject, PathItemObject, SecurityRequirementObject } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Identity, PublicJwk } from '@svt/shared/feature-authn';
-import { CurrentIdentity, IDENTITY_TOKEN_HEADER, Public } from '@svt/shared/feature-authn';
+import { CurrentIdentity, IDENTITY_TOKEN_HEADER, JwksDto, Public } from '@svt/shared/feature-authn';
 import {
   ApiAuthenticated,
   ApiProblems,
@@ -132,35 +131,6 @@ export class GatewayMeDto {
   readonly method!: string;
 }
 
-/** A public key of the gateway. */
-export class GatewayJwkDto {
-  @ApiProperty({ example: 'EC' })
-  readonly kty!: string;
-
-  @ApiProperty({ example: 'gw-1' })
-  readonly kid!: string;
-
-  @ApiProperty({ example: 'ES256' })
-  readonly alg!: string;
-
-  @ApiProperty({ enum: ['sig'] })
-  readonly use!: string;
-
-  @ApiPropertyOptional({ example: 'P-256' })
-  readonly crv?: string;
-
-  @ApiPropertyOptional({ description: 'base64url' })
-  readonly x?: string;
-
-  @ApiPropertyOptional({ description: 'base64url' })
-  readonly y?: string;
-}
-
-export class GatewayJwksDto {
-  @ApiProperty({ type: [GatewayJwkDto] })
-  readonly keys!: GatewayJwkDto[];
-}
-
 @ApiTags('identity')
 @Controller('api')
 export class MeController {
@@ -244,7 +214,7 @@ export class GatewayJwksController {
     summary: "The gateway's public key",
     description: 'CART verifies the identity tokens the gateway signs with it.',
   })
-  @ApiOkResponse({ type: GatewayJwksDto })
+  @ApiOkResponse({ type: JwksDto })
   jwks(@Res({ passthrough: true }) reply: FastifyReply): { keys: PublicJwk[] } {
     reply.header('cache-control', 'public, max-age=60');
     return { keys: [this.key.jwk] };
