@@ -10,9 +10,11 @@ export type {
   RedisSessionStoreOptions,
 } from './lib/redis-session-store';
 export { DENYLIST } from './lib/denylist';
-export type { Denylist } from './lib/denylist';
+export type { Denial, DenialListener, Denylist, Following } from './lib/denylist';
 export { MemoryDenylist } from './lib/memory-denylist';
 export type { MemoryDenylistOptions } from './lib/memory-denylist';
+export { MirroredDenylist } from './lib/mirrored-denylist';
+export type { MirroredDenylistOptions } from './lib/mirrored-denylist';
 export { SqliteDenylist } from './lib/sqlite-denylist';
 export type { SqliteDenylistOptions } from './lib/sqlite-denylist';
 export { RedisDenylist } from './lib/redis-denylist';

@@ -1,4 +1,4 @@
-import type { Denylist } from './denylist';
+import type { Denial, Denylist, Following } from './denylist';
 import { MemoryDenylist } from './memory-denylist';
 import { RedisDenylist } from './redis-denylist';
 import { connectRedis } from './redis-connection';
@@ -11,6 +11,7 @@ import {
   sqliteBackend,
 } from './testing/contract-harness';
 import type { Backend, Storage } from './testing/contract-harness';
+import { DenialRecorder } from './testing/denial-recorder';
 
 function denylistBackends(): Backend<Denylist>[] {
   const backends: Backend<Denylist>[] = [
@@ -35,6 +36,10 @@ function denylistBackends(): Backend<Denylist>[] {
 }
 
 const MINUTE = 60_000;
+
+function bySid(denials: readonly Denial[]): Denial[] {
+  return [...denials].sort((a, b) => a.sid.localeCompare(b.sid));
+}
 
 describe('Denylist contract', () => {
   describe.each(denylistBackends())('$name', (backend) => {
@@ -115,7 +120,110 @@ describe('Denylist contract', () => {
       },
     );
 
+    describe('inForce', () => {
+      it('lists nothing when nothing was denied', async () => {
+        await expect(denylist.inForce()).resolves.toEqual([]);
+      });
+
+      it('lists exactly the denials in force, each with its later until', async () => {
+        const start = storage.clock.now();
+        await denylist.deny('sid-a', start + 10 * MINUTE);
+        await denylist.deny('sid-b', start + 20 * MINUTE);
+        await denylist.deny('sid-b', start + 5 * MINUTE);
+        await denylist.deny('sid-c', start + 30 * MINUTE);
+        await denylist.deny('sid-c', start + 40 * MINUTE);
+        await denylist.deny('sid-ends', start + 2 * MINUTE);
+        await denylist.deny('sid-past', start - MINUTE);
+
+        await storage.advance(2 * MINUTE);
+
+        expect(bySid(await denylist.inForce())).toEqual([
+          { sid: 'sid-a', until: start + 10 * MINUTE },
+          { sid: 'sid-b', until: start + 20 * MINUTE },
+          { sid: 'sid-c', until: start + 40 * MINUTE },
+        ]);
+      });
+    });
+
+    describe('follow', () => {
+      const followings: Following[] = [];
+      /** Another process on the same storage, or this one when the storage is per process. */
+      let elsewhere: Denylist;
+
+      beforeEach(async () => {
+        elsewhere = backend.shared ? await storage.open() : denylist;
+      });
+
+      afterEach(async () => {
+        await Promise.all(followings.splice(0).map((following) => following.stop()));
+      });
+
+      async function follow(recorder: DenialRecorder): Promise<Following> {
+        const following = await denylist.follow(recorder);
+        followings.push(following);
+        return following;
+      }
+
+      it(`delivers within 1 s a denial made ${backend.shared ? 'by another instance' : 'here'}`, async () => {
+        const recorder = new DenialRecorder();
+        await follow(recorder);
+        const until = storage.clock.now() + 10 * MINUTE;
+
+        await elsewhere.deny('sid-1', until);
+
+        await recorder.deliveryOf('sid-1', 1000);
+        expect(recorder.denials).toEqual([{ sid: 'sid-1', until }]);
+        expect(recorder.signals).toEqual([]);
+      });
+
+      it('delivers the denials this instance makes too, in order', async () => {
+        const recorder = new DenialRecorder();
+        await follow(recorder);
+
+        await denylist.deny('sid-1', storage.clock.now() + 10 * MINUTE);
+        await denylist.deny('sid-2', storage.clock.now() + 10 * MINUTE);
+
+        await recorder.deliveryOf('sid-2');
+        expect(recorder.sids).toEqual(['sid-1', 'sid-2']);
+      });
+
+      it('delivers nothing denied before it started', async () => {
+        await elsewhere.deny('sid-before', storage.clock.now() + 10 * MINUTE);
+        const recorder = new DenialRecorder();
+        await follow(recorder);
+
+        await elsewhere.deny('sid-after', storage.clock.now() + 10 * MINUTE);
+
+        await recorder.deliveryOf('sid-after');
+        expect(recorder.sids).toEqual(['sid-after']);
+      });
+
+      it('stops delivering once stopped, idempotently', async () => {
+        const stopped = new DenialRecorder();
+        const running = new DenialRecorder();
+        const following = await follow(stopped);
+        await follow(running);
+
+        await following.stop();
+        await following.stop();
+        await elsewhere.deny('sid-1', storage.clock.now() + 10 * MINUTE);
+        await elsewhere.deny('sid-marker', storage.clock.now() + 10 * MINUTE);
+
+        await running.deliveryOf('sid-marker');
+        expect(stopped.denials).toEqual([]);
+      });
+    });
+
     if (backend.shared) {
+      it('lists the denials another instance made as in force', async () => {
+        const other = await storage.open();
+        const until = storage.clock.now() + 10 * MINUTE;
+
+        await denylist.deny('sid-1', until);
+
+        await expect(other.inForce()).resolves.toEqual([{ sid: 'sid-1', until }]);
+      });
+
       it('shares denials between two instances on the same storage', async () => {
         const other = await storage.open();
 
@@ -130,6 +238,18 @@ describe('Denylist contract', () => {
         await denylist.deny('sid-1', storage.clock.now() + 10 * MINUTE);
 
         await expect(other.isDenied('sid-1')).resolves.toBe(false);
+        await expect(other.inForce()).resolves.toEqual([]);
+      });
+
+      it('delivers its own denials to its followers before deny resolves', async () => {
+        const recorder = new DenialRecorder();
+        const following = await denylist.follow(recorder);
+        const until = storage.clock.now() + 10 * MINUTE;
+
+        await denylist.deny('sid-1', until);
+
+        expect(recorder.denials).toEqual([{ sid: 'sid-1', until }]);
+        await following.stop();
       });
     }
   });

@@ -22,8 +22,8 @@ function describeServer(url: string): string {
   }
 }
 
-/** Exponential backoff with jitter, capped at 5 s. */
-function backoff(retries: number): number {
+/** Exponential backoff with jitter, capped at 5 s: the delay before reconnection attempt `retries`. */
+export function backoff(retries: number): number {
   return Math.min(100 * 2 ** retries, 5000) + Math.floor(Math.random() * 100);
 }
 

@@ -1,23 +1,36 @@
+import { Logger } from '@nestjs/common';
 import type { RedisClientType } from 'redis';
 import { assertUntil } from './denylist';
-import type { Denylist } from './denylist';
-import { watchOutages } from './redis-connection';
+import type { Denial, DenialListener, Denylist, Following } from './denylist';
+import { backoff, watchOutages } from './redis-connection';
 
 /** Options for `RedisDenylist`. */
 export interface RedisDenylistOptions {
   /** The clock denials end by (default `Date.now`). */
   readonly now?: () => number;
+  /**
+   * How long the subscriber connection of `follow` may take to connect,
+   * retries included, before `follow` rejects (default 5000 ms).
+   */
+  readonly followConnectTimeoutMs?: number;
 }
 
+const logger = new Logger('RedisDenylist');
+
 /**
- * `Denylist` on Redis: one key `<prefix>denied-sid:<sid>` per denied sid,
- * expiring when the denial ends, so the list never outgrows the tokens it
- * refuses. Single-key commands only: it holds on Redis Cluster.
+ * `Denylist` on Redis: one sorted set `<prefix>denylist` of sids scored by the
+ * end of their denial. Every write trims the ended denials and the set expires
+ * with its last one, so it never outgrows the tokens it refuses. Every denial
+ * is also published on `<prefix>denylist:events` for `follow`. Single-key
+ * commands and PUBLISH only: it holds on Redis Cluster, where a PUBLISH
+ * reaches the subscribers of every node.
  */
 export class RedisDenylist implements Denylist {
   readonly #client: RedisClientType;
-  readonly #prefix: string;
+  readonly #key: string;
+  readonly #channel: string;
   readonly #now: () => number;
+  readonly #followConnectTimeoutMs: number;
 
   /**
    * Uses a connected client that its owner closes (see `connectRedis`); its
@@ -25,34 +38,128 @@ export class RedisDenylist implements Denylist {
    */
   constructor(client: RedisClientType, prefix: string, options: RedisDenylistOptions = {}) {
     this.#client = client;
-    this.#prefix = prefix;
+    this.#key = `${prefix}denylist`;
+    this.#channel = `${prefix}denylist:events`;
     this.#now = options.now ?? Date.now;
+    this.#followConnectTimeoutMs = options.followConnectTimeoutMs ?? 5000;
     watchOutages(client);
   }
 
   async deny(sid: string, until: number): Promise<void> {
     assertUntil(until);
-    // Redis would accept a past PXAT and drop the key at once: nothing to do.
-    if (until <= this.#now()) return;
-    const key = this.#key(sid);
-    // NX writes a first denial, GT only ever pushes an existing one later: the
-    // later `until` wins whichever replica's write lands first.
+    const now = this.#now();
+    if (until <= now) return;
+    const key = this.#key;
     await this.#client
       .multi()
-      .set(key, '1', { condition: 'NX', expiration: { type: 'PXAT', value: until } })
+      // GT still adds a new member and only ever moves an existing one later:
+      // the later `until` wins whichever replica's write lands first.
+      .zAdd(key, { score: until, value: sid }, { comparison: 'GT' })
+      .zRemRangeByScore(key, '-inf', now)
+      // NX gives a new set an expiry, GT only ever pushes it later: the set
+      // goes with its last denial even when no one denies anything again.
+      .pExpireAt(key, until, 'NX')
       .pExpireAt(key, until, 'GT')
+      .publish(this.#channel, JSON.stringify({ sid, until }))
       .exec();
   }
 
   async isDenied(sid: string): Promise<boolean> {
-    // The key's expiry is the denial's end. Judging it by the same clock as
-    // the tokens' `exp` (rather than by whether Redis has dropped the key yet)
-    // keeps every adapter in agreement; a missing key answers -2.
-    const until = await this.#client.pExpireTime(this.#key(sid));
-    return until > this.#now();
+    // Judged by the same clock as the tokens' `exp` (rather than by whether
+    // Redis has trimmed the member yet), which keeps every adapter in agreement.
+    const until = await this.#client.zScore(this.#key, sid);
+    return until !== null && until > this.#now();
   }
 
-  #key(sid: string): string {
-    return `${this.#prefix}denied-sid:${sid}`;
+  async inForce(): Promise<Denial[]> {
+    const members = await this.#client.zRangeByScoreWithScores(
+      this.#key,
+      `(${this.#now()}`,
+      '+inf',
+    );
+    return members.map(({ value, score }) => ({ sid: String(value), until: score }));
   }
+
+  /**
+   * Subscribes on a connection of its own (a `duplicate()` of the client, one
+   * per following, which `stop()` closes). A dropped connection is `lost`; it
+   * reconnects with backoff for as long as it takes, and is `resumed` once
+   * subscribed again. Rejects when it cannot connect within
+   * `followConnectTimeoutMs`.
+   */
+  async follow(listener: DenialListener): Promise<Following> {
+    const startedAt = Date.now();
+    let connected = false;
+    const subscriber = this.#client.duplicate({
+      socket: {
+        ...this.#client.options?.socket,
+        reconnectStrategy: (retries: number) =>
+          connected || Date.now() - startedAt < this.#followConnectTimeoutMs
+            ? backoff(retries)
+            : false,
+      },
+    });
+    let listening = false;
+    let stopped = false;
+    let lost = false;
+    const lose = (): void => {
+      if (!listening || stopped || lost) return;
+      lost = true;
+      listener.lost();
+    };
+    const resume = (): void => {
+      if (!listening || stopped || !lost) return;
+      lost = false;
+      listener.resumed();
+    };
+    // Logged once per outage; without an 'error' listener, an error would crash the process.
+    watchOutages(subscriber);
+    subscriber.on('error', () => {
+      lose();
+      // An error that left the connection up (a garbled reply) may still
+      // have cost a message: report the gap and its end together.
+      if (subscriber.isReady) resume();
+    });
+    subscriber.on('reconnecting', lose);
+    subscriber.on('end', lose);
+    // The client subscribes again before it is ready: nothing is missed after this.
+    subscriber.on('ready', resume);
+    subscriber.once('ready', () => (connected = true));
+    const channel = this.#channel;
+    try {
+      await subscriber.connect();
+      await subscriber.subscribe(channel, (message: string) => {
+        if (stopped) return;
+        const denial = parseDenial(message);
+        if (denial) listener.denied(denial);
+        else logger.warn(`Ignored a malformed message on ${channel}`);
+      });
+    } catch (error) {
+      if (subscriber.isOpen) subscriber.destroy();
+      throw error;
+    }
+    listening = true;
+    return {
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        if (subscriber.isOpen) subscriber.destroy();
+      },
+    };
+  }
+}
+
+/** The denial a published message announces, or null when it is not one. */
+function parseDenial(message: string): Denial | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(message);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const { sid, until } = value as Record<string, unknown>;
+  return typeof sid === 'string' && typeof until === 'number' && Number.isSafeInteger(until)
+    ? { sid, until }
+    : null;
 }

@@ -11,6 +11,7 @@ import { RATE_LIMIT_STORE } from './rate-limit-store';
 import { SESSION_STORE } from './session-store';
 import type { SessionRecord } from './session-store';
 import { MemorySessionStore } from './memory-session-store';
+import { MirroredDenylist } from './mirrored-denylist';
 import { openSharedState, provideSharedState, SHARED_STATE } from './shared-state';
 import type { SharedState } from './shared-state';
 import { SqliteDenylist } from './sqlite-denylist';
@@ -54,6 +55,19 @@ async function expectEveryPortClosed(state: SharedState): Promise<void> {
   await expect(state.ping()).rejects.toThrow();
 }
 
+/** Waits until `state` answers that `sid` is denied; rejects after `withinMs`. */
+async function expectDeniedWithin(
+  state: SharedState,
+  sid: string,
+  withinMs: number,
+): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!(await state.denylist.isDenied(sid))) {
+    if (Date.now() > deadline) throw new Error(`${sid} not denied within ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe('openSharedState', () => {
   describe('without a Redis URL', () => {
     let dir: string;
@@ -94,6 +108,20 @@ describe('openSharedState', () => {
       }
     });
 
+    it('mirrors the denylist, so a denial made by another process reaches it within 1 s', async () => {
+      const options = { redisKeyPrefix: 'svt:', sqliteFile: file };
+      const [here, there] = await Promise.all([openSharedState(options), openSharedState(options)]);
+      try {
+        expect(here.denylist).toBeInstanceOf(MirroredDenylist);
+
+        await there.denylist.deny('sid-1', Date.now() + 60_000);
+
+        await expectDeniedWithin(here, 'sid-1', 1000);
+      } finally {
+        await Promise.all([here.close(), there.close()]);
+      }
+    });
+
     it('answers ping, then closes the one connection of all three ports, idempotently', async () => {
       const state = await openSharedState({ redisKeyPrefix: 'svt:', sqliteFile: file });
       await expect(state.ping()).resolves.toBeUndefined();
@@ -118,6 +146,27 @@ describe('openSharedState', () => {
   });
 
   describe('with a Redis URL', () => {
+    if (redisUrl) {
+      it('mirrors the denylist, so a denial made by another process reaches it within 1 s', async () => {
+        const prefix = uniquePrefix();
+        const options = { redisUrl, redisKeyPrefix: prefix, sqliteFile: '/nonexistent/x.sqlite' };
+        const [here, there] = await Promise.all([
+          openSharedState(options),
+          openSharedState(options),
+        ]);
+        try {
+          expect(here.denylist).toBeInstanceOf(MirroredDenylist);
+
+          await there.denylist.deny('sid-1', Date.now() + 60_000);
+
+          await expectDeniedWithin(here, 'sid-1', 1000);
+        } finally {
+          await Promise.all([here.close(), there.close()]);
+          await deleteKeysWithPrefix(redisUrl, prefix);
+        }
+      });
+    }
+
     it('rejects with the server named, and no password, when Redis is unreachable', async () => {
       const opening = openSharedState({
         redisUrl: 'redis://app:s3cret@127.0.0.1:1',
@@ -144,7 +193,7 @@ describe('openSharedState', () => {
           await expect(state.ping()).resolves.toBeUndefined();
 
           await expect(inspector.exists(`${prefix}session:${record.idHash}`)).resolves.toBe(1);
-          await expect(inspector.exists(`${prefix}denied-sid:sid-1`)).resolves.toBe(1);
+          await expect(inspector.zScore(`${prefix}denylist`, 'sid-1')).resolves.not.toBeNull();
           await expect(inspector.get(`${prefix}rate:login:alice`)).resolves.toBe('1');
           expect(existsSync(sqliteFile)).toBe(false);
 

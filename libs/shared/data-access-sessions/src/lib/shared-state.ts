@@ -6,6 +6,7 @@ import type { Denylist } from './denylist';
 import { RATE_LIMIT_STORE } from './rate-limit-store';
 import type { RateLimitStore } from './rate-limit-store';
 import { MemorySessionStore } from './memory-session-store';
+import { MirroredDenylist } from './mirrored-denylist';
 import { connectRedis } from './redis-connection';
 import { RedisDenylist } from './redis-denylist';
 import { RedisRateLimitStore } from './redis-rate-limit-store';
@@ -19,11 +20,15 @@ import { SqliteSessionStore } from './sqlite-session-store';
 /** The session store, denylist and rate-limit counters of a service, on one connection. */
 export interface SharedState {
   readonly sessions: SessionStore;
+  /**
+   * A `MirroredDenylist` over the backend's: `isDenied` answers from memory
+   * while the revocation feed is up, and asks the backend while it is not.
+   */
   readonly denylist: Denylist;
   readonly rateLimits: RateLimitStore;
   /** Resolves when the backend answers (readiness). */
   ping(): Promise<void>;
-  /** Closes the connection (and sweepers). Idempotent. */
+  /** Stops following revocations, then closes the connection (and sweepers). Idempotent. */
   close(): Promise<void>;
 }
 
@@ -82,29 +87,46 @@ async function openOnRedis(url: string, options: OpenSharedStateOptions): Promis
   const closeClient = async (): Promise<void> => {
     if (client.isOpen) await client.close();
   };
+  let denylist: MirroredDenylist;
+  try {
+    denylist = await MirroredDenylist.start(
+      new RedisDenylist(client, prefix, {
+        ...clock,
+        followConnectTimeoutMs: options.redisConnectTimeoutMs,
+      }),
+      clock,
+    );
+  } catch (error) {
+    await closeClient();
+    throw error;
+  }
   return sharedState({
     sessions: new RedisSessionStore(client, prefix, clock),
-    denylist: new RedisDenylist(client, prefix, clock),
+    denylist,
     rateLimits: new RedisRateLimitStore(client, prefix, clock),
     ping: async () => {
       await client.ping();
     },
-    closables: [{ close: closeClient }],
+    // The mirror first: its subscriber connection closes before the client.
+    closables: [denylist, { close: closeClient }],
   });
 }
 
 async function openOnSqlite(options: OpenSharedStateOptions): Promise<SharedState> {
   const sql = new SqliteClient(options.sqliteFile);
   const clock = { now: options.now };
-  // Closed in reverse: the adapters' sweepers stop before the file closes.
+  // Closed in reverse: the mirror stops polling and the adapters' sweepers
+  // stop before the file closes.
   const closables: Closable[] = [sql];
   try {
     const sessions = await SqliteSessionStore.on(sql, clock);
     closables.unshift(sessions);
-    const denylist = await SqliteDenylist.on(sql, clock);
-    closables.unshift(denylist);
+    const sqliteDenylist = await SqliteDenylist.on(sql, clock);
+    closables.unshift(sqliteDenylist);
     const rateLimits = await SqliteRateLimitStore.on(sql, clock);
     closables.unshift(rateLimits);
+    const denylist = await MirroredDenylist.start(sqliteDenylist, clock);
+    closables.unshift(denylist);
     return sharedState({ sessions, denylist, rateLimits, ping: () => sql.ping(), closables });
   } catch (error) {
     await closeInOrder(closables);

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { SqliteClient } from '@svt/shared/data-access-sql';
+import { describeError, SqliteClient } from '@svt/shared/data-access-sql';
 import type { Migration } from '@svt/shared/data-access-sql';
 import { assertUntil } from './denylist';
-import type { Denylist } from './denylist';
+import type { Denial, DenialListener, Denylist, Following } from './denylist';
 import { SqliteSweeper } from './sqlite-sweeper';
 
 /** Options for `SqliteDenylist`. */
@@ -11,6 +11,8 @@ export interface SqliteDenylistOptions {
   readonly now?: () => number;
   /** How often ended denials are deleted (default 60 s). */
   readonly sweepIntervalMs?: number;
+  /** How often `follow` looks for new denials (default 200 ms). */
+  readonly pollIntervalMs?: number;
 }
 
 /** Namespaced ids: the file holds the session store's tables and migrations too. */
@@ -23,37 +25,62 @@ const DENYLIST_MIGRATIONS: readonly Migration[] = [
          );
          CREATE INDEX IF NOT EXISTS denied_sids_until ON denied_sids (until)`,
   },
+  {
+    // AUTOINCREMENT: ids never go back, even after the sweeper deleted the
+    // latest events, so a follower's cursor cannot skip a new one.
+    id: 'denylist-002-events',
+    up: `CREATE TABLE IF NOT EXISTS denylist_events (
+           id INTEGER PRIMARY KEY AUTOINCREMENT,
+           sid TEXT NOT NULL,
+           until BIGINT NOT NULL
+         );
+         CREATE INDEX IF NOT EXISTS denylist_events_until ON denylist_events (until)`,
+  },
 ];
+
+interface EventRow {
+  id: number;
+  sid: string;
+  until: number;
+}
 
 /**
  * `Denylist` in the SQLite file the local processes share with their
- * sessions, so a sid denied by one is refused by all. Ended denials are
+ * sessions, so a sid denied by one is refused by all. Each denial is also
+ * appended to an event log that `follow` polls. Ended denials and events are
  * never consulted and are deleted every `sweepIntervalMs`.
  */
 export class SqliteDenylist implements Denylist {
   readonly #sql: SqliteClient;
   readonly #ownsClient: boolean;
   readonly #now: () => number;
+  readonly #pollIntervalMs: number;
+  readonly #logger = new Logger(SqliteDenylist.name);
   readonly #sweeper: SqliteSweeper;
+  readonly #followings = new Set<Following>();
   #closing: Promise<void> | undefined;
 
   private constructor(sql: SqliteClient, ownsClient: boolean, options: SqliteDenylistOptions) {
     this.#sql = sql;
     this.#ownsClient = ownsClient;
     this.#now = options.now ?? Date.now;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 200;
     this.#sweeper = new SqliteSweeper(
-      (now) => sql.execute('DELETE FROM denied_sids WHERE until <= ?', [now]),
+      async (now) => {
+        await sql.execute('DELETE FROM denied_sids WHERE until <= ?', [now]);
+        await sql.execute('DELETE FROM denylist_events WHERE until <= ?', [now]);
+      },
       {
         now: this.#now,
         intervalMs: options.sweepIntervalMs ?? 60_000,
-        logger: new Logger(SqliteDenylist.name),
+        logger: this.#logger,
         what: 'ended denials',
       },
     );
   }
 
   /**
-   * Opens (creating if needed) the denylist table in `file`. Rejects with an
+   * Opens (creating if needed) the denylist tables in `file`. Rejects with an
    * Error naming the file when it cannot be opened.
    */
   static async open(file: string, options: SqliteDenylistOptions = {}): Promise<SqliteDenylist> {
@@ -68,8 +95,9 @@ export class SqliteDenylist implements Denylist {
   }
 
   /**
-   * Creates (if needed) the denylist table on a client that other stores
-   * share; `close()` stops the sweeper and leaves the client open for its owner.
+   * Creates (if needed) the denylist tables on a client that other stores
+   * share; `close()` stops the sweeper and the followings and leaves the
+   * client open for its owner.
    */
   static async on(sql: SqliteClient, options: SqliteDenylistOptions = {}): Promise<SqliteDenylist> {
     await sql.migrate(DENYLIST_MIGRATIONS);
@@ -79,12 +107,16 @@ export class SqliteDenylist implements Denylist {
   async deny(sid: string, until: number): Promise<void> {
     assertUntil(until);
     if (until <= this.#now()) return;
-    // One statement: two processes denying the same sid cannot lose the later `until`.
-    await this.#sql.execute(
-      `INSERT INTO denied_sids (sid, until) VALUES (?, ?)
-       ON CONFLICT (sid) DO UPDATE SET until = MAX(denied_sids.until, excluded.until)`,
-      [sid, until],
-    );
+    // One transaction: a follower sees the event only once the denial is readable.
+    await this.#sql.transaction(async (tx) => {
+      // One statement: two processes denying the same sid cannot lose the later `until`.
+      await tx.execute(
+        `INSERT INTO denied_sids (sid, until) VALUES (?, ?)
+         ON CONFLICT (sid) DO UPDATE SET until = MAX(denied_sids.until, excluded.until)`,
+        [sid, until],
+      );
+      await tx.execute('INSERT INTO denylist_events (sid, until) VALUES (?, ?)', [sid, until]);
+    });
     await this.#sweeper.sweepIfDue();
   }
 
@@ -96,10 +128,117 @@ export class SqliteDenylist implements Denylist {
     return rows.length > 0;
   }
 
-  /** Stops the sweeper and closes the file when `open` opened it. Idempotent. */
+  async inForce(): Promise<Denial[]> {
+    return this.#sql.query<Denial>('SELECT sid, until FROM denied_sids WHERE until > ?', [
+      this.#now(),
+    ]);
+  }
+
+  /**
+   * Polls the event log every `pollIntervalMs` for the events after the
+   * latest one at the time of the call. A failed poll is `lost`; the next
+   * poll that succeeds delivers what it missed and is `resumed`. `close()`
+   * stops it too.
+   */
+  async follow(listener: DenialListener): Promise<Following> {
+    const [latest] = await this.#sql.query<{ id: number | null }>(
+      'SELECT MAX(id) AS id FROM denylist_events',
+    );
+    const following = new PolledFollowing(this.#sql, listener, {
+      after: latest?.id ?? 0,
+      intervalMs: this.#pollIntervalMs,
+      logger: this.#logger,
+      onStop: (stopped) => this.#followings.delete(stopped),
+    });
+    this.#followings.add(following);
+    return following;
+  }
+
+  /** Stops the sweeper and the followings, and closes the file when `open` opened it. Idempotent. */
   close(): Promise<void> {
-    this.#sweeper.stop();
-    this.#closing ??= this.#ownsClient ? this.#sql.close() : Promise.resolve();
+    this.#closing ??= this.#close();
     return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#sweeper.stop();
+    await Promise.all([...this.#followings].map((following) => following.stop()));
+    if (this.#ownsClient) await this.#sql.close();
+  }
+}
+
+/** A `follow` of the SQLite event log: one poll at a time, each `intervalMs` after the last. */
+class PolledFollowing implements Following {
+  readonly #sql: SqliteClient;
+  readonly #listener: DenialListener;
+  readonly #intervalMs: number;
+  readonly #logger: Logger;
+  readonly #onStop: (following: PolledFollowing) => void;
+  #after: number;
+  #lost = false;
+  #stopped = false;
+  #timer: NodeJS.Timeout | undefined;
+  #polling: Promise<void> = Promise.resolve();
+
+  constructor(
+    sql: SqliteClient,
+    listener: DenialListener,
+    options: {
+      after: number;
+      intervalMs: number;
+      logger: Logger;
+      onStop: (following: PolledFollowing) => void;
+    },
+  ) {
+    this.#sql = sql;
+    this.#listener = listener;
+    this.#after = options.after;
+    this.#intervalMs = options.intervalMs;
+    this.#logger = options.logger;
+    this.#onStop = options.onStop;
+    this.#schedule();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#stopped) {
+      this.#stopped = true;
+      clearTimeout(this.#timer);
+      this.#onStop(this);
+    }
+    await this.#polling;
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#polling = this.#poll().finally(() => this.#schedule());
+    }, this.#intervalMs);
+    // Following must not keep a process alive that is otherwise done.
+    this.#timer.unref();
+  }
+
+  async #poll(): Promise<void> {
+    let rows: EventRow[];
+    try {
+      rows = await this.#sql.query<EventRow>(
+        'SELECT id, sid, until FROM denylist_events WHERE id > ? ORDER BY id',
+        [this.#after],
+      );
+    } catch (error) {
+      if (this.#stopped || this.#lost) return;
+      this.#lost = true;
+      this.#logger.warn(`Polling the denylist events failed: ${describeError(error)}`);
+      this.#listener.lost();
+      return;
+    }
+    if (this.#stopped) return;
+    for (const row of rows) {
+      this.#after = row.id;
+      this.#listener.denied({ sid: row.sid, until: row.until });
+    }
+    if (this.#lost) {
+      this.#lost = false;
+      this.#listener.resumed();
+    }
   }
 }
