@@ -21,6 +21,7 @@ export type { CredentialKind, Identity, LoginMethod } from './lib/identity';
 export {
   ACCESS_TOKEN_TYPE,
   checkHeader,
+  CLOCK_TOLERANCE_SECONDS,
   IDENTITY_TOKEN_TYPE,
   MAX_TOKEN_LENGTH,
 } from './lib/jwt-verification';
@@ -36,3 +37,5 @@ export { IS_PUBLIC, Public } from '@svt/shared/util-http';
 export { describeCredentials } from './lib/credentials-echo';
 export type { ArrivedCredentials } from './lib/credentials-echo';
 export { JwkDto, JwksDto } from './lib/jwks.dto';
+export { VerifiedTokenCache } from './lib/verified-token-cache';
+export type { VerifiedTokenCacheOptions } from './lib/verified-token-cache';

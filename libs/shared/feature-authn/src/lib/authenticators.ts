@@ -14,6 +14,7 @@ import {
   IDENTITY_TOKEN_HEADER,
   IDENTITY_TOKEN_STRATEGY,
 } from './jwt.strategies';
+import type { VerifiedTokenCache } from './verified-token-cache';
 
 /**
  * Runs a registered passport strategy on one request and reports its verdict
@@ -37,7 +38,10 @@ function runStrategy(strategy: string, request: FastifyRequest): Promise<Identit
  * The verdict on a verified token: refused when its session or family has
  * been revoked since it was issued. An unreachable denylist fails closed.
  */
-async function unlessRevoked(identity: Identity | null, denylist: Denylist): Promise<AuthnResult> {
+async function unlessRevoked(
+  identity: Identity | null,
+  denylist: Pick<Denylist, 'isDenied'>,
+): Promise<AuthnResult> {
   if (!identity) return { kind: 'rejected', reason: 'token_invalid', tokenPresented: true };
   return (await failClosed(
     timed('denylist', 'isDenied', denylist.isDenied(identity.sessionId)),
@@ -47,31 +51,78 @@ async function unlessRevoked(identity: Identity | null, denylist: Denylist): Pro
     : { kind: 'authenticated', identity };
 }
 
-/** `Authorization: Bearer <access token>`. Any other Authorization header is a bad credential. */
+/**
+ * The identity `token` carries: from the cache when it passed verification
+ * before, else from the passport strategy (which extracts the same string
+ * from the request), remembered on success only.
+ */
+async function verified(
+  token: string,
+  strategy: string,
+  request: FastifyRequest,
+  cache: VerifiedTokenCache,
+): Promise<Identity | null> {
+  const cached = await cache.get(token);
+  if (cached) return cached;
+  const identity = await runStrategy(strategy, request);
+  if (identity) cache.set(token, identity);
+  return identity;
+}
+
+/** RFC 6750 §2.1 `b64token`, after a case-insensitive scheme. */
+const BEARER_HEADER = /^Bearer [A-Za-z0-9._~+/-]+=*$/i;
+const BEARER_PREFIX_LENGTH = 'Bearer '.length;
+
+/**
+ * `Authorization: Bearer <access token>`. Any other Authorization header is a
+ * bad credential. A token verified before is answered from `cache`; the
+ * denylist is asked on every request.
+ */
 export class BearerAuthenticator implements Authenticator {
   readonly name = 'bearer';
 
-  constructor(private readonly denylist: Denylist) {}
+  constructor(
+    private readonly denylist: Pick<Denylist, 'isDenied'>,
+    private readonly cache: VerifiedTokenCache,
+  ) {}
 
   async authenticate(request: FastifyRequest): Promise<AuthnResult> {
     const header = request.headers.authorization;
     if (header === undefined) return NOT_MINE;
-    if (!/^Bearer [A-Za-z0-9._~+/-]+=*$/i.test(header)) {
+    if (!BEARER_HEADER.test(header)) {
       return { kind: 'rejected', reason: 'malformed_authorization', tokenPresented: true };
     }
-    return unlessRevoked(await runStrategy(ACCESS_TOKEN_STRATEGY, request), this.denylist);
+    const token = header.slice(BEARER_PREFIX_LENGTH);
+    return unlessRevoked(
+      await verified(token, ACCESS_TOKEN_STRATEGY, request, this.cache),
+      this.denylist,
+    );
   }
 }
 
-/** The gateway's signed identity token, forwarded upstream in `X-Identity-Token`. */
+/**
+ * The gateway's signed identity token, forwarded upstream in `X-Identity-Token`.
+ * A token verified before is answered from `cache`; the denylist is asked on
+ * every request.
+ */
 export class IdentityTokenAuthenticator implements Authenticator {
   readonly name = 'identity-token';
 
-  constructor(private readonly denylist: Denylist) {}
+  constructor(
+    private readonly denylist: Pick<Denylist, 'isDenied'>,
+    private readonly cache: VerifiedTokenCache,
+  ) {}
 
   async authenticate(request: FastifyRequest): Promise<AuthnResult> {
-    if (request.headers[IDENTITY_TOKEN_HEADER] === undefined) return NOT_MINE;
-    return unlessRevoked(await runStrategy(IDENTITY_TOKEN_STRATEGY, request), this.denylist);
+    const token = request.headers[IDENTITY_TOKEN_HEADER];
+    if (token === undefined) return NOT_MINE;
+    if (typeof token !== 'string') {
+      return { kind: 'rejected', reason: 'token_invalid', tokenPresented: true };
+    }
+    return unlessRevoked(
+      await verified(token, IDENTITY_TOKEN_STRATEGY, request, this.cache),
+      this.denylist,
+    );
   }
 }
 

@@ -59,3 +59,10 @@ export const jwksFetchDuration = new Histogram({
   labelNames: ['outcome'] as const,
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
 });
+
+/** Lookups in a verified-token cache, by cache (`bearer`, `identity-token`) and `hit` or `miss`. */
+export const tokenCacheLookups = new Counter({
+  name: 'authn_token_cache_total',
+  help: 'Verified-token cache lookups, by cache and result (hit or miss).',
+  labelNames: ['cache', 'result'] as const,
+});

@@ -13,6 +13,7 @@ import {
   SessionCookieAuthenticator,
 } from './authenticators';
 import { AccessTokenStrategy, IdentityTokenStrategy } from './jwt.strategies';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 export interface AuthnModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   readonly useFactory: (...deps: never[]) => AuthnOptions | Promise<AuthnOptions>;
@@ -26,14 +27,20 @@ function buildAuthenticators(options: AuthnOptions): Authenticator[] {
         if (!options.accessToken || !options.denylist)
           throw new TypeError('the bearer authenticator needs accessToken options and a denylist');
         new AccessTokenStrategy(options.accessToken);
-        return new BearerAuthenticator(options.denylist);
+        return new BearerAuthenticator(
+          options.denylist,
+          new VerifiedTokenCache(options.accessToken, { name: 'bearer' }),
+        );
       case 'identity-token':
         if (!options.identityToken || !options.denylist)
           throw new TypeError(
             'the identity-token authenticator needs identityToken options and a denylist',
           );
         new IdentityTokenStrategy(options.identityToken);
-        return new IdentityTokenAuthenticator(options.denylist);
+        return new IdentityTokenAuthenticator(
+          options.denylist,
+          new VerifiedTokenCache(options.identityToken, { name: 'identity-token' }),
+        );
       case 'session-cookie':
         if (!options.sessions)
           throw new TypeError('the session-cookie authenticator needs a session store');

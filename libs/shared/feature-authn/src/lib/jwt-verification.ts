@@ -23,6 +23,9 @@ export interface TokenClaims {
   readonly amr?: readonly string[];
 }
 
+/** Skew allowed between the issuer's clock and ours, for `exp`, `nbf` and `iat`. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+
 /** Tokens larger than this are refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
 

@@ -6,16 +6,13 @@ import type { SecretOrKeyProvider, StrategyOptionsWithoutRequest } from 'passpor
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { Identity, LoginMethod } from './identity';
 import type { JwtVerification, TokenClaims } from './jwt-verification';
-import { checkHeader } from './jwt-verification';
+import { checkHeader, CLOCK_TOLERANCE_SECONDS } from './jwt-verification';
 
 export const ACCESS_TOKEN_STRATEGY = 'access-token';
 export const IDENTITY_TOKEN_STRATEGY = 'identity-token';
 
 /** The header in which the gateway forwards the identity it verified. */
 export const IDENTITY_TOKEN_HEADER = 'x-identity-token';
-
-/** Skew allowed between the issuer's clock and ours, for `exp`, `nbf` and `iat`. */
-const CLOCK_TOLERANCE_SECONDS = 5;
 
 function strategyOptions(
   verification: JwtVerification,

@@ -1,0 +1,222 @@
+import type { KeyObject } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
+import { sign, verify } from 'jsonwebtoken';
+import { tokenCacheLookups } from './authn.metrics';
+import type { Identity } from './identity';
+import { ACCESS_TOKEN_TYPE, CLOCK_TOLERANCE_SECONDS } from './jwt-verification';
+import type { KeySource } from './key-source';
+import { VerifiedTokenCache } from './verified-token-cache';
+
+const START = 1_800_000_000_000;
+const EXP = START / 1000 + 60;
+
+/** Keys by kid, as a JWKS would publish them; `delete` withdraws one. */
+class FakeKeys implements KeySource {
+  readonly published = new Map<string, { privateKey: KeyObject; publicKey: KeyObject }>();
+
+  add(kid: string): KeyObject {
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    this.published.set(kid, pair);
+    return pair.privateKey;
+  }
+
+  async find(kid: string): Promise<KeyObject | null> {
+    return this.published.get(kid)?.publicKey ?? null;
+  }
+
+  isReady(): boolean {
+    return this.published.size > 0;
+  }
+}
+
+/** The cache never looks at the signature: a header with a kid is all it reads. */
+function tokenNamed(name: string, kid = 'k1'): string {
+  const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: ACCESS_TOKEN_TYPE, kid }));
+  return `${header.toString('base64url')}.${Buffer.from(name).toString('base64url')}.c2ln`;
+}
+
+function identity(exp = EXP, sessionId = 's1'): Identity {
+  return { userId: 'u1', sessionId, method: 'bearer', credential: 'bearer', expiresAt: exp * 1000 };
+}
+
+function setUp(maxEntries?: number): {
+  cache: VerifiedTokenCache;
+  keys: FakeKeys;
+  clock: { at: number };
+} {
+  const clock = { at: START };
+  const keys = new FakeKeys();
+  keys.add('k1');
+  const cache = new VerifiedTokenCache(
+    { type: ACCESS_TOKEN_TYPE, algorithm: 'ES256', keys },
+    { name: 'spec', maxEntries, now: () => clock.at },
+  );
+  return { cache, keys, clock };
+}
+
+describe(VerifiedTokenCache.name, () => {
+  it('knows nothing of a token it was never given', async () => {
+    const { cache } = setUp();
+    await expect(cache.get(tokenNamed('a'))).resolves.toBeNull();
+  });
+
+  it('answers the identity stored for the exact token string', async () => {
+    const { cache } = setUp();
+    cache.set(tokenNamed('a'), identity());
+    await expect(cache.get(tokenNamed('a'))).resolves.toEqual(identity());
+  });
+
+  it('answers nothing for a token that differs by one character', async () => {
+    const { cache } = setUp();
+    const token = tokenNamed('a');
+    cache.set(token, identity());
+    await expect(cache.get(`${token.slice(0, -1)}M`)).resolves.toBeNull();
+  });
+
+  it('hands out a frozen identity, so no request can alter what the next one sees', async () => {
+    const { cache } = setUp();
+    cache.set(tokenNamed('a'), identity());
+    expect(Object.isFrozen(await cache.get(tokenNamed('a')))).toBe(true);
+  });
+
+  describe('expiry', () => {
+    it('keeps a token until the second jsonwebtoken refuses it, clock tolerance included', async () => {
+      const { cache, clock } = setUp();
+      cache.set(tokenNamed('a'), identity());
+      clock.at = (EXP + CLOCK_TOLERANCE_SECONDS) * 1000 - 1;
+      await expect(cache.get(tokenNamed('a'))).resolves.not.toBeNull();
+      clock.at = (EXP + CLOCK_TOLERANCE_SECONDS) * 1000;
+      await expect(cache.get(tokenNamed('a'))).resolves.toBeNull();
+      expect(cache.size).toBe(0);
+    });
+
+    it.each([-1_001, -1, 0, 1, 999, 1_000])(
+      'agrees with jsonwebtoken %i ms from the end of the tolerance',
+      async (offset) => {
+        const { cache, keys, clock } = setUp();
+        const privateKey = keys.add('real');
+        const token = sign({ sub: 'u1', sid: 's1', iat: START / 1000, exp: EXP }, privateKey, {
+          algorithm: 'ES256',
+          keyid: 'real',
+          header: { alg: 'ES256', typ: ACCESS_TOKEN_TYPE },
+        });
+        cache.set(token, identity());
+        clock.at = (EXP + CLOCK_TOLERANCE_SECONDS) * 1000 + offset;
+        const accepted = ((): boolean => {
+          try {
+            verify(token, keys.published.get('real')?.publicKey ?? '', {
+              algorithms: ['ES256'],
+              clockTolerance: CLOCK_TOLERANCE_SECONDS,
+              clockTimestamp: Math.floor(clock.at / 1000),
+            });
+            return true;
+          } catch {
+            return false;
+          }
+        })();
+        expect((await cache.get(token)) !== null).toBe(accepted);
+      },
+    );
+
+    it('does not store a token that has already expired', () => {
+      const { cache, clock } = setUp();
+      clock.at = (EXP + CLOCK_TOLERANCE_SECONDS) * 1000;
+      cache.set(tokenNamed('a'), identity());
+      expect(cache.size).toBe(0);
+    });
+
+    it('ends an entry no later than jsonwebtoken when exp is fractional', async () => {
+      const { cache, clock } = setUp();
+      cache.set(tokenNamed('a'), identity(EXP + 0.5));
+      clock.at = (EXP + CLOCK_TOLERANCE_SECONDS) * 1000;
+      await expect(cache.get(tokenNamed('a'))).resolves.toBeNull();
+    });
+  });
+
+  describe('when the key source changes', () => {
+    it('stops answering for tokens whose kid was withdrawn, at once', async () => {
+      const { cache, keys } = setUp();
+      keys.add('k2');
+      cache.set(tokenNamed('a', 'k1'), identity());
+      cache.set(tokenNamed('b', 'k2'), identity());
+      keys.published.delete('k1');
+      await expect(cache.get(tokenNamed('a', 'k1'))).resolves.toBeNull();
+      await expect(cache.get(tokenNamed('b', 'k2'))).resolves.not.toBeNull();
+      expect(cache.size).toBe(1);
+    });
+
+    it('makes a miss when the key source cannot answer', async () => {
+      const { cache, keys } = setUp();
+      cache.set(tokenNamed('a'), identity());
+      jest.spyOn(keys, 'find').mockRejectedValueOnce(new Error('ECONNREFUSED'));
+      await expect(cache.get(tokenNamed('a'))).resolves.toBeNull();
+    });
+  });
+
+  it('does not store a token whose header names no kid', () => {
+    const { cache } = setUp();
+    const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: ACCESS_TOKEN_TYPE }));
+    cache.set(`${header.toString('base64url')}.e30.c2ln`, identity());
+    expect(cache.size).toBe(0);
+  });
+
+  describe('bounds', () => {
+    it('evicts the oldest insertion when full', async () => {
+      const { cache } = setUp(3);
+      for (const name of ['a', 'b', 'c', 'd']) cache.set(tokenNamed(name), identity());
+      expect(cache.size).toBe(3);
+      await expect(cache.get(tokenNamed('a'))).resolves.toBeNull();
+      await expect(cache.get(tokenNamed('b'))).resolves.not.toBeNull();
+      await expect(cache.get(tokenNamed('d'))).resolves.not.toBeNull();
+    });
+
+    it('drops the expired entries it meets while making room', async () => {
+      const { cache, clock } = setUp(3);
+      cache.set(tokenNamed('a'), identity(START / 1000 + 1));
+      cache.set(tokenNamed('b'), identity(START / 1000 + 1));
+      cache.set(tokenNamed('c'), identity());
+      clock.at = (START / 1000 + 1 + CLOCK_TOLERANCE_SECONDS) * 1000;
+      cache.set(tokenNamed('d'), identity());
+      expect(cache.size).toBe(2);
+      await expect(cache.get(tokenNamed('c'))).resolves.not.toBeNull();
+      await expect(cache.get(tokenNamed('d'))).resolves.not.toBeNull();
+    });
+
+    it('counts a token stored twice once, as its latest insertion', async () => {
+      const { cache } = setUp(2);
+      cache.set(tokenNamed('a'), identity());
+      cache.set(tokenNamed('b'), identity());
+      cache.set(tokenNamed('a'), identity());
+      cache.set(tokenNamed('c'), identity());
+      await expect(cache.get(tokenNamed('a'))).resolves.not.toBeNull();
+      await expect(cache.get(tokenNamed('b'))).resolves.toBeNull();
+    });
+
+    it.each([0, -1, 1.5, Number.NaN])('refuses %p as maxEntries with a TypeError', (maxEntries) => {
+      expect(() => setUp(maxEntries)).toThrow(TypeError);
+    });
+  });
+
+  it('forgets everything on clear()', async () => {
+    const { cache } = setUp();
+    cache.set(tokenNamed('a'), identity());
+    cache.clear();
+    expect(cache.size).toBe(0);
+    await expect(cache.get(tokenNamed('a'))).resolves.toBeNull();
+  });
+
+  it('counts hits and misses under its name', async () => {
+    const count = async (result: string): Promise<number> =>
+      (await tokenCacheLookups.get()).values.find(
+        (value) => value.labels['cache'] === 'spec' && value.labels['result'] === result,
+      )?.value ?? 0;
+    const [hits, misses] = [await count('hit'), await count('miss')];
+    const { cache } = setUp();
+    await cache.get(tokenNamed('a'));
+    cache.set(tokenNamed('a'), identity());
+    await cache.get(tokenNamed('a'));
+    await cache.get(tokenNamed('a'));
+    expect(await count('hit')).toBe(hits + 2);
+    expect(await count('miss')).toBe(misses + 1);
+  });
+});
