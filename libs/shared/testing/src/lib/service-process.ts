@@ -12,6 +12,8 @@ export interface Service {
   readonly origin: string;
   /** Where it listens, e.g. `http://127.0.0.1:43121`. */
   readonly url: string;
+  /** The process id, e.g. to read its memory from `/proc`. */
+  readonly pid: number | undefined;
   /** Everything it wrote to stdout and stderr so far. */
   output(): string;
   /**
@@ -40,6 +42,7 @@ const KILL_AFTER_MS = 5000;
 /** A service running as a child process, with its output kept in memory. */
 export class ServiceProcess implements Service {
   readonly url: string;
+  readonly pid: number | undefined;
   private readonly lines: string[] = [];
   private partial = '';
   private droppedLines = 0;
@@ -60,6 +63,7 @@ export class ServiceProcess implements Service {
     private readonly child: ChildProcess,
   ) {
     this.url = `http://127.0.0.1:${port}`;
+    this.pid = child.pid;
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.append(chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.append(chunk));
     this.exited = new Promise((resolve) => {

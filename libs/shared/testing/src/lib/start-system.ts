@@ -10,7 +10,7 @@ import { randomHex } from './random';
 import { ServiceProcess } from './service-process';
 import type { Service } from './service-process';
 import { readTestEnvironment, resolveBackend } from './test-environment';
-import type { Backend } from './test-environment';
+import type { Backend, TestEnvironment } from './test-environment';
 import { findWorkspaceRoot } from './workspace-root';
 
 export type ServiceName = 'auth' | 'gateway' | 'cart';
@@ -20,6 +20,12 @@ export interface StartSystemOptions {
   env?: Partial<Record<ServiceName, Record<string, string>>>;
   /** Per service; 30 s by default. */
   readyTimeoutMs?: number;
+  /**
+   * `environment` (default): PostgreSQL + Redis when both URLs are set, else
+   * embedded. `embedded`: the embedded default whatever is set, e.g. to
+   * measure both backends in one run.
+   */
+  backend?: 'environment' | 'embedded';
 }
 
 /** The three services, started as real processes on free ports. */
@@ -86,7 +92,9 @@ export const FAILURES_GLOBAL = '__SVT_E2E_FAILURES__';
  */
 export async function startSystem(options: StartSystemOptions = {}): Promise<SystemUnderTest> {
   const root = findWorkspaceRoot();
-  const testEnv = readTestEnvironment();
+  const fromEnvironment = readTestEnvironment();
+  const testEnv: TestEnvironment =
+    options.backend === 'embedded' ? { inherited: fromEnvironment.inherited } : fromEnvironment;
   const backend = resolveBackend(testEnv);
   const missing = (['auth', 'cart', 'gateway'] as const).filter(
     (name) => !existsSync(join(root, entryPoint(name))),

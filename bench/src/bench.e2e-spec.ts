@@ -1,0 +1,67 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBench } from './run-bench';
+import { SCENARIO_TITLES, SMOKE_RUN } from './scenarios';
+import type { BenchReport } from './scenarios';
+import { writeReport } from './write-report';
+
+/**
+ * The harness, run for seconds: it must measure every scenario without an
+ * error and write its report. No thresholds: a smoke run on a shared machine
+ * proves nothing about speed.
+ */
+describe('npm run bench -- --smoke', () => {
+  let report: BenchReport;
+  let dir: string;
+
+  beforeAll(async () => {
+    report = await runBench(SMOKE_RUN, 'smoke', () => undefined);
+    dir = await mkdtemp(join(tmpdir(), 'svt-bench-'));
+    await writeReport(report, dir);
+  });
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('measures every throughput scenario with answers and no errors', () => {
+    const embedded = report.throughput.filter((r) => r.backend === 'embedded');
+    expect(embedded.map((r) => r.scenario).sort()).toEqual(Object.keys(SCENARIO_TITLES).sort());
+    for (const result of report.throughput) {
+      expect({ scenario: result.scenario, errors: result.errors }).toEqual({
+        scenario: result.scenario,
+        errors: 0,
+      });
+      expect(result.requestsPerSecond).toBeGreaterThan(0);
+    }
+  });
+
+  it('logs in and rotates refresh tokens under load without errors', () => {
+    expect(report.login.loginsPerSecond).toBeGreaterThan(0);
+    expect(report.login.errors).toBe(0);
+    expect(report.login.liveSamples).toBeGreaterThan(0);
+    expect(report.refresh.refreshesPerSecond).toBeGreaterThan(0);
+    expect(report.refresh.errors).toBe(0);
+  });
+
+  it('sees a revoked access token refused by the gateway, the cart and auth', () => {
+    for (const backend of report.backends) {
+      const services = report.revocation.filter((r) => r.backend === backend);
+      expect(services.map((r) => [r.service, r.missed])).toEqual([
+        ['gateway', 0],
+        ['cart', 0],
+        ['auth', 0],
+      ]);
+    }
+  });
+
+  it('judges every target and writes the results, the table and the chart', async () => {
+    expect(report.targets.length).toBeGreaterThanOrEqual(9);
+    const written = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as BenchReport;
+    expect(written.throughput).toHaveLength(report.throughput.length);
+    const table = await readFile(join(dir, 'table.md'), 'utf8');
+    expect(table).toContain('| gateway, Bearer | embedded |');
+    expect(await readFile(join(dir, 'chart.svg'), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
+  });
+});

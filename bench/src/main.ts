@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { findWorkspaceRoot } from '@svt/shared/testing';
+import { runBench } from './run-bench';
+import { FULL_RUN, SMOKE_RUN } from './scenarios';
+import { publishReport, RESULTS_DIR, writeReport } from './write-report';
+
+const USAGE = `npm run bench [-- --smoke] [-- --publish]
+
+  (no flag)   every scenario, about six minutes; results in ${RESULTS_DIR}/
+  --smoke     every scenario once for a second: checks the harness, proves nothing
+  --publish   put the last results into README.md and docs/bench/chart.svg
+`;
+
+async function main(args: readonly string[]): Promise<number> {
+  const unknown = args.filter((a) => !['--smoke', '--publish'].includes(a));
+  if (unknown.length > 0 || args.includes('--help')) {
+    process.stderr.write(`unknown argument: ${unknown.join(' ')}\n\n${USAGE}`);
+    return 2;
+  }
+  const root = findWorkspaceRoot();
+  const dir = join(root, RESULTS_DIR);
+  if (args.includes('--publish')) {
+    await publishReport(dir, root);
+    process.stdout.write(`README.md and docs/bench/chart.svg now show ${dir}/table.md\n`);
+    return 0;
+  }
+  const smoke = args.includes('--smoke');
+  const started = Date.now();
+  const report = await runBench(smoke ? SMOKE_RUN : FULL_RUN, smoke ? 'smoke' : 'full', (line) =>
+    process.stderr.write(
+      `[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`,
+    ),
+  );
+  const table = await writeReport(report, dir);
+  process.stdout.write(`\n${table}\nResults: ${dir}/results.json, chart: ${dir}/chart.svg\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

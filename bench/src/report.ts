@@ -1,0 +1,189 @@
+import type {
+  BenchBackend,
+  BenchReport,
+  ScenarioId,
+  TargetResult,
+  ThroughputResult,
+} from './scenarios';
+import { SCENARIO_TITLES } from './scenarios';
+
+/** Keycloak's published sizing: password logins and refreshes per second per vCPU. */
+const KEYCLOAK_LOGINS_PER_CORE = 15;
+const KEYCLOAK_REFRESHES_PER_CORE = 120;
+
+const percent = (ratio: number): string => `${(ratio * 100).toFixed(0)} %`;
+const fixed = (value: number, digits = 0): string =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function find(
+  report: Pick<BenchReport, 'throughput'>,
+  scenario: ScenarioId,
+  backend: BenchBackend,
+): ThroughputResult | undefined {
+  return report.throughput.find((r) => r.scenario === scenario && r.backend === backend);
+}
+
+/** `a / b` of two scenarios' req/s, or undefined when either did not run. */
+function ratio(
+  report: Pick<BenchReport, 'throughput'>,
+  a: [ScenarioId, BenchBackend],
+  b: [ScenarioId, BenchBackend],
+): number | undefined {
+  const top = find(report, ...a);
+  const bottom = find(report, ...b);
+  if (!top || !bottom || bottom.requestsPerSecond === 0) return undefined;
+  return top.requestsPerSecond / bottom.requestsPerSecond;
+}
+
+/** The issue's targets, judged from one run's figures. */
+export function judgeTargets(report: Omit<BenchReport, 'targets'>): TargetResult[] {
+  const targets: TargetResult[] = [];
+  const ratioTarget = (
+    target: string,
+    value: number | undefined,
+    threshold: number,
+    format: (value: number) => string = percent,
+  ): void => {
+    if (value === undefined) return;
+    targets.push({ target, measured: format(value), met: value >= threshold });
+  };
+  const sessionBackend: BenchBackend = report.backends.includes('postgres+redis')
+    ? 'postgres+redis'
+    : 'embedded';
+  ratioTarget(
+    'Bearer through the gateway ≥ 90 % of its ceiling',
+    ratio(report, ['gateway-bearer', 'embedded'], ['gateway-unauthenticated', 'embedded']),
+    0.9,
+  );
+  ratioTarget(
+    `Session cookie (${sessionBackend === 'embedded' ? 'SQLite' : 'Redis'}) ≥ 80 % of the ceiling`,
+    ratio(report, ['gateway-session', sessionBackend], ['gateway-unauthenticated', sessionBackend]),
+    0.8,
+  );
+  ratioTarget(
+    'Bearer through the gateway ≥ 70 % of the bare proxy',
+    ratio(report, ['gateway-bearer', 'embedded'], ['peer-bare-proxy', 'embedded']),
+    0.7,
+  );
+  ratioTarget(
+    'Bearer through the gateway ≥ 3× the usual NestJS gateway',
+    ratio(report, ['gateway-bearer', 'embedded'], ['peer-usual-nest-gateway', 'embedded']),
+    3,
+    (value) => `${value.toFixed(1)}×`,
+  );
+  for (const backend of report.backends) {
+    const slowest = report.revocation
+      .filter((r) => r.backend === backend)
+      .reduce((max, r) => (r.missed > 0 ? Infinity : Math.max(max, r.maxMs)), 0);
+    targets.push({
+      target: `A revocation bites everywhere within 1 s (${backend})`,
+      measured: Number.isFinite(slowest) ? `${fixed(slowest)} ms at the slowest` : 'missed',
+      met: slowest <= 1_000,
+    });
+  }
+  targets.push({
+    target: `Logins ≥ ${KEYCLOAK_LOGINS_PER_CORE}/s per core (argon2id)`,
+    measured: `${fixed(report.login.loginsPerSecondPerCore, 1)}/s per core`,
+    met: report.login.loginsPerSecondPerCore >= KEYCLOAK_LOGINS_PER_CORE,
+  });
+  targets.push({
+    target: '/health/live p99 ≤ 20 ms under login load',
+    measured: `${fixed(report.login.liveP99Ms, 1)} ms`,
+    met: report.login.liveP99Ms <= 20,
+  });
+  targets.push({
+    target: `Refreshes ≥ ${4 * KEYCLOAK_REFRESHES_PER_CORE}/s per core (${report.refresh.backend})`,
+    measured: `${fixed(report.refresh.refreshesPerSecondPerCore)}/s per core`,
+    met: report.refresh.refreshesPerSecondPerCore >= 4 * KEYCLOAK_REFRESHES_PER_CORE,
+  });
+  targets.push({
+    target: `Gateway RSS flat (±10 %) over ${report.soak.seconds} s at ${report.soak.rate} req/s, no errors`,
+    measured: `${fixed(report.soak.startRssMiB)} → ${fixed(report.soak.endRssMiB)} MiB (${report.soak.rssChange >= 0 ? '+' : ''}${(report.soak.rssChange * 100).toFixed(1)} %), ${report.soak.errors} errors`,
+    met: Math.abs(report.soak.rssChange) <= 0.1 && report.soak.errors === 0,
+  });
+  return targets;
+}
+
+/** The report as Markdown: the README pastes it as it is. */
+export function renderMarkdown(report: BenchReport): string {
+  const m = report.machine;
+  const lines: string[] = [
+    `Measured ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC (${report.mode} run) on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}. Load: autocannon, ${report.settings.connections} connections, on the same machine; medians of ${report.settings.rounds} rounds of ${report.settings.durationSeconds} s.`,
+    '',
+    '| scenario | backend | req/s | p50 ms | p99 ms | errors | RSS MiB |',
+    '|---|---|--:|--:|--:|--:|--:|',
+  ];
+  for (const r of report.throughput) {
+    lines.push(
+      `| ${SCENARIO_TITLES[r.scenario]} | ${r.backend} | ${fixed(r.requestsPerSecond)} | ${fixed(r.p50Ms, 1)} | ${fixed(r.p99Ms, 1)} | ${r.errors} | ${r.rssMiB === undefined ? '–' : fixed(r.rssMiB)} |`,
+    );
+  }
+  const l = report.login;
+  const f = report.refresh;
+  lines.push(
+    `| login (argon2id), AUTH | ${l.backend} | ${fixed(l.loginsPerSecond, 1)} | – | ${fixed(l.p99Ms, 1)} | ${l.errors} | – |`,
+    `| refresh rotation, AUTH | ${f.backend} | ${fixed(f.refreshesPerSecond)} | – | ${fixed(f.p99Ms, 1)} | ${f.errors} | – |`,
+    '',
+    `While logins ran, AUTH's \`/health/live\` answered in p50 ${fixed(l.liveP50Ms, 1)} ms, p99 ${fixed(l.liveP99Ms, 1)} ms (${l.liveSamples} samples).`,
+    '',
+    '| revocation → first refusal | backend | median ms | max ms | missed |',
+    '|---|---|--:|--:|--:|',
+    ...report.revocation.map(
+      (r) =>
+        `| ${r.service} | ${r.backend} | ${fixed(r.medianMs, 1)} | ${fixed(r.maxMs, 1)} | ${r.missed}/${r.trials} |`,
+    ),
+    '',
+    '| target | measured | met |',
+    '|---|---|---|',
+    ...report.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+const BAR_COLOURS: Readonly<Record<ScenarioId, string>> = {
+  'gateway-unauthenticated': '#9aa5b1',
+  'gateway-bearer': '#2f6fde',
+  'gateway-session': '#1f9d74',
+  'peer-bare-proxy': '#c9a227',
+  'peer-usual-nest-gateway': '#d1495b',
+};
+
+const escapeXml = (text: string): string =>
+  text.replace(
+    /[<>&"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] ?? c,
+  );
+
+/** A horizontal bar chart of the throughput scenarios' req/s, as a standalone SVG. */
+export function renderChart(report: BenchReport): string {
+  const rows = report.throughput;
+  const width = 760;
+  const label = 300;
+  const bar = 22;
+  const gap = 10;
+  const top = 44;
+  const height = top + rows.length * (bar + gap) + 30;
+  const max = Math.max(1, ...rows.map((r) => r.requestsPerSecond));
+  const scale = (width - label - 90) / max;
+  const bars = rows.map((r, i) => {
+    const y = top + i * (bar + gap);
+    const w = Math.max(1, r.requestsPerSecond * scale);
+    const name = `${SCENARIO_TITLES[r.scenario]} (${r.backend})`;
+    return [
+      `<text x="${label - 8}" y="${y + bar * 0.7}" text-anchor="end">${escapeXml(name)}</text>`,
+      `<rect x="${label}" y="${y}" width="${w.toFixed(1)}" height="${bar}" fill="${BAR_COLOURS[r.scenario]}"/>`,
+      `<text x="${(label + w + 6).toFixed(1)}" y="${y + bar * 0.7}">${fixed(r.requestsPerSecond)}</text>`,
+    ].join('');
+  });
+  const m = report.machine;
+  const caption = `req/s, median of ${report.settings.rounds} × ${report.settings.durationSeconds} s, ${report.settings.connections} connections; ${m.cores} cores, ${m.cpu}; ${report.startedAt.slice(0, 10)}`;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="12" y="22" font-size="15" font-weight="bold">Through the gateway and its peers to the same upstream</text>`,
+    ...bars,
+    `<text x="12" y="${height - 10}" fill="#555" font-size="11">${escapeXml(caption)}</text>`,
+    '</svg>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,490 @@
+import { execFile } from 'node:child_process';
+import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
+import { promisify } from 'node:util';
+import type { Service, SystemUnderTest, TestEnvironment } from '@svt/shared/testing';
+import {
+  findWorkspaceRoot,
+  http,
+  loginWithSession,
+  loginWithToken,
+  readTestEnvironment,
+  registerUser,
+  resolveBackend,
+  startSystem,
+} from '@svt/shared/testing';
+import { median, probeLatency, runLoad } from './load';
+import type { LoadRequest } from './load';
+import type { BenchProcess } from './processes';
+import { residentMiB, startNodeProcess } from './processes';
+import { judgeTargets } from './report';
+import type {
+  BenchBackend,
+  BenchReport,
+  BenchSettings,
+  LoginResult,
+  RefreshResult,
+  RevocationResult,
+  ScenarioId,
+  SoakResult,
+  ThroughputResult,
+} from './scenarios';
+import { SCENARIO_TITLES } from './scenarios';
+
+/** Progress lines for the person waiting. */
+export type Progress = (line: string) => void;
+
+/** The access-token audience of the system (`ACCESS_TOKEN_AUDIENCE`'s default). */
+const AUDIENCE = 'svt-api';
+
+interface TokenBody {
+  readonly refresh_token: string;
+}
+
+/** A revocation that has not bitten after this long counts as missed. */
+const REVOCATION_DEADLINE_MS = 5_000;
+
+/** A scenario of the throughput table: where it sends what, and whose memory to watch. */
+interface Target {
+  readonly id: ScenarioId;
+  readonly url: string;
+  readonly request: LoadRequest;
+  readonly pid: number | undefined;
+}
+
+/** The processes of one backend's part of the run. */
+interface Rig {
+  readonly backend: BenchBackend;
+  readonly system: SystemUnderTest;
+  /** The gateway under test: a replica forwarding to the stand-in upstream. */
+  readonly gateway: Service;
+  readonly upstream: BenchProcess;
+  readonly accessToken: string;
+  /** The `Cookie` header of a session login, the cookie named as the gateway names it. */
+  readonly sessionCookie: string;
+  readonly credentials: { email: string; password: string };
+}
+
+/**
+ * Runs every scenario and returns what it measured. Needs the built services
+ * (`npm run build`); covers the embedded default, and PostgreSQL + Redis too
+ * when both URLs are set.
+ */
+export async function runBench(
+  settings: BenchSettings,
+  mode: 'full' | 'smoke',
+  progress: Progress,
+): Promise<BenchReport> {
+  const startedAt = new Date().toISOString();
+  const root = findWorkspaceRoot();
+  const environment = readTestEnvironment();
+  const backends: BenchBackend[] =
+    resolveBackend(environment) === 'postgres+redis'
+      ? ['embedded', 'postgres+redis']
+      : ['embedded'];
+  if (backends.length === 1) {
+    progress(
+      'PostgreSQL + Redis: SKIPPED (set DATABASE_URL and REDIS_URL to measure the session cookie on Redis and refresh on PostgreSQL)',
+    );
+  }
+  progress('compiling the usual NestJS gateway (bench/peers/nest-gateway)');
+  await promisify(execFile)(process.execPath, [
+    `${root}/node_modules/typescript/bin/tsc`,
+    '-p',
+    `${root}/bench/peers/nest-gateway/tsconfig.json`,
+  ]);
+
+  const throughput: ThroughputResult[] = [];
+  const revocation: RevocationResult[] = [];
+  let login: LoginResult | undefined;
+  let refresh: RefreshResult | undefined;
+  let soak: SoakResult | undefined;
+
+  for (const backend of backends) {
+    const rig = await startRig(backend, root, environment, progress);
+    const peers: BenchProcess[] = [];
+    try {
+      const targets: Target[] = [
+        {
+          id: 'gateway-unauthenticated',
+          url: rig.gateway.url,
+          request: { path: '/api/auth/bench' },
+          pid: rig.gateway.pid,
+        },
+        {
+          id: 'gateway-bearer',
+          url: rig.gateway.url,
+          request: { path: '/api/cart', headers: { authorization: `Bearer ${rig.accessToken}` } },
+          pid: rig.gateway.pid,
+        },
+        {
+          id: 'gateway-session',
+          url: rig.gateway.url,
+          request: { path: '/api/cart', headers: { cookie: rig.sessionCookie } },
+          pid: rig.gateway.pid,
+        },
+      ];
+      // The peers do not depend on the backend: measured once, beside the embedded run.
+      if (backend === 'embedded') {
+        const inherited = environment.inherited;
+        const bare = await startNodeProcess('bare proxy', root, 'bench/peers/bare-proxy.mjs', {
+          ...inherited,
+          UPSTREAM_URL: rig.upstream.url,
+        });
+        peers.push(bare);
+        const nest = await startNodeProcess(
+          'usual NestJS gateway',
+          root,
+          'tmp/bench/peers/nest-gateway/main.js',
+          {
+            ...inherited,
+            UPSTREAM_URL: rig.upstream.url,
+            JWKS_URL: `${rig.system.auth.url}/.well-known/jwks.json`,
+            ISSUER: rig.system.auth.origin,
+            AUDIENCE,
+          },
+        );
+        peers.push(nest);
+        targets.push(
+          { id: 'peer-bare-proxy', url: bare.url, request: { path: '/api/cart' }, pid: bare.pid },
+          {
+            id: 'peer-usual-nest-gateway',
+            url: nest.url,
+            request: {
+              path: '/api/cart',
+              headers: { authorization: `Bearer ${rig.accessToken}` },
+            },
+            pid: nest.pid,
+          },
+        );
+      }
+      throughput.push(...(await measureThroughput(targets, backend, settings, progress)));
+      revocation.push(...(await measureRevocation(rig, settings, progress)));
+      if (backend === 'embedded') {
+        login = await measureLogin(rig, settings, progress);
+        soak = await measureSoak(rig, settings, progress);
+      }
+      // Rotation is a database write: measured on PostgreSQL when there is one.
+      if (backend === backends[backends.length - 1]) {
+        refresh = await measureRefresh(rig, settings, progress);
+      }
+    } finally {
+      await Promise.all(peers.map((peer) => peer.stop()));
+      await rig.upstream.stop();
+      await rig.system.stop();
+    }
+  }
+  if (!login || !refresh || !soak) throw new Error('bench: a scenario did not run');
+  const report = {
+    startedAt,
+    mode,
+    settings,
+    machine: describeMachine(),
+    backends,
+    throughput,
+    login,
+    refresh,
+    revocation,
+    soak,
+  };
+  return { ...report, targets: judgeTargets(report) };
+}
+
+async function startRig(
+  backend: BenchBackend,
+  root: string,
+  environment: TestEnvironment,
+  progress: Progress,
+): Promise<Rig> {
+  progress(`starting auth, cart and gateway on ${backend}`);
+  const system = await startSystem({
+    backend: backend === 'embedded' ? 'embedded' : 'environment',
+  });
+  try {
+    const upstream = await startNodeProcess('upstream', root, 'bench/upstream.mjs', {
+      ...environment.inherited,
+      JWKS_URL: `${system.auth.url}/.well-known/jwks.json`,
+    });
+    // The gateway under test forwards AUTH's and CART's routes alike to the
+    // stand-in, which relays AUTH's keys: every scenario meets the same upstream.
+    const gateway = await system.startReplica('gateway', {
+      AUTH_URL: upstream.url,
+      CART_URL: upstream.url,
+    });
+    const client = http(system.auth);
+    const credentials = await registerUser(client);
+    const tokens = await loginWithToken(client, credentials);
+    const session = await loginWithSession(client, credentials);
+    return {
+      backend,
+      system,
+      gateway,
+      upstream,
+      accessToken: tokens.accessToken,
+      sessionCookie: session.jar.header(),
+      credentials: { email: credentials.email, password: credentials.password },
+    };
+  } catch (error) {
+    await system.stop();
+    throw error;
+  }
+}
+
+/**
+ * Every scenario `rounds` times, the order rotating each round so no
+ * scenario always runs first or last on a noisy machine; medians reported.
+ */
+async function measureThroughput(
+  targets: readonly Target[],
+  backend: BenchBackend,
+  settings: BenchSettings,
+  progress: Progress,
+): Promise<ThroughputResult[]> {
+  for (const target of targets) {
+    await runLoad(target.request, {
+      url: target.url,
+      connections: settings.connections,
+      durationSeconds: settings.warmupSeconds,
+    });
+  }
+  const rounds = new Map<ScenarioId, { rps: number; p50: number; p99: number; errors: number }[]>();
+  const memory = new Map<ScenarioId, number | undefined>();
+  for (let round = 0; round < settings.rounds; round++) {
+    const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target);
+    for (const target of order) {
+      progress(
+        `${backend}: ${SCENARIO_TITLES[target.id]}, round ${round + 1}/${settings.rounds} (${settings.durationSeconds} s)`,
+      );
+      const result = await runLoad(target.request, {
+        url: target.url,
+        connections: settings.connections,
+        durationSeconds: settings.durationSeconds,
+      });
+      const list = rounds.get(target.id) ?? [];
+      list.push({
+        rps: result.requestsPerSecond,
+        p50: result.p50Ms,
+        p99: result.p99Ms,
+        errors: result.errors,
+      });
+      rounds.set(target.id, list);
+      memory.set(target.id, await residentMiB(target.pid));
+    }
+  }
+  return targets.map((target) => {
+    const list = rounds.get(target.id) ?? [];
+    return {
+      scenario: target.id,
+      backend,
+      requestsPerSecond: median(list.map((r) => r.rps)),
+      p50Ms: median(list.map((r) => r.p50)),
+      p99Ms: median(list.map((r) => r.p99)),
+      errors: list.reduce((sum, r) => sum + r.errors, 0),
+      rssMiB: memory.get(target.id),
+      rounds: list.map((r) => r.rps),
+    };
+  });
+}
+
+/**
+ * Logs in with a token pair, proves each service accepts the access token,
+ * revokes the family at AUTH, then asks each service (one request at a time)
+ * until it refuses: the time from the revocation's answer to the refusal.
+ */
+async function measureRevocation(
+  rig: Rig,
+  settings: BenchSettings,
+  progress: Progress,
+): Promise<RevocationResult[]> {
+  progress(`${rig.backend}: how soon a revocation bites (${settings.revocationTrials} trials)`);
+  const auth = http(rig.system.auth);
+  const probes = {
+    gateway: { client: http(rig.system.shop), path: '/api/cart' },
+    cart: { client: http(rig.system.cart), path: '/cart' },
+    auth: { client: auth, path: '/auth/me' },
+  } as const;
+  const times: Record<keyof typeof probes, number[]> = { gateway: [], cart: [], auth: [] };
+  const missed: Record<keyof typeof probes, number> = { gateway: 0, cart: 0, auth: 0 };
+  for (let trial = 0; trial < settings.revocationTrials; trial++) {
+    const tokens = await loginWithToken(auth, rig.credentials);
+    for (const [service, probe] of Object.entries(probes)) {
+      const warm = await probe.client.get(probe.path, { bearer: tokens.accessToken });
+      if (warm.status !== 200) {
+        throw new Error(`bench: ${service} refused a fresh access token (${warm.status})`);
+      }
+    }
+    const revoked = await auth.post('/auth/token/revoke', { refresh_token: tokens.refreshToken });
+    if (revoked.status !== 204) throw new Error(`bench: revoke answered ${revoked.status}`);
+    const at = performance.now();
+    await Promise.all(
+      (Object.keys(probes) as (keyof typeof probes)[]).map(async (service) => {
+        const probe = probes[service];
+        for (;;) {
+          const response = await probe.client.get(probe.path, { bearer: tokens.accessToken });
+          const elapsed = performance.now() - at;
+          if (response.status === 401) {
+            times[service].push(elapsed);
+            return;
+          }
+          if (elapsed > REVOCATION_DEADLINE_MS) {
+            missed[service] += 1;
+            return;
+          }
+        }
+      }),
+    );
+  }
+  return (Object.keys(probes) as (keyof typeof probes)[]).map((service) => ({
+    backend: rig.backend,
+    service,
+    maxMs: Math.max(0, ...times[service]),
+    medianMs: median(times[service]),
+    trials: settings.revocationTrials,
+    missed: missed[service],
+  }));
+}
+
+/** Token logins at AUTH as fast as they go, with `/health/live` sampled meanwhile. */
+async function measureLogin(
+  rig: Rig,
+  settings: BenchSettings,
+  progress: Progress,
+): Promise<LoginResult> {
+  progress(`${rig.backend}: logins under load (${settings.loginSeconds} s)`);
+  const cores = availableParallelism();
+  const stopProbe = new AbortController();
+  const live = probeLatency(`${rig.system.auth.url}/health/live`, 20, stopProbe.signal);
+  const result = await runLoad(
+    {
+      method: 'POST',
+      path: '/auth/token',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(rig.credentials),
+    },
+    {
+      url: rig.system.auth.url,
+      // argon2 hashes on libuv's 4 threads: more in flight only queue.
+      connections: 8,
+      durationSeconds: settings.loginSeconds,
+      expectStatus: 201,
+    },
+  );
+  stopProbe.abort();
+  const liveness = await live;
+  return {
+    backend: rig.backend,
+    loginsPerSecond: result.requestsPerSecond,
+    loginsPerSecondPerCore: result.requestsPerSecond / cores,
+    p99Ms: result.p99Ms,
+    errors: result.errors,
+    liveP50Ms: liveness.p50Ms,
+    liveP99Ms: liveness.p99Ms,
+    liveSamples: liveness.samples,
+  };
+}
+
+/**
+ * Refresh-token rotation as fast as it goes: each connection follows its own
+ * token family, sending the refresh token its previous answer returned.
+ */
+async function measureRefresh(
+  rig: Rig,
+  settings: BenchSettings,
+  progress: Progress,
+): Promise<RefreshResult> {
+  const connections = settings.connections;
+  progress(
+    `${rig.backend}: refresh-token rotation (${settings.refreshSeconds} s, ${2 * connections} families)`,
+  );
+  const auth = http(rig.system.auth);
+  // Every request spends one token and its answer returns the successor:
+  // with twice as many families as connections, none is ever sent twice.
+  const unspent: string[] = [];
+  for (let i = 0; i < 2 * connections; i++) {
+    unspent.push((await loginWithToken(auth, rig.credentials)).refreshToken);
+  }
+  const cores = availableParallelism();
+  const result = await runLoad(
+    {
+      method: 'POST',
+      path: '/auth/token/refresh',
+      headers: { 'content-type': 'application/json' },
+    },
+    {
+      url: rig.system.auth.url,
+      connections,
+      durationSeconds: settings.refreshSeconds,
+      chain: {
+        path: '/auth/token/refresh',
+        body: () => JSON.stringify({ refresh_token: unspent.shift() ?? '' }),
+        onAnswer: (status, body) => {
+          if (status === 200) unspent.push((JSON.parse(body) as TokenBody).refresh_token);
+        },
+      },
+    },
+  );
+  return {
+    backend: rig.backend,
+    refreshesPerSecond: result.requestsPerSecond,
+    refreshesPerSecondPerCore: result.requestsPerSecond / cores,
+    p99Ms: result.p99Ms,
+    errors: result.errors,
+  };
+}
+
+/** Bearer requests through the gateway at a steady rate, its memory sampled throughout. */
+async function measureSoak(
+  rig: Rig,
+  settings: BenchSettings,
+  progress: Progress,
+): Promise<SoakResult> {
+  progress(
+    `${rig.backend}: gateway memory at ${settings.soakRate} req/s for ${settings.soakSeconds} s`,
+  );
+  // A fresh token: the run so far may have used up much of the first one's life.
+  const { accessToken } = await loginWithToken(http(rig.system.auth), rig.credentials);
+  const samples: number[] = [];
+  const sampler = setInterval(
+    () => {
+      void residentMiB(rig.gateway.pid).then((mib) => mib !== undefined && samples.push(mib));
+    },
+    Math.max(250, (settings.soakSeconds * 1000) / 60),
+  );
+  let result;
+  try {
+    result = await runLoad(
+      { path: '/api/cart', headers: { authorization: `Bearer ${accessToken}` } },
+      {
+        url: rig.gateway.url,
+        connections: settings.connections,
+        durationSeconds: settings.soakSeconds,
+        overallRate: settings.soakRate,
+      },
+    );
+  } finally {
+    clearInterval(sampler);
+  }
+  const fifth = Math.max(1, Math.floor(samples.length / 5));
+  const startRssMiB = median(samples.slice(0, fifth));
+  const endRssMiB = median(samples.slice(-fifth));
+  return {
+    backend: rig.backend,
+    seconds: settings.soakSeconds,
+    rate: settings.soakRate,
+    requests: result.requests,
+    errors: result.errors,
+    startRssMiB,
+    endRssMiB,
+    rssChange: startRssMiB === 0 ? 0 : (endRssMiB - startRssMiB) / startRssMiB,
+  };
+}
+
+function describeMachine(): BenchReport['machine'] {
+  const cpu = cpus()[0];
+  return {
+    cpu: cpu ? cpu.model.trim() : 'unknown',
+    cores: availableParallelism(),
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${platform()} ${release()}`,
+  };
+}

@@ -1,0 +1,151 @@
+/** Settings of one bench run. */
+export interface BenchSettings {
+  /** Seconds per round of each throughput scenario. */
+  readonly durationSeconds: number;
+  /** Rounds per throughput scenario, in rotating order; the median counts. */
+  readonly rounds: number;
+  /** Concurrent connections of a throughput scenario. */
+  readonly connections: number;
+  /** Seconds of unmeasured load before the first round. */
+  readonly warmupSeconds: number;
+  readonly loginSeconds: number;
+  readonly refreshSeconds: number;
+  /** Revocations timed per service. */
+  readonly revocationTrials: number;
+  /** The gateway's memory under a steady rate for this long. */
+  readonly soakSeconds: number;
+  readonly soakRate: number;
+}
+
+/** `npm run bench`: about six minutes on a 2-core machine. */
+export const FULL_RUN: BenchSettings = {
+  durationSeconds: 6,
+  rounds: 3,
+  connections: 20,
+  warmupSeconds: 3,
+  loginSeconds: 10,
+  refreshSeconds: 10,
+  revocationTrials: 5,
+  soakSeconds: 120,
+  soakRate: 1_000,
+};
+
+/** `npm run bench -- --smoke` and the e2e suite: every scenario once, for a second. */
+export const SMOKE_RUN: BenchSettings = {
+  durationSeconds: 1,
+  rounds: 1,
+  connections: 4,
+  warmupSeconds: 0.5,
+  loginSeconds: 1,
+  refreshSeconds: 1,
+  revocationTrials: 1,
+  soakSeconds: 3,
+  soakRate: 100,
+};
+
+/** The throughput scenarios, as the issue numbers them. */
+export type ScenarioId =
+  | 'gateway-unauthenticated'
+  | 'gateway-bearer'
+  | 'gateway-session'
+  | 'peer-bare-proxy'
+  | 'peer-usual-nest-gateway';
+
+export const SCENARIO_TITLES: Readonly<Record<ScenarioId, string>> = {
+  'gateway-unauthenticated': 'gateway, no credential (its ceiling)',
+  'gateway-bearer': 'gateway, Bearer',
+  'gateway-session': 'gateway, session cookie',
+  'peer-bare-proxy': 'peer: bare fastify + undici proxy',
+  'peer-usual-nest-gateway': 'peer: usual NestJS gateway',
+};
+
+/** The backends a run can cover. */
+export type BenchBackend = 'embedded' | 'postgres+redis';
+
+/** One throughput scenario's figures: medians of its rounds. */
+export interface ThroughputResult {
+  readonly scenario: ScenarioId;
+  readonly backend: BenchBackend;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  /** Resident memory of the process under test after its last round, MiB. */
+  readonly rssMiB: number | undefined;
+  /** Every round's req/s, in the order they ran. */
+  readonly rounds: readonly number[];
+}
+
+export interface LoginResult {
+  readonly backend: BenchBackend;
+  readonly loginsPerSecond: number;
+  readonly loginsPerSecondPerCore: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  /** `/health/live` of auth, sampled while the logins ran. */
+  readonly liveP50Ms: number;
+  readonly liveP99Ms: number;
+  readonly liveSamples: number;
+}
+
+export interface RefreshResult {
+  readonly backend: BenchBackend;
+  readonly refreshesPerSecond: number;
+  readonly refreshesPerSecondPerCore: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+}
+
+/** Time from a revocation's answer to the first refused request, per service. */
+export interface RevocationResult {
+  readonly backend: BenchBackend;
+  readonly service: 'gateway' | 'cart' | 'auth';
+  readonly maxMs: number;
+  readonly medianMs: number;
+  readonly trials: number;
+  /** Trials where the token was still accepted after the deadline. */
+  readonly missed: number;
+}
+
+export interface SoakResult {
+  readonly backend: BenchBackend;
+  readonly seconds: number;
+  readonly rate: number;
+  readonly requests: number;
+  readonly errors: number;
+  /** Median RSS of the first and last fifth of the samples, MiB. */
+  readonly startRssMiB: number;
+  readonly endRssMiB: number;
+  /** (end - start) / start. */
+  readonly rssChange: number;
+}
+
+export interface Machine {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly node: string;
+  readonly os: string;
+}
+
+/** Everything a run measured. */
+export interface BenchReport {
+  readonly startedAt: string;
+  readonly mode: 'full' | 'smoke';
+  readonly settings: BenchSettings;
+  readonly machine: Machine;
+  readonly backends: readonly BenchBackend[];
+  readonly throughput: readonly ThroughputResult[];
+  readonly login: LoginResult;
+  readonly refresh: RefreshResult;
+  readonly revocation: readonly RevocationResult[];
+  readonly soak: SoakResult;
+  readonly targets: readonly TargetResult[];
+}
+
+/** A target of the issue, judged from this run's figures. */
+export interface TargetResult {
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean;
+}
