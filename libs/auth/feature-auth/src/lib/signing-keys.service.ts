@@ -127,6 +127,10 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy, KeySou
     return this.keys.find((key) => key.kid === kid)?.publicKey ?? null;
   }
 
+  has(kid: string): boolean {
+    return this.timeline.published.includes(kid);
+  }
+
   isReady(): boolean {
     return this.timeline.signing !== null;
   }

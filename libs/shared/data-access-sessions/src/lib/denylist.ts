@@ -42,6 +42,11 @@ export interface Denylist {
   deny(sid: string, until: number): Promise<void>;
   /** Whether `sid` is denied now. */
   isDenied(sid: string): Promise<boolean>;
+  /**
+   * The same answer without waiting, when this process holds it in memory
+   * (the request path's fast lane); `undefined` when only `isDenied` knows.
+   */
+  isDeniedFromMemory?(sid: string): boolean | undefined;
   /** The denials in force now (`until` after now), one per sid with its latest `until`, in no order. */
   inForce(): Promise<Denial[]>;
   /**

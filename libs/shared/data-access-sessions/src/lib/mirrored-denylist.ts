@@ -72,7 +72,12 @@ export class MirroredDenylist implements Denylist {
    * does while the store is unreachable.
    */
   async isDenied(sid: string): Promise<boolean> {
-    if (!this.#live) return this.#source.isDenied(sid);
+    return this.isDeniedFromMemory(sid) ?? this.#source.isDenied(sid);
+  }
+
+  /** The answer from memory while live; `undefined` while the feed may have gaps. */
+  isDeniedFromMemory(sid: string): boolean | undefined {
+    if (!this.#live) return undefined;
     const until = this.#until.get(sid);
     if (until === undefined) return false;
     if (until > this.#now()) return true;

@@ -173,6 +173,10 @@ class FakeKeys implements KeySource {
     return this.published.get(kid) ?? null;
   }
 
+  has(kid: string): boolean {
+    return this.published.has(kid);
+  }
+
   isReady(): boolean {
     return this.published.size > 0;
   }

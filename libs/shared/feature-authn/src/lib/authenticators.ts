@@ -34,21 +34,38 @@ function runStrategy(strategy: string, request: FastifyRequest): Promise<Identit
   });
 }
 
+type RevocationCheck = Pick<Denylist, 'isDenied' | 'isDeniedFromMemory'>;
+
+const TOKEN_INVALID: AuthnResult = Object.freeze({
+  kind: 'rejected',
+  reason: 'token_invalid',
+  tokenPresented: true,
+});
+const TOKEN_REVOKED: AuthnResult = Object.freeze({
+  kind: 'rejected',
+  reason: 'token_revoked',
+  tokenPresented: true,
+});
+
 /**
  * The verdict on a verified token: refused when its session or family has
- * been revoked since it was issued. An unreachable denylist fails closed.
+ * been revoked since it was issued. Answered from memory when the denylist
+ * mirrors the revocations in this process (the steady state); otherwise asked
+ * of the store, and an unreachable store fails closed.
  */
-async function unlessRevoked(
+function unlessRevoked(
   identity: Identity | null,
-  denylist: Pick<Denylist, 'isDenied'>,
-): Promise<AuthnResult> {
-  if (!identity) return { kind: 'rejected', reason: 'token_invalid', tokenPresented: true };
-  return (await failClosed(
+  denylist: RevocationCheck,
+): AuthnResult | Promise<AuthnResult> {
+  if (!identity) return TOKEN_INVALID;
+  const verdict = (denied: boolean): AuthnResult =>
+    denied ? TOKEN_REVOKED : { kind: 'authenticated', identity };
+  const known = denylist.isDeniedFromMemory?.(identity.sessionId);
+  if (known !== undefined) return verdict(known);
+  return failClosed(
     timed('denylist', 'isDenied', denylist.isDenied(identity.sessionId)),
     'revocation list',
-  ))
-    ? { kind: 'rejected', reason: 'token_revoked', tokenPresented: true }
-    : { kind: 'authenticated', identity };
+  ).then(verdict);
 }
 
 /**
@@ -56,17 +73,19 @@ async function unlessRevoked(
  * before, else from the passport strategy (which extracts the same string
  * from the request), remembered on success only.
  */
-async function verified(
+function verified(
   token: string,
   strategy: string,
   request: FastifyRequest,
   cache: VerifiedTokenCache,
-): Promise<Identity | null> {
-  const cached = await cache.get(token);
-  if (cached) return cached;
-  const identity = await runStrategy(strategy, request);
-  if (identity) cache.set(token, identity);
-  return identity;
+): Identity | Promise<Identity | null> {
+  return (
+    cache.get(token) ??
+    runStrategy(strategy, request).then((identity) => {
+      if (identity) cache.set(token, identity);
+      return identity;
+    })
+  );
 }
 
 /** RFC 6750 §2.1 `b64token`, after a case-insensitive scheme. */
@@ -82,7 +101,7 @@ export class BearerAuthenticator implements Authenticator {
   readonly name = 'bearer';
 
   constructor(
-    private readonly denylist: Pick<Denylist, 'isDenied'>,
+    private readonly denylist: RevocationCheck,
     private readonly cache: VerifiedTokenCache,
   ) {}
 
@@ -109,7 +128,7 @@ export class IdentityTokenAuthenticator implements Authenticator {
   readonly name = 'identity-token';
 
   constructor(
-    private readonly denylist: Pick<Denylist, 'isDenied'>,
+    private readonly denylist: RevocationCheck,
     private readonly cache: VerifiedTokenCache,
   ) {}
 

@@ -16,15 +16,24 @@ export const authnOutcomes = new Counter({
   labelNames: ['method', 'result'] as const,
 });
 
+/** The labelled counters, bound once: every protected request counts one. */
+const boundOutcomes = new Map<string, Counter.Internal>();
+
 /** Counts one decision: `authenticated`, `rejected` (a bad credential) or `none` (no credential). */
 export function countOutcome(
   authenticator: string | null,
   result: 'authenticated' | 'rejected' | 'none',
 ): void {
-  authnOutcomes.inc({
-    method: authenticator === null ? 'none' : (METHOD_OF[authenticator] ?? authenticator),
-    result,
-  });
+  const key = `${authenticator}\n${result}`;
+  let counter = boundOutcomes.get(key);
+  if (counter === undefined) {
+    counter = authnOutcomes.labels({
+      method: authenticator === null ? 'none' : (METHOD_OF[authenticator] ?? authenticator),
+      result,
+    });
+    boundOutcomes.set(key, counter);
+  }
+  counter.inc();
 }
 
 /** Round trips to the shared state behind authentication: sessions and the denylist. */

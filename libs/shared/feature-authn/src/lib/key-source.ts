@@ -8,6 +8,11 @@ import { jwksFetchDuration } from './authn.metrics';
 export interface KeySource {
   /** The key, or `null` when the kid is unknown. */
   find(kid: string): Promise<KeyObject | null>;
+  /**
+   * Whether `kid` is published now, answered from memory: a verified-token
+   * cache asks it on every hit, so a withdrawn key ends its tokens at once.
+   */
+  has(kid: string): boolean;
   /** Whether at least one key is loaded (readiness). */
   isReady(): boolean;
 }
@@ -68,6 +73,10 @@ export class RemoteJwks implements KeySource {
     // single-flight, rather than refuse tokens that will verify in a moment.
     await this.refresh().catch(() => undefined);
     return this.keys.get(kid) ?? null;
+  }
+
+  has(kid: string): boolean {
+    return this.keys.has(kid);
   }
 
   isReady(): boolean {

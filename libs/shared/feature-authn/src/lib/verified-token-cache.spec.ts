@@ -24,6 +24,10 @@ class FakeKeys implements KeySource {
     return this.published.get(kid)?.publicKey ?? null;
   }
 
+  has(kid: string): boolean {
+    return this.published.has(kid);
+  }
+
   isReady(): boolean {
     return this.published.size > 0;
   }
@@ -57,20 +61,20 @@ function setUp(maxEntries?: number): {
 describe(VerifiedTokenCache.name, () => {
   it('knows nothing of a token it was never given', async () => {
     const { cache } = setUp();
-    await expect(cache.get(tokenNamed('a'))).resolves.toBeNull();
+    expect(cache.get(tokenNamed('a'))).toBeNull();
   });
 
   it('answers the identity stored for the exact token string', async () => {
     const { cache } = setUp();
     cache.set(tokenNamed('a'), identity());
-    await expect(cache.get(tokenNamed('a'))).resolves.toEqual(identity());
+    expect(cache.get(tokenNamed('a'))).toEqual(identity());
   });
 
   it('answers nothing for a token that differs by one character', async () => {
     const { cache } = setUp();
     const token = tokenNamed('a');
     cache.set(token, identity());
-    await expect(cache.get(`${token.slice(0, -1)}M`)).resolves.toBeNull();
+    expect(cache.get(`${token.slice(0, -1)}M`)).toBeNull();
   });
 
   it('hands out a frozen identity, so no request can alter what the next one sees', async () => {
@@ -84,9 +88,9 @@ describe(VerifiedTokenCache.name, () => {
       const { cache, clock } = setUp();
       cache.set(tokenNamed('a'), identity());
       clock.at = (EXP + CLOCK_TOLERANCE_SECONDS) * 1000 - 1;
-      await expect(cache.get(tokenNamed('a'))).resolves.not.toBeNull();
+      expect(cache.get(tokenNamed('a'))).not.toBeNull();
       clock.at = (EXP + CLOCK_TOLERANCE_SECONDS) * 1000;
-      await expect(cache.get(tokenNamed('a'))).resolves.toBeNull();
+      expect(cache.get(tokenNamed('a'))).toBeNull();
       expect(cache.size).toBe(0);
     });
 
@@ -129,7 +133,7 @@ describe(VerifiedTokenCache.name, () => {
       const { cache, clock } = setUp();
       cache.set(tokenNamed('a'), identity(EXP + 0.5));
       clock.at = (EXP + CLOCK_TOLERANCE_SECONDS) * 1000;
-      await expect(cache.get(tokenNamed('a'))).resolves.toBeNull();
+      expect(cache.get(tokenNamed('a'))).toBeNull();
     });
   });
 
@@ -140,16 +144,9 @@ describe(VerifiedTokenCache.name, () => {
       cache.set(tokenNamed('a', 'k1'), identity());
       cache.set(tokenNamed('b', 'k2'), identity());
       keys.published.delete('k1');
-      await expect(cache.get(tokenNamed('a', 'k1'))).resolves.toBeNull();
-      await expect(cache.get(tokenNamed('b', 'k2'))).resolves.not.toBeNull();
+      expect(cache.get(tokenNamed('a', 'k1'))).toBeNull();
+      expect(cache.get(tokenNamed('b', 'k2'))).not.toBeNull();
       expect(cache.size).toBe(1);
-    });
-
-    it('makes a miss when the key source cannot answer', async () => {
-      const { cache, keys } = setUp();
-      cache.set(tokenNamed('a'), identity());
-      jest.spyOn(keys, 'find').mockRejectedValueOnce(new Error('ECONNREFUSED'));
-      await expect(cache.get(tokenNamed('a'))).resolves.toBeNull();
     });
   });
 
@@ -165,9 +162,9 @@ describe(VerifiedTokenCache.name, () => {
       const { cache } = setUp(3);
       for (const name of ['a', 'b', 'c', 'd']) cache.set(tokenNamed(name), identity());
       expect(cache.size).toBe(3);
-      await expect(cache.get(tokenNamed('a'))).resolves.toBeNull();
-      await expect(cache.get(tokenNamed('b'))).resolves.not.toBeNull();
-      await expect(cache.get(tokenNamed('d'))).resolves.not.toBeNull();
+      expect(cache.get(tokenNamed('a'))).toBeNull();
+      expect(cache.get(tokenNamed('b'))).not.toBeNull();
+      expect(cache.get(tokenNamed('d'))).not.toBeNull();
     });
 
     it('drops the expired entries it meets while making room', async () => {
@@ -178,8 +175,8 @@ describe(VerifiedTokenCache.name, () => {
       clock.at = (START / 1000 + 1 + CLOCK_TOLERANCE_SECONDS) * 1000;
       cache.set(tokenNamed('d'), identity());
       expect(cache.size).toBe(2);
-      await expect(cache.get(tokenNamed('c'))).resolves.not.toBeNull();
-      await expect(cache.get(tokenNamed('d'))).resolves.not.toBeNull();
+      expect(cache.get(tokenNamed('c'))).not.toBeNull();
+      expect(cache.get(tokenNamed('d'))).not.toBeNull();
     });
 
     it('counts a token stored twice once, as its latest insertion', async () => {
@@ -188,8 +185,8 @@ describe(VerifiedTokenCache.name, () => {
       cache.set(tokenNamed('b'), identity());
       cache.set(tokenNamed('a'), identity());
       cache.set(tokenNamed('c'), identity());
-      await expect(cache.get(tokenNamed('a'))).resolves.not.toBeNull();
-      await expect(cache.get(tokenNamed('b'))).resolves.toBeNull();
+      expect(cache.get(tokenNamed('a'))).not.toBeNull();
+      expect(cache.get(tokenNamed('b'))).toBeNull();
     });
 
     it.each([0, -1, 1.5, Number.NaN])('refuses %p as maxEntries with a TypeError', (maxEntries) => {
@@ -202,7 +199,7 @@ describe(VerifiedTokenCache.name, () => {
     cache.set(tokenNamed('a'), identity());
     cache.clear();
     expect(cache.size).toBe(0);
-    await expect(cache.get(tokenNamed('a'))).resolves.toBeNull();
+    expect(cache.get(tokenNamed('a'))).toBeNull();
   });
 
   it('counts hits and misses under its name', async () => {
