@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 
 /** The port to password hashing, injectable so unit tests can use a fast fake. */
@@ -21,14 +22,53 @@ export const ARGON2_OPTIONS = {
   parallelism: 1,
 } as const;
 
+/**
+ * Runs at most `limit` tasks at a time, the rest in arrival order. A task's
+ * failure is its caller's; it frees its slot all the same.
+ */
+export class ConcurrencyLimit {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new TypeError(`limit must be a positive integer, got ${limit}`);
+    }
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running++;
+    }
+    try {
+      return await task();
+    } finally {
+      // The slot passes straight to the next in line, or is freed.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
+/**
+ * Hashes with argon2id, at most one hash per core at a time: a burst of
+ * logins queues here rather than taking every libuv thread (4 by default) and
+ * every core, so the event loop, and whatever else needs the thread pool,
+ * keeps answering while the hashes run.
+ */
 export class Argon2PasswordHasher implements PasswordHasher {
+  private readonly limit = new ConcurrencyLimit(availableParallelism());
+
   hash(password: string): Promise<string> {
-    return argon2.hash(password, ARGON2_OPTIONS);
+    return this.limit.run(() => argon2.hash(password, ARGON2_OPTIONS));
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      return await argon2.verify(hash, password);
+      return await this.limit.run(() => argon2.verify(hash, password));
     } catch {
       return false;
     }
