@@ -6,6 +6,7 @@ import type {
   ThroughputResult,
 } from './scenarios';
 import { SCENARIO_TITLES } from './scenarios';
+import { median } from './load';
 
 /** Keycloak's published sizing: password logins and refreshes per second per vCPU. */
 const KEYCLOAK_LOGINS_PER_CORE = 15;
@@ -23,8 +24,12 @@ function find(
   return report.throughput.find((r) => r.scenario === scenario && r.backend === backend);
 }
 
-/** `a / b` of two scenarios' req/s, or undefined when either did not run. */
-function ratio(
+/**
+ * `a / b` of two scenarios' req/s: the median of the ratios round by round
+ * (within a round the two ran minutes apart at most, so a machine that slows
+ * down for a while moves both), or undefined when either did not run.
+ */
+export function ratio(
   report: Pick<BenchReport, 'throughput'>,
   a: [ScenarioId, BenchBackend],
   b: [ScenarioId, BenchBackend],
@@ -32,7 +37,12 @@ function ratio(
   const top = find(report, ...a);
   const bottom = find(report, ...b);
   if (!top || !bottom || bottom.requestsPerSecond === 0) return undefined;
-  return top.requestsPerSecond / bottom.requestsPerSecond;
+  const perRound = top.rounds
+    .map((value, i) => value / (bottom.rounds[i] ?? 0))
+    .filter((value) => Number.isFinite(value));
+  return perRound.length === top.rounds.length
+    ? median(perRound)
+    : top.requestsPerSecond / bottom.requestsPerSecond;
 }
 
 /** The issue's targets, judged from one run's figures. */
@@ -108,7 +118,7 @@ export function judgeTargets(report: Omit<BenchReport, 'targets'>): TargetResult
 export function renderMarkdown(report: BenchReport): string {
   const m = report.machine;
   const lines: string[] = [
-    `Measured ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC (${report.mode} run) on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}. Load: autocannon, ${report.settings.connections} connections, on the same machine; medians of ${report.settings.rounds} rounds of ${report.settings.durationSeconds} s.`,
+    `Measured ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC (${report.mode} run) on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}. Load: autocannon, ${report.settings.connections} connections, on the same machine. req/s: medians of ${report.settings.rounds} rounds of ${report.settings.durationSeconds} s, the scenarios taking turns; ratios: medians of the round-by-round ratios.`,
     '',
     '| scenario | backend | req/s | p50 ms | p99 ms | errors | RSS MiB |',
     '|---|---|--:|--:|--:|--:|--:|',
