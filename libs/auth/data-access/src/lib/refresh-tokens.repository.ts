@@ -265,18 +265,7 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
        )
        SELECT (SELECT count(*) FROM spent)::int AS spent, family.*
        FROM (SELECT 1) AS one LEFT JOIN family ON true`,
-      [
-        now,
-        next.hash,
-        next.sealed,
-        presentedHash,
-        now,
-        now,
-        now,
-        next.hash,
-        now,
-        next.expiresAt,
-      ],
+      [now, next.hash, next.sealed, presentedHash, now, now, now, next.hash, now, next.expiresAt],
     );
     if (!row || row.spent === 0) return null;
     // Spent, but its family had ended meanwhile: the token is gone either way.
