@@ -79,3 +79,20 @@ export async function residentMiB(pid: number | undefined): Promise<number | und
     return undefined;
   }
 }
+
+/** Linux's USER_HZ: the unit of the CPU times in `/proc/<pid>/stat`. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system) a process has used so far, in seconds; undefined off Linux. */
+export async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const [utime, stime] = [Number(fields[11]), Number(fields[12])];
+    return Number.isFinite(utime + stime) ? (utime + stime) / CLOCK_TICKS_PER_SECOND : undefined;
+  } catch {
+    return undefined;
+  }
+}

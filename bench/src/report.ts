@@ -12,6 +12,8 @@ import { median } from './load';
 const KEYCLOAK_LOGINS_PER_CORE = 15;
 const KEYCLOAK_REFRESHES_PER_CORE = 120;
 
+const cores = (value: number | undefined): string =>
+  value === undefined ? 'an unknown number of cores' : `${value.toFixed(2)} cores`;
 const percent = (ratio: number): string => `${(ratio * 100).toFixed(0)} %`;
 const fixed = (value: number, digits = 0): string =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -48,36 +50,52 @@ export function ratio(
 /** The issue's targets, judged from one run's figures. */
 export function judgeTargets(report: Omit<BenchReport, 'targets'>): TargetResult[] {
   const targets: TargetResult[] = [];
+  /**
+   * A throughput ratio of two scenarios, judged against `threshold`; beside
+   * it, the same comparison in the CPU each process under test spent per
+   * request (inverted, so that both read "as fast as"): the process's own
+   * cost, apart from what the load generator and the upstream cost on the
+   * cores they share with it.
+   */
   const ratioTarget = (
     target: string,
-    value: number | undefined,
+    a: [ScenarioId, BenchBackend],
+    b: [ScenarioId, BenchBackend],
     threshold: number,
     format: (value: number) => string = percent,
   ): void => {
+    const value = ratio(report, a, b);
     if (value === undefined) return;
-    targets.push({ target, measured: format(value), met: value >= threshold });
+    const ownA = find(report, ...a)?.cpuMicrosPerRequest;
+    const ownB = find(report, ...b)?.cpuMicrosPerRequest;
+    const own = ownA && ownB ? `; by CPU per request: ${format(ownB / ownA)}` : '';
+    targets.push({ target, measured: `${format(value)}${own}`, met: value >= threshold });
   };
   const sessionBackend: BenchBackend = report.backends.includes('postgres+redis')
     ? 'postgres+redis'
     : 'embedded';
   ratioTarget(
     'Bearer through the gateway ≥ 90 % of its ceiling',
-    ratio(report, ['gateway-bearer', 'embedded'], ['gateway-unauthenticated', 'embedded']),
+    ['gateway-bearer', 'embedded'],
+    ['gateway-unauthenticated', 'embedded'],
     0.9,
   );
   ratioTarget(
     `Session cookie (${sessionBackend === 'embedded' ? 'SQLite' : 'Redis'}) ≥ 80 % of the ceiling`,
-    ratio(report, ['gateway-session', sessionBackend], ['gateway-unauthenticated', sessionBackend]),
+    ['gateway-session', sessionBackend],
+    ['gateway-unauthenticated', sessionBackend],
     0.8,
   );
   ratioTarget(
     'Bearer through the gateway ≥ 70 % of the bare proxy',
-    ratio(report, ['gateway-bearer', 'embedded'], ['peer-bare-proxy', 'embedded']),
+    ['gateway-bearer', 'embedded'],
+    ['peer-bare-proxy', 'embedded'],
     0.7,
   );
   ratioTarget(
     'Bearer through the gateway ≥ 3× the usual NestJS gateway',
-    ratio(report, ['gateway-bearer', 'embedded'], ['peer-usual-nest-gateway', 'embedded']),
+    ['gateway-bearer', 'embedded'],
+    ['peer-usual-nest-gateway', 'embedded'],
     3,
     (value) => `${value.toFixed(1)}×`,
   );
@@ -91,20 +109,26 @@ export function judgeTargets(report: Omit<BenchReport, 'targets'>): TargetResult
       met: slowest <= 1_000,
     });
   }
+  // Keycloak's sizing counts Keycloak's own vCPUs: judged per core the auth
+  // process used, or per machine core where that cannot be read.
+  const login = report.login;
+  const loginsPerCore = login.loginsPerAuthCore ?? login.loginsPerSecondPerCore;
   targets.push({
     target: `Logins ≥ ${KEYCLOAK_LOGINS_PER_CORE}/s per core (argon2id)`,
-    measured: `${fixed(report.login.loginsPerSecondPerCore, 1)}/s per core`,
-    met: report.login.loginsPerSecondPerCore >= KEYCLOAK_LOGINS_PER_CORE,
+    measured: `${fixed(loginsPerCore, 1)}/s per core of AUTH (${fixed(login.loginsPerSecondPerCore, 1)} per machine core)`,
+    met: loginsPerCore >= KEYCLOAK_LOGINS_PER_CORE,
   });
   targets.push({
     target: '/health/live p99 ≤ 20 ms under login load',
     measured: `${fixed(report.login.liveP99Ms, 1)} ms`,
     met: report.login.liveP99Ms <= 20,
   });
+  const refresh = report.refresh;
+  const refreshesPerCore = refresh.refreshesPerAuthCore ?? refresh.refreshesPerSecondPerCore;
   targets.push({
-    target: `Refreshes ≥ ${4 * KEYCLOAK_REFRESHES_PER_CORE}/s per core (${report.refresh.backend})`,
-    measured: `${fixed(report.refresh.refreshesPerSecondPerCore)}/s per core`,
-    met: report.refresh.refreshesPerSecondPerCore >= 4 * KEYCLOAK_REFRESHES_PER_CORE,
+    target: `Refreshes ≥ ${4 * KEYCLOAK_REFRESHES_PER_CORE}/s per core (${refresh.backend})`,
+    measured: `${fixed(refreshesPerCore)}/s per core of AUTH (${fixed(refresh.refreshesPerSecondPerCore)} per machine core)`,
+    met: refreshesPerCore >= 4 * KEYCLOAK_REFRESHES_PER_CORE,
   });
   targets.push({
     target: `Gateway RSS flat (±10 %) over ${report.soak.seconds} s at ${report.soak.rate} req/s, no errors`,
@@ -120,21 +144,21 @@ export function renderMarkdown(report: BenchReport): string {
   const lines: string[] = [
     `Measured ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC (${report.mode} run) on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}. Load: autocannon, ${report.settings.connections} connections, on the same machine. req/s: medians of ${report.settings.rounds} rounds of ${report.settings.durationSeconds} s, the scenarios taking turns; ratios: medians of the round-by-round ratios.`,
     '',
-    '| scenario | backend | req/s | p50 ms | p99 ms | errors | RSS MiB |',
-    '|---|---|--:|--:|--:|--:|--:|',
+    '| scenario | backend | req/s | p50 ms | p99 ms | errors | CPU µs/req | RSS MiB |',
+    '|---|---|--:|--:|--:|--:|--:|--:|',
   ];
   for (const r of report.throughput) {
     lines.push(
-      `| ${SCENARIO_TITLES[r.scenario]} | ${r.backend} | ${fixed(r.requestsPerSecond)} | ${fixed(r.p50Ms, 1)} | ${fixed(r.p99Ms, 1)} | ${r.errors} | ${r.rssMiB === undefined ? '–' : fixed(r.rssMiB)} |`,
+      `| ${SCENARIO_TITLES[r.scenario]} | ${r.backend} | ${fixed(r.requestsPerSecond)} | ${fixed(r.p50Ms, 1)} | ${fixed(r.p99Ms, 1)} | ${r.errors} | ${r.cpuMicrosPerRequest === undefined ? '–' : fixed(r.cpuMicrosPerRequest)} | ${r.rssMiB === undefined ? '–' : fixed(r.rssMiB)} |`,
     );
   }
   const l = report.login;
   const f = report.refresh;
   lines.push(
-    `| login (argon2id), AUTH | ${l.backend} | ${fixed(l.loginsPerSecond, 1)} | – | ${fixed(l.p99Ms, 1)} | ${l.errors} | – |`,
-    `| refresh rotation, AUTH | ${f.backend} | ${fixed(f.refreshesPerSecond)} | – | ${fixed(f.p99Ms, 1)} | ${f.errors} | – |`,
+    `| login (argon2id), AUTH | ${l.backend} | ${fixed(l.loginsPerSecond, 1)} | – | ${fixed(l.p99Ms, 1)} | ${l.errors} | – | – |`,
+    `| refresh rotation, AUTH | ${f.backend} | ${fixed(f.refreshesPerSecond)} | – | ${fixed(f.p99Ms, 1)} | ${f.errors} | – | – |`,
     '',
-    `While logins ran, AUTH's \`/health/live\` answered in p50 ${fixed(l.liveP50Ms, 1)} ms, p99 ${fixed(l.liveP99Ms, 1)} ms (${l.liveSamples} samples).`,
+    `While logins ran, AUTH's \`/health/live\` answered in p50 ${fixed(l.liveP50Ms, 1)} ms, p99 ${fixed(l.liveP99Ms, 1)} ms (${l.liveSamples} samples). AUTH kept ${cores(l.authCores)} busy during the logins and ${cores(f.authCores)} during the refreshes; the rest of the machine ran the stores and the load generator.`,
     '',
     '| revocation → first refusal | backend | median ms | max ms | missed |',
     '|---|---|--:|--:|--:|',
@@ -167,8 +191,8 @@ const escapeXml = (text: string): string =>
 /** A horizontal bar chart of the throughput scenarios' req/s, as a standalone SVG. */
 export function renderChart(report: BenchReport): string {
   const rows = report.throughput;
-  const width = 760;
-  const label = 300;
+  const width = 840;
+  const label = 360;
   const bar = 22;
   const gap = 10;
   const top = 44;

@@ -15,7 +15,7 @@ import {
 import { median, probeLatency, runLoad } from './load';
 import type { LoadRequest } from './load';
 import type { BenchProcess } from './processes';
-import { residentMiB, startNodeProcess } from './processes';
+import { cpuSeconds, residentMiB, startNodeProcess } from './processes';
 import { judgeTargets } from './report';
 import type {
   BenchBackend,
@@ -246,7 +246,10 @@ async function measureThroughput(
       durationSeconds: settings.warmupSeconds,
     });
   }
-  const rounds = new Map<ScenarioId, { rps: number; p50: number; p99: number; errors: number }[]>();
+  const rounds = new Map<
+    ScenarioId,
+    { rps: number; p50: number; p99: number; errors: number; cpu: number | undefined }[]
+  >();
   const memory = new Map<ScenarioId, number | undefined>();
   for (let round = 0; round < settings.rounds; round++) {
     const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target);
@@ -254,17 +257,23 @@ async function measureThroughput(
       progress(
         `${backend}: ${SCENARIO_TITLES[target.id]}, round ${round + 1}/${settings.rounds} (${settings.durationSeconds} s)`,
       );
+      const cpuBefore = await cpuSeconds(target.pid);
       const result = await runLoad(target.request, {
         url: target.url,
         connections: settings.connections,
         durationSeconds: settings.durationSeconds,
       });
+      const cpuAfter = await cpuSeconds(target.pid);
       const list = rounds.get(target.id) ?? [];
       list.push({
         rps: result.requestsPerSecond,
         p50: result.p50Ms,
         p99: result.p99Ms,
         errors: result.errors,
+        cpu:
+          cpuBefore === undefined || cpuAfter === undefined || result.requests === 0
+            ? undefined
+            : ((cpuAfter - cpuBefore) * 1e6) / result.requests,
       });
       rounds.set(target.id, list);
       memory.set(target.id, await residentMiB(target.pid));
@@ -279,6 +288,9 @@ async function measureThroughput(
       p50Ms: median(list.map((r) => r.p50)),
       p99Ms: median(list.map((r) => r.p99)),
       errors: list.reduce((sum, r) => sum + r.errors, 0),
+      cpuMicrosPerRequest: list.every((r) => r.cpu !== undefined)
+        ? median(list.map((r) => r.cpu ?? 0))
+        : undefined,
       rssMiB: memory.get(target.id),
       rounds: list.map((r) => r.rps),
     };
@@ -353,6 +365,7 @@ async function measureLogin(
   const cores = availableParallelism();
   const stopProbe = new AbortController();
   const live = probeLatency(`${rig.system.auth.url}/health/live`, 20, stopProbe.signal);
+  const usage = await measureCpu(rig.system.auth.pid);
   const result = await runLoad(
     {
       method: 'POST',
@@ -368,12 +381,15 @@ async function measureLogin(
       expectStatus: 201,
     },
   );
+  const authCores = await usage.cores();
   stopProbe.abort();
   const liveness = await live;
   return {
     backend: rig.backend,
     loginsPerSecond: result.requestsPerSecond,
     loginsPerSecondPerCore: result.requestsPerSecond / cores,
+    authCores,
+    loginsPerAuthCore: authCores ? result.requestsPerSecond / authCores : undefined,
     p99Ms: result.p99Ms,
     errors: result.errors,
     liveP50Ms: liveness.p50Ms,
@@ -403,6 +419,7 @@ async function measureRefresh(
     unspent.push((await loginWithToken(auth, rig.credentials)).refreshToken);
   }
   const cores = availableParallelism();
+  const usage = await measureCpu(rig.system.auth.pid);
   const result = await runLoad(
     {
       method: 'POST',
@@ -422,10 +439,13 @@ async function measureRefresh(
       },
     },
   );
+  const authCores = await usage.cores();
   return {
     backend: rig.backend,
     refreshesPerSecond: result.requestsPerSecond,
     refreshesPerSecondPerCore: result.requestsPerSecond / cores,
+    authCores,
+    refreshesPerAuthCore: authCores ? result.requestsPerSecond / authCores : undefined,
     p99Ms: result.p99Ms,
     errors: result.errors,
   };
@@ -475,6 +495,21 @@ async function measureSoak(
     startRssMiB,
     endRssMiB,
     rssChange: startRssMiB === 0 ? 0 : (endRssMiB - startRssMiB) / startRssMiB,
+  };
+}
+
+/** Starts counting a process's CPU time; `cores()` is the average number of cores it kept busy since. */
+async function measureCpu(
+  pid: number | undefined,
+): Promise<{ cores(): Promise<number | undefined> }> {
+  const startCpu = await cpuSeconds(pid);
+  const startWall = performance.now();
+  return {
+    cores: async () => {
+      const endCpu = await cpuSeconds(pid);
+      if (startCpu === undefined || endCpu === undefined) return undefined;
+      return (endCpu - startCpu) / ((performance.now() - startWall) / 1000);
+    },
   };
 }
 

@@ -19,8 +19,10 @@ export interface BenchSettings {
 
 /** `npm run bench`: about seven minutes on a 2-core machine, nine with PostgreSQL + Redis. */
 export const FULL_RUN: BenchSettings = {
-  durationSeconds: 5,
-  rounds: 5,
+  // Many short rounds: on a shared machine, speed drifts over seconds, and
+  // a round's scenarios run within seconds of each other.
+  durationSeconds: 2,
+  rounds: 12,
   connections: 20,
   warmupSeconds: 3,
   loginSeconds: 10,
@@ -70,16 +72,31 @@ export interface ThroughputResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly errors: number;
+  /**
+   * CPU time the process under test spent per request, µs (median of the
+   * rounds): its own cost, whatever the load generator and the upstream,
+   * which share the machine, cost meanwhile. Undefined off Linux.
+   */
+  readonly cpuMicrosPerRequest: number | undefined;
   /** Resident memory of the process under test after its last round, MiB. */
   readonly rssMiB: number | undefined;
   /** Every round's req/s, in the order they ran. */
   readonly rounds: readonly number[];
 }
 
+/**
+ * Keycloak sizes per vCPU of Keycloak itself, the database apart: the rate
+ * is also given per core of CPU time the auth process used (its argon2
+ * threads included), beside per core of the whole machine, which here also
+ * runs the database and the load generator.
+ */
 export interface LoginResult {
   readonly backend: BenchBackend;
   readonly loginsPerSecond: number;
   readonly loginsPerSecondPerCore: number;
+  /** Cores' worth of CPU the auth process used meanwhile (undefined off Linux). */
+  readonly authCores: number | undefined;
+  readonly loginsPerAuthCore: number | undefined;
   readonly p99Ms: number;
   readonly errors: number;
   /** `/health/live` of auth, sampled while the logins ran. */
@@ -92,6 +109,8 @@ export interface RefreshResult {
   readonly backend: BenchBackend;
   readonly refreshesPerSecond: number;
   readonly refreshesPerSecondPerCore: number;
+  readonly authCores: number | undefined;
+  readonly refreshesPerAuthCore: number | undefined;
   readonly p99Ms: number;
   readonly errors: number;
 }
