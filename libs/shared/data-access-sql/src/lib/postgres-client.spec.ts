@@ -1,5 +1,21 @@
 import { types } from 'pg';
-import { PostgresClient, describeServer, toPositionalParameters } from './postgres-client';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import {
+  PostgresClient,
+  describeServer,
+  isDatabaseUnavailable,
+  toPositionalParameters,
+} from './postgres-client';
+
+/** A port nothing listens on: bound once, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 describe(PostgresClient.name, () => {
   describe(toPositionalParameters.name, () => {
@@ -28,6 +44,56 @@ describe(PostgresClient.name, () => {
           message: expect.not.stringContaining('s3cret'),
         }),
       );
+    });
+  });
+
+  describe('when the server cannot be reached', () => {
+    it.each(['query', 'transaction'] as const)(
+      'rejects a %s with a 503 store_unavailable that says so, not the driver error',
+      async (operation) => {
+        const client = new PostgresClient(`postgres://app@127.0.0.1:${await closedPort()}/shop`, {
+          connectTimeoutMs: 1000,
+        });
+        try {
+          const attempt =
+            operation === 'query'
+              ? client.query('SELECT 1')
+              : client.transaction((tx) => tx.query('SELECT 1'));
+          await expect(attempt).rejects.toMatchObject({
+            code: 'store_unavailable',
+            status: 503,
+            detail: 'The database is unavailable.',
+          });
+        } finally {
+          await client.close();
+        }
+      },
+    );
+  });
+
+  describe(isDatabaseUnavailable.name, () => {
+    const withCode = (code: string, message = 'x'): Error =>
+      Object.assign(new Error(message), { code });
+
+    it.each([
+      ['a refused connection', withCode('ECONNREFUSED')],
+      ['a reset connection', withCode('ECONNRESET')],
+      ['a connection exception (class 08)', withCode('08006')],
+      ['an administrator shutdown', withCode('57P01')],
+      ['too many connections', withCode('53300')],
+      ['a connect timeout', new Error('timeout exceeded when trying to connect')],
+      ['a connection that ended', new Error('Connection terminated unexpectedly')],
+    ])('counts %s as unavailable', (_name, error) => {
+      expect(isDatabaseUnavailable(error)).toBe(true);
+    });
+
+    it.each([
+      ['a syntax error', withCode('42601', 'syntax error at or near "SELEC"')],
+      ['a unique violation', withCode('23505', 'duplicate key value')],
+      ['a plain error', new Error('boom')],
+      ['a non-error', 'ECONNREFUSED'],
+    ])('does not count %s', (_name, error) => {
+      expect(isDatabaseUnavailable(error)).toBe(false);
     });
   });
 

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { AppError } from '@svt/shared/util-http';
 import { Pool, types } from 'pg';
 import type { CustomTypesConfig, PoolClient, QueryResultRow } from 'pg';
 import {
@@ -72,12 +73,60 @@ export function describeServer(url: string): string {
 
 type Queryable = Pool | PoolClient;
 
+/** Socket errors of a server that is down, unreachable or gone. */
+const NETWORK_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * SQLSTATEs of a server that cannot serve now (PostgreSQL appendix A):
+ * class 08 connection exceptions, shutdowns, and too many connections.
+ */
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+
+/** pg's own messages for a connection that never came or broke, which carry no code. */
+const LOST_CONNECTION =
+  /timeout exceeded when trying to connect|Connection terminated|connection error|Client was closed/i;
+
+/**
+ * Whether `error` says the database could not be reached, rather than that
+ * a statement was wrong: the first is the caller's 503, the second a bug.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  // Duck-typed: errors from another realm (a worker, a test sandbox) fail instanceof.
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    return NETWORK_FAILURES.has(code) || code.startsWith('08') || UNAVAILABLE_STATES.has(code);
+  }
+  return typeof message === 'string' && LOST_CONNECTION.test(message);
+}
+
+/**
+ * Rethrows a failure to reach the database as a 503 `store_unavailable`, so a
+ * request fails closed with an answer that says what happened (never a 500);
+ * any other error as it is.
+ */
+function unavailableAs503(error: unknown): never {
+  if (isDatabaseUnavailable(error)) {
+    throw new AppError('store_unavailable', 'The database is unavailable.', { cause: error });
+  }
+  throw error;
+}
+
 async function run(
   on: Queryable,
   sql: string,
   params: readonly SqlValue[],
 ): Promise<{ rows: QueryResultRow[]; rowCount: number | null }> {
-  return on.query<QueryResultRow>(toPositionalParameters(sql), [...params]);
+  return on.query<QueryResultRow>(toPositionalParameters(sql), [...params]).catch(unavailableAs503);
 }
 
 /**
@@ -220,7 +269,7 @@ export class PostgresClient implements SqlClient {
   }
 
   async #inTransaction<T>(work: (connection: PoolClient) => Promise<T>): Promise<T> {
-    const connection = await this.#pool.connect();
+    const connection = await this.#pool.connect().catch(unavailableAs503);
     let broken = false;
     try {
       await connection.query('BEGIN');
