@@ -2,6 +2,8 @@ export { expectBearerChallenge, expectProblem, expectStatus } from './lib/assert
 export { deleteRedisKeys } from './lib/backing-stores';
 export * from './lib/contract';
 export { CookieJar } from './lib/cookie-jar';
+export { startFaultProxy } from './lib/fault-proxy';
+export type { FaultMode, FaultProxy, FaultProxyTarget } from './lib/fault-proxy';
 export {
   csrfHeaders,
   loginWithSession,
