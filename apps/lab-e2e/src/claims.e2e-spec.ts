@@ -249,13 +249,13 @@ describe('Keep personal data out of the JWT', () => {
 });
 
 describe('Logout', () => {
-  /** Requests the gateway answered 200 before its first 401, and when that 401 came. */
+  /** Requests the gateway answered 200 before its first refusal, and when that came (2 s at most). */
   async function requestsUntilRefused(
     send: () => Promise<HttpResponse>,
     since: number,
   ): Promise<{ succeeded: number; refusedAfterMs: number; refusal: HttpResponse | undefined }> {
     let succeeded = 0;
-    for (let attempt = 0; attempt < 20; attempt += 1) {
+    while (performance.now() - since < 2_000) {
       const response = await send();
       if (response.status !== 200) {
         return { succeeded, refusedAfterMs: performance.now() - since, refusal: response };
@@ -265,7 +265,7 @@ describe('Logout', () => {
     return { succeeded, refusedAfterMs: Number.NaN, refusal: undefined };
   }
 
-  it('kills the cookie at the next request, and the access token at the next request, long before its exp', async () => {
+  it('kills the cookie at the next request, and the access token within a second, long before its exp', async () => {
     const { session, tokens } = await signUpAtShop();
     const oldJar = session.jar.clone();
     expectStatus(await shop.get('/api/me', { jar: oldJar }), 200);
@@ -295,18 +295,25 @@ describe('Logout', () => {
 
     expect(cookie.succeeded).toBe(0);
     expect(cookie.refusal?.status).toBe(401);
-    expect(bearer.succeeded).toBe(0);
+    // AUTH revoked it; the gateway hears of it by a push (README: revocations
+    // reach every process within a second).
     expect(bearer.refusal?.status).toBe(401);
+    expect(bearer.refusedAfterMs).toBeLessThan(1_000);
     expectProblem(
       await shop.get('/api/cart', { bearer: tokens.accessToken }),
       401,
       'invalid_token',
     );
-    expectProblem(await cart.get('/cart', { bearer: tokens.accessToken }), 401, 'invalid_token');
+    const atCart = await requestsUntilRefused(
+      () => cart.get('/cart', { bearer: tokens.accessToken }),
+      revokedAt,
+    );
+    expect(atCart.refusedAfterMs).toBeLessThan(1_000);
+    expectProblem(atCart.refusal as HttpResponse, 401, 'invalid_token');
     expect(left).toBeGreaterThan(tokens.expiresIn / 2);
     recordClaim({
       claim: 'Logout',
-      measured: `cookie: dead at the next request (${cookie.succeeded} requests after the 204); access token: refused at the next request at the gateway and the cart (${bearer.succeeded} requests, ${Math.round(bearer.refusedAfterMs)} ms after logout), ${left} s before its exp`,
+      measured: `cookie: dead at the next request (${cookie.succeeded} requests after the 204); access token: refused at the gateway ${Math.round(bearer.refusedAfterMs)} ms after logout (${bearer.succeeded} requests answered meanwhile), at the cart ${Math.round(atCart.refusedAfterMs)} ms after, ${left} s before its exp`,
       result: 'holds',
     });
   });

@@ -27,6 +27,7 @@ import {
   expectInvalidToken,
   gatewayIdentityKey,
   identityToken,
+  onceRevoked,
   refresh,
   sessionHandle,
   sidOf,
@@ -90,7 +91,7 @@ async function expectCookieDead(jar: CookieJar): Promise<void> {
 
 async function expectAccessTokenDead(accessToken: string): Promise<void> {
   for (const [, client, path] of protectedRoutes) {
-    expectInvalidToken(await client().get(path, { bearer: accessToken }));
+    expectInvalidToken(await onceRevoked(() => client().get(path, { bearer: accessToken })));
   }
 }
 
@@ -233,7 +234,7 @@ describe('ASVS 5.0 §7.4.1 logout ends the session at once, everywhere', () => {
     expectStatus(logout, 204);
     expect(login.jar.has(SESSION_COOKIE)).toBe(false);
     await expectCookieDead(kept);
-    expectInvalidToken(await cartWithIdentity(user, handle, 'session'));
+    expectInvalidToken(await onceRevoked(() => cartWithIdentity(user, handle, 'session')));
   });
 
   it('ends a token family and its access tokens, and the identity tokens minted for it', async () => {
@@ -245,7 +246,9 @@ describe('ASVS 5.0 §7.4.1 logout ends the session at once, everywhere', () => {
 
     expectStatus(revoke, 204);
     await expectAccessTokenDead(login.accessToken);
-    expectInvalidToken(await cartWithIdentity(user, sidOf(login.accessToken), 'bearer'));
+    expectInvalidToken(
+      await onceRevoked(() => cartWithIdentity(user, sidOf(login.accessToken), 'bearer')),
+    );
   });
 });
 
@@ -367,7 +370,7 @@ describe('ASVS 5.0 §7.5.2 users can view and end their active sessions', () => 
 
     expectStatus(response, 204);
     await expectCookieDead(laptop.jar);
-    expectInvalidToken(await cartWithIdentity(alice, handle, 'session'));
+    expectInvalidToken(await onceRevoked(() => cartWithIdentity(alice, handle, 'session')));
     await expectCookieWorks(browser.jar);
   });
 
@@ -400,11 +403,13 @@ describe('ASVS 5.0 §7.5.2 ending all sessions at once (POST /auth/logout-all)',
 
     expectStatus(response, 204);
     await expectCookieDead(cookie.jar);
-    expectInvalidToken(await cartWithIdentity(user, handle, 'session'));
+    expectInvalidToken(await onceRevoked(() => cartWithIdentity(user, handle, 'session')));
     for (const login of [tokens, caller]) {
       await expectAccessTokenDead(login.accessToken);
       expectProblem(await refresh(auth, login.refreshToken), 401, 'invalid_refresh_token');
-      expectInvalidToken(await cartWithIdentity(user, sidOf(login.accessToken), 'bearer'));
+      expectInvalidToken(
+        await onceRevoked(() => cartWithIdentity(user, sidOf(login.accessToken), 'bearer')),
+      );
     }
     expectStatus(await shop.get('/api/me', { bearer: bystander.accessToken }), 200);
   });
@@ -452,8 +457,10 @@ describe("ASVS 5.0 §7.4.3, §7.5.1 a password change needs the current password
     await expectCookieDead(other.jar);
     await expectAccessTokenDead(family.accessToken);
     expectProblem(await refresh(auth, family.refreshToken), 401, 'invalid_refresh_token');
-    expectInvalidToken(await cartWithIdentity(user, oldHandle, 'session'));
-    expectInvalidToken(await cartWithIdentity(user, sidOf(family.accessToken), 'bearer'));
+    expectInvalidToken(await onceRevoked(() => cartWithIdentity(user, oldHandle, 'session')));
+    expectInvalidToken(
+      await onceRevoked(() => cartWithIdentity(user, sidOf(family.accessToken), 'bearer')),
+    );
   });
 
   it('gives a Bearer caller a new token pair, and its old tokens are refused everywhere', async () => {

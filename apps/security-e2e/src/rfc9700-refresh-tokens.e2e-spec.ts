@@ -15,7 +15,7 @@ import type {
   TokenBody,
   TokenLogin,
 } from '@svt/shared/testing';
-import { expectInvalidToken, refresh, sidOf, sleep } from './support';
+import { expectInvalidToken, onceRevoked, refresh, sidOf, sleep } from './support';
 
 /**
  * RFC 9700 (OAuth 2.0 Security BCP) §4.14.2: refresh tokens rotate, a spent
@@ -144,7 +144,7 @@ describe('with a grace window of 4 s and long lifetimes', () => {
       'refuses every access token of the family at %s with 401 invalid_token',
       async (_name, client, path) => {
         for (const access of [login.accessToken, first.access, second.access]) {
-          expectInvalidToken(await client(c).get(path, { bearer: access }));
+          expectInvalidToken(await onceRevoked(() => client(c).get(path, { bearer: access })));
         }
       },
     );
@@ -179,8 +179,10 @@ describe('with a grace window of 4 s and long lifetimes', () => {
     it.each(verifiers)(
       "refuses the family's access tokens at %s with 401 invalid_token",
       async (_name, client, path) => {
-        expectInvalidToken(await client(c).get(path, { bearer: first.access }));
-        expectInvalidToken(await client(c).get(path, { bearer: login.accessToken }));
+        expectInvalidToken(await onceRevoked(() => client(c).get(path, { bearer: first.access })));
+        expectInvalidToken(
+          await onceRevoked(() => client(c).get(path, { bearer: login.accessToken })),
+        );
       },
     );
   });
@@ -201,7 +203,9 @@ describe('with a grace window of 4 s and long lifetimes', () => {
 
         expectStatus(revoked, 204);
         for (const [, verifier, path] of verifiers) {
-          expectInvalidToken(await verifier(c).get(path, { bearer: login.accessToken }));
+          expectInvalidToken(
+            await onceRevoked(() => verifier(c).get(path, { bearer: login.accessToken })),
+          );
         }
         expectProblem(await refresh(c.auth, login.refreshToken), 401, 'invalid_refresh_token');
       },
@@ -244,7 +248,7 @@ describe('with the grace window off and short lifetimes (idle 3 s, absolute 6 s)
       expectProblem(replay, 401, 'invalid_refresh_token');
       expectProblem(await refresh(c.auth, first.refresh), 401, 'invalid_refresh_token');
       for (const [, client, path] of verifiers) {
-        expectInvalidToken(await client(c).get(path, { bearer: first.access }));
+        expectInvalidToken(await onceRevoked(() => client(c).get(path, { bearer: first.access })));
       }
     });
 

@@ -35,6 +35,24 @@ export function expectInvalidToken(response: HttpResponse<unknown>): void {
 }
 
 /**
+ * How soon a revocation reaches the gateway and CART (README, "Revoking
+ * access tokens"): at once at AUTH, by a push elsewhere (milliseconds on
+ * Redis, a 200 ms poll on the embedded default).
+ */
+export const REVOCATION_PUSH_MS = 1_000;
+
+/**
+ * Asks `probe` until it is refused or a revocation has had its second to
+ * arrive, and returns the last answer: the caller asserts the refusal.
+ */
+export function onceRevoked<T extends HttpResponse<unknown>>(probe: () => Promise<T>): Promise<T> {
+  return pollUntil(probe, (response) => response.status !== 200, {
+    timeoutMs: REVOCATION_PUSH_MS,
+    intervalMs: 50,
+  });
+}
+
+/**
  * Calls `probe` until `done` holds or `timeoutMs` passed, and returns the last
  * value: the caller asserts on it, so a timeout fails with what was seen.
  */
