@@ -26,6 +26,14 @@ export interface StartSystemOptions {
    * measure both backends in one run.
    */
   backend?: 'environment' | 'embedded';
+  /**
+   * Rewrites the server URLs the services are given (the harness itself still
+   * connects directly), e.g. through a fault proxy: `{ redis: (url) => proxy.via(url) }`.
+   */
+  route?: {
+    readonly redis?: (url: string) => string;
+    readonly database?: (url: string) => string;
+  };
 }
 
 /** The three services, started as real processes on free ports. */
@@ -150,7 +158,9 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
       AUTH_URL: `http://127.0.0.1:${authPort}`,
       CART_URL: `http://127.0.0.1:${cartPort}`,
       GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
-      ...(testEnv.redisUrl ? { REDIS_URL: testEnv.redisUrl } : {}),
+      ...(testEnv.redisUrl
+        ? { REDIS_URL: options.route?.redis?.(testEnv.redisUrl) ?? testEnv.redisUrl }
+        : {}),
     };
     const envs: Partial<Record<ServiceName, Record<string, string>>> = {};
     const launch = async (
@@ -162,7 +172,9 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
       envs[name] = {
         ...common,
         PORT: String(port),
-        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+        ...(databaseUrl
+          ? { DATABASE_URL: options.route?.database?.(databaseUrl) ?? databaseUrl }
+          : {}),
         ...options.env?.[name],
       };
       const service = await ServiceProcess.start({

@@ -1,0 +1,190 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { FaultProxy, HttpClient, SignedUpUser, SystemUnderTest } from '@svt/shared/testing';
+import {
+  epochSeconds,
+  expectProblem,
+  expectStatus,
+  generateEs256Key,
+  http,
+  loginWithToken,
+  readTestEnvironment,
+  resolveBackend,
+  signEs256Jwt,
+  signUp,
+  startFaultProxy,
+  startSystem,
+} from '@svt/shared/testing';
+
+const environment = readTestEnvironment();
+const onServers = resolveBackend(environment) === 'postgres+redis';
+if (!onServers) {
+  console.warn(
+    'SKIPPED: the Redis and PostgreSQL drills of drills-e2e — set DATABASE_URL and REDIS_URL to run them',
+  );
+}
+
+/** How long a dependency may take to be noticed lost, or back, before a drill fails. */
+const WITHIN_MS = 15_000;
+
+/** Polls `check` until it holds; fails with the last answer after `WITHIN_MS`. */
+async function eventually(what: string, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > WITHIN_MS) throw new Error(`not within ${WITHIN_MS} ms: ${what}`);
+    await delay(100);
+  }
+  return Date.now() - started;
+}
+
+function hostAndPort(url: string, defaultPort: number): { host: string; port: number } {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port || defaultPort) };
+}
+
+describe('fault drills', () => {
+  let system: SystemUnderTest;
+  let redis: FaultProxy | undefined;
+  let database: FaultProxy | undefined;
+  let shop: HttpClient;
+  let user: SignedUpUser;
+
+  const asCookie = (): { headers: Record<string, string> } => ({
+    headers: { cookie: user.session.jar.header() },
+  });
+  const asBearer = (): { bearer: string } => ({ bearer: user.tokens.accessToken });
+  const ready = async (client: HttpClient): Promise<number> =>
+    (await client.get('/health/ready')).status;
+
+  beforeAll(async () => {
+    if (onServers && environment.redisUrl && environment.databaseUrl) {
+      redis = await startFaultProxy(hostAndPort(environment.redisUrl, 6379));
+      database = await startFaultProxy(hostAndPort(environment.databaseUrl, 5432));
+    }
+    const [throughRedis, throughDatabase] = [redis, database];
+    system = await startSystem({
+      route: {
+        ...(throughRedis ? { redis: (url: string) => throughRedis.via(url) } : {}),
+        ...(throughDatabase ? { database: (url: string) => throughDatabase.via(url) } : {}),
+      },
+    });
+    shop = http(system.shop);
+    user = await signUp(http(system.auth), '/auth');
+  });
+
+  afterEach(() => {
+    redis?.restore();
+    database?.restore();
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+    await redis?.close();
+    await database?.close();
+  });
+
+  if (onServers) {
+    describe('when Redis is unreachable', () => {
+      it('fails closed with 503 for both credentials and logins, stays alive, and recovers without a restart', async () => {
+        expectStatus(await shop.get('/api/me', asCookie()), 200);
+        expectStatus(await shop.get('/api/me', asBearer()), 200);
+
+        redis?.cut();
+        await eventually(
+          'the gateway reports itself not ready',
+          async () => (await ready(shop)) === 503,
+        );
+        // Never a 401 that would log the user out, never a 500.
+        expectProblem(await shop.get('/api/me', asCookie()), 503, 'store_unavailable');
+        // The revocation feed is down too: Bearer fails closed (README, "Revoking access tokens").
+        expectProblem(await shop.get('/api/me', asBearer()), 503, 'store_unavailable');
+        expectProblem(
+          await http(system.auth).post('/auth/token', {
+            email: user.user.email,
+            password: user.user.password,
+          }),
+          503,
+          'store_unavailable',
+        );
+        for (const service of [system.shop, system.auth, system.cart]) {
+          expectStatus(await http(service).get('/health/live'), 200);
+        }
+
+        redis?.restore();
+        await eventually(
+          'both credentials work again',
+          async () =>
+            (await shop.get('/api/me', asCookie())).status === 200 &&
+            (await shop.get('/api/me', asBearer())).status === 200,
+        );
+        expect(await ready(shop)).toBe(200);
+        expectStatus(
+          await loginWithToken(http(system.auth), user.user).then((l) => l.response),
+          201,
+        );
+      });
+    });
+
+    describe('when PostgreSQL is unreachable', () => {
+      it('answers 503 to what needs the database, keeps existing credentials working, and recovers', async () => {
+        const auth = http(system.auth);
+        database?.cut();
+        await eventually('auth reports itself not ready', async () => (await ready(auth)) === 503);
+        const credentials = { email: user.user.email, password: user.user.password };
+        expectProblem(
+          await auth.post('/auth/register', {
+            email: `drill-${Date.now()}@example.com`,
+            password: 'correct horse battery staple',
+          }),
+          503,
+          'store_unavailable',
+        );
+        expectProblem(await auth.post('/auth/token', credentials), 503, 'store_unavailable');
+        expectProblem(
+          await auth.post('/auth/token/refresh', { refresh_token: user.tokens.refreshToken }),
+          503,
+          'store_unavailable',
+        );
+        // Sessions live in Redis and access tokens are verified locally.
+        expectStatus(await shop.get('/api/me', asCookie()), 200);
+        expectStatus(await shop.get('/api/me', asBearer()), 200);
+        expectStatus(await http(system.auth).get('/health/live'), 200);
+
+        database?.restore();
+        await eventually(
+          'logins work again',
+          async () => (await auth.post('/auth/token', credentials)).status === 201,
+        );
+        expect(await ready(auth)).toBe(200);
+      });
+    });
+  }
+
+  describe('when the auth service is down', () => {
+    it('keeps verifying access tokens at the gateway and the cart with the keys they hold', async () => {
+      const { accessToken } = await loginWithToken(http(system.auth), user.user);
+      const terminated = await system.auth.terminate();
+      expect(terminated.code).toBe(0);
+
+      expectStatus(await shop.get('/api/me', { bearer: accessToken }), 200);
+      expectStatus(await http(system.cart).get('/cart', { bearer: accessToken }), 200);
+    });
+
+    it('refuses a token whose kid it does not hold, without waiting for AUTH', async () => {
+      const forged = signEs256Jwt(
+        {
+          iss: system.auth.origin,
+          aud: 'svt-api',
+          sub: user.user.id,
+          sid: 'forged',
+          jti: 'forged',
+          iat: epochSeconds(),
+          exp: epochSeconds() + 60,
+        },
+        generateEs256Key('not-a-published-kid'),
+        { typ: 'at+jwt' },
+      );
+      expectProblem(await shop.get('/api/me', { bearer: forged }), 401, 'invalid_token');
+      expectProblem(await http(system.cart).get('/cart', { bearer: forged }), 401, 'invalid_token');
+    });
+  });
+});
