@@ -6,7 +6,7 @@ import { publishReport, RESULTS_DIR, writeReport } from './write-report';
 
 const USAGE = `npm run bench [-- --smoke] [-- --publish]
 
-  (no flag)   every scenario, about six minutes; results in ${RESULTS_DIR}/
+  (no flag)   every scenario, about 5 minutes (6–7 with PostgreSQL + Redis); results in ${RESULTS_DIR}/
   --smoke     every scenario once for a second: checks the harness, proves nothing
   --publish   put the last results into README.md and docs/bench/chart.svg
 `;

@@ -28,7 +28,7 @@ function find(
 
 /**
  * `a / b` of two scenarios' req/s: the median of the ratios round by round
- * (within a round the two ran minutes apart at most, so a machine that slows
+ * (within a round the two ran seconds apart, so a machine that slows
  * down for a while moves both), or undefined when either did not run.
  */
 export function ratio(
