@@ -42,7 +42,6 @@ export interface LoadOptions {
  * pass over its requests, so the state lives here, shared by the connections.
  */
 export interface RequestChain {
-  readonly path: string;
   body(): string;
   onAnswer(status: number, body: string): void;
 }
@@ -64,8 +63,8 @@ export async function runLoad(load: LoadRequest, options: LoadOptions): Promise<
       ? {
           requests: [
             {
-              method: 'POST',
-              path: chain.path,
+              method: load.method ?? 'POST',
+              path: load.path,
               setupRequest: (req: autocannon.Request) => ({ ...req, body: chain.body() }),
               onResponse: (status: number, body: string) => chain.onAnswer(status, body),
             },

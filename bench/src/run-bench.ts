@@ -431,7 +431,6 @@ async function measureRefresh(
       connections,
       durationSeconds: settings.refreshSeconds,
       chain: {
-        path: '/auth/token/refresh',
         body: () => JSON.stringify({ refresh_token: unspent.shift() ?? '' }),
         onAnswer: (status, body) => {
           if (status === 200) unspent.push((JSON.parse(body) as TokenBody).refresh_token);

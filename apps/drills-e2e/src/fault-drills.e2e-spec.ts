@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { FaultProxy, HttpClient, SignedUpUser, SystemUnderTest } from '@svt/shared/testing';
 import {
   epochSeconds,
@@ -7,6 +6,7 @@ import {
   generateEs256Key,
   http,
   loginWithToken,
+  pollUntil,
   readTestEnvironment,
   resolveBackend,
   signEs256Jwt,
@@ -24,17 +24,7 @@ if (!onServers) {
 }
 
 /** How long a dependency may take to be noticed lost, or back, before a drill fails. */
-const WITHIN_MS = 15_000;
-
-/** Polls `check` until it holds; fails with the last answer after `WITHIN_MS`. */
-async function eventually(what: string, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > WITHIN_MS) throw new Error(`not within ${WITHIN_MS} ms: ${what}`);
-    await delay(100);
-  }
-  return Date.now() - started;
-}
+const WITHIN = { timeoutMs: 15_000, intervalMs: 100 };
 
 function hostAndPort(url: string, defaultPort: number): { host: string; port: number } {
   const parsed = new URL(url);
@@ -89,10 +79,13 @@ describe('fault drills', () => {
         expectStatus(await shop.get('/api/me', asBearer()), 200);
 
         redis?.cut();
-        await eventually(
-          'the gateway reports itself not ready',
-          async () => (await ready(shop)) === 503,
-        );
+        expect(
+          await pollUntil(
+            () => ready(shop),
+            (status) => status === 503,
+            WITHIN,
+          ),
+        ).toBe(503);
         // Never a 401 that would log the user out, never a 500.
         expectProblem(await shop.get('/api/me', asCookie()), 503, 'store_unavailable');
         // The revocation feed is down too: Bearer fails closed (README, "Revoking access tokens").
@@ -110,12 +103,13 @@ describe('fault drills', () => {
         }
 
         redis?.restore();
-        await eventually(
-          'both credentials work again',
-          async () =>
-            (await shop.get('/api/me', asCookie())).status === 200 &&
-            (await shop.get('/api/me', asBearer())).status === 200,
-        );
+        const bothBack = async (): Promise<number[]> => [
+          (await shop.get('/api/me', asCookie())).status,
+          (await shop.get('/api/me', asBearer())).status,
+        ];
+        expect(await pollUntil(bothBack, (s) => s.every((x) => x === 200), WITHIN)).toEqual([
+          200, 200,
+        ]);
         expect(await ready(shop)).toBe(200);
         expectStatus(
           await loginWithToken(http(system.auth), user.user).then((l) => l.response),
@@ -128,7 +122,13 @@ describe('fault drills', () => {
       it('answers 503 to what needs the database, keeps existing credentials working, and recovers', async () => {
         const auth = http(system.auth);
         database?.cut();
-        await eventually('auth reports itself not ready', async () => (await ready(auth)) === 503);
+        expect(
+          await pollUntil(
+            () => ready(auth),
+            (status) => status === 503,
+            WITHIN,
+          ),
+        ).toBe(503);
         const credentials = { email: user.user.email, password: user.user.password };
         expectProblem(
           await auth.post('/auth/register', {
@@ -150,10 +150,9 @@ describe('fault drills', () => {
         expectStatus(await http(system.auth).get('/health/live'), 200);
 
         database?.restore();
-        await eventually(
-          'logins work again',
-          async () => (await auth.post('/auth/token', credentials)).status === 201,
-        );
+        const login = async (): Promise<number> =>
+          (await auth.post('/auth/token', credentials)).status;
+        expect(await pollUntil(login, (status) => status === 201, WITHIN)).toBe(201);
         expect(await ready(auth)).toBe(200);
       });
     });

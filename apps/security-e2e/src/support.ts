@@ -9,6 +9,7 @@ import {
   expectBearerChallenge,
   expectProblem,
   expectStatus,
+  pollUntil,
   randomHex,
 } from '@svt/shared/testing';
 import type {
@@ -22,7 +23,7 @@ import type {
 } from '@svt/shared/testing';
 import type { CookieJar } from '@svt/shared/testing';
 
-export { sleep };
+export { pollUntil, sleep };
 
 /** The exact challenge of a refused token (RFC 6750 §3), the same at every service. */
 export const INVALID_TOKEN_CHALLENGE = 'Bearer realm="svt", error="invalid_token"';
@@ -50,24 +51,6 @@ export function onceRevoked<T extends HttpResponse<unknown>>(probe: () => Promis
     timeoutMs: REVOCATION_PUSH_MS,
     intervalMs: 50,
   });
-}
-
-/**
- * Calls `probe` until `done` holds or `timeoutMs` passed, and returns the last
- * value: the caller asserts on it, so a timeout fails with what was seen.
- */
-export async function pollUntil<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  { timeoutMs, intervalMs = 250 }: { timeoutMs: number; intervalMs?: number },
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!done(value) && Date.now() < deadline) {
-    await sleep(intervalMs);
-    value = await probe();
-  }
-  return value;
 }
 
 export function base64urlJson(value: unknown): string {

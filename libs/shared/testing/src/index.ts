@@ -40,6 +40,7 @@ export {
   parseSetCookies,
 } from './lib/set-cookie';
 export type { SetCookie } from './lib/set-cookie';
+export { pollUntil } from './lib/poll';
 export { startSystem } from './lib/start-system';
 export type {
   CommandResult,

@@ -13,7 +13,7 @@ import type { SessionRecord } from './session-store';
 import { MemorySessionStore } from './memory-session-store';
 import { MirroredDenylist } from './mirrored-denylist';
 import { openSharedState, provideSharedState, SHARED_STATE } from './shared-state';
-import type { SharedState } from './shared-state';
+import type { OpenSharedStateOptions, SharedState } from './shared-state';
 import { SqliteDenylist } from './sqlite-denylist';
 import { SqliteRateLimitStore } from './sqlite-rate-limit-store';
 import { SqliteSessionStore } from './sqlite-session-store';
@@ -68,6 +68,20 @@ async function expectDeniedWithin(
   }
 }
 
+/** Two processes' shared state: a denial made by one reaches the other's mirror within 1 s. */
+async function expectDenialsShared(options: OpenSharedStateOptions): Promise<void> {
+  const [here, there] = await Promise.all([openSharedState(options), openSharedState(options)]);
+  try {
+    expect(here.denylist).toBeInstanceOf(MirroredDenylist);
+
+    await there.denylist.deny('sid-1', Date.now() + 60_000);
+
+    await expectDeniedWithin(here, 'sid-1', 1000);
+  } finally {
+    await Promise.all([here.close(), there.close()]);
+  }
+}
+
 describe('openSharedState', () => {
   describe('without a Redis URL', () => {
     let dir: string;
@@ -109,17 +123,7 @@ describe('openSharedState', () => {
     });
 
     it('mirrors the denylist, so a denial made by another process reaches it within 1 s', async () => {
-      const options = { redisKeyPrefix: 'svt:', sqliteFile: file };
-      const [here, there] = await Promise.all([openSharedState(options), openSharedState(options)]);
-      try {
-        expect(here.denylist).toBeInstanceOf(MirroredDenylist);
-
-        await there.denylist.deny('sid-1', Date.now() + 60_000);
-
-        await expectDeniedWithin(here, 'sid-1', 1000);
-      } finally {
-        await Promise.all([here.close(), there.close()]);
-      }
+      await expectDenialsShared({ redisKeyPrefix: 'svt:', sqliteFile: file });
     });
 
     it('answers ping, then closes the one connection of all three ports, idempotently', async () => {
@@ -149,19 +153,13 @@ describe('openSharedState', () => {
     if (redisUrl) {
       it('mirrors the denylist, so a denial made by another process reaches it within 1 s', async () => {
         const prefix = uniquePrefix();
-        const options = { redisUrl, redisKeyPrefix: prefix, sqliteFile: '/nonexistent/x.sqlite' };
-        const [here, there] = await Promise.all([
-          openSharedState(options),
-          openSharedState(options),
-        ]);
         try {
-          expect(here.denylist).toBeInstanceOf(MirroredDenylist);
-
-          await there.denylist.deny('sid-1', Date.now() + 60_000);
-
-          await expectDeniedWithin(here, 'sid-1', 1000);
+          await expectDenialsShared({
+            redisUrl,
+            redisKeyPrefix: prefix,
+            sqliteFile: '/nonexistent/x.sqlite',
+          });
         } finally {
-          await Promise.all([here.close(), there.close()]);
           await deleteKeysWithPrefix(redisUrl, prefix);
         }
       });
