@@ -16,6 +16,7 @@ export const authConfigSchema = z
     DATA_DIR: env.dataDir,
     DATABASE_URL: env.databaseUrl,
     REDIS_URL: env.redisUrl,
+    REDIS_COMMAND_TIMEOUT_MS: env.redisCommandTimeoutMs,
     REDIS_KEY_PREFIX: env.redisKeyPrefix,
     ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
     ACCESS_TOKEN_TTL: env.seconds(600, 900),
@@ -47,6 +48,7 @@ export const authConfigSchema = z
       .min(32, 'must be at least 32 characters')
       .default(DEV_KEY_ENCRYPTION_SECRET),
     BODY_LIMIT: env.bodyLimit,
+    SHUTDOWN_DELAY_MS: env.shutdownDelayMs,
   })
   .superRefine((config, ctx) => {
     if (

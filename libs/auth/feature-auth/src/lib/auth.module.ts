@@ -66,6 +66,7 @@ class AuthCoreModule {
       },
       ...provideSharedState({
         redisUrl: config.REDIS_URL,
+        redisCommandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
         redisKeyPrefix: config.REDIS_KEY_PREFIX,
         dataDir: config.DATA_DIR,
         sessions: config.SESSION_STORE,

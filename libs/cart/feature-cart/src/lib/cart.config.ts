@@ -17,8 +17,10 @@ export const cartConfigSchema = z.object({
   DATA_DIR: env.dataDir,
   DATABASE_URL: env.databaseUrl,
   REDIS_URL: env.redisUrl,
+  REDIS_COMMAND_TIMEOUT_MS: env.redisCommandTimeoutMs,
   REDIS_KEY_PREFIX: env.redisKeyPrefix,
   BODY_LIMIT: env.bodyLimit,
+  SHUTDOWN_DELAY_MS: env.shutdownDelayMs,
 });
 
 export type CartConfig = z.infer<typeof cartConfigSchema>;

@@ -29,8 +29,10 @@ export const gatewayConfigSchema = z.object({
   DEMO_DIR: z.string().min(1).default('dist/apps/shop-web'),
   DATA_DIR: env.dataDir,
   REDIS_URL: env.redisUrl,
+  REDIS_COMMAND_TIMEOUT_MS: env.redisCommandTimeoutMs,
   REDIS_KEY_PREFIX: env.redisKeyPrefix,
   BODY_LIMIT: env.bodyLimit,
+  SHUTDOWN_DELAY_MS: env.shutdownDelayMs,
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -5,6 +5,9 @@ import { RedisDenylist } from './redis-denylist';
 import { connectRedis, watchOutages } from './redis-connection';
 import { RedisRateLimitStore } from './redis-rate-limit-store';
 import { RedisSessionStore } from './redis-session-store';
+import { redisUrlForTests } from './testing/contract-harness';
+
+const redisUrl = redisUrlForTests('connectRedis command timeout');
 
 describe('connectRedis', () => {
   it('rejects with the server named, and no password, when Redis is unreachable', async () => {
@@ -17,6 +20,35 @@ describe('connectRedis', () => {
       expect.objectContaining({ message: expect.not.stringContaining('s3cret') }),
     );
   });
+
+  if (redisUrl) {
+    it('fails a command whose reply does not come within commandTimeoutMs, then reconnects', async () => {
+      const client = await connectRedis(redisUrl, { commandTimeoutMs: 200 });
+      try {
+        // BLPOP on a key nobody pushes to holds its reply for 2 s: a stand-in for a stalled server.
+        await expect(client.blPop(`svt-test:never-pushed:${Date.now()}`, 2)).rejects.toThrow(
+          /Socket timeout/,
+        );
+        await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+        await expect(client.ping()).resolves.toBe('PONG');
+      } finally {
+        client.destroy();
+      }
+    });
+
+    it('keeps an idle healthy connection open past commandTimeoutMs', async () => {
+      const client = await connectRedis(redisUrl, { commandTimeoutMs: 200 });
+      const reconnects = jest.fn();
+      client.on('reconnecting', reconnects);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 700));
+        expect(reconnects).not.toHaveBeenCalled();
+        await expect(client.ping()).resolves.toBe('PONG');
+      } finally {
+        client.destroy();
+      }
+    });
+  }
 
   it('rejects an unparsable URL without echoing it', async () => {
     await expect(connectRedis('redis://app:s3cret@[bad')).rejects.toThrow(

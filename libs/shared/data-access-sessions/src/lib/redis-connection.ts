@@ -7,7 +7,17 @@ import type { RedisClientType } from 'redis';
 export interface ConnectRedisOptions {
   /** How long the first connection may take, retries included (default 5000 ms). */
   readonly connectTimeoutMs?: number;
+  /**
+   * How long the server may stay silent while a command waits for its reply
+   * (default 1000 ms). Past it the connection is deemed dead: its pending
+   * commands fail, so that a slow server turns into prompt 503s instead of
+   * hung requests, and the client reconnects.
+   */
+  readonly commandTimeoutMs?: number;
 }
+
+/** The default of `ConnectRedisOptions.commandTimeoutMs`. */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1000;
 
 /**
  * The server a URL points at, without credentials, for error messages.
@@ -32,7 +42,8 @@ export function backoff(retries: number): number {
  * `connectTimeoutMs`, then rejects with an Error naming the server (never the
  * password); once connected, the client reconnects with backoff for as long as
  * it takes, and commands issued meanwhile fail fast instead of queueing.
- * Outages are logged once each. The caller owns the client and closes it.
+ * A command whose reply does not start within `commandTimeoutMs` fails, and
+ * the connection is replaced. Outages are logged once each. The caller owns the client and closes it.
  */
 export async function connectRedis(
   url: string,
@@ -40,13 +51,20 @@ export async function connectRedis(
 ): Promise<RedisClientType> {
   const server = describeServer(url);
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
   const startedAt = Date.now();
   let connected = false;
   const client: RedisClientType = createClient({
     url,
     disableOfflineQueue: true,
+    // node-redis's own command timeout stops at the write, not the reply. A
+    // socket that stays silent for commandTimeoutMs is destroyed instead; a
+    // PING every half of it keeps a healthy idle connection from looking
+    // silent (subscribers included: PING is allowed in subscribed mode).
+    pingInterval: Math.max(1, Math.floor(commandTimeoutMs / 2)),
     socket: {
       connectTimeout: connectTimeoutMs,
+      socketTimeout: commandTimeoutMs,
       reconnectStrategy: (retries) =>
         connected || Date.now() - startedAt < connectTimeoutMs ? backoff(retries) : false,
     },

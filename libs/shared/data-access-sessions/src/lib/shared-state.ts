@@ -47,6 +47,8 @@ export interface OpenSharedStateOptions {
   readonly now?: () => number;
   /** How long the first Redis connection may take, retries included (default 5000 ms). */
   readonly redisConnectTimeoutMs?: number;
+  /** How long a Redis command may wait for its reply (default 1000 ms); see `connectRedis`. */
+  readonly redisCommandTimeoutMs?: number;
 }
 
 /** Options for `provideSharedState`. */
@@ -57,6 +59,8 @@ export interface ProvideSharedStateOptions {
   readonly redisKeyPrefix: string;
   /** The data directory the local processes share; holds `sessions.sqlite`. */
   readonly dataDir: string;
+  /** How long a Redis command may wait for its reply (default 1000 ms); see `connectRedis`. */
+  readonly redisCommandTimeoutMs?: number;
   /**
    * `shared` (default): sessions on the shared backend. `memory`: sessions in
    * this process only, on purpose, to show that replicas then do not know
@@ -81,7 +85,10 @@ export function openSharedState(options: OpenSharedStateOptions): Promise<Shared
 }
 
 async function openOnRedis(url: string, options: OpenSharedStateOptions): Promise<SharedState> {
-  const client = await connectRedis(url, { connectTimeoutMs: options.redisConnectTimeoutMs });
+  const client = await connectRedis(url, {
+    connectTimeoutMs: options.redisConnectTimeoutMs,
+    commandTimeoutMs: options.redisCommandTimeoutMs,
+  });
   const prefix = options.redisKeyPrefix;
   const clock = { now: options.now };
   const closeClient = async (): Promise<void> => {
@@ -169,6 +176,7 @@ export function provideSharedState(options: ProvideSharedStateOptions): FactoryP
         openSharedState({
           redisUrl: options.redisUrl,
           redisKeyPrefix: options.redisKeyPrefix,
+          redisCommandTimeoutMs: options.redisCommandTimeoutMs,
           sqliteFile: join(options.dataDir, 'sessions.sqlite'),
         }),
     },

@@ -32,11 +32,18 @@ export const env = {
     .string()
     .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL')
     .optional(),
+  /** Milliseconds a Redis command may wait for its reply before the request gets a 503. */
+  redisCommandTimeoutMs: z.coerce.number().int().min(1).max(60_000).default(1000),
   redisKeyPrefix: z
     .string()
     .regex(/^[\w:.-]*$/, 'letters, digits and : . _ - only')
     .default('svt:'),
   bodyLimit: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
+  /**
+   * Milliseconds a SIGTERM'd process keeps serving with readiness at 503, so
+   * a load balancer stops sending before the port closes; 0 closes at once.
+   */
+  shutdownDelayMs: z.coerce.number().int().min(0).default(0),
   /** `<count>/<seconds>`, e.g. `30/60`: at most 30 hits per 60-second window. */
   rateLimit: (fallback: string) =>
     z

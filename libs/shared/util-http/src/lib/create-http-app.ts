@@ -8,6 +8,7 @@ import { Logger, LoggerModule } from 'nestjs-pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import fastifyCookie from '@fastify/cookie';
+import { DrainModule, DrainState } from './draining';
 import { AppError } from './error-catalog';
 import { instrumentRequests, MetricsController } from './metrics';
 import { ProblemFilter, toProblem } from './problem.filter';
@@ -78,6 +79,7 @@ export async function createHttpApp(
   const levels = options.logLevels ?? ['fatal', 'error', 'warn', 'log'];
   @Module({
     imports: [
+      DrainModule,
       module,
       LoggerModule.forRoot(requestLogging({ level: levels.includes('log') ? 'info' : 'warn' })),
     ],
@@ -122,34 +124,91 @@ export async function createHttpApp(
 /** How long in-flight requests may take to finish after SIGTERM before the process gives up. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
+export interface ListenOptions {
+  /**
+   * On SIGTERM, how long the app keeps serving with `/health/ready` at 503
+   * before it stops accepting connections: a load balancer must see it leave
+   * before the port closes, or it sends requests that are refused. 0 (the
+   * default) closes at once. SIGINT (Ctrl-C) never waits.
+   */
+  readonly shutdownDelayMs?: number;
+}
+
+/** What the shutdown sequence needs of an app; an `INestApplication` has it. */
+export interface ClosableApp {
+  getHttpServer(): Pick<Server, 'closeIdleConnections'>;
+  getHttpAdapter(): { close(): unknown };
+  close(): Promise<void>;
+}
+
+export interface ShutdownOptions {
+  readonly drain: DrainState;
+  readonly delayMs: number;
+  readonly exit: (code: number) => void;
+}
+
 /**
- * Listens and resolves to the bound address (useful with port 0). On SIGTERM
- * or SIGINT the app stops accepting connections (503 to requests arriving
- * meanwhile), lets in-flight requests finish, closes its pools and stores, and
- * the process exits 0; 1 if that takes longer than 10 s.
+ * The signal handler `listen()` installs, separate so that it can be tested
+ * without signals or exits. SIGTERM drains first (readiness 503, everything
+ * else served) for `delayMs`; then, as for SIGINT, the server stops accepting
+ * and finishes in-flight requests, Nest closes its pools and stores, and
+ * `exit(0)`; `exit(1)` if that takes longer than 10 s. A SIGINT during the
+ * drain cuts it short.
  */
-export async function listen(app: INestApplication, host: string, port: number): Promise<string> {
-  await app.listen(port, host);
-  const shutdown = (): void => {
-    const timer = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
-    timer.unref();
+export function shutdownSequence(
+  app: ClosableApp,
+  options: ShutdownOptions,
+): (signal: 'SIGTERM' | 'SIGINT') => void {
+  let closing = false;
+  let drainTimer: NodeJS.Timeout | undefined;
+  const close = (): void => {
+    if (closing) return;
+    closing = true;
+    clearTimeout(drainTimer);
+    // Started only now: the drain is not part of the time allowed to finish.
+    setTimeout(() => options.exit(1), SHUTDOWN_GRACE_MS).unref();
     // A keep-alive connection that finishes its request after closing began
     // would otherwise stay open until the client drops it.
-    const server = app.getHttpServer() as Server;
+    const server = app.getHttpServer();
     setInterval(() => server.closeIdleConnections(), 100).unref();
     // The server first (stop accepting, let in-flight requests finish), then
     // Nest's hooks, which close the pools and stores those requests still use.
-    app
-      .getHttpAdapter()
-      .close()
+    Promise.resolve(app.getHttpAdapter().close())
       .then(() => app.close())
       .then(
-        () => process.exit(0),
-        () => process.exit(1),
+        () => options.exit(0),
+        () => options.exit(1),
       );
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  return (signal) => {
+    options.drain.start();
+    if (signal === 'SIGTERM' && options.delayMs > 0 && drainTimer === undefined && !closing) {
+      drainTimer = setTimeout(close, options.delayMs);
+      return;
+    }
+    close();
+  };
+}
+
+/**
+ * Listens and resolves to the bound address (useful with port 0). On SIGTERM
+ * or SIGINT the app shuts down as `shutdownSequence` describes, draining for
+ * `shutdownDelayMs` first on SIGTERM.
+ */
+export async function listen(
+  app: INestApplication,
+  host: string,
+  port: number,
+  options: ListenOptions = {},
+): Promise<string> {
+  await app.listen(port, host);
+  const shutdown = shutdownSequence(app, {
+    drain: app.get(DrainState),
+    delayMs: options.shutdownDelayMs ?? 0,
+    exit: (code) => process.exit(code),
+  });
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
   return app.getUrl();
 }
 

@@ -1,7 +1,15 @@
-import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  Optional,
+  Res,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { HealthCheckResult, HealthIndicatorResult } from '@nestjs/terminus';
+import { DrainState } from './draining';
 import { Public } from './public.decorator';
 
 /** One dependency a service needs to serve requests. */
@@ -41,6 +49,7 @@ export class HealthController {
     @Inject(READINESS_CHECKS) private readonly checks: readonly ReadinessCheck[],
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
+    @Optional() private readonly drain?: DrainState,
   ) {}
 
   /** The process is up. */
@@ -51,7 +60,10 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** Every dependency answers; 503 naming the failing ones otherwise. */
+  /**
+   * Every dependency answers; 503 naming the failing ones otherwise, and 503
+   * at once while the process drains before shutting down.
+   */
   @Public()
   @Get('ready')
   @HealthCheck()
@@ -59,6 +71,12 @@ export class HealthController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<HealthCheckResult | string | object> {
     reply.header('cache-control', 'no-store');
+    if (this.drain?.draining) {
+      // Not a dependency: skip the checks, a balancer only needs the 503.
+      reply.status(503);
+      const down = { shutdown: { status: 'down', message: 'draining before shutdown' } };
+      return { status: 'error', info: {}, error: down, details: down };
+    }
     try {
       return await this.health.check(this.checks.map((check) => () => this.indicate(check)));
     } catch (error) {
