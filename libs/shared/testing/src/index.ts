@@ -49,5 +49,7 @@ export type {
   SystemUnderTest,
 } from './lib/start-system';
 export { readTestEnvironment, resolveBackend } from './lib/test-environment';
+export { startTraffic } from './lib/traffic';
+export type { Traffic, TrafficReport, TrafficRequest } from './lib/traffic';
 export type { Backend, TestEnvironment } from './lib/test-environment';
 export { findWorkspaceRoot } from './lib/workspace-root';

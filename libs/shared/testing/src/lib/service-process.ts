@@ -21,6 +21,11 @@ export interface Service {
    * for tests of graceful shutdown. `stop()` still cleans up after it.
    */
   terminate(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Sends SIGKILL, as a crash would end it (no shutdown hooks, nothing
+   * flushed), and resolves once it is gone. `stop()` still cleans up after it.
+   */
+  kill(): Promise<void>;
 }
 
 export interface ServiceProcessOptions {
@@ -33,6 +38,8 @@ export interface ServiceProcessOptions {
   origin: string;
   readyTimeoutMs?: number;
   readyPath?: string;
+  /** Command-line arguments after the script. */
+  args?: readonly string[];
 }
 
 const MAX_LINES = 5000;
@@ -91,7 +98,7 @@ export class ServiceProcess implements Service {
    * passes, with the tail of its output in the message.
    */
   static async start(options: ServiceProcessOptions): Promise<ServiceProcess> {
-    const child = spawn(process.execPath, [options.script], {
+    const child = spawn(process.execPath, [options.script, ...(options.args ?? [])], {
       cwd: options.cwd,
       env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -129,6 +136,12 @@ export class ServiceProcess implements Service {
     if (this.exitInfo === null) this.child.kill('SIGTERM');
     await this.exited;
     return this.exitInfo ?? { code: null, signal: null };
+  }
+
+  async kill(): Promise<void> {
+    this.stopping = true;
+    if (this.exitInfo === null) this.child.kill('SIGKILL');
+    await this.exited;
   }
 
   /** Whether it exited before `stop()` was asked for. */
