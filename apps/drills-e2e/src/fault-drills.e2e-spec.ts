@@ -1,5 +1,6 @@
 import type { FaultProxy, HttpClient, SignedUpUser, SystemUnderTest } from '@svt/shared/testing';
 import {
+  deleteRedisKeys,
   epochSeconds,
   expectProblem,
   expectStatus,
@@ -26,6 +27,15 @@ if (!onServers) {
 /** How long a dependency may take to be noticed lost, or back, before a drill fails. */
 const WITHIN = { timeoutMs: 15_000, intervalMs: 100 };
 
+/** REDIS_COMMAND_TIMEOUT_MS of the services here, and how slow the slow drill makes Redis. */
+const REDIS_COMMAND_TIMEOUT_MS = 500;
+const SLOW_REDIS_REPLY_MS = 2_000;
+
+/** Recovery times go to the test output, where the README's drill table comes from. */
+function logRecovery(drill: string, ms: number): void {
+  process.stderr.write(`[drill] ${drill}: working again ${ms} ms after the fault was lifted\n`);
+}
+
 function hostAndPort(url: string, defaultPort: number): { host: string; port: number } {
   const parsed = new URL(url);
   return { host: parsed.hostname, port: Number(parsed.port || defaultPort) };
@@ -44,6 +54,17 @@ describe('fault drills', () => {
   const asBearer = (): { bearer: string } => ({ bearer: user.tokens.accessToken });
   const ready = async (client: HttpClient): Promise<number> =>
     (await client.get('/health/ready')).status;
+  /** Waits until the cookie and the Bearer token work again at the gateway, from the moment the fault was lifted. */
+  const expectBothCredentialsBack = async (drill: string): Promise<void> => {
+    const liftedAt = Date.now();
+    const bothBack = async (): Promise<number[]> => [
+      (await shop.get('/api/me', asCookie())).status,
+      (await shop.get('/api/me', asBearer())).status,
+    ];
+    expect(await pollUntil(bothBack, (s) => s.every((x) => x === 200), WITHIN)).toEqual([200, 200]);
+    expect(await ready(shop)).toBe(200);
+    logRecovery(drill, Date.now() - liftedAt);
+  };
 
   beforeAll(async () => {
     if (onServers && environment.redisUrl && environment.databaseUrl) {
@@ -51,7 +72,9 @@ describe('fault drills', () => {
       database = await startFaultProxy(hostAndPort(environment.databaseUrl, 5432));
     }
     const [throughRedis, throughDatabase] = [redis, database];
+    const redisTimeout = { REDIS_COMMAND_TIMEOUT_MS: String(REDIS_COMMAND_TIMEOUT_MS) };
     system = await startSystem({
+      env: { auth: redisTimeout, gateway: redisTimeout, cart: redisTimeout },
       route: {
         ...(throughRedis ? { redis: (url: string) => throughRedis.via(url) } : {}),
         ...(throughDatabase ? { database: (url: string) => throughDatabase.via(url) } : {}),
@@ -103,18 +126,47 @@ describe('fault drills', () => {
         }
 
         redis?.restore();
-        const bothBack = async (): Promise<number[]> => [
-          (await shop.get('/api/me', asCookie())).status,
-          (await shop.get('/api/me', asBearer())).status,
-        ];
-        expect(await pollUntil(bothBack, (s) => s.every((x) => x === 200), WITHIN)).toEqual([
-          200, 200,
-        ]);
-        expect(await ready(shop)).toBe(200);
+        await expectBothCredentialsBack('Redis cut');
         expectStatus(
           await loginWithToken(http(system.auth), user.user).then((l) => l.response),
           201,
         );
+      });
+    });
+
+    describe('when Redis is slow (every reply delayed by 2 s)', () => {
+      it('answers 503 within the command timeout instead of hanging, stays responsive, and recovers', async () => {
+        redis?.slow(SLOW_REDIS_REPLY_MS);
+        const startedAt = Date.now();
+        const pending = Array.from({ length: 20 }, () => shop.get('/api/me', asCookie()));
+        // The event loop is not blocked by the requests waiting on Redis.
+        for (const service of [system.shop, system.auth, system.cart]) {
+          expectStatus(await http(service).get('/health/live'), 200);
+        }
+        for (const response of await Promise.all(pending)) {
+          expectProblem(response, 503, 'store_unavailable');
+        }
+        // Bounded by REDIS_COMMAND_TIMEOUT_MS, not by Redis's 2 s.
+        expect(Date.now() - startedAt).toBeLessThan(SLOW_REDIS_REPLY_MS);
+        // The revocation feed goes silent too: Bearer fails closed once it is deemed lost.
+        const bearer = await pollUntil(
+          () => shop.get('/api/me', asBearer()),
+          (response) => response.status === 503,
+          WITHIN,
+        );
+        expectProblem(bearer, 503, 'store_unavailable');
+        expectProblem(
+          await http(system.auth).post('/auth/token', {
+            email: user.user.email,
+            password: user.user.password,
+          }),
+          503,
+          'store_unavailable',
+        );
+        expect(await ready(shop)).toBe(503);
+
+        redis?.restore();
+        await expectBothCredentialsBack('Redis slow');
       });
     });
 
@@ -150,10 +202,38 @@ describe('fault drills', () => {
         expectStatus(await http(system.auth).get('/health/live'), 200);
 
         database?.restore();
+        const liftedAt = Date.now();
         const login = async (): Promise<number> =>
           (await auth.post('/auth/token', credentials)).status;
         expect(await pollUntil(login, (status) => status === 201, WITHIN)).toBe(201);
         expect(await ready(auth)).toBe(200);
+        logRecovery('PostgreSQL cut', Date.now() - liftedAt);
+      });
+    });
+
+    // Last of the Redis drills: it ends every session, the shared user's too.
+    describe('when Redis loses its data (flushed, or restarted without persistence)', () => {
+      it('ends the sessions with a clean 401 and breaks nothing else', async () => {
+        const auth = http(system.auth);
+        const victim = await signUp(auth);
+        const cookie = { headers: { cookie: victim.session.jar.header() } };
+        expectStatus(await shop.get('/api/me', cookie), 200);
+
+        await deleteRedisKeys(environment.redisUrl ?? '', system.redisKeyPrefix);
+
+        expectProblem(await shop.get('/api/me', cookie), 401, 'unauthenticated');
+        // An access token needs no server state, and the refresh token lives in PostgreSQL.
+        expectStatus(await shop.get('/api/me', { bearer: victim.tokens.accessToken }), 200);
+        expectStatus(
+          await auth.post('/auth/token/refresh', { refresh_token: victim.tokens.refreshToken }),
+          200,
+        );
+        const again = await signUp(auth);
+        expectStatus(
+          await shop.get('/api/me', { headers: { cookie: again.session.jar.header() } }),
+          200,
+        );
+        expect(await ready(shop)).toBe(200);
       });
     });
   }
