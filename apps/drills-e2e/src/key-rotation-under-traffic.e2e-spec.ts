@@ -87,6 +87,10 @@ describe('key rotation under traffic', () => {
       newKid = [...acceptedByKid.keys()].find((kid) => kid !== oldKid);
     } finally {
       const report = await traffic.stop();
+      const total = Object.values(report.succeeded).reduce((sum, count) => sum + count, 0);
+      process.stderr.write(
+        `[drill] key rotation: ${total} requests succeeded, ${report.failures.length} failed\n`,
+      );
       expect(report.failures).toEqual([]);
       for (const [name, count] of Object.entries(report.succeeded)) {
         expect({ name, ran: count > 10 }).toEqual({ name, ran: true });
