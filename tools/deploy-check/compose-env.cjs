@@ -4,7 +4,8 @@
  * Reads docker-compose.yml the way Compose does for the parts the services'
  * config schemas care about: YAML anchors and `<<:` merge keys, then `${...}`
  * interpolation. Used by the `compose-env.spec.ts` of each service and by
- * tools/deploy-check/run.sh. Deterministic: the caller's environment and any
+ * tools/deploy-check/run.sh; `balancer()` reads the nginx config of the
+ * `replicas` profile. Deterministic: the caller's environment and any
  * .env file are ignored; `${VAR:-default}` takes its default, `${VAR:?msg}`
  * a valid dummy from REQUIRED_DUMMIES.
  */
@@ -116,8 +117,78 @@ function initDatabases(file = join(ROOT, 'docker', 'postgres-init.sql')) {
   return [...sql.matchAll(/CREATE\s+DATABASE\s+"?([A-Za-z0-9_]+)"?/gi)].map((m) => m[1]);
 }
 
+/** The profile that adds the second replicas and their load balancer. */
+const REPLICAS_PROFILE = 'replicas';
+
+/** The blocks of an nginx config at one level: `name args { body }`, comments dropped. */
+function nginxBlocks(text) {
+  const clean = text.replace(/#[^\n]*/g, '');
+  /** @type {{ name: string, args: string, body: string }[]} */
+  const blocks = [];
+  let depth = 0;
+  let start = 0;
+  let head = '';
+  for (let i = 0; i < clean.length; i += 1) {
+    const c = clean[i];
+    if (c === '{') {
+      if (depth === 0) {
+        head = clean.slice(start, i).trim().split(';').pop().trim();
+        start = i + 1;
+      }
+      depth += 1;
+    } else if (c === '}') {
+      depth -= 1;
+      if (depth === 0) {
+        const [name, ...args] = head.split(/\s+/);
+        blocks.push({ name, args: args.join(' '), body: clean.slice(start, i) });
+        start = i + 1;
+      }
+    } else if (c === ';' && depth === 0) {
+      start = i + 1;
+    }
+  }
+  return blocks;
+}
+
+/** Every value of `directive` in an nginx block body, nested blocks included. */
+function nginxValues(body, directive) {
+  const pattern = new RegExp(`(?:^|[;{}\\s])${directive}\\s+([^;]+);`, 'g');
+  return [...body.matchAll(pattern)].map((m) => m[1].trim());
+}
+
+/**
+ * What the replicas' balancer (docker/nginx/replicas.conf) does, per port it
+ * listens on: the `host:port` of the replicas behind it, and the peers whose
+ * X-Forwarded-For it believes (`set_real_ip_from`).
+ * @returns {Record<string, { upstream: string[], realIpFrom: string[] }>}
+ */
+function balancer(file = join(ROOT, 'docker', 'nginx', 'replicas.conf')) {
+  const blocks = nginxBlocks(readFileSync(file, 'utf8'));
+  const upstreams = Object.fromEntries(
+    blocks
+      .filter((b) => b.name === 'upstream')
+      .map((b) => [b.args, nginxValues(b.body, 'server').map((v) => v.split(/\s+/)[0])]),
+  );
+  /** @type {Record<string, { upstream: string[], realIpFrom: string[] }>} */
+  const ports = {};
+  for (const server of blocks.filter((b) => b.name === 'server')) {
+    const target = nginxValues(server.body, 'proxy_pass')[0];
+    if (!target) continue;
+    const name = target.replace(/^http:\/\//, '');
+    for (const listen of nginxValues(server.body, 'listen')) {
+      ports[listen.split(':').pop()] = {
+        upstream: upstreams[name] ?? [],
+        realIpFrom: nginxValues(server.body, 'set_real_ip_from'),
+      };
+    }
+  }
+  return ports;
+}
+
 module.exports = {
   ROOT,
+  REPLICAS_PROFILE,
+  balancer,
   REQUIRED_DUMMIES,
   loadCompose,
   interpolate,
@@ -130,7 +201,8 @@ if (require.main === module) {
   // node tools/deploy-check/compose-env.cjs [service...]: print what each gets.
   const compose = loadCompose();
   const services = process.argv.slice(2);
-  for (const name of services.length ? services : ['auth', 'cart', 'gateway']) {
+  const all = ['auth', 'auth-2', 'cart', 'cart-2', 'gateway', 'gateway-2'];
+  for (const name of services.length ? services : all) {
     const { env } = serviceEnvironment(name, compose);
     process.stdout.write(`${name}: ${Object.keys(env).sort().join(' ')}\n`);
   }

@@ -16,9 +16,12 @@ interface ServiceEnvironment {
   required: Record<string, string[]>;
 }
 interface ComposeService {
+  build?: { args?: Record<string, string> };
   depends_on?: Record<string, { condition?: string }>;
   ports?: string[];
   networks?: Record<string, { ipv4_address?: string } | null> | string[];
+  profiles?: string[];
+  volumes?: string[];
 }
 interface Compose {
   services: Record<string, ComposeService>;
@@ -28,6 +31,8 @@ interface ComposeEnv {
   serviceEnvironment(service: string, compose?: Compose): ServiceEnvironment;
   envExample(): Record<string, string>;
   initDatabases(): string[];
+  balancer(): Record<string, { upstream: string[]; realIpFrom: string[] }>;
+  REPLICAS_PROFILE: string;
 }
 
 function workspaceRoot(from = __dirname): string {
@@ -53,6 +58,25 @@ const CONTAINER_SPECIFIC = ['NODE_ENV', 'HOST', 'DATA_DIR', 'PORT', 'TRUSTED_PRO
 function issues(result: { success: boolean; error?: { issues: unknown[] } }): string {
   return result.success ? '' : JSON.stringify(result.error?.issues, null, 2);
 }
+
+/** The fixed addresses a compose service has on its networks. */
+function addresses(name: string): string[] {
+  const networks = compose.services[name]?.networks;
+  if (!networks || Array.isArray(networks)) return [];
+  return Object.values(networks)
+    .map((network) => network?.ipv4_address)
+    .filter((address): address is string => address !== undefined);
+}
+
+/** The variables whose values differ between two environments. */
+function differences(a: Record<string, string>, b: Record<string, string>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => a[key] !== b[key]);
+}
+
+const replicaName = 'auth-2';
+const replica = composeEnv.serviceEnvironment(replicaName, compose);
+const gatewayAddresses = [...addresses('gateway'), ...addresses('gateway-2')];
+const balancerAddresses = addresses('lb');
 
 describe('docker-compose.yml → auth environment', () => {
   it('is accepted by the auth schema', () => {
@@ -102,15 +126,13 @@ describe('docker-compose.yml → auth environment', () => {
     });
   });
 
-  it('trusts X-Forwarded-For from the gateway only', () => {
-    const gatewayNetworks = compose.services['gateway'].networks;
-    const gatewayAddresses = Array.isArray(gatewayNetworks)
-      ? []
-      : Object.values(gatewayNetworks ?? {}).map((network) => network?.ipv4_address);
+  it('trusts X-Forwarded-For from the gateway and the replicas balancer only', () => {
     const result = authConfigSchema.safeParse(env);
     const trusted = result.success ? result.data.TRUSTED_PROXIES : [];
-    expect(trusted.length).toBeGreaterThan(0);
-    for (const proxy of trusted) expect(gatewayAddresses).toContain(proxy);
+    expect(addresses('gateway')).toHaveLength(1);
+    expect(trusted).toContain(addresses('gateway')[0]);
+    for (const proxy of trusted)
+      expect([...gatewayAddresses, ...balancerAddresses]).toContain(proxy);
   });
 
   it('keeps the values of .env.example apart from the container-specific ones', () => {
@@ -125,5 +147,71 @@ describe('docker-compose.yml → auth environment', () => {
   it('does not bake the secret into the image', () => {
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
     expect(dockerfile).not.toMatch(/KEY_ENCRYPTION_SECRET\s*=|POSTGRES_PASSWORD\s*=/);
+  });
+});
+
+describe('docker-compose.yml → auth-2, the second replica (profile replicas)', () => {
+  const port = Object.entries(composeEnv.balancer()).find(([, pool]) =>
+    pool.upstream.includes(`${replicaName}:${replica.env['PORT']}`),
+  );
+
+  it('is accepted by the auth schema', () => {
+    const result = authConfigSchema.safeParse(replica.env);
+    expect(issues(result)).toBe('');
+    expect(result.success).toBe(true);
+  });
+
+  it('sets no variable the schema does not know', () => {
+    const known = new Set(Object.keys(authConfigSchema.shape));
+    expect(Object.keys(replica.env).filter((key) => !known.has(key))).toEqual([]);
+  });
+
+  it('starts only with the replicas profile, from the same image, publishing no port', () => {
+    const definition = compose.services[replicaName];
+    expect(definition.profiles).toEqual([composeEnv.REPLICAS_PROFILE]);
+    expect(service.profiles).toBeUndefined();
+    expect(definition.build?.args).toEqual(service.build?.args);
+    expect(definition.ports).toBeUndefined();
+    expect(definition.depends_on).toMatchObject({
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+  });
+
+  it('differs from auth only in its drain setting, stated explicitly', () => {
+    expect(differences(env, replica.env)).toEqual(['SHUTDOWN_DELAY_MS']);
+    expect(replica.raw['SHUTDOWN_DELAY_MS']).toBeDefined();
+    expect(replica.required).toEqual(required);
+  });
+
+  it('sits behind the balancer, paired with auth, on the port named 9081 in the file header', () => {
+    expect(port?.[0]).toBe('9081');
+    expect(port?.[1].upstream).toEqual([`auth:${env['PORT']}`, `${replicaName}:${env['PORT']}`]);
+    expect(compose.services['lb'].ports).toContain('127.0.0.1:9081:9081');
+  });
+
+  it('hears of the client from the balancer, which believes the gateways only', () => {
+    expect(balancerAddresses).toHaveLength(1);
+    const result = authConfigSchema.safeParse(replica.env);
+    expect(result.success && result.data.TRUSTED_PROXIES).toContain(balancerAddresses[0]);
+    expect([...(port?.[1].realIpFrom ?? [])].sort()).toEqual([...gatewayAddresses].sort());
+  });
+});
+
+describe('docker-compose.yml → the replicas profile', () => {
+  it('leaves the default stack as it was: no profile on auth, cart, gateway, postgres, redis', () => {
+    const unprofiled = Object.entries(compose.services)
+      .filter(([, definition]) => definition.profiles === undefined)
+      .map(([name]) => name)
+      .sort();
+    expect(unprofiled).toEqual(['auth', 'cart', 'gateway', 'postgres', 'redis']);
+  });
+
+  it('adds a second replica of each service and the balancer, nothing else', () => {
+    const profiled = Object.entries(compose.services)
+      .filter(([, definition]) => definition.profiles?.includes(composeEnv.REPLICAS_PROFILE))
+      .map(([name]) => name)
+      .sort();
+    expect(profiled).toEqual(['auth-2', 'cart-2', 'gateway-2', 'lb']);
   });
 });

@@ -16,9 +16,12 @@ interface ServiceEnvironment {
   required: Record<string, string[]>;
 }
 interface ComposeService {
+  build?: { args?: Record<string, string> };
   depends_on?: Record<string, { condition?: string }>;
   ports?: string[];
   networks?: Record<string, { ipv4_address?: string } | null> | string[];
+  profiles?: string[];
+  volumes?: string[];
 }
 interface Compose {
   services: Record<string, ComposeService>;
@@ -28,6 +31,8 @@ interface ComposeEnv {
   serviceEnvironment(service: string, compose?: Compose): ServiceEnvironment;
   envExample(): Record<string, string>;
   initDatabases(): string[];
+  balancer(): Record<string, { upstream: string[]; realIpFrom: string[] }>;
+  REPLICAS_PROFILE: string;
 }
 
 function workspaceRoot(from = __dirname): string {
@@ -53,6 +58,28 @@ const CONTAINER_SPECIFIC = ['NODE_ENV', 'HOST', 'DATA_DIR', 'PORT', 'AUTH_URL', 
 function issues(result: { success: boolean; error?: { issues: unknown[] } }): string {
   return result.success ? '' : JSON.stringify(result.error?.issues, null, 2);
 }
+
+/** The variables whose values differ between two environments. */
+function differences(a: Record<string, string>, b: Record<string, string>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((key) => a[key] !== b[key])
+    .sort();
+}
+
+/** The balancer port whose pool is `<service>:<PORT>` and `<service>-2:<PORT>`. */
+function balancerPortOf(target: string): string | undefined {
+  const port = composeEnv.serviceEnvironment(target, compose).env['PORT'];
+  const pools = Object.entries(composeEnv.balancer());
+  return pools.find(
+    ([, pool]) =>
+      pool.upstream.length === 2 &&
+      pool.upstream[0] === `${target}:${port}` &&
+      pool.upstream[1] === `${target}-2:${port}`,
+  )?.[0];
+}
+
+const replicaName = 'cart-2';
+const replica = composeEnv.serviceEnvironment(replicaName, compose);
 
 /** `http://<service>:<that service's PORT>`. */
 function expectServiceUrl(url: string, target: string): void {
@@ -115,5 +142,53 @@ describe('docker-compose.yml → cart environment', () => {
       .filter((key) => env[key] !== example[key])
       .map((key) => `${key}=${env[key]} (.env.example: ${example[key]})`);
     expect(drift).toEqual([]);
+  });
+});
+
+describe('docker-compose.yml → cart-2, the second replica (profile replicas)', () => {
+  it('is accepted by the cart schema', () => {
+    const result = cartConfigSchema.safeParse(replica.env);
+    expect(issues(result)).toBe('');
+    expect(result.success).toBe(true);
+  });
+
+  it('sets no variable the schema does not know', () => {
+    const known = new Set(Object.keys(cartConfigSchema.shape));
+    expect(Object.keys(replica.env).filter((key) => !known.has(key))).toEqual([]);
+  });
+
+  it('starts only with the replicas profile, from the same image, publishing no port', () => {
+    const definition = compose.services[replicaName];
+    expect(definition.profiles).toEqual([composeEnv.REPLICAS_PROFILE]);
+    expect(service.profiles).toBeUndefined();
+    expect(definition.build?.args).toEqual(service.build?.args);
+    expect(definition.ports).toBeUndefined();
+    expect(definition.depends_on).toMatchObject({
+      lb: { condition: 'service_healthy' },
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+  });
+
+  it('shares the database of cart, and differs only in where it reaches the others', () => {
+    expect(differences(env, replica.env)).toEqual(['AUTH_URL', 'GATEWAY_URL', 'SHUTDOWN_DELAY_MS']);
+    expect(replica.raw['SHUTDOWN_DELAY_MS']).toBeDefined();
+    expect(replica.required).toEqual(required);
+  });
+
+  it('reaches auth and the gateways through the balancer, on the ports of their pairs', () => {
+    for (const [key, target] of [
+      ['AUTH_URL', 'auth'],
+      ['GATEWAY_URL', 'gateway'],
+    ] as const) {
+      const url = new URL(replica.env[key]);
+      expect(url.hostname).toBe('lb');
+      expect(url.port).toBe(balancerPortOf(target));
+    }
+  });
+
+  it('sits behind the balancer, paired with cart, on the port named 9082 in the file header', () => {
+    expect(balancerPortOf('cart')).toBe('9082');
+    expect(compose.services['lb'].ports).toContain('127.0.0.1:9082:9082');
   });
 });

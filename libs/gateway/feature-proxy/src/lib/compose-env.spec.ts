@@ -16,9 +16,12 @@ interface ServiceEnvironment {
   required: Record<string, string[]>;
 }
 interface ComposeService {
+  build?: { args?: Record<string, string> };
   depends_on?: Record<string, { condition?: string }>;
   ports?: string[];
   networks?: Record<string, { ipv4_address?: string } | null> | string[];
+  profiles?: string[];
+  volumes?: string[];
 }
 interface Compose {
   services: Record<string, ComposeService>;
@@ -28,6 +31,8 @@ interface ComposeEnv {
   serviceEnvironment(service: string, compose?: Compose): ServiceEnvironment;
   envExample(): Record<string, string>;
   initDatabases(): string[];
+  balancer(): Record<string, { upstream: string[]; realIpFrom: string[] }>;
+  REPLICAS_PROFILE: string;
 }
 
 function workspaceRoot(from = __dirname): string {
@@ -45,7 +50,7 @@ const composeEnv = createRequire(__filename)(
 ) as ComposeEnv;
 const compose = composeEnv.loadCompose();
 const { env, required } = composeEnv.serviceEnvironment('gateway', compose);
-const service = compose.services['gateway'] as ComposeService & { volumes?: string[] };
+const service = compose.services['gateway'];
 
 /** Set differently in containers than for `npm start` on purpose. */
 const CONTAINER_SPECIFIC = [
@@ -62,6 +67,44 @@ const CONTAINER_SPECIFIC = [
 function issues(result: { success: boolean; error?: { issues: unknown[] } }): string {
   return result.success ? '' : JSON.stringify(result.error?.issues, null, 2);
 }
+
+/** The variables whose values differ between two environments. */
+function differences(a: Record<string, string>, b: Record<string, string>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((key) => a[key] !== b[key])
+    .sort();
+}
+
+/** The balancer port whose pool is `<service>:<PORT>` and `<service>-2:<PORT>`. */
+function balancerPortOf(target: string): string | undefined {
+  const port = composeEnv.serviceEnvironment(target, compose).env['PORT'];
+  const pools = Object.entries(composeEnv.balancer());
+  return pools.find(
+    ([, pool]) =>
+      pool.upstream.length === 2 &&
+      pool.upstream[0] === `${target}:${port}` &&
+      pool.upstream[1] === `${target}-2:${port}`,
+  )?.[0];
+}
+
+/** The fixed addresses a compose service has on its networks. */
+function addresses(name: string): string[] {
+  const networks = compose.services[name]?.networks;
+  if (!networks || Array.isArray(networks)) return [];
+  return Object.values(networks)
+    .map((network) => network?.ipv4_address)
+    .filter((address): address is string => address !== undefined);
+}
+
+/** The named volume mounted at DATA_DIR. */
+function dataVolume(definition: ComposeService, dataDir: string): string | undefined {
+  const mounts = (definition.volumes ?? []).map((volume) => String(volume).split(':'));
+  return mounts.find(([, target]) => target === dataDir)?.[0];
+}
+
+const replicaName = 'gateway-2';
+const replica = composeEnv.serviceEnvironment(replicaName, compose);
+const replicaService = compose.services[replicaName];
 
 /** `http://<service>:<that service's PORT>`. */
 function expectServiceUrl(url: string, target: string): void {
@@ -135,5 +178,79 @@ describe('docker-compose.yml → gateway environment', () => {
       .filter((key) => env[key] !== example[key])
       .map((key) => `${key}=${env[key]} (.env.example: ${example[key]})`);
     expect(drift).toEqual([]);
+  });
+});
+
+describe('docker-compose.yml → gateway-2, the second replica (profile replicas)', () => {
+  it('is accepted by the gateway schema', () => {
+    const result = gatewayConfigSchema.safeParse(replica.env);
+    expect(issues(result)).toBe('');
+    expect(result.success).toBe(true);
+  });
+
+  it('sets no variable the schema does not know', () => {
+    const known = new Set(Object.keys(gatewayConfigSchema.shape));
+    expect(Object.keys(replica.env).filter((key) => !known.has(key))).toEqual([]);
+  });
+
+  it('starts only with the replicas profile, from the same image, publishing no port', () => {
+    expect(replicaService.profiles).toEqual([composeEnv.REPLICAS_PROFILE]);
+    expect(service.profiles).toBeUndefined();
+    expect(replicaService.build?.args).toEqual(service.build?.args);
+    expect(replicaService.ports).toBeUndefined();
+    expect(replicaService.depends_on).toMatchObject({
+      auth: { condition: 'service_healthy' },
+      cart: { condition: 'service_healthy' },
+      lb: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+  });
+
+  it('differs from the gateway only in its edge and in where it reaches the others', () => {
+    expect(differences(env, replica.env)).toEqual([
+      'AUTH_URL',
+      'CART_URL',
+      'SHUTDOWN_DELAY_MS',
+      'TRUSTED_PROXIES',
+    ]);
+    expect(replica.raw['SHUTDOWN_DELAY_MS']).toBeDefined();
+    expect(replica.required).toEqual({});
+  });
+
+  it('signs identity tokens with the same key: the same named volume at DATA_DIR', () => {
+    const volume = dataVolume(replicaService, replica.env['DATA_DIR']);
+    expect(volume).toBeDefined();
+    expect(volume).toBe(dataVolume(service, env['DATA_DIR']));
+  });
+
+  it('reaches auth and cart through the balancer, on the ports of their pairs', () => {
+    for (const [key, target] of [
+      ['AUTH_URL', 'auth'],
+      ['CART_URL', 'cart'],
+    ] as const) {
+      const url = new URL(replica.env[key]);
+      expect(url.hostname).toBe('lb');
+      expect(url.port).toBe(balancerPortOf(target));
+    }
+  });
+
+  it('has the balancer as its edge: trusts its address only, which sets X-Forwarded-For', () => {
+    expect(addresses('lb')).toHaveLength(1);
+    expect(replica.env['TRUSTED_PROXIES']).toBe(addresses('lb')[0]);
+    expect(balancerPortOf('gateway')).toBe('9080');
+    expect(composeEnv.balancer()['9080'].realIpFrom).toEqual([]);
+    expect(compose.services['lb'].ports).toContain('127.0.0.1:9080:9080');
+  });
+
+  it('has a fixed address of its own, which the balancer believes on the auth and cart ports', () => {
+    const own = addresses(replicaName);
+    expect(own).toHaveLength(1);
+    expect(own).not.toEqual(addresses('gateway'));
+    for (const target of ['auth', 'cart']) {
+      const port = String(balancerPortOf(target));
+      expect(composeEnv.balancer()[port].realIpFrom).toEqual(
+        expect.arrayContaining([...addresses('gateway'), ...own]),
+      );
+    }
   });
 });
