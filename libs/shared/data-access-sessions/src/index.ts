@@ -27,8 +27,9 @@ export { SqliteRateLimitStore } from './lib/sqlite-rate-limit-store';
 export type { SqliteRateLimitStoreOptions } from './lib/sqlite-rate-limit-store';
 export { RedisRateLimitStore } from './lib/redis-rate-limit-store';
 export type { RedisRateLimitStoreOptions } from './lib/redis-rate-limit-store';
-export { connectRedis } from './lib/redis-connection';
-export type { ConnectRedisOptions } from './lib/redis-connection';
+export { connectRedis, isRedisCluster, pingRedis } from './lib/redis-connection';
+export type { ConnectRedisOptions, RedisConnection } from './lib/redis-connection';
+export { connectRedisCluster, parseRedisSeedUrls } from './lib/redis-cluster-connection';
 export { SHARED_STATE, openSharedState, provideSharedState } from './lib/shared-state';
 export type {
   OpenSharedStateOptions,

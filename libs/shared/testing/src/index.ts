@@ -41,6 +41,7 @@ export {
 } from './lib/set-cookie';
 export type { SetCookie } from './lib/set-cookie';
 export { pollUntil } from './lib/poll';
+export * from '@svt/shared/util-test-redis';
 export { startSystem } from './lib/start-system';
 export type {
   CommandResult,

@@ -1,3 +1,3 @@
 export { ConfigError, loadConfig, loadConfigOrExit } from './lib/load-config';
-export { env, isOrigin, isSecureContextOrigin } from './lib/env-fields';
+export { checkRedisCluster, env, isOrigin, isSecureContextOrigin } from './lib/env-fields';
 export type { RateLimit } from './lib/env-fields';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env } from '@svt/shared/util-config';
+import { checkRedisCluster, env } from '@svt/shared/util-config';
 
 /** Development-only placeholder; refused when NODE_ENV=production. */
 export const DEV_KEY_ENCRYPTION_SECRET = 'dev-only-key-encryption-secret-change-me';
@@ -16,6 +16,7 @@ export const authConfigSchema = z
     DATA_DIR: env.dataDir,
     DATABASE_URL: env.databaseUrl,
     REDIS_URL: env.redisUrl,
+    REDIS_CLUSTER: env.redisCluster,
     REDIS_COMMAND_TIMEOUT_MS: env.redisCommandTimeoutMs,
     REDIS_KEY_PREFIX: env.redisKeyPrefix,
     ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
@@ -51,6 +52,7 @@ export const authConfigSchema = z
     SHUTDOWN_DELAY_MS: env.shutdownDelayMs,
   })
   .superRefine((config, ctx) => {
+    checkRedisCluster(config, ctx);
     if (
       config.NODE_ENV === 'production' &&
       config.KEY_ENCRYPTION_SECRET === DEV_KEY_ENCRYPTION_SECRET

@@ -66,6 +66,7 @@ class AuthCoreModule {
       },
       ...provideSharedState({
         redisUrl: config.REDIS_URL,
+        redisCluster: config.REDIS_CLUSTER,
         redisCommandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
         redisKeyPrefix: config.REDIS_KEY_PREFIX,
         dataDir: config.DATA_DIR,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { env } from '@svt/shared/util-config';
+import { checkRedisCluster, env } from '@svt/shared/util-config';
 
-/** Environment of the cart service. `.env.example` documents each variable. */
-export const cartConfigSchema = z.object({
+/** The variables of the cart service, each on its own; `cartConfigSchema` adds the rules between them. */
+const cartFields = z.object({
   NODE_ENV: env.nodeEnv,
   HOST: env.host,
   PORT: env.port(8082),
@@ -17,10 +17,14 @@ export const cartConfigSchema = z.object({
   DATA_DIR: env.dataDir,
   DATABASE_URL: env.databaseUrl,
   REDIS_URL: env.redisUrl,
+  REDIS_CLUSTER: env.redisCluster,
   REDIS_COMMAND_TIMEOUT_MS: env.redisCommandTimeoutMs,
   REDIS_KEY_PREFIX: env.redisKeyPrefix,
   BODY_LIMIT: env.bodyLimit,
   SHUTDOWN_DELAY_MS: env.shutdownDelayMs,
 });
+
+/** Environment of the cart service. `.env.example` documents each variable. */
+export const cartConfigSchema = cartFields.superRefine(checkRedisCluster);
 
 export type CartConfig = z.infer<typeof cartConfigSchema>;

@@ -55,6 +55,7 @@ class CartCoreModule {
       },
       ...provideSharedState({
         redisUrl: config.REDIS_URL,
+        redisCluster: config.REDIS_CLUSTER,
         redisCommandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
         redisKeyPrefix: config.REDIS_KEY_PREFIX,
         dataDir: config.DATA_DIR,

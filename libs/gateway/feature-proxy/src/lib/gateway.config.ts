@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { env, isOrigin } from '@svt/shared/util-config';
+import { checkRedisCluster, env, isOrigin } from '@svt/shared/util-config';
 
-/** Environment of the gateway. `.env.example` documents each variable. */
-export const gatewayConfigSchema = z.object({
+/** The variables of the gateway, each on its own; `gatewayConfigSchema` adds the rules between them. */
+const gatewayFields = z.object({
   NODE_ENV: env.nodeEnv,
   HOST: env.host,
   PORT: env.port(8080),
@@ -29,11 +29,15 @@ export const gatewayConfigSchema = z.object({
   DEMO_DIR: z.string().min(1).default('dist/apps/shop-web'),
   DATA_DIR: env.dataDir,
   REDIS_URL: env.redisUrl,
+  REDIS_CLUSTER: env.redisCluster,
   REDIS_COMMAND_TIMEOUT_MS: env.redisCommandTimeoutMs,
   REDIS_KEY_PREFIX: env.redisKeyPrefix,
   BODY_LIMIT: env.bodyLimit,
   SHUTDOWN_DELAY_MS: env.shutdownDelayMs,
 });
+
+/** Environment of the gateway. `.env.example` documents each variable. */
+export const gatewayConfigSchema = gatewayFields.superRefine(checkRedisCluster);
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 

@@ -48,6 +48,7 @@ class GatewayCoreModule {
       { provide: GATEWAY_CONFIG, useValue: config },
       ...provideSharedState({
         redisUrl: config.REDIS_URL,
+        redisCluster: config.REDIS_CLUSTER,
         redisCommandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
         redisKeyPrefix: config.REDIS_KEY_PREFIX,
         dataDir: config.DATA_DIR,

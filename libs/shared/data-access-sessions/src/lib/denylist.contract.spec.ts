@@ -1,11 +1,13 @@
 import type { Denial, Denylist, Following } from './denylist';
 import { MemoryDenylist } from './memory-denylist';
 import { RedisDenylist } from './redis-denylist';
+import { connectRedisCluster } from './redis-cluster-connection';
 import { connectRedis } from './redis-connection';
 import { SqliteDenylist } from './sqlite-denylist';
 import {
   memoryBackend,
   redisBackend,
+  redisClusterForTests,
   redisUrlForTests,
   selfClosing,
   sqliteBackend,
@@ -30,6 +32,20 @@ function denylistBackends(): Backend<Denylist>[] {
         const client = await connectRedis(redisUrl);
         return { port: new RedisDenylist(client, prefix, { now }), close: () => client.close() };
       }),
+    );
+  }
+  const cluster = redisClusterForTests('Denylist');
+  if (cluster) {
+    backends.push(
+      redisBackend(
+        `${RedisDenylist.name} on a Redis Cluster`,
+        () => cluster.cluster.urls,
+        async (prefix, now) => {
+          // One seed only: the client finds the other masters by itself.
+          const client = await connectRedisCluster(cluster.cluster.urls.slice(0, 1));
+          return { port: new RedisDenylist(client, prefix, { now }), close: () => client.close() };
+        },
+      ),
     );
   }
   return backends;

@@ -1,11 +1,13 @@
 import { MemoryRateLimitStore } from './memory-rate-limit-store';
 import type { RateLimitStore, RateLimitWindow } from './rate-limit-store';
+import { connectRedisCluster } from './redis-cluster-connection';
 import { connectRedis } from './redis-connection';
 import { RedisRateLimitStore } from './redis-rate-limit-store';
 import { SqliteRateLimitStore } from './sqlite-rate-limit-store';
 import {
   memoryBackend,
   redisBackend,
+  redisClusterForTests,
   redisUrlForTests,
   selfClosing,
   sqliteBackend,
@@ -36,6 +38,23 @@ function rateLimitBackends(): Backend<RateLimitStore>[] {
           };
         },
         // Redis closes the windows by its own clock: a test moves its keys on.
+        { ageKeys: true },
+      ),
+    );
+  }
+  const cluster = redisClusterForTests('RateLimitStore');
+  if (cluster) {
+    backends.push(
+      redisBackend(
+        `${RedisRateLimitStore.name} on a Redis Cluster`,
+        () => cluster.cluster.urls,
+        async (prefix, now) => {
+          const client = await connectRedisCluster(cluster.cluster.urls);
+          return {
+            port: new RedisRateLimitStore(client, prefix, { now }),
+            close: () => client.close(),
+          };
+        },
         { ageKeys: true },
       ),
     );

@@ -1,7 +1,35 @@
 import { Logger } from '@nestjs/common';
 import { describeError } from '@svt/shared/data-access-sql';
 import { createClient } from 'redis';
-import type { RedisClientType } from 'redis';
+import type { RedisClientType, RedisClusterType } from 'redis';
+
+/**
+ * A connected node-redis client: one server (`connectRedis`) or a Redis
+ * Cluster (`connectRedisCluster`). The adapters issue the same commands on
+ * either; a cluster client routes each to the master of its key's hash slot.
+ */
+export type RedisConnection = RedisClientType | RedisClusterType;
+
+/** Whether `connection` is a cluster client rather than a client of one server. */
+export function isRedisCluster(connection: RedisConnection): connection is RedisClusterType {
+  return 'masters' in connection;
+}
+
+/**
+ * Resolves when the server answers PING; on a cluster, when every master
+ * does, since each holds a share of the hash slots and a cluster has no
+ * single PING. Rejects on a closed connection.
+ */
+export async function pingRedis(connection: RedisConnection): Promise<void> {
+  if (!isRedisCluster(connection)) {
+    await connection.ping();
+    return;
+  }
+  if (!connection.isOpen) throw new Error('The Redis Cluster connection is closed');
+  await Promise.all(
+    connection.masters.map(async (master) => (await connection.nodeClient(master)).ping()),
+  );
+}
 
 /** Options for `connectRedis`. */
 export interface ConnectRedisOptions {
@@ -23,7 +51,7 @@ export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1000;
  * The server a URL points at, without credentials, for error messages.
  * Throws when the URL does not parse, without echoing it.
  */
-function describeServer(url: string): string {
+export function describeServer(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.hostname}:${parsed.port || '6379'}`;
@@ -82,16 +110,22 @@ export async function connectRedis(
   return client;
 }
 
-const watchedClients = new WeakSet<RedisClientType>();
+const watchedClients = new WeakSet<RedisConnection>();
 const logger = new Logger('Redis');
 
 /**
  * Logs the client's errors once per outage, however many stores share it, so
- * an 'error' event can never crash the process nor flood the log. Idempotent.
+ * an 'error' event can never crash the process nor flood the log. On a
+ * cluster, an outage lasts from the first node's error until every node that
+ * failed is ready again. Idempotent.
  */
-export function watchOutages(client: RedisClientType): void {
+export function watchOutages(client: RedisConnection): void {
   if (watchedClients.has(client)) return;
   watchedClients.add(client);
+  if (isRedisCluster(client)) {
+    watchClusterOutages(client);
+    return;
+  }
   let inOutage = false;
   client.on('error', (error: unknown) => {
     if (inOutage) return;
@@ -102,5 +136,41 @@ export function watchOutages(client: RedisClientType): void {
     if (!inOutage) return;
     inOutage = false;
     logger.log('Redis connection restored');
+  });
+}
+
+/** Where a cluster node's events come from, as node-redis reports it. */
+interface NodeInfo {
+  readonly host: string;
+  readonly port: number;
+}
+
+function watchClusterOutages(cluster: RedisClusterType): void {
+  // Addresses of the nodes in error; 'topology' while discovery fails.
+  const failing = new Set<string>();
+  const fail = (where: string, error: unknown): void => {
+    if (failing.size === 0)
+      logger.warn(`Redis Cluster connection failed (${where}): ${describeError(error)}`);
+    failing.add(where);
+  };
+  const recover = (where: string): void => {
+    if (!failing.delete(where)) return;
+    failing.delete('topology');
+    if (failing.size === 0) logger.log('Redis Cluster connection restored');
+  };
+  // Discovery errors (a seed or node unreachable while reading CLUSTER SLOTS):
+  // without a listener an 'error' event would crash the process.
+  cluster.on('error', (error: unknown) => fail('topology', error));
+  cluster.on('node-error', (error: unknown, node: NodeInfo) =>
+    fail(`${node.host}:${node.port}`, error),
+  );
+  // node-redis reports a node's first 'ready' only: its reconnections are
+  // watched on the node's own client, which it creates before connecting.
+  cluster.on('node-connect', (node: NodeInfo) => {
+    const address = `${node.host}:${node.port}`;
+    const client = cluster.nodeByAddress.get(address)?.client;
+    if (client === undefined || watchedClients.has(client)) return;
+    watchedClients.add(client);
+    client.on('ready', () => recover(address));
   });
 }

@@ -1,5 +1,5 @@
-import type { RedisClientType } from 'redis';
 import { watchOutages } from './redis-connection';
+import type { RedisConnection } from './redis-connection';
 import { assertWindowMs } from './rate-limit-store';
 import type { RateLimitStore, RateLimitWindow } from './rate-limit-store';
 
@@ -12,19 +12,21 @@ export interface RedisRateLimitStoreOptions {
 /**
  * `RateLimitStore` on Redis: a counter `<prefix>rate:<key>` that expires when
  * its window closes, so every replica counts against the same window and
- * Redis's clock alone decides when it closes. Single-key commands only: it
- * holds on Redis Cluster.
+ * Redis's clock alone decides when it closes. Single-key commands only (each MULTI
+ * names the one counter, so it never spans hash slots): it holds on Redis
+ * Cluster.
  */
 export class RedisRateLimitStore implements RateLimitStore {
-  readonly #client: RedisClientType;
+  readonly #client: RedisConnection;
   readonly #prefix: string;
   readonly #now: () => number;
 
   /**
-   * Uses a connected client that its owner closes (see `connectRedis`); its
+   * Uses a connected client or cluster client that its owner closes (see
+   * `connectRedis`, `connectRedisCluster`); its
    * errors are logged once per outage.
    */
-  constructor(client: RedisClientType, prefix: string, options: RedisRateLimitStoreOptions = {}) {
+  constructor(client: RedisConnection, prefix: string, options: RedisRateLimitStoreOptions = {}) {
     this.#client = client;
     this.#prefix = prefix;
     this.#now = options.now ?? Date.now;

@@ -1,5 +1,6 @@
-import type { RedisClientType } from 'redis';
-import { connectRedis, watchOutages } from './redis-connection';
+import { connectRedisCluster, parseRedisSeedUrls } from './redis-cluster-connection';
+import { connectRedis, pingRedis, watchOutages } from './redis-connection';
+import type { RedisConnection } from './redis-connection';
 import { copyRecord, inCreationOrder, isLive, parseRecord } from './session-records';
 import { sessionEndsAt } from './session-store';
 import type { SessionRecord, SessionStore } from './session-store';
@@ -14,6 +15,11 @@ export interface RedisSessionStoreOptions {
 export interface RedisSessionStoreConnectOptions extends RedisSessionStoreOptions {
   /** How long the first connection may take, retries included (default 5000 ms). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Whether `url` is a comma-separated list of seed nodes of a Redis Cluster
+   * (see `connectRedisCluster`) rather than one server (default false).
+   */
+  readonly cluster?: boolean;
 }
 
 /**
@@ -22,22 +28,25 @@ export interface RedisSessionStoreConnectOptions extends RedisSessionStoreOption
  * session disappears by itself; each user has an index, a sorted set
  * `<prefix>user-sessions:<userId>` of id hashes scored by absolute expiry.
  *
- * Every command names a single key (no MGET, KEYS or SCAN), so the layout
- * holds on Redis Cluster where the keys of one user land in different slots.
+ * Every command names a single key (no MGET, KEYS or SCAN) and the one
+ * MULTI touches the index alone, so the layout holds on Redis Cluster, where
+ * a session's record and its user's index hash to different slots (Redis
+ * Cluster specification, "Key distribution model") and may live on
+ * different masters.
  */
 export class RedisSessionStore implements SessionStore {
-  readonly #client: RedisClientType;
+  readonly #client: RedisConnection;
   readonly #prefix: string;
   readonly #now: () => number;
   #ownsClient = false;
   #closing: Promise<void> | undefined;
 
   /**
-   * Uses a connected client; `close()` leaves it open for its owner. The
+   * Uses a connected client or cluster client; `close()` leaves it open for its owner. The
    * client's errors are logged once per outage, so an 'error' event can never
    * crash the process.
    */
-  constructor(client: RedisClientType, prefix: string, options: RedisSessionStoreOptions = {}) {
+  constructor(client: RedisConnection, prefix: string, options: RedisSessionStoreOptions = {}) {
     this.#client = client;
     this.#prefix = prefix;
     this.#now = options.now ?? Date.now;
@@ -45,15 +54,18 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * Connects to `url` (see `connectRedis`) and keys everything under `prefix`;
-   * `close()` closes the connection.
+   * Connects to `url` (see `connectRedis`, or `connectRedisCluster` with
+   * `cluster`) and keys everything under `prefix`; `close()` closes the
+   * connection.
    */
   static async connect(
     url: string,
     prefix: string,
     options: RedisSessionStoreConnectOptions = {},
   ): Promise<RedisSessionStore> {
-    const client = await connectRedis(url, options);
+    const client = options.cluster
+      ? await connectRedisCluster(parseRedisSeedUrls(url), options)
+      : await connectRedis(url, options);
     const store = new RedisSessionStore(client, prefix, options);
     store.#ownsClient = true;
     return store;
@@ -154,8 +166,9 @@ export class RedisSessionStore implements SessionStore {
     return removed.filter((json) => json !== null && isLive(parseRecord(json), now)).length;
   }
 
-  async ping(): Promise<void> {
-    await this.#client.ping();
+  /** Resolves when the server answers; on a cluster, every master. */
+  ping(): Promise<void> {
+    return pingRedis(this.#client);
   }
 
   /** Closes the client when `connect` opened it; otherwise leaves it to its owner. Idempotent. */

@@ -6,6 +6,7 @@ import { SqliteSessionStore } from './sqlite-session-store';
 import {
   memoryBackend,
   redisBackend,
+  redisClusterForTests,
   redisUrlForTests,
   selfClosing,
   sqliteBackend,
@@ -24,6 +25,22 @@ function sessionBackends(): Backend<SessionStore>[] {
     backends.push(
       redisBackend(RedisSessionStore.name, redisUrl, async (prefix, now) =>
         selfClosing(await RedisSessionStore.connect(redisUrl, prefix, { now })),
+      ),
+    );
+  }
+  const cluster = redisClusterForTests('SessionStore');
+  if (cluster) {
+    backends.push(
+      redisBackend(
+        `${RedisSessionStore.name} on a Redis Cluster`,
+        () => cluster.cluster.urls,
+        async (prefix, now) =>
+          selfClosing(
+            await RedisSessionStore.connect(cluster.cluster.seedUrl, prefix, {
+              now,
+              cluster: true,
+            }),
+          ),
       ),
     );
   }

@@ -7,7 +7,8 @@ import { RATE_LIMIT_STORE } from './rate-limit-store';
 import type { RateLimitStore } from './rate-limit-store';
 import { MemorySessionStore } from './memory-session-store';
 import { MirroredDenylist } from './mirrored-denylist';
-import { connectRedis } from './redis-connection';
+import { connectRedisCluster, parseRedisSeedUrls } from './redis-cluster-connection';
+import { connectRedis, pingRedis } from './redis-connection';
 import { RedisDenylist } from './redis-denylist';
 import { RedisRateLimitStore } from './redis-rate-limit-store';
 import { RedisSessionStore } from './redis-session-store';
@@ -37,8 +38,13 @@ export const SHARED_STATE = Symbol.for('svt.SharedState');
 
 /** Where the shared state lives: Redis when `redisUrl` is set, else a shared SQLite file. */
 export interface OpenSharedStateOptions {
-  /** A `redis://` or `rediss://` URL; blank or absent selects SQLite. */
+  /**
+   * A `redis://` or `rediss://` URL, or with `redisCluster` a comma-separated
+   * list of a cluster's seed nodes; blank or absent selects SQLite.
+   */
   readonly redisUrl?: string;
+  /** Whether `redisUrl` lists the seed nodes of a Redis Cluster (default false). */
+  readonly redisCluster?: boolean;
   /** Prepended to every Redis key, e.g. `svt:`. */
   readonly redisKeyPrefix: string;
   /** The SQLite file shared by the local processes. */
@@ -53,8 +59,13 @@ export interface OpenSharedStateOptions {
 
 /** Options for `provideSharedState`. */
 export interface ProvideSharedStateOptions {
-  /** A `redis://` or `rediss://` URL; blank or absent selects SQLite. */
+  /**
+   * A `redis://` or `rediss://` URL, or with `redisCluster` a comma-separated
+   * list of a cluster's seed nodes; blank or absent selects SQLite.
+   */
   readonly redisUrl?: string;
+  /** Whether `redisUrl` lists the seed nodes of a Redis Cluster (default false). */
+  readonly redisCluster?: boolean;
   /** Prepended to every Redis key, e.g. `svt:`. */
   readonly redisKeyPrefix: string;
   /** The data directory the local processes share; holds `sessions.sqlite`. */
@@ -76,19 +87,29 @@ interface Closable {
 
 /**
  * Opens the session store, denylist and rate-limit counters on one connection:
- * one Redis client (see `connectRedis`) when `redisUrl` is set, else one
- * `SqliteClient` on `sqliteFile`. Rejects with an Error naming the server or
- * file (never a password) when it cannot be reached.
+ * one Redis client (see `connectRedis`) when `redisUrl` is set, one cluster
+ * client (see `connectRedisCluster`) when `redisCluster` is set too, else one
+ * `SqliteClient` on `sqliteFile`. Rejects with an Error naming the servers or
+ * file (never a password) when they cannot be reached, and with a TypeError
+ * when `redisUrl` lists several servers without `redisCluster`.
  */
 export function openSharedState(options: OpenSharedStateOptions): Promise<SharedState> {
   return options.redisUrl ? openOnRedis(options.redisUrl, options) : openOnSqlite(options);
 }
 
 async function openOnRedis(url: string, options: OpenSharedStateOptions): Promise<SharedState> {
-  const client = await connectRedis(url, {
+  const connectOptions = {
     connectTimeoutMs: options.redisConnectTimeoutMs,
     commandTimeoutMs: options.redisCommandTimeoutMs,
-  });
+  };
+  if (!options.redisCluster && url.includes(',')) {
+    throw new TypeError(
+      'The Redis URL lists several servers: set REDIS_CLUSTER=true to use them as the seeds of a Redis Cluster',
+    );
+  }
+  const client = options.redisCluster
+    ? await connectRedisCluster(parseRedisSeedUrls(url), connectOptions)
+    : await connectRedis(url, connectOptions);
   const prefix = options.redisKeyPrefix;
   const clock = { now: options.now };
   const closeClient = async (): Promise<void> => {
@@ -111,9 +132,7 @@ async function openOnRedis(url: string, options: OpenSharedStateOptions): Promis
     sessions: new RedisSessionStore(client, prefix, clock),
     denylist,
     rateLimits: new RedisRateLimitStore(client, prefix, clock),
-    ping: async () => {
-      await client.ping();
-    },
+    ping: () => pingRedis(client),
     // The mirror first: its subscriber connection closes before the client.
     closables: [denylist, { close: closeClient }],
   });
@@ -164,7 +183,7 @@ async function closeInOrder(closables: readonly Closable[]): Promise<void> {
 
 /**
  * Providers for SHARED_STATE, SESSION_STORE, DENYLIST and RATE_LIMIT_STORE:
- * Redis when `redisUrl` is set, else `sessions.sqlite` in `dataDir`. The three
+ * Redis when `redisUrl` is set (a Redis Cluster with `redisCluster`), else `sessions.sqlite` in `dataDir`. The three
  * ports share the one connection of SHARED_STATE; the app closes SHARED_STATE
  * on shutdown.
  */
@@ -175,6 +194,7 @@ export function provideSharedState(options: ProvideSharedStateOptions): FactoryP
       useFactory: (): Promise<SharedState> =>
         openSharedState({
           redisUrl: options.redisUrl,
+          redisCluster: options.redisCluster,
           redisKeyPrefix: options.redisKeyPrefix,
           redisCommandTimeoutMs: options.redisCommandTimeoutMs,
           sqliteFile: join(options.dataDir, 'sessions.sqlite'),

@@ -27,6 +27,13 @@ export interface StartSystemOptions {
    */
   backend?: 'environment' | 'embedded';
   /**
+   * `environment` (default): REDIS_URL, as `backend` says. `own`: the suite
+   * gives the services a Redis of its own through `env` (e.g. a cluster's seed
+   * list with REDIS_CLUSTER=true) and removes it itself; REDIS_URL is ignored
+   * and the databases are PostgreSQL when DATABASE_URL is set, else SQLite.
+   */
+  redis?: 'environment' | 'own';
+  /**
    * Rewrites the server URLs the services are given (the harness itself still
    * connects directly), e.g. through a fault proxy: `{ redis: (url) => proxy.via(url) }`.
    */
@@ -81,7 +88,7 @@ export interface CommandResult {
  * suite comes from 127.0.0.1, so the per-address limits are lifted here;
  * the security suite sets its own and tests them.
  */
-const HARNESS_DEFAULTS: Readonly<Record<string, string>> = {
+export const HARNESS_DEFAULTS: Readonly<Record<string, string>> = {
   RATE_LIMIT_LOGIN_IP: '100000/60',
   RATE_LIMIT_REGISTER_IP: '100000/60',
   RATE_LIMIT_REGISTER_EMAIL: '100000/60',
@@ -102,8 +109,17 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
   const root = findWorkspaceRoot();
   const fromEnvironment = readTestEnvironment();
   const testEnv: TestEnvironment =
-    options.backend === 'embedded' ? { inherited: fromEnvironment.inherited } : fromEnvironment;
-  const backend = resolveBackend(testEnv);
+    options.backend === 'embedded'
+      ? { inherited: fromEnvironment.inherited }
+      : options.redis === 'own'
+        ? { ...fromEnvironment, redisUrl: undefined }
+        : fromEnvironment;
+  const backend: Backend =
+    options.redis === 'own'
+      ? testEnv.databaseUrl
+        ? 'postgres+redis'
+        : 'embedded'
+      : resolveBackend(testEnv);
   const missing = (['auth', 'cart', 'gateway'] as const).filter(
     (name) => !existsSync(join(root, entryPoint(name))),
   );
@@ -261,11 +277,13 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
   }
 }
 
-function entryPoint(name: ServiceName): string {
+/** The built entry point of a service, relative to the workspace root. */
+export function entryPoint(name: ServiceName): string {
   return join('dist', 'apps', name, 'main.js');
 }
 
-function announce(
+/** Says loudly which backend a suite runs on. */
+export function announce(
   backend: Backend,
   dataDir: string,
   databaseUrl: string | undefined,

@@ -28,10 +28,19 @@ export const env = {
     .string()
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  /** One server, or with REDIS_CLUSTER=true a comma-separated list of cluster seed nodes. */
   redisUrl: z
     .string()
-    .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL')
+    .refine(
+      (v) => v.split(',').every((entry) => /^rediss?:\/\/\S/.test(entry.trim())),
+      'must be a redis:// or rediss:// URL (with REDIS_CLUSTER=true, a comma-separated list of them)',
+    )
     .optional(),
+  /** `true`: REDIS_URL lists seed nodes of a Redis Cluster. See `checkRedisCluster`. */
+  redisCluster: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
   /** Milliseconds a Redis command may wait for its reply before the request gets a 503. */
   redisCommandTimeoutMs: z.coerce.number().int().min(1).max(60_000).default(1000),
   redisKeyPrefix: z
@@ -114,6 +123,32 @@ function isProxyAddress(value: string): boolean {
   if (bits === undefined) return true;
   const max = isIP(address) === 4 ? 32 : 128;
   return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
+}
+
+/**
+ * The rule between REDIS_URL and REDIS_CLUSTER, for a schema's `superRefine`:
+ * a list of servers only as the seeds of a cluster, and a cluster needs seeds.
+ */
+export function checkRedisCluster(
+  config: { readonly REDIS_URL?: string; readonly REDIS_CLUSTER: boolean },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.REDIS_CLUSTER && !config.REDIS_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_CLUSTER'],
+      message:
+        'needs REDIS_URL: the seed nodes of the cluster, e.g. redis://h1:7000,redis://h2:7001',
+    });
+  }
+  if (!config.REDIS_CLUSTER && config.REDIS_URL?.includes(',')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_URL'],
+      message:
+        'lists several servers: set REDIS_CLUSTER=true to use them as the seeds of a Redis Cluster',
+    });
+  }
 }
 
 export function isOrigin(value: string): boolean {

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findRedisServer, startRedisCluster } from '@svt/shared/util-test-redis';
+import type { RedisTestCluster } from '@svt/shared/util-test-redis';
 import { createClient } from 'redis';
 
 /**
@@ -129,13 +131,19 @@ export interface RedisBackendOptions {
   readonly ageKeys?: boolean;
 }
 
-/** Instances on the Redis server at `url`, each on its own connection, under a fresh prefix. */
+/**
+ * Instances on the Redis server at `url`, each on its own connection, under a
+ * fresh prefix. For a cluster, `url` gives the URL of every node, read when a
+ * test starts (a cluster starts in `beforeAll`), so that keys are cleaned up
+ * and aged on each.
+ */
 export function redisBackend<Port>(
   name: string,
-  url: string,
+  url: string | (() => readonly string[]),
   open: (prefix: string, now: () => number) => Promise<Opened<Port>>,
   options: RedisBackendOptions = {},
 ): Backend<Port> {
+  const nodes = (): readonly string[] => (typeof url === 'string' ? [url] : url());
   return {
     name,
     shared: true,
@@ -144,9 +152,43 @@ export function redisBackend<Port>(
       const clock = new ManualClock();
       const prefix = uniquePrefix();
       return storage(clock, () => open(prefix, clock.now), {
-        cleanup: () => deleteKeysWithPrefix(url, prefix),
-        onAdvance: options.ageKeys ? (ms) => ageKeysWithPrefix(url, prefix, ms) : undefined,
+        cleanup: () => deleteKeysWithPrefix(nodes(), prefix),
+        onAdvance: options.ageKeys ? (ms) => ageKeysWithPrefix(nodes(), prefix, ms) : undefined,
       });
+    },
+  };
+}
+
+/** A Redis Cluster for one spec file: started in `beforeAll`, stopped in `afterAll`. */
+export interface ClusterForTests {
+  /** The running cluster; throws before `beforeAll` has started it. */
+  readonly cluster: RedisTestCluster;
+}
+
+/**
+ * Starts a 3-master Redis Cluster of local `redis-server` processes for the
+ * spec file that calls it (at its top level): in `beforeAll`, stopped in
+ * `afterAll`. When `redis-server` is not on PATH, says loudly that the suite
+ * named `suite` is skipped and resolves to undefined.
+ */
+export function redisClusterForTests(suite: string): ClusterForTests | undefined {
+  if (findRedisServer() === undefined) {
+    console.warn(
+      `SKIPPED: Redis Cluster suite of ${suite} (redis-server not found) — install Redis 7 or later to run it`,
+    );
+    return undefined;
+  }
+  let running: RedisTestCluster | undefined;
+  beforeAll(async () => {
+    running = await startRedisCluster({ masters: 3 });
+  }, 30_000);
+  afterAll(async () => {
+    await running?.stop();
+  });
+  return {
+    get cluster(): RedisTestCluster {
+      if (running === undefined) throw new Error('The Redis Cluster has not started');
+      return running;
     },
   };
 }
@@ -170,25 +212,41 @@ export function uniquePrefix(): string {
   return `svt-test:${randomBytes(8).toString('hex')}:`;
 }
 
-/** Runs `work` on each batch of keys under `prefix`. Test harness only: the adapters never scan. */
+/**
+ * Runs `work` on each batch of keys under `prefix`, on each server of `url`
+ * (every master of a cluster: each scans only its own slots). Test harness
+ * only: the adapters never scan.
+ */
 async function forKeysWithPrefix(
-  url: string,
+  url: string | readonly string[],
   prefix: string,
   work: (client: ReturnType<typeof createClient>, keys: string[]) => Promise<unknown>,
 ): Promise<void> {
-  const client = createClient({ url });
-  await client.connect();
-  try {
-    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 100 })) {
-      await work(client, keys);
+  for (const node of typeof url === 'string' ? [url] : url) {
+    const client = createClient({ url: node });
+    await client.connect();
+    try {
+      for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 100 })) {
+        await work(client, keys);
+      }
+    } finally {
+      await client.close();
     }
-  } finally {
-    await client.close();
   }
 }
 
+/** The keys under `prefix` on the server at `url`, e.g. on one master of a cluster. */
+export async function keysWithPrefix(url: string, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  await forKeysWithPrefix(url, prefix, async (_, keys) => found.push(...keys));
+  return found;
+}
+
 /** Deletes every key under `prefix`. */
-export function deleteKeysWithPrefix(url: string, prefix: string): Promise<void> {
+export function deleteKeysWithPrefix(
+  url: string | readonly string[],
+  prefix: string,
+): Promise<void> {
   return forKeysWithPrefix(url, prefix, (client, keys) =>
     Promise.all(keys.map((key) => client.del(key))),
   );
@@ -198,7 +256,11 @@ export function deleteKeysWithPrefix(url: string, prefix: string): Promise<void>
  * Brings every key under `prefix` `ms` closer to its expiry, deleting those it
  * reaches: Redis's clock cannot be moved, so a test moves the keys instead.
  */
-export function ageKeysWithPrefix(url: string, prefix: string, ms: number): Promise<void> {
+export function ageKeysWithPrefix(
+  url: string | readonly string[],
+  prefix: string,
+  ms: number,
+): Promise<void> {
   return forKeysWithPrefix(url, prefix, (client, keys) =>
     Promise.all(
       keys.map(async (key) => {
