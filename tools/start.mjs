@@ -1,16 +1,31 @@
 #!/usr/bin/env node
 // Runs the three built services as local processes (`npm start`), with the
 // embedded default unless .env or the environment point at real servers.
+// With --replicas (`npm run start:replicas`): REPLICAS processes of each
+// service (default 2) on internal ports, behind a load balancer on each public
+// port. A replica stopped with SIGTERM is started again, so that a rolling
+// restart can be tried by hand, one `kill -TERM <pid>` at a time.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startLoadBalancer } from './load-balancer.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (existsSync(join(root, '.env'))) process.loadEnvFile(join(root, '.env'));
 
 const env = process.env;
+const { values: args } = parseArgs({ options: { replicas: { type: 'boolean', default: false } } });
+const replicas = args.replicas ? Number(env.REPLICAS ?? 2) : 1;
+if (!Number.isInteger(replicas) || replicas < 1) {
+  console.error(`REPLICAS must be a whole number of at least 1, not ${env.REPLICAS}.`);
+  process.exit(64);
+}
+/** How often a balancer checks readiness; a draining replica must stay up longer than that. */
+const HEALTH_INTERVAL_MS = 250;
 const services = [
   {
     name: 'auth',
@@ -32,6 +47,40 @@ const services = [
 ];
 const colours = { auth: 35, cart: 36, gateway: 33 };
 const children = [];
+const balancers = [];
+/** Label → pid of the current process, for the kill -TERM hint. */
+const pids = new Map();
+
+/**
+ * The processes of a service: one on its public port, or with --replicas one
+ * per internal port (public + 10000, + 100 per replica: 18081, 18181 … for auth).
+ */
+function instances(service) {
+  if (!args.replicas) return [{ service, label: service.name, port: service.port }];
+  return Array.from({ length: replicas }, (_, i) => ({
+    service,
+    label: `${service.name}-${i + 1}`,
+    port: String(Number(service.port) + 10_000 + 100 * i),
+  }));
+}
+
+/**
+ * Behind the balancers the services call each other through them, drain for
+ * at least four health-check periods on SIGTERM, and the gateway (the edge) trusts the
+ * X-Forwarded-For of its loopback balancer; auth trusts loopback already.
+ */
+function replicaEnv(service) {
+  const [auth, cart, gateway] = services;
+  return {
+    AUTH_URL: `http://127.0.0.1:${auth.port}`,
+    CART_URL: `http://127.0.0.1:${cart.port}`,
+    GATEWAY_URL: `http://127.0.0.1:${gateway.port}`,
+    // At least that, whatever .env says: a shorter drain lets the balancer
+    // send requests to a closed port.
+    SHUTDOWN_DELAY_MS: String(Math.max(Number(env.SHUTDOWN_DELAY_MS ?? 0), 4 * HEALTH_INTERVAL_MS)),
+    ...(service.name === 'gateway' ? { TRUSTED_PROXIES: 'loopback' } : {}),
+  };
+}
 
 function prefix(name, stream, target) {
   let buffered = '';
@@ -39,17 +88,27 @@ function prefix(name, stream, target) {
     buffered += chunk;
     const lines = buffered.split('\n');
     buffered = lines.pop();
-    for (const line of lines) target.write(`\x1b[${colours[name]}m[${name}]\x1b[0m ${line}\n`);
+    for (const line of lines) print(name, line, target);
   });
 }
 
-function launch(service) {
+function print(label, line, target = process.stdout) {
+  const colour = colours[label.replace(/^lb:|-\d+$/g, '')];
+  target.write(`\x1b[${colour}m[${label}]\x1b[0m ${line}\n`);
+}
+
+function launch(instance) {
+  const { service, label, port } = instance;
   const main = join(root, 'dist', 'apps', service.name, 'main.js');
   if (!existsSync(main)) {
     console.error(`${main} is missing: build first (npm start does).`);
     process.exit(1);
   }
-  const childEnv = { ...env, PORT: service.port };
+  const childEnv = {
+    ...env,
+    ...(args.replicas ? replicaEnv(service) : {}),
+    PORT: port,
+  };
   if (service.database) childEnv.DATABASE_URL = service.database;
   else if (service.name === 'gateway') delete childEnv.DATABASE_URL;
   const child = spawn(process.execPath, [main], {
@@ -57,15 +116,22 @@ function launch(service) {
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  prefix(service.name, child.stdout, process.stdout);
-  prefix(service.name, child.stderr, process.stderr);
+  prefix(label, child.stdout, process.stdout);
+  prefix(label, child.stderr, process.stderr);
   child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`${service.name} exited (${signal ?? code}); stopping the others.`);
-      stop(1);
+    if (stopping) return;
+    // A replica that shut down cleanly (kill -TERM) comes back on its port while
+    // the balancer routes around it: a rolling restart, one kill at a time.
+    if (args.replicas && code === 0) {
+      print(label, 'exited after SIGTERM; starting it again');
+      launch(instance);
+      return;
     }
+    console.error(`${label} exited (${signal ?? code}); stopping the others.`);
+    stop(1);
   });
   children.push(child);
+  pids.set(label, child.pid);
 }
 
 let stopping = false;
@@ -78,7 +144,9 @@ function stop(code = 0) {
       (child) =>
         new Promise((resolve) => (child.exitCode !== null ? resolve() : child.on('exit', resolve))),
     ),
-  ).then(() => process.exit(code));
+  )
+    .then(() => Promise.all(balancers.map((balancer) => balancer.close())))
+    .then(() => process.exit(code));
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
@@ -99,34 +167,56 @@ function ready(port) {
 }
 
 const deadline = Date.now() + 60_000;
-async function waitReady(service) {
-  while (!(await ready(service.port))) {
+async function waitReady(name, port) {
+  while (!(await ready(port))) {
     if (stopping) process.exit(1);
     if (Date.now() > deadline) {
-      console.error(`${service.name} did not become ready within 60 s.`);
+      console.error(`${name} did not become ready within 60 s.`);
       stop(1);
       return;
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await delay(250);
   }
 }
 
-// AUTH first: the others load its public keys when they start.
-const [auth, ...others] = services;
-launch(auth);
-await waitReady(auth);
-others.forEach(launch);
-for (const service of others) await waitReady(service);
+if (args.replicas) {
+  for (const service of services) {
+    const balancer = await startLoadBalancer({
+      port: Number(service.port),
+      upstreams: instances(service).map(({ port }) => `127.0.0.1:${port}`),
+      healthIntervalMs: HEALTH_INTERVAL_MS,
+      log: (line) => print(`lb:${service.name}`, line),
+    });
+    balancers.push(balancer);
+  }
+}
+
+// AUTH first: the others load its public keys when they start. The first
+// process of each service alone, as it may create what the others share
+// (signing keys, the gateway's identity key); through the balancer, so that
+// the next service finds it there.
+for (const service of services) {
+  const [first, ...rest] = instances(service);
+  launch(first);
+  await waitReady(first.label, service.port);
+  rest.forEach(launch);
+  for (const instance of rest) await waitReady(instance.label, instance.port);
+}
 
 const backend =
   env.REDIS_URL || env.AUTH_DATABASE_URL
     ? 'PostgreSQL/Redis where configured'
     : `embedded (SQLite under ${env.DATA_DIR ?? '.data'}/)`;
+const replicaHint = args.replicas
+  ? `  Replicas: ${[...pids].map(([label, pid]) => `${label} (pid ${pid})`).join(', ')}
+  Rolling restart by hand: kill -TERM one pid, wait for "upstream … in", then the next.
+`
+  : '';
 console.log(`
-  Ready, on the ${backend} backend:
+  Ready, on the ${backend} backend${args.replicas ? `, ${replicas} replicas of each behind a load balancer` : ''}:
     SHOP  (gateway)  ${services[2].origin}
     AUTH             ${services[0].origin}
     CART             ${services[1].origin}
   Try: curl -i ${services[2].origin}/health/ready
-  Ctrl-C stops all three.
+${replicaHint}  Ctrl-C stops ${args.replicas ? 'them all' : 'all three'}.
 `);

@@ -16,7 +16,9 @@ async function main(command: string | undefined): Promise<void> {
     return;
   }
   const app = await createAuthApp(config);
-  const url = await listen(app, config.HOST, config.PORT);
+  const url = await listen(app, config.HOST, config.PORT, {
+    shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
+  });
   process.stdout.write(`auth listening on ${url}, public origin ${config.AUTH_ORIGIN}\n`);
 }
 

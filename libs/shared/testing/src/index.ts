@@ -42,6 +42,7 @@ export {
 export type { SetCookie } from './lib/set-cookie';
 export { pollUntil } from './lib/poll';
 export * from '@svt/shared/util-test-redis';
+export * from './lib/start-replicated-system';
 export { startSystem } from './lib/start-system';
 export type {
   CommandResult,

@@ -1,0 +1,280 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createTempDatabases, deleteRedisKeys } from './backing-stores';
+import type { TempDatabases } from './backing-stores';
+import { findFreePorts } from './free-port';
+import { randomHex } from './random';
+import { ServiceProcess } from './service-process';
+import type { Service } from './service-process';
+import { announce, entryPoint, FAILURES_GLOBAL, HARNESS_DEFAULTS } from './start-system';
+import type { ServiceName } from './start-system';
+import { readTestEnvironment, resolveBackend } from './test-environment';
+import type { Backend } from './test-environment';
+import { findWorkspaceRoot } from './workspace-root';
+
+export interface StartReplicatedSystemOptions {
+  /** Processes per service; 2 by default. */
+  replicas?: number;
+  /** How often each balancer checks `/health/ready`; 250 ms by default. */
+  healthIntervalMs?: number;
+  /**
+   * How long a replica keeps serving after SIGTERM (`SHUTDOWN_DELAY_MS`); by
+   * default four health-check periods, so its balancer has taken it out first.
+   */
+  shutdownDelayMs?: number;
+  /** Extra variables per service, applied last. */
+  env?: Partial<Record<ServiceName, Record<string, string>>>;
+}
+
+/** Three services, each as replicas behind a load balancer (`tools/load-balancer.mjs`). */
+export interface ReplicatedSystem {
+  /** The gateway's balancer, answering as SHOP. */
+  shop: Service;
+  /** AUTH's balancer. */
+  auth: Service;
+  /** CART's balancer. */
+  cart: Service;
+  /** The processes behind each balancer, by index; `restartReplica` replaces entries. */
+  replicas: Readonly<Record<ServiceName, readonly Service[]>>;
+  backend: Backend;
+  /**
+   * SIGTERMs replica `index` of `service`, waits for it to exit (rejecting
+   * unless it exits 0), starts it again on the same port with the same
+   * environment, and resolves once it is ready and its balancer sends it
+   * traffic again.
+   */
+  restartReplica(service: ServiceName, index: number): Promise<Service>;
+  /** Stops balancers and replicas, drops the temp databases, Redis keys and data dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const SERVICES: readonly ServiceName[] = ['auth', 'cart', 'gateway'];
+const BALANCER = join('tools', 'load-balancer.mjs');
+
+/**
+ * Starts `replicas` processes of each service on free ports and a load
+ * balancer per service in front of them; the services reach each other
+ * through the balancers, as they would in a deployment, and the gateway
+ * trusts its balancer's X-Forwarded-For. Backend as `startSystem`: PostgreSQL
+ * + Redis when `DATABASE_URL` and `REDIS_URL` are set, else the embedded one,
+ * shared by every replica.
+ */
+export async function startReplicatedSystem(
+  options: StartReplicatedSystemOptions = {},
+): Promise<ReplicatedSystem> {
+  const count = options.replicas ?? 2;
+  if (!Number.isInteger(count) || count < 1) {
+    throw new TypeError(`replicas must be a whole number of at least 1, not ${count}`);
+  }
+  const healthIntervalMs = options.healthIntervalMs ?? 250;
+  const shutdownDelayMs = options.shutdownDelayMs ?? 4 * healthIntervalMs;
+  const root = findWorkspaceRoot();
+  const testEnv = readTestEnvironment();
+  const backend = resolveBackend(testEnv);
+  const missing = SERVICES.map(entryPoint).filter((path) => !existsSync(join(root, path)));
+  if (missing.length > 0) {
+    throw new Error(
+      `e2e: not built: ${missing.join(', ')}; run \`npx nx run-many -t build -p auth gateway cart\``,
+    );
+  }
+
+  const runId = randomHex(5);
+  const redisKeyPrefix = `e2e-${runId}:`;
+  const ports = await findFreePorts(SERVICES.length * (count + 1));
+  const publicPort = Object.fromEntries(SERVICES.map((name, i) => [name, ports[i]])) as Record<
+    ServiceName,
+    number
+  >;
+  const replicaPorts = Object.fromEntries(
+    SERVICES.map((name, i) => [
+      name,
+      ports.slice(SERVICES.length + i * count, SERVICES.length + (i + 1) * count),
+    ]),
+  ) as Record<ServiceName, number[]>;
+  const origins: Record<ServiceName, string> = {
+    gateway: `http://shop.localhost:${publicPort.gateway}`,
+    auth: `http://auth.localhost:${publicPort.auth}`,
+    cart: `http://cart.localhost:${publicPort.cart}`,
+  };
+  const dataDir = await mkdtemp(join(tmpdir(), `svt-e2e-${runId}-`));
+  announce(backend, dataDir, testEnv.databaseUrl, testEnv.redisUrl, redisKeyPrefix);
+
+  const started: ServiceProcess[] = [];
+  let databases: TempDatabases | undefined;
+  const teardown = async (): Promise<void> => {
+    const errors: unknown[] = [];
+    await Promise.all(started.map((s) => s.stop().catch((e: unknown) => errors.push(e))));
+    await databases?.drop().catch((e: unknown) => errors.push(e));
+    if (backend === 'postgres+redis' && testEnv.redisUrl) {
+      await deleteRedisKeys(testEnv.redisUrl, redisKeyPrefix).catch((e: unknown) => errors.push(e));
+    }
+    await rm(dataDir, { recursive: true, force: true }).catch((e: unknown) => errors.push(e));
+    if (errors.length > 0) {
+      throw new AggregateError(errors, `e2e: cleanup failed: ${errors.map(String).join('; ')}`);
+    }
+  };
+
+  try {
+    if (backend === 'postgres+redis' && testEnv.databaseUrl) {
+      databases = await createTempDatabases(testEnv.databaseUrl, runId, ['auth', 'cart']);
+    }
+    const envs = {} as Record<ServiceName, Record<string, string>>;
+    for (const name of SERVICES) {
+      const databaseUrl = databases?.urls[name];
+      envs[name] = {
+        ...testEnv.inherited,
+        ...HARNESS_DEFAULTS,
+        NODE_ENV: 'test',
+        NO_COLOR: '1',
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        REDIS_KEY_PREFIX: redisKeyPrefix,
+        SHOP_ORIGIN: origins.gateway,
+        AUTH_ORIGIN: origins.auth,
+        CART_ORIGIN: origins.cart,
+        AUTH_URL: `http://127.0.0.1:${publicPort.auth}`,
+        CART_URL: `http://127.0.0.1:${publicPort.cart}`,
+        GATEWAY_URL: `http://127.0.0.1:${publicPort.gateway}`,
+        SHUTDOWN_DELAY_MS: String(shutdownDelayMs),
+        // The gateway is the edge; only here does a (loopback) proxy stand in front of it.
+        ...(name === 'gateway' ? { TRUSTED_PROXIES: 'loopback' } : {}),
+        ...(testEnv.redisUrl ? { REDIS_URL: testEnv.redisUrl } : {}),
+        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+        ...options.env?.[name],
+      };
+    }
+
+    const startReplica = async (name: ServiceName, index: number): Promise<ServiceProcess> => {
+      const port = replicaPorts[name][index];
+      const replica = await ServiceProcess.start({
+        name: `${name}-${index + 1}`,
+        script: entryPoint(name),
+        cwd: root,
+        port,
+        origin: origins[name],
+        env: { ...envs[name], PORT: String(port) },
+      });
+      started.push(replica);
+      return replica;
+    };
+
+    const balancers = {} as Record<ServiceName, ServiceProcess>;
+    const replicas = {} as Record<ServiceName, ServiceProcess[]>;
+    // AUTH first: the others load its public keys when they start. The first
+    // replica of each alone, as it may create what the others share (signing
+    // keys, the gateway's identity key).
+    for (const name of SERVICES) {
+      // Ready once it sends `/health/ready` to a replica that answers 200.
+      const balancer = ServiceProcess.start({
+        name: `${name}-lb`,
+        script: BALANCER,
+        args: [
+          '--port',
+          String(publicPort[name]),
+          '--health-interval',
+          String(healthIntervalMs),
+          ...replicaPorts[name].flatMap((port) => ['--upstream', `127.0.0.1:${port}`]),
+        ],
+        cwd: root,
+        port: publicPort[name],
+        origin: origins[name],
+        env: { ...testEnv.inherited, NO_COLOR: '1' },
+      }).then((lb) => (started.push(lb), lb));
+      // A failed replica start must not leave the balancer's promise unobserved.
+      balancer.catch(() => undefined);
+      const first = await startReplica(name, 0);
+      const rest = await Promise.all(
+        replicaPorts[name].slice(1).map((_, i) => startReplica(name, i + 1)),
+      );
+      balancers[name] = await balancer;
+      replicas[name] = [first, ...rest];
+      for (const replica of replicas[name]) await waitUntilIn(balancers[name], replica.port);
+    }
+
+    let stopped: Promise<void> | undefined;
+    return {
+      shop: balancers.gateway,
+      auth: balancers.auth,
+      cart: balancers.cart,
+      replicas,
+      backend,
+      restartReplica: async (name, index) => {
+        const old = replicas[name][index];
+        if (old === undefined) throw new RangeError(`${name} has no replica ${index}`);
+        const since = stateLines(balancers[name], old.port).length;
+        const exit = await old.terminate();
+        if (exit.code !== 0) {
+          throw new Error(
+            `e2e: ${old.name} exited with code ${exit.code}, signal ${exit.signal} after SIGTERM\n${old.tail()}`,
+          );
+        }
+        const replica = await startReplica(name, index);
+        replicas[name][index] = replica;
+        await waitUntilIn(balancers[name], replica.port, since);
+        return replica;
+      },
+      stop: () => {
+        stopped ??= (async () => {
+          const failures = Number((globalThis as Record<string, unknown>)[FAILURES_GLOBAL] ?? 0);
+          const crashed = started.filter((s) => s.crashed);
+          await teardown();
+          if (failures > 0 || crashed.length > 0) {
+            const why =
+              failures > 0
+                ? `${failures} failure(s) in this file`
+                : `${crashed.map((s) => s.name).join(', ')} exited on its own`;
+            process.stderr.write(
+              `\n[e2e] output (${why}; backend ${backend}):\n${started.map((s) => s.tail()).join('\n')}\n`,
+            );
+          }
+        })();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await teardown().catch((cleanupError: unknown) => {
+      process.stderr.write(`[e2e] ${String(cleanupError)}\n`);
+    });
+    throw error;
+  }
+}
+
+/** The balancer's `upstream 127.0.0.1:<port> in|out (…)` lines for one upstream, oldest first. */
+function stateLines(balancer: ServiceProcess, port: number): ('in' | 'out')[] {
+  const pattern = new RegExp(`^upstream 127\\.0\\.0\\.1:${port} (in|out)\\b`);
+  return balancer
+    .output()
+    .split('\n')
+    .flatMap((line) => {
+      const match = pattern.exec(line);
+      return match ? [match[1] as 'in' | 'out'] : [];
+    });
+}
+
+/**
+ * Resolves once the balancer's latest word on the upstream is `in`, and, when
+ * `since` is given, it went out after that many state lines first (so an
+ * `in` from before a restart does not count).
+ */
+async function waitUntilIn(
+  balancer: ServiceProcess,
+  port: number,
+  since?: number,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = stateLines(balancer, port);
+    const fresh = since === undefined ? lines : lines.slice(since);
+    if (fresh.at(-1) === 'in' && (since === undefined || fresh.includes('out'))) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `e2e: ${balancer.name} did not take 127.0.0.1:${port} in within ${timeoutMs} ms\n${balancer.tail()}`,
+      );
+    }
+    await delay(25);
+  }
+}
