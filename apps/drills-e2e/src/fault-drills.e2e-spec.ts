@@ -1,4 +1,10 @@
-import type { FaultProxy, HttpClient, SignedUpUser, SystemUnderTest } from '@svt/shared/testing';
+import type {
+  FaultProxy,
+  HttpClient,
+  HttpResponse,
+  SignedUpUser,
+  SystemUnderTest,
+} from '@svt/shared/testing';
 import {
   deleteRedisKeys,
   epochSeconds,
@@ -30,6 +36,9 @@ const WITHIN = { timeoutMs: 15_000, intervalMs: 100 };
 /** REDIS_COMMAND_TIMEOUT_MS of the services here, and how slow the slow drill makes Redis. */
 const REDIS_COMMAND_TIMEOUT_MS = 500;
 const SLOW_REDIS_REPLY_MS = 2_000;
+
+/** JWKS_MAX_STALENESS of the gateway and CART here, in seconds; they refresh every second. */
+const JWKS_MAX_STALENESS = 4;
 
 /** Recovery times go to the test output, where the README's drill table comes from. */
 function logRecovery(drill: string, ms: number): void {
@@ -73,8 +82,13 @@ describe('fault drills', () => {
     }
     const [throughRedis, throughDatabase] = [redis, database];
     const redisTimeout = { REDIS_COMMAND_TIMEOUT_MS: String(REDIS_COMMAND_TIMEOUT_MS) };
+    const verifier = {
+      ...redisTimeout,
+      JWKS_REFRESH_INTERVAL: '1',
+      JWKS_MAX_STALENESS: String(JWKS_MAX_STALENESS),
+    };
     system = await startSystem({
-      env: { auth: redisTimeout, gateway: redisTimeout, cart: redisTimeout },
+      env: { auth: redisTimeout, gateway: verifier, cart: verifier },
       route: {
         ...(throughRedis ? { redis: (url: string) => throughRedis.via(url) } : {}),
         ...(throughDatabase ? { database: (url: string) => throughDatabase.via(url) } : {}),
@@ -239,9 +253,12 @@ describe('fault drills', () => {
   }
 
   describe('when the auth service is down', () => {
+    let authStoppedAt = 0;
+
     it('keeps verifying access tokens at the gateway and the cart with the keys they hold', async () => {
       const { accessToken } = await loginWithToken(http(system.auth), user.user);
       const terminated = await system.auth.terminate();
+      authStoppedAt = Date.now();
       expect(terminated.code).toBe(0);
 
       expectStatus(await shop.get('/api/me', { bearer: accessToken }), 200);
@@ -264,6 +281,25 @@ describe('fault drills', () => {
       );
       expectProblem(await shop.get('/api/me', { bearer: forged }), 401, 'invalid_token');
       expectProblem(await http(system.cart).get('/cart', { bearer: forged }), 401, 'invalid_token');
+    });
+
+    it('answers 503 once the keys it holds are older than JWKS_MAX_STALENESS, not 401', async () => {
+      // Each verifier counts from its own last refresh.
+      const bothRefuse = async (): Promise<HttpResponse[]> => [
+        await shop.get('/api/me', asBearer()),
+        await http(system.cart).get('/cart', asBearer()),
+      ];
+      const [atGateway, atCart] = await pollUntil(
+        bothRefuse,
+        (responses) => responses.every((response) => response.status !== 200),
+        WITHIN,
+      );
+      expectProblem(atGateway, 503, 'store_unavailable');
+      expectProblem(atCart, 503, 'store_unavailable');
+      expect(await ready(shop)).toBe(503);
+      process.stderr.write(
+        `[drill] AUTH down: Bearer answered 503 at the gateway and CART ${Date.now() - authStoppedAt} ms after AUTH stopped (JWKS_MAX_STALENESS ${JWKS_MAX_STALENESS} s)\n`,
+      );
     });
   });
 });

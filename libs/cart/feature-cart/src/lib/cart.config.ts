@@ -13,6 +13,11 @@ const cartFields = z.object({
   GATEWAY_URL: env.url('http://127.0.0.1:8080'),
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
   JWKS_REFRESH_INTERVAL: env.seconds(30),
+  /**
+   * How long the JWKS may go unrefreshed (AUTH unreachable) before Bearer
+   * requests get 503: by default the longest an access token lives.
+   */
+  JWKS_MAX_STALENESS: env.seconds(600),
   SESSION_COOKIE_DOMAIN: env.cookieDomain,
   DATA_DIR: env.dataDir,
   DATABASE_URL: env.databaseUrl,

@@ -42,6 +42,7 @@ class CartCoreModule {
     const jwksOptions = {
       algorithm: 'ES256',
       refreshIntervalMs: config.JWKS_REFRESH_INTERVAL * 1000,
+      maxStaleMs: config.JWKS_MAX_STALENESS * 1000,
     } as const;
     const providers = [
       {

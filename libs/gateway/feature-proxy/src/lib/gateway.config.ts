@@ -15,6 +15,11 @@ const gatewayFields = z.object({
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
   IDENTITY_TOKEN_TTL: env.seconds(60, 60),
   JWKS_REFRESH_INTERVAL: env.seconds(30),
+  /**
+   * How long the JWKS may go unrefreshed (AUTH unreachable) before Bearer
+   * requests get 503: by default the longest an access token lives.
+   */
+  JWKS_MAX_STALENESS: env.seconds(600),
   TRUSTED_PROXIES: env.trustedProxies('none'),
   SESSION_COOKIE_DOMAIN: env.cookieDomain,
   /**

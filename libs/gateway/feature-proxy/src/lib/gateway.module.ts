@@ -59,6 +59,7 @@ class GatewayCoreModule {
           RemoteJwks.start(config.AUTH_URL, {
             algorithm: 'ES256',
             refreshIntervalMs: config.JWKS_REFRESH_INTERVAL * 1000,
+            maxStaleMs: config.JWKS_MAX_STALENESS * 1000,
           }),
       },
     ];

@@ -154,6 +154,7 @@ describe(SessionCookieAuthenticator.name, () => {
 /** A JWKS in memory: `publish` adds a key, `withdraw` removes it as an emergency rotation would. */
 class FakeKeys implements KeySource {
   private readonly published = new Map<string, KeyObject>();
+  stale = false;
 
   publish(
     kid: string,
@@ -174,11 +175,15 @@ class FakeKeys implements KeySource {
   }
 
   has(kid: string): boolean {
-    return this.published.has(kid);
+    return this.published.has(kid) && !this.stale;
   }
 
   isReady(): boolean {
-    return this.published.size > 0;
+    return this.published.size > 0 && !this.stale;
+  }
+
+  isStale(): boolean {
+    return this.stale;
   }
 }
 
@@ -286,6 +291,18 @@ describe.each(TOKEN_KINDS)('$name', (kind) => {
     await expect(authenticator.authenticate(withHeaders({}))).resolves.toEqual({
       kind: 'not-mine',
     });
+  });
+
+  it('fails closed with store_unavailable, cached or not, while the keys are stale', async () => {
+    const cached = mint();
+    await authenticator.authenticate(kind.carrying(cached));
+    keys.stale = true;
+
+    for (const token of [cached, mint({ jti: 'j2' })]) {
+      await expect(authenticator.authenticate(kind.carrying(token))).rejects.toMatchObject({
+        code: 'store_unavailable',
+      });
+    }
   });
 
   it('verifies a token once, then answers it from the cache', async () => {

@@ -3,7 +3,7 @@ import passport from 'passport';
 import { Logger } from '@nestjs/common';
 import type { Denylist, SessionStore } from '@svt/shared/data-access-sessions';
 import { sessionEndsAt } from '@svt/shared/data-access-sessions';
-import { failClosed } from '@svt/shared/util-http';
+import { AppError, failClosed } from '@svt/shared/util-http';
 import { sha256Hex } from '@svt/shared/util-security';
 import type { AuthnResult, Authenticator } from './authenticator';
 import { NOT_MINE } from './authenticator';
@@ -79,13 +79,17 @@ function verified(
   request: FastifyRequest,
   cache: VerifiedTokenCache,
 ): Identity | Promise<Identity | null> {
-  return (
-    cache.get(token) ??
-    runStrategy(strategy, request).then((identity) => {
-      if (identity) cache.set(token, identity);
-      return identity;
-    })
-  );
+  const known = cache.get(token);
+  if (known) return known;
+  // Keys kept past their allowed age (AUTH unreachable for too long): fail
+  // closed with a 503, not a 401 that would tell the client its token is bad.
+  if (cache.keys.isStale?.()) {
+    throw new AppError('store_unavailable', 'The keys that verify tokens could not be refreshed.');
+  }
+  return runStrategy(strategy, request).then((identity) => {
+    if (identity) cache.set(token, identity);
+    return identity;
+  });
 }
 
 /** RFC 6750 §2.1 `b64token`, after a case-insensitive scheme. */

@@ -35,13 +35,20 @@ describe(RemoteJwks.name, () => {
   let server: Server;
   let published: Record<string, unknown>[];
   let fetches: number;
+  let failing: boolean;
   let jwks: RemoteJwks;
 
   beforeEach(async () => {
     published = [];
     fetches = 0;
+    failing = false;
     server = createServer((_request, response) => {
       fetches += 1;
+      if (failing) {
+        response.statusCode = 503;
+        response.end();
+        return;
+      }
       response.setHeader('content-type', 'application/json');
       response.end(JSON.stringify({ keys: published }));
     });
@@ -99,5 +106,45 @@ describe(RemoteJwks.name, () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(jwks.isReady()).toBe(true);
+  });
+
+  describe('when refreshes fail for longer than maxStaleMs', () => {
+    let clock: number;
+
+    beforeEach(() => {
+      clock = 1_000_000;
+      jest.spyOn(Date, 'now').mockImplementation(() => clock);
+    });
+
+    afterEach(() => jest.restoreAllMocks());
+
+    it('keeps its keys up to maxStaleMs, then calls them stale until a refresh works again', async () => {
+      published = [publicJwk('k1')];
+      jwks = new RemoteJwks(`${baseUrl()}/.well-known/jwks.json`, {
+        algorithm: 'ES256',
+        maxStaleMs: 60_000,
+      });
+      await jwks.refresh();
+      failing = true;
+      await expect(jwks.refresh()).rejects.toThrow('JWKS answered 503');
+
+      clock += 60_000;
+      expect([jwks.isStale(), jwks.isReady(), jwks.has('k1')]).toEqual([false, true, true]);
+
+      clock += 1;
+      expect([jwks.isStale(), jwks.isReady(), jwks.has('k1')]).toEqual([true, false, false]);
+
+      failing = false;
+      await jwks.refresh();
+      expect([jwks.isStale(), jwks.isReady(), jwks.has('k1')]).toEqual([false, true, true]);
+    });
+
+    it('is never stale without maxStaleMs', async () => {
+      published = [publicJwk('k1')];
+      jwks = new RemoteJwks(`${baseUrl()}/.well-known/jwks.json`, { algorithm: 'ES256' });
+      await jwks.refresh();
+      clock += 365 * 24 * 3600 * 1000;
+      expect([jwks.isStale(), jwks.has('k1')]).toEqual([false, true]);
+    });
   });
 });

@@ -15,6 +15,11 @@ export interface KeySource {
   has(kid: string): boolean;
   /** Whether at least one key is loaded (readiness). */
   isReady(): boolean;
+  /**
+   * Whether the keys are older than the source may keep them without a
+   * successful refresh; verification then fails closed with 503.
+   */
+  isStale?(): boolean;
 }
 
 /** A JSON Web Key as published in a JWKS. */
@@ -37,6 +42,14 @@ export interface RemoteJwksOptions {
    */
   readonly refreshIntervalMs?: number;
   readonly timeoutMs?: number;
+  /**
+   * How long the keys may be kept when refreshes fail (default: as long as
+   * it takes). Past it they are stale: `has` and `isReady` say no and
+   * verification answers 503, rather than trust a key set the issuer may
+   * have changed since. Picked at least as long as an access token lives,
+   * every token issued before an issuer outage stays usable for its life.
+   */
+  readonly maxStaleMs?: number;
 }
 
 /**
@@ -49,6 +62,8 @@ export interface RemoteJwksOptions {
 export class RemoteJwks implements KeySource {
   private readonly logger = new Logger(RemoteJwks.name);
   private keys = new Map<string, KeyObject>();
+  /** When the keys were last fetched successfully. */
+  private loadedAt = 0;
   private inflight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   /** Logged once per outage, not on every retry. */
@@ -68,7 +83,7 @@ export class RemoteJwks implements KeySource {
 
   async find(kid: string): Promise<KeyObject | null> {
     const known = this.keys.get(kid);
-    if (known || this.isReady()) return known ?? null;
+    if (known || this.keys.size > 0) return known ?? null;
     // Not loaded yet (the issuer started late): join the configured fetch,
     // single-flight, rather than refuse tokens that will verify in a moment.
     await this.refresh().catch(() => undefined);
@@ -76,11 +91,18 @@ export class RemoteJwks implements KeySource {
   }
 
   has(kid: string): boolean {
-    return this.keys.has(kid);
+    return this.keys.has(kid) && !this.isStale();
   }
 
   isReady(): boolean {
-    return this.keys.size > 0;
+    return this.keys.size > 0 && !this.isStale();
+  }
+
+  isStale(): boolean {
+    const { maxStaleMs } = this.options;
+    return (
+      maxStaleMs !== undefined && this.keys.size > 0 && Date.now() - this.loadedAt > maxStaleMs
+    );
   }
 
   /** Loads now, retrying every second until it works, then refreshes periodically. */
@@ -127,6 +149,7 @@ export class RemoteJwks implements KeySource {
       }
       const body = (await response.body.json()) as { keys?: unknown };
       this.keys = importJwks(body.keys, this.options.algorithm);
+      this.loadedAt = Date.now();
       end({ outcome: 'ok' });
       if (this.failing) this.logger.log(`Loaded JWKS from ${this.url} again`);
       this.failing = false;

@@ -1,5 +1,6 @@
 import type { Counter } from 'prom-client';
 import { tokenCacheLookups } from './authn.metrics';
+import type { KeySource } from './key-source';
 import type { Identity } from './identity';
 import type { JwtVerification } from './jwt-verification';
 import { checkHeader, CLOCK_TOLERANCE_SECONDS } from './jwt-verification';
@@ -62,6 +63,11 @@ export class VerifiedTokenCache {
     this.now = options.now ?? Date.now;
     this.hits = tokenCacheLookups.labels({ cache: options.name, result: 'hit' });
     this.misses = tokenCacheLookups.labels({ cache: options.name, result: 'miss' });
+  }
+
+  /** The keys the cached verifications rest on. */
+  get keys(): KeySource {
+    return this.verification.keys;
   }
 
   /** The identity `token` was verified as, or `null` when it must be verified (again). */
