@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeResponse } from './http-client';
 import type { HttpResponse } from './http-client';
 
@@ -25,13 +26,13 @@ const MAX_LISTED_FAILURES = 20;
 
 /**
  * Steady traffic for a drill: `loops` loops of each named request, each
- * sending its next request as soon as the previous one is answered, until
- * `stop()`. A drill injects its fault meanwhile and asserts on the report,
- * typically that `failures` is empty.
+ * sending its next request `pauseMs` after the previous one was answered,
+ * until `stop()`. A drill injects its fault meanwhile and asserts on the
+ * report, typically that `failures` is empty.
  */
 export function startTraffic(
   requests: Readonly<Record<string, TrafficRequest>>,
-  { loops = 2 }: { loops?: number } = {},
+  { loops = 2, pauseMs = 0 }: { loops?: number; pauseMs?: number } = {},
 ): Traffic {
   const succeeded: Record<string, number> = {};
   const failures: string[] = [];
@@ -51,6 +52,7 @@ export function startTraffic(
       } catch (error) {
         record(`${name}: ${error instanceof Error ? error.message : String(error)}`);
       }
+      if (pauseMs > 0 && running) await sleep(pauseMs);
     }
   };
   const all = Object.entries(requests).flatMap(([name, send]) =>
