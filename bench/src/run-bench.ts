@@ -512,7 +512,8 @@ async function measureCpu(
   };
 }
 
-function describeMachine(): BenchReport['machine'] {
+/** The machine a run measured on, for its report. */
+export function describeMachine(): BenchReport['machine'] {
   const cpu = cpus()[0];
   return {
     cpu: cpu ? cpu.model.trim() : 'unknown',
