@@ -63,6 +63,21 @@ describe('fault drills', () => {
   const asBearer = (): { bearer: string } => ({ bearer: user.tokens.accessToken });
   const ready = async (client: HttpClient): Promise<number> =>
     (await client.get('/health/ready')).status;
+  /** A token login answers 503: the store it needs is down. */
+  const expectLoginRefused = async (): Promise<void> => {
+    const credentials = { email: user.user.email, password: user.user.password };
+    expectProblem(
+      await http(system.auth).post('/auth/token', credentials),
+      503,
+      'store_unavailable',
+    );
+  };
+  /** Liveness stays 200 on the three services whatever their dependencies do. */
+  const expectAllAlive = async (): Promise<void> => {
+    for (const service of [system.shop, system.auth, system.cart]) {
+      expectStatus(await http(service).get('/health/live'), 200);
+    }
+  };
   /** Waits until the cookie and the Bearer token work again at the gateway, from the moment the fault was lifted. */
   const expectBothCredentialsBack = async (drill: string): Promise<void> => {
     const liftedAt = Date.now();
@@ -127,17 +142,8 @@ describe('fault drills', () => {
         expectProblem(await shop.get('/api/me', asCookie()), 503, 'store_unavailable');
         // The revocation feed is down too: Bearer fails closed (README, "Revoking access tokens").
         expectProblem(await shop.get('/api/me', asBearer()), 503, 'store_unavailable');
-        expectProblem(
-          await http(system.auth).post('/auth/token', {
-            email: user.user.email,
-            password: user.user.password,
-          }),
-          503,
-          'store_unavailable',
-        );
-        for (const service of [system.shop, system.auth, system.cart]) {
-          expectStatus(await http(service).get('/health/live'), 200);
-        }
+        await expectLoginRefused();
+        await expectAllAlive();
 
         redis?.restore();
         await expectBothCredentialsBack('Redis cut');
@@ -154,9 +160,7 @@ describe('fault drills', () => {
         const startedAt = Date.now();
         const pending = Array.from({ length: 20 }, () => shop.get('/api/me', asCookie()));
         // The event loop is not blocked by the requests waiting on Redis.
-        for (const service of [system.shop, system.auth, system.cart]) {
-          expectStatus(await http(service).get('/health/live'), 200);
-        }
+        await expectAllAlive();
         for (const response of await Promise.all(pending)) {
           expectProblem(response, 503, 'store_unavailable');
         }
@@ -169,14 +173,7 @@ describe('fault drills', () => {
           WITHIN,
         );
         expectProblem(bearer, 503, 'store_unavailable');
-        expectProblem(
-          await http(system.auth).post('/auth/token', {
-            email: user.user.email,
-            password: user.user.password,
-          }),
-          503,
-          'store_unavailable',
-        );
+        await expectLoginRefused();
         expect(await ready(shop)).toBe(503);
 
         redis?.restore();

@@ -1,19 +1,12 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createTempDatabases, deleteRedisKeys } from './backing-stores';
-import type { TempDatabases } from './backing-stores';
 import { findFreePorts } from './free-port';
-import { randomHex } from './random';
 import { ServiceProcess } from './service-process';
 import type { Service } from './service-process';
-import { announce, entryPoint, FAILURES_GLOBAL, HARNESS_DEFAULTS } from './start-system';
-import type { ServiceName } from './start-system';
+import { beginRun, entryPoint } from './system-run';
+import type { ServiceName } from './system-run';
 import { readTestEnvironment, resolveBackend } from './test-environment';
 import type { Backend } from './test-environment';
-import { findWorkspaceRoot } from './workspace-root';
 
 export interface StartReplicatedSystemOptions {
   /** Processes per service; 2 by default. */
@@ -71,67 +64,32 @@ export async function startReplicatedSystem(
   }
   const healthIntervalMs = options.healthIntervalMs ?? 250;
   const shutdownDelayMs = options.shutdownDelayMs ?? 4 * healthIntervalMs;
-  const root = findWorkspaceRoot();
   const testEnv = readTestEnvironment();
   const backend = resolveBackend(testEnv);
-  const missing = SERVICES.map(entryPoint).filter((path) => !existsSync(join(root, path)));
-  if (missing.length > 0) {
-    throw new Error(
-      `e2e: not built: ${missing.join(', ')}; run \`npx nx run-many -t build -p auth gateway cart\``,
-    );
-  }
-
-  const runId = randomHex(5);
-  const redisKeyPrefix = `e2e-${runId}:`;
-  const ports = await findFreePorts(SERVICES.length * (count + 1));
-  const publicPort = Object.fromEntries(SERVICES.map((name, i) => [name, ports[i]])) as Record<
-    ServiceName,
-    number
-  >;
-  const replicaPorts = Object.fromEntries(
-    SERVICES.map((name, i) => [
-      name,
-      ports.slice(SERVICES.length + i * count, SERVICES.length + (i + 1) * count),
-    ]),
-  ) as Record<ServiceName, number[]>;
-  const origins: Record<ServiceName, string> = {
-    gateway: `http://shop.localhost:${publicPort.gateway}`,
-    auth: `http://auth.localhost:${publicPort.auth}`,
-    cart: `http://cart.localhost:${publicPort.cart}`,
-  };
-  const dataDir = await mkdtemp(join(tmpdir(), `svt-e2e-${runId}-`));
-  announce(backend, dataDir, testEnv.databaseUrl, testEnv.redisUrl, redisKeyPrefix);
-
-  const started: ServiceProcess[] = [];
-  let databases: TempDatabases | undefined;
-  const teardown = async (): Promise<void> => {
-    const errors: unknown[] = [];
-    await Promise.all(started.map((s) => s.stop().catch((e: unknown) => errors.push(e))));
-    await databases?.drop().catch((e: unknown) => errors.push(e));
-    if (backend === 'postgres+redis' && testEnv.redisUrl) {
-      await deleteRedisKeys(testEnv.redisUrl, redisKeyPrefix).catch((e: unknown) => errors.push(e));
-    }
-    await rm(dataDir, { recursive: true, force: true }).catch((e: unknown) => errors.push(e));
-    if (errors.length > 0) {
-      throw new AggregateError(errors, `e2e: cleanup failed: ${errors.map(String).join('; ')}`);
-    }
-  };
-
+  const run = await beginRun(testEnv, backend);
+  const { root, started } = run;
   try {
-    if (backend === 'postgres+redis' && testEnv.databaseUrl) {
-      databases = await createTempDatabases(testEnv.databaseUrl, runId, ['auth', 'cart']);
-    }
+    const ports = await findFreePorts(SERVICES.length * (count + 1));
+    const publicPort = Object.fromEntries(SERVICES.map((name, i) => [name, ports[i]])) as Record<
+      ServiceName,
+      number
+    >;
+    const replicaPorts = Object.fromEntries(
+      SERVICES.map((name, i) => [
+        name,
+        ports.slice(SERVICES.length + i * count, SERVICES.length + (i + 1) * count),
+      ]),
+    ) as Record<ServiceName, number[]>;
+    const origins: Record<ServiceName, string> = {
+      gateway: `http://shop.localhost:${publicPort.gateway}`,
+      auth: `http://auth.localhost:${publicPort.auth}`,
+      cart: `http://cart.localhost:${publicPort.cart}`,
+    };
     const envs = {} as Record<ServiceName, Record<string, string>>;
     for (const name of SERVICES) {
-      const databaseUrl = databases?.urls[name];
+      const databaseUrl = run.databaseUrls[name];
       envs[name] = {
-        ...testEnv.inherited,
-        ...HARNESS_DEFAULTS,
-        NODE_ENV: 'test',
-        NO_COLOR: '1',
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        REDIS_KEY_PREFIX: redisKeyPrefix,
+        ...run.commonEnv,
         SHOP_ORIGIN: origins.gateway,
         AUTH_ORIGIN: origins.auth,
         CART_ORIGIN: origins.cart,
@@ -194,7 +152,6 @@ export async function startReplicatedSystem(
       for (const replica of replicas[name]) await waitUntilIn(balancers[name], replica.port);
     }
 
-    let stopped: Promise<void> | undefined;
     return {
       shop: balancers.gateway,
       auth: balancers.auth,
@@ -216,26 +173,10 @@ export async function startReplicatedSystem(
         await waitUntilIn(balancers[name], replica.port, since);
         return replica;
       },
-      stop: () => {
-        stopped ??= (async () => {
-          const failures = Number((globalThis as Record<string, unknown>)[FAILURES_GLOBAL] ?? 0);
-          const crashed = started.filter((s) => s.crashed);
-          await teardown();
-          if (failures > 0 || crashed.length > 0) {
-            const why =
-              failures > 0
-                ? `${failures} failure(s) in this file`
-                : `${crashed.map((s) => s.name).join(', ')} exited on its own`;
-            process.stderr.write(
-              `\n[e2e] output (${why}; backend ${backend}):\n${started.map((s) => s.tail()).join('\n')}\n`,
-            );
-          }
-        })();
-        return stopped;
-      },
+      stop: run.finish,
     };
   } catch (error) {
-    await teardown().catch((cleanupError: unknown) => {
+    await run.finish().catch((cleanupError: unknown) => {
       process.stderr.write(`[e2e] ${String(cleanupError)}\n`);
     });
     throw error;

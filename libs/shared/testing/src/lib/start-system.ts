@@ -1,19 +1,14 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTempDatabases, deleteRedisKeys } from './backing-stores';
-import type { TempDatabases } from './backing-stores';
 import { findFreePorts } from './free-port';
-import { randomHex } from './random';
 import { ServiceProcess } from './service-process';
 import type { Service } from './service-process';
+import { beginRun, entryPoint } from './system-run';
+import type { ServiceName } from './system-run';
 import { readTestEnvironment, resolveBackend } from './test-environment';
 import type { Backend, TestEnvironment } from './test-environment';
-import { findWorkspaceRoot } from './workspace-root';
 
-export type ServiceName = 'auth' | 'gateway' | 'cart';
+export type { ServiceName } from './system-run';
+export { FAILURES_GLOBAL } from './system-run';
 
 export interface StartSystemOptions {
   /** Extra variables per service, applied last (they may override the harness's). */
@@ -84,29 +79,12 @@ export interface CommandResult {
 }
 
 /**
- * What the harness sets unless a suite overrides it. Every request of a
- * suite comes from 127.0.0.1, so the per-address limits are lifted here;
- * the security suite sets its own and tests them.
- */
-export const HARNESS_DEFAULTS: Readonly<Record<string, string>> = {
-  RATE_LIMIT_LOGIN_IP: '100000/60',
-  RATE_LIMIT_REGISTER_IP: '100000/60',
-  RATE_LIMIT_REGISTER_EMAIL: '100000/60',
-  RATE_LIMIT_REFRESH_IP: '100000/60',
-  RATE_LIMIT_REFRESH_ACCOUNT: '100000/60',
-};
-
-/** Set by `jest-environment.ts` when a test or hook of the current file failed. */
-export const FAILURES_GLOBAL = '__SVT_E2E_FAILURES__';
-
-/**
- * Starts auth, then cart, then the gateway from their built entry points
+ * Starts auth, then cart and the gateway side by side, from their built entry points
  * (`dist/apps/<name>/main.js`, cwd = workspace root) and waits for each to be
  * ready. Backend: PostgreSQL + Redis when `DATABASE_URL` and `REDIS_URL` are
  * set (fresh databases and a fresh key prefix per call), else the embedded one.
  */
 export async function startSystem(options: StartSystemOptions = {}): Promise<SystemUnderTest> {
-  const root = findWorkspaceRoot();
   const fromEnvironment = readTestEnvironment();
   const testEnv: TestEnvironment =
     options.backend === 'embedded'
@@ -120,54 +98,17 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
         ? 'postgres+redis'
         : 'embedded'
       : resolveBackend(testEnv);
-  const missing = (['auth', 'cart', 'gateway'] as const).filter(
-    (name) => !existsSync(join(root, entryPoint(name))),
-  );
-  if (missing.length > 0) {
-    throw new Error(
-      `e2e: not built: ${missing.map(entryPoint).join(', ')}; run \`npx nx run-many -t build -p auth gateway cart\` (the e2e target does it)`,
-    );
-  }
-
-  const runId = randomHex(5);
-  const redisKeyPrefix = `e2e-${runId}:`;
-  const [authPort, cartPort, gatewayPort] = await findFreePorts(3);
-  const origins = {
-    shop: `http://shop.localhost:${gatewayPort}`,
-    auth: `http://auth.localhost:${authPort}`,
-    cart: `http://cart.localhost:${cartPort}`,
-  };
-  const dataDir = await mkdtemp(join(tmpdir(), `svt-e2e-${runId}-`));
-  announce(backend, dataDir, testEnv.databaseUrl, testEnv.redisUrl, redisKeyPrefix);
-
-  const started: ServiceProcess[] = [];
-  let databases: TempDatabases | undefined;
-  const teardown = async (): Promise<void> => {
-    const errors: unknown[] = [];
-    await Promise.all(started.map((s) => s.stop().catch((e: unknown) => errors.push(e))));
-    await databases?.drop().catch((e: unknown) => errors.push(e));
-    if (backend === 'postgres+redis' && testEnv.redisUrl) {
-      await deleteRedisKeys(testEnv.redisUrl, redisKeyPrefix).catch((e: unknown) => errors.push(e));
-    }
-    await rm(dataDir, { recursive: true, force: true }).catch((e: unknown) => errors.push(e));
-    if (errors.length > 0) {
-      throw new AggregateError(errors, `e2e: cleanup failed: ${errors.map(String).join('; ')}`);
-    }
-  };
-
+  const run = await beginRun(testEnv, backend);
+  const { root, dataDir, redisKeyPrefix, started } = run;
   try {
-    if (backend === 'postgres+redis' && testEnv.databaseUrl) {
-      databases = await createTempDatabases(testEnv.databaseUrl, runId, ['auth', 'cart']);
-    }
+    const [authPort, cartPort, gatewayPort] = await findFreePorts(3);
+    const origins = {
+      shop: `http://shop.localhost:${gatewayPort}`,
+      auth: `http://auth.localhost:${authPort}`,
+      cart: `http://cart.localhost:${cartPort}`,
+    };
     const common: Record<string, string> = {
-      ...testEnv.inherited,
-      ...HARNESS_DEFAULTS,
-      NODE_ENV: 'test',
-      // Plain logs: they end up in CI output and assertion messages.
-      NO_COLOR: '1',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      REDIS_KEY_PREFIX: redisKeyPrefix,
+      ...run.commonEnv,
       SHOP_ORIGIN: origins.shop,
       AUTH_ORIGIN: origins.auth,
       CART_ORIGIN: origins.cart,
@@ -184,7 +125,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
       port: number,
       origin: string,
     ): Promise<ServiceProcess> => {
-      const databaseUrl = databases?.urls[name];
+      const databaseUrl = run.databaseUrls[name];
       envs[name] = {
         ...common,
         PORT: String(port),
@@ -206,11 +147,17 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
       return service;
     };
     const auth = await launch('auth', authPort, origins.auth);
-    const cart = await launch('cart', cartPort, origins.cart);
-    const shop = await launch('gateway', gatewayPort, origins.shop);
+    // Both load AUTH's public keys at start; neither needs the other to be ready.
+    // Settled, not raced: a failed start must not leave the other one unseen.
+    const [cartStart, shopStart] = await Promise.allSettled([
+      launch('cart', cartPort, origins.cart),
+      launch('gateway', gatewayPort, origins.shop),
+    ]);
+    if (cartStart.status === 'rejected') throw cartStart.reason;
+    if (shopStart.status === 'rejected') throw shopStart.reason;
+    const [cart, shop] = [cartStart.value, shopStart.value];
     const firsts: Record<ServiceName, ServiceProcess> = { auth, cart, gateway: shop };
 
-    let stopped: Promise<void> | undefined;
     return {
       shop,
       auth,
@@ -231,7 +178,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
           );
         }),
       startReplica: async (service, env = {}) => {
-        if (stopped)
+        if (run.finished)
           throw new Error(`e2e: cannot start a ${service} replica: the system is stopped`);
         const [port] = await findFreePorts(1);
         const replica = await ServiceProcess.start({
@@ -243,7 +190,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
           readyTimeoutMs: options.readyTimeoutMs,
           env: { ...envs[service], PORT: String(port), ...env },
         });
-        if (stopped) {
+        if (run.finished) {
           // stop() ran while it was starting and did not see it.
           await replica.stop();
           throw new Error(`e2e: the system stopped while a ${service} replica was starting`);
@@ -251,60 +198,12 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
         started.push(replica);
         return replica;
       },
-      stop: () => {
-        stopped ??= (async () => {
-          const failures = Number((globalThis as Record<string, unknown>)[FAILURES_GLOBAL] ?? 0);
-          const crashed = started.filter((s) => s.crashed);
-          await teardown();
-          if (failures > 0 || crashed.length > 0) {
-            const why =
-              failures > 0
-                ? `${failures} failure(s) in this file`
-                : `${crashed.map((s) => s.name).join(', ')} exited on its own`;
-            process.stderr.write(
-              `\n[e2e] service output (${why}; backend ${backend}):\n${started.map((s) => s.tail()).join('\n')}\n`,
-            );
-          }
-        })();
-        return stopped;
-      },
+      stop: run.finish,
     };
   } catch (error) {
-    await teardown().catch((cleanupError: unknown) => {
+    await run.finish().catch((cleanupError: unknown) => {
       process.stderr.write(`[e2e] ${String(cleanupError)}\n`);
     });
     throw error;
-  }
-}
-
-/** The built entry point of a service, relative to the workspace root. */
-export function entryPoint(name: ServiceName): string {
-  return join('dist', 'apps', name, 'main.js');
-}
-
-/** Says loudly which backend a suite runs on. */
-export function announce(
-  backend: Backend,
-  dataDir: string,
-  databaseUrl: string | undefined,
-  redisUrl: string | undefined,
-  prefix: string,
-): void {
-  const where =
-    backend === 'embedded'
-      ? `SQLite under ${dataDir} (set DATABASE_URL and REDIS_URL for postgres+redis)`
-      : `PostgreSQL ${redact(databaseUrl)} (fresh databases), Redis ${redact(redisUrl)} (prefix ${prefix})`;
-  process.stderr.write(`\n[e2e] ===== BACKEND: ${backend.toUpperCase()} — ${where} =====\n`);
-}
-
-/** Hides a password in a URL before it reaches a log. */
-function redact(url: string | undefined): string {
-  if (url === undefined) return '(unset)';
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
   }
 }
