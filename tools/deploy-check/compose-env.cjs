@@ -185,10 +185,49 @@ function balancer(file = join(ROOT, 'docker', 'nginx', 'replicas.conf')) {
   return ports;
 }
 
+/**
+ * The balancer port whose pool is `<service>:<PORT>` and `<service>-2:<PORT>`.
+ * @returns {string | undefined}
+ */
+function balancerPortOf(service, compose = loadCompose()) {
+  const port = serviceEnvironment(service, compose).env['PORT'];
+  return Object.entries(balancer()).find(
+    ([, pool]) =>
+      pool.upstream.length === 2 &&
+      pool.upstream[0] === `${service}:${port}` &&
+      pool.upstream[1] === `${service}-2:${port}`,
+  )?.[0];
+}
+
+/**
+ * The fixed addresses (`ipv4_address`) a service has on its networks.
+ * @returns {string[]}
+ */
+function addresses(service, compose = loadCompose()) {
+  const networks = compose.services[service]?.networks;
+  if (!networks || Array.isArray(networks)) return [];
+  return Object.values(networks)
+    .map((network) => network?.ipv4_address)
+    .filter((address) => address !== undefined);
+}
+
+/**
+ * The variables whose values differ between two environments, sorted.
+ * @returns {string[]}
+ */
+function differences(a, b) {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((key) => a[key] !== b[key])
+    .sort();
+}
+
 module.exports = {
   ROOT,
   REPLICAS_PROFILE,
+  addresses,
   balancer,
+  balancerPortOf,
+  differences,
   REQUIRED_DUMMIES,
   loadCompose,
   interpolate,

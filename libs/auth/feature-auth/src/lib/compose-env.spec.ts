@@ -33,6 +33,9 @@ interface ComposeEnv {
   initDatabases(): string[];
   balancer(): Record<string, { upstream: string[]; realIpFrom: string[] }>;
   REPLICAS_PROFILE: string;
+  balancerPortOf(service: string, compose?: Compose): string | undefined;
+  addresses(service: string, compose?: Compose): string[];
+  differences(a: Record<string, string>, b: Record<string, string>): string[];
 }
 
 function workspaceRoot(from = __dirname): string {
@@ -59,24 +62,13 @@ function issues(result: { success: boolean; error?: { issues: unknown[] } }): st
   return result.success ? '' : JSON.stringify(result.error?.issues, null, 2);
 }
 
-/** The fixed addresses a compose service has on its networks. */
-function addresses(name: string): string[] {
-  const networks = compose.services[name]?.networks;
-  if (!networks || Array.isArray(networks)) return [];
-  return Object.values(networks)
-    .map((network) => network?.ipv4_address)
-    .filter((address): address is string => address !== undefined);
-}
-
-/** The variables whose values differ between two environments. */
-function differences(a: Record<string, string>, b: Record<string, string>): string[] {
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => a[key] !== b[key]);
-}
-
 const replicaName = 'auth-2';
 const replica = composeEnv.serviceEnvironment(replicaName, compose);
-const gatewayAddresses = [...addresses('gateway'), ...addresses('gateway-2')];
-const balancerAddresses = addresses('lb');
+const gatewayAddresses = [
+  ...composeEnv.addresses('gateway', compose),
+  ...composeEnv.addresses('gateway-2', compose),
+];
+const balancerAddresses = composeEnv.addresses('lb', compose);
 
 describe('docker-compose.yml → auth environment', () => {
   it('is accepted by the auth schema', () => {
@@ -129,8 +121,8 @@ describe('docker-compose.yml → auth environment', () => {
   it('trusts X-Forwarded-For from the gateway and the replicas balancer only', () => {
     const result = authConfigSchema.safeParse(env);
     const trusted = result.success ? result.data.TRUSTED_PROXIES : [];
-    expect(addresses('gateway')).toHaveLength(1);
-    expect(trusted).toContain(addresses('gateway')[0]);
+    expect(composeEnv.addresses('gateway', compose)).toHaveLength(1);
+    expect(trusted).toContain(composeEnv.addresses('gateway', compose)[0]);
     for (const proxy of trusted)
       expect([...gatewayAddresses, ...balancerAddresses]).toContain(proxy);
   });
@@ -179,7 +171,7 @@ describe('docker-compose.yml → auth-2, the second replica (profile replicas)',
   });
 
   it('differs from auth only in its drain setting, stated explicitly', () => {
-    expect(differences(env, replica.env)).toEqual(['SHUTDOWN_DELAY_MS']);
+    expect(composeEnv.differences(env, replica.env)).toEqual(['SHUTDOWN_DELAY_MS']);
     expect(replica.raw['SHUTDOWN_DELAY_MS']).toBeDefined();
     expect(replica.required).toEqual(required);
   });

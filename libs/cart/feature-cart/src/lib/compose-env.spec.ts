@@ -33,6 +33,9 @@ interface ComposeEnv {
   initDatabases(): string[];
   balancer(): Record<string, { upstream: string[]; realIpFrom: string[] }>;
   REPLICAS_PROFILE: string;
+  balancerPortOf(service: string, compose?: Compose): string | undefined;
+  addresses(service: string, compose?: Compose): string[];
+  differences(a: Record<string, string>, b: Record<string, string>): string[];
 }
 
 function workspaceRoot(from = __dirname): string {
@@ -57,25 +60,6 @@ const CONTAINER_SPECIFIC = ['NODE_ENV', 'HOST', 'DATA_DIR', 'PORT', 'AUTH_URL', 
 
 function issues(result: { success: boolean; error?: { issues: unknown[] } }): string {
   return result.success ? '' : JSON.stringify(result.error?.issues, null, 2);
-}
-
-/** The variables whose values differ between two environments. */
-function differences(a: Record<string, string>, b: Record<string, string>): string[] {
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
-    .filter((key) => a[key] !== b[key])
-    .sort();
-}
-
-/** The balancer port whose pool is `<service>:<PORT>` and `<service>-2:<PORT>`. */
-function balancerPortOf(target: string): string | undefined {
-  const port = composeEnv.serviceEnvironment(target, compose).env['PORT'];
-  const pools = Object.entries(composeEnv.balancer());
-  return pools.find(
-    ([, pool]) =>
-      pool.upstream.length === 2 &&
-      pool.upstream[0] === `${target}:${port}` &&
-      pool.upstream[1] === `${target}-2:${port}`,
-  )?.[0];
 }
 
 const replicaName = 'cart-2';
@@ -171,7 +155,11 @@ describe('docker-compose.yml → cart-2, the second replica (profile replicas)',
   });
 
   it('shares the database of cart, and differs only in where it reaches the others', () => {
-    expect(differences(env, replica.env)).toEqual(['AUTH_URL', 'GATEWAY_URL', 'SHUTDOWN_DELAY_MS']);
+    expect(composeEnv.differences(env, replica.env)).toEqual([
+      'AUTH_URL',
+      'GATEWAY_URL',
+      'SHUTDOWN_DELAY_MS',
+    ]);
     expect(replica.raw['SHUTDOWN_DELAY_MS']).toBeDefined();
     expect(replica.required).toEqual(required);
   });
@@ -183,12 +171,12 @@ describe('docker-compose.yml → cart-2, the second replica (profile replicas)',
     ] as const) {
       const url = new URL(replica.env[key]);
       expect(url.hostname).toBe('lb');
-      expect(url.port).toBe(balancerPortOf(target));
+      expect(url.port).toBe(composeEnv.balancerPortOf(target, compose));
     }
   });
 
   it('sits behind the balancer, paired with cart, on the port named 9082 in the file header', () => {
-    expect(balancerPortOf('cart')).toBe('9082');
+    expect(composeEnv.balancerPortOf('cart', compose)).toBe('9082');
     expect(compose.services['lb'].ports).toContain('127.0.0.1:9082:9082');
   });
 });

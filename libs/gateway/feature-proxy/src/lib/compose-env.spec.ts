@@ -33,6 +33,9 @@ interface ComposeEnv {
   initDatabases(): string[];
   balancer(): Record<string, { upstream: string[]; realIpFrom: string[] }>;
   REPLICAS_PROFILE: string;
+  balancerPortOf(service: string, compose?: Compose): string | undefined;
+  addresses(service: string, compose?: Compose): string[];
+  differences(a: Record<string, string>, b: Record<string, string>): string[];
 }
 
 function workspaceRoot(from = __dirname): string {
@@ -66,34 +69,6 @@ const CONTAINER_SPECIFIC = [
 
 function issues(result: { success: boolean; error?: { issues: unknown[] } }): string {
   return result.success ? '' : JSON.stringify(result.error?.issues, null, 2);
-}
-
-/** The variables whose values differ between two environments. */
-function differences(a: Record<string, string>, b: Record<string, string>): string[] {
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
-    .filter((key) => a[key] !== b[key])
-    .sort();
-}
-
-/** The balancer port whose pool is `<service>:<PORT>` and `<service>-2:<PORT>`. */
-function balancerPortOf(target: string): string | undefined {
-  const port = composeEnv.serviceEnvironment(target, compose).env['PORT'];
-  const pools = Object.entries(composeEnv.balancer());
-  return pools.find(
-    ([, pool]) =>
-      pool.upstream.length === 2 &&
-      pool.upstream[0] === `${target}:${port}` &&
-      pool.upstream[1] === `${target}-2:${port}`,
-  )?.[0];
-}
-
-/** The fixed addresses a compose service has on its networks. */
-function addresses(name: string): string[] {
-  const networks = compose.services[name]?.networks;
-  if (!networks || Array.isArray(networks)) return [];
-  return Object.values(networks)
-    .map((network) => network?.ipv4_address)
-    .filter((address): address is string => address !== undefined);
 }
 
 /** The named volume mounted at DATA_DIR. */
@@ -207,7 +182,7 @@ describe('docker-compose.yml → gateway-2, the second replica (profile replicas
   });
 
   it('differs from the gateway only in its edge and in where it reaches the others', () => {
-    expect(differences(env, replica.env)).toEqual([
+    expect(composeEnv.differences(env, replica.env)).toEqual([
       'AUTH_URL',
       'CART_URL',
       'SHUTDOWN_DELAY_MS',
@@ -230,26 +205,26 @@ describe('docker-compose.yml → gateway-2, the second replica (profile replicas
     ] as const) {
       const url = new URL(replica.env[key]);
       expect(url.hostname).toBe('lb');
-      expect(url.port).toBe(balancerPortOf(target));
+      expect(url.port).toBe(composeEnv.balancerPortOf(target, compose));
     }
   });
 
   it('has the balancer as its edge: trusts its address only, which sets X-Forwarded-For', () => {
-    expect(addresses('lb')).toHaveLength(1);
-    expect(replica.env['TRUSTED_PROXIES']).toBe(addresses('lb')[0]);
-    expect(balancerPortOf('gateway')).toBe('9080');
+    expect(composeEnv.addresses('lb', compose)).toHaveLength(1);
+    expect(replica.env['TRUSTED_PROXIES']).toBe(composeEnv.addresses('lb', compose)[0]);
+    expect(composeEnv.balancerPortOf('gateway', compose)).toBe('9080');
     expect(composeEnv.balancer()['9080'].realIpFrom).toEqual([]);
     expect(compose.services['lb'].ports).toContain('127.0.0.1:9080:9080');
   });
 
   it('has a fixed address of its own, which the balancer believes on the auth and cart ports', () => {
-    const own = addresses(replicaName);
+    const own = composeEnv.addresses(replicaName, compose);
     expect(own).toHaveLength(1);
-    expect(own).not.toEqual(addresses('gateway'));
+    expect(own).not.toEqual(composeEnv.addresses('gateway', compose));
     for (const target of ['auth', 'cart']) {
-      const port = String(balancerPortOf(target));
+      const port = String(composeEnv.balancerPortOf(target, compose));
       expect(composeEnv.balancer()[port].realIpFrom).toEqual(
-        expect.arrayContaining([...addresses('gateway'), ...own]),
+        expect.arrayContaining([...composeEnv.addresses('gateway', compose), ...own]),
       );
     }
   });

@@ -176,10 +176,7 @@ export async function startReplicatedSystem(
       stop: run.finish,
     };
   } catch (error) {
-    await run.finish().catch((cleanupError: unknown) => {
-      process.stderr.write(`[e2e] ${String(cleanupError)}\n`);
-    });
-    throw error;
+    return run.abandon(error);
   }
 }
 

@@ -201,9 +201,6 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
       stop: run.finish,
     };
   } catch (error) {
-    await run.finish().catch((cleanupError: unknown) => {
-      process.stderr.write(`[e2e] ${String(cleanupError)}\n`);
-    });
-    throw error;
+    return run.abandon(error);
   }
 }

@@ -52,6 +52,8 @@ export interface SystemRun {
    * jest environment) or when one had died on its own. Idempotent.
    */
   finish(): Promise<void>;
+  /** After a start that failed: `finish()`, with a cleanup error only logged, then rethrows `error`. */
+  abandon(error: unknown): Promise<never>;
 }
 
 /** The built entry point of a service, relative to the workspace root. */
@@ -105,6 +107,23 @@ export async function beginRun(testEnv: TestEnvironment, backend: Backend): Prom
   }
 
   let finishing: Promise<void> | undefined;
+  const finish = (): Promise<void> => {
+    finishing ??= (async () => {
+      const failures = Number((globalThis as Record<string, unknown>)[FAILURES_GLOBAL] ?? 0);
+      const crashed = started.filter((s) => s.crashed);
+      await teardown();
+      if (failures > 0 || crashed.length > 0) {
+        const why =
+          failures > 0
+            ? `${failures} failure(s) in this file`
+            : `${crashed.map((s) => s.name).join(', ')} exited on its own`;
+        process.stderr.write(
+          `\n[e2e] service output (${why}; backend ${backend}):\n${started.map((s) => s.tail()).join('\n')}\n`,
+        );
+      }
+    })();
+    return finishing;
+  };
   return {
     root,
     backend,
@@ -125,22 +144,12 @@ export async function beginRun(testEnv: TestEnvironment, backend: Backend): Prom
     get finished() {
       return finishing !== undefined;
     },
-    finish: () => {
-      finishing ??= (async () => {
-        const failures = Number((globalThis as Record<string, unknown>)[FAILURES_GLOBAL] ?? 0);
-        const crashed = started.filter((s) => s.crashed);
-        await teardown();
-        if (failures > 0 || crashed.length > 0) {
-          const why =
-            failures > 0
-              ? `${failures} failure(s) in this file`
-              : `${crashed.map((s) => s.name).join(', ')} exited on its own`;
-          process.stderr.write(
-            `\n[e2e] service output (${why}; backend ${backend}):\n${started.map((s) => s.tail()).join('\n')}\n`,
-          );
-        }
-      })();
-      return finishing;
+    finish,
+    async abandon(error: unknown): Promise<never> {
+      await finish().catch((cleanupError: unknown) => {
+        process.stderr.write(`[e2e] ${String(cleanupError)}\n`);
+      });
+      throw error;
     },
   };
 }
