@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import {
   csrfHeaders,
+  DEVICE_COOKIE,
   expectProblem,
   expectStatus,
   http,
@@ -83,6 +85,7 @@ beforeAll(async () => {
 
   const session = await loginWithSession(auth, alice);
   keep('a session cookie', session.sessionId);
+  keep('a device cookie', session.jar.get(DEVICE_COOKIE));
   keep('a CSRF token', session.csrfToken);
   ids['sessionHandle'] = await sessionHandle(auth, session.jar);
 
@@ -269,6 +272,18 @@ describe('ASVS 5.0 §16.2.1 each event says who, what and which session', () => 
     ]);
     expect(entriesOf('login.failed')).toHaveLength(2);
     expect(entriesOf('login.backoff_engaged')).toHaveLength(1);
+  });
+
+  it('names the account of failed logins by a keyed pseudonym, the same each time, never a plain hash of its email', () => {
+    const accounts = [...entriesOf('login.failed'), ...entriesOf('login.backoff_engaged')].map(
+      (entry) => entry['account'],
+    );
+    const plainHash = createHash('sha256').update(target.email).digest('hex');
+
+    expect(accounts).toHaveLength(3);
+    expect(new Set(accounts).size).toBe(1);
+    expect(accounts[0]).toMatch(/^[0-9a-f]{16}$/);
+    expect(plainHash.startsWith(String(accounts[0]))).toBe(false);
   });
 });
 

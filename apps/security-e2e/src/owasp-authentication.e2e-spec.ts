@@ -1,4 +1,6 @@
 import {
+  CookieJar,
+  DEVICE_COOKIE,
   expectProblem,
   expectStatus,
   http,
@@ -37,6 +39,7 @@ const LIMITS = {
   RATE_LIMIT_REFRESH_IP: '5/60',
   RATE_LIMIT_REFRESH_ACCOUNT: '4/60',
   LOGIN_BACKOFF_AFTER: '3',
+  LOGIN_DEVICE_BACKOFF_AFTER: '4',
   LOGIN_BACKOFF_MAX: '2',
   LOGIN_FAILURE_WINDOW: '60',
 };
@@ -87,6 +90,27 @@ describe('with low limits, behind a trusted loopback proxy', () => {
     email: credentials.email,
     password: `${credentials.password}-wrong`,
   });
+
+  /** A cookie session login at AUTH from a browser that keeps `jar`. */
+  const sessionLogin = (credentials: Credentials, jar: CookieJar, ip = nextIp()) =>
+    auth.post(
+      '/auth/session',
+      { email: credentials.email, password: credentials.password },
+      { jar, ...from(ip) },
+    );
+
+  /** Logs in until the answer is not a 429, waiting out each Retry-After (at most `tries` times). */
+  async function loginOnceUnblocked(
+    credentials: Credentials,
+    tries = 5,
+  ): Promise<HttpResponse<TokenBody>> {
+    let answer = await tokenLogin(credentials);
+    for (let attempt = 0; attempt < tries && answer.status === 429; attempt += 1) {
+      await sleep(expectRetryAfter(answer) * 1000 + 100);
+      answer = await tokenLogin(credentials);
+    }
+    return answer;
+  }
 
   describe('OWASP Authentication Cheat Sheet: login throttling per client address (RATE_LIMIT_LOGIN_IP=5/60)', () => {
     it('answers the 6th attempt from one address with 429 rate_limited and Retry-After, even with the right password', async () => {
@@ -264,24 +288,40 @@ describe('with low limits, behind a trusted loopback proxy', () => {
       expect(next).toEqual([401, 401]);
     }, 30_000);
 
-    it('counts a wrong current password on POST /auth/password toward the back-off', async () => {
+    it('checks at most LOGIN_BACKOFF_AFTER + 1 of 30 parallel wrong passwords, answers the rest 429 with Retry-After, and lets the owner in once the block ends', async () => {
       const user = await register();
-      const login = await tokenLogin(user);
-      const change = () =>
-        auth.post(
-          '/auth/password',
-          { currentPassword: `${user.password}-wrong`, newPassword: `new-${user.password}` },
-          { bearer: login.json?.access_token, ...from(nextIp()) },
-        );
-      for (let attempt = 0; attempt < 3; attempt += 1) {
-        expectProblem(await change(), 403, 'wrong_password');
+
+      const burst = await Promise.all(
+        Array.from({ length: 30 }, () => tokenLogin(wrongPassword(user))),
+      );
+
+      const checked = burst.filter((response) => response.status === 401);
+      const refused = burst.filter((response) => response.status !== 401);
+      expect(checked.length).toBeGreaterThanOrEqual(1);
+      expect(checked.length).toBeLessThanOrEqual(3 + 1);
+      for (const response of checked) expectProblem(response, 401, 'invalid_credentials');
+      for (const response of refused) {
+        expectProblem(response, 429, 'rate_limited');
+        expectRetryAfter(response);
       }
+      expectStatus(await loginOnceUnblocked(user), 201);
+    }, 30_000);
 
-      const blocked = await tokenLogin(user);
-
+    it('gives a second burst, once the block has lifted, one check rather than as many again', async () => {
+      const user = await register();
+      await Promise.all(Array.from({ length: 30 }, () => tokenLogin(wrongPassword(user))));
+      const blocked = await tokenLogin(wrongPassword(user));
       expectProblem(blocked, 429, 'rate_limited');
-      expectProblem(await change(), 429, 'rate_limited');
-    });
+      await sleep(expectRetryAfter(blocked) * 1000 + 100);
+
+      const second = await Promise.all(
+        Array.from({ length: 30 }, () => tokenLogin(wrongPassword(user))),
+      );
+
+      expect(second.filter((response) => response.status === 401)).toHaveLength(1);
+      expect(second.filter((response) => response.status === 429)).toHaveLength(29);
+      expectStatus(await loginOnceUnblocked(user), 201);
+    }, 30_000);
 
     it('lengthens the back-off with further failures, but never past LOGIN_BACKOFF_MAX=2', async () => {
       const user = await register();
@@ -300,6 +340,115 @@ describe('with low limits, behind a trusted loopback proxy', () => {
       expect(retryAfters).toHaveLength(3);
       expect(Math.max(...retryAfters)).toBeLessThanOrEqual(2);
     }, 30_000);
+  });
+
+  describe('OWASP device cookies: guesses from elsewhere never lock the owner out (LOGIN_DEVICE_BACKOFF_AFTER=4)', () => {
+    /** Wrong passwords from fresh clients until the account answers 429. */
+    async function lockOut(credentials: Credentials): Promise<void> {
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        expectProblem(await tokenLogin(wrongPassword(credentials)), 401, 'invalid_credentials');
+      }
+      expectProblem(await tokenLogin(credentials), 429, 'rate_limited');
+    }
+
+    it('sets an HttpOnly, Secure, SameSite=Strict __Host- device cookie at a session login, holding no personal data', async () => {
+      const user = await register();
+      const jar = new CookieJar();
+
+      const login = await sessionLogin(user, jar);
+
+      expectStatus(login, 201);
+      const device = login.cookies.find((cookie) => cookie.name === DEVICE_COOKIE);
+      expect(device).toMatchObject({
+        path: '/',
+        httpOnly: true,
+        secure: true,
+        sameSite: 'Strict',
+      });
+      expect(device?.domain).toBeUndefined();
+      expect(device?.value).toMatch(/^[\w-]{22}\.[\w-]{43}$/);
+      expect(device?.value).not.toContain(user.id);
+      expect(device?.value).not.toContain(encodeURIComponent(user.email));
+    });
+
+    it('lets the owner log in from a browser with its device cookie while an attacker keeps the account at 429', async () => {
+      const user = await register();
+      const ownersBrowser = new CookieJar();
+      expectStatus(await sessionLogin(user, ownersBrowser), 201);
+
+      await lockOut(user);
+
+      expectStatus(await sessionLogin(user, ownersBrowser), 201);
+      const token = await auth.post<TokenBody>(
+        '/auth/token',
+        { email: user.email, password: user.password },
+        { jar: ownersBrowser, ...from(nextIp()) },
+      );
+      expectStatus(token, 201);
+      expectProblem(await tokenLogin(user), 429, 'rate_limited');
+    });
+
+    it('counts guesses with the device cookie on the device, blocking it from the 4th on', async () => {
+      const user = await register();
+      const browser = new CookieJar();
+      expectStatus(await sessionLogin(user, browser), 201);
+
+      const answers = [];
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        answers.push((await sessionLogin(wrongPassword(user), browser)).status);
+      }
+
+      expect(answers).toEqual([401, 401, 401, 401, 429]);
+      expectStatus(await tokenLogin(user), 201);
+    });
+
+    it('does not exempt a device cookie issued for another account, nor an altered one', async () => {
+      const victim = await register();
+      const attacker = await register();
+      const attackersBrowser = new CookieJar();
+      expectStatus(await sessionLogin(attacker, attackersBrowser), 201);
+      const forged = new CookieJar().set(
+        DEVICE_COOKIE,
+        `${'A'.repeat(22)}.${(attackersBrowser.get(DEVICE_COOKIE) ?? '').split('.')[1]}`,
+      );
+
+      await lockOut(victim);
+
+      for (const browser of [attackersBrowser, forged]) {
+        expectProblem(await sessionLogin(wrongPassword(victim), browser), 429, 'rate_limited');
+      }
+    });
+
+    it('counts wrong current passwords on POST /auth/password against the caller’s session, not the account', async () => {
+      const user = await register();
+      const login = await tokenLogin(user);
+      const change = () =>
+        auth.post(
+          '/auth/password',
+          { currentPassword: `${user.password}-wrong`, newPassword: `new-${user.password}` },
+          { bearer: login.json?.access_token, ...from(nextIp()) },
+        );
+      for (let attempt = 0; attempt < 4; attempt += 1) {
+        expectProblem(await change(), 403, 'wrong_password');
+      }
+
+      expectProblem(await change(), 429, 'rate_limited');
+      expectStatus(await tokenLogin(user), 201);
+    });
+
+    it('keeps a signed-in owner able to change the password while guesses keep the login at 429', async () => {
+      const user = await register();
+      const login = await tokenLogin(user);
+
+      await lockOut(user);
+
+      const changed = await auth.post<TokenBody>(
+        '/auth/password',
+        { currentPassword: user.password, newPassword: `new-${user.password}` },
+        { bearer: login.json?.access_token, ...from(nextIp()) },
+      );
+      expectStatus(changed, 200);
+    });
   });
 
   describe('ASVS 5.0 §6.2 passwords and emails as users type them', () => {

@@ -20,7 +20,12 @@ export type { SqliteDenylistOptions } from './lib/sqlite-denylist';
 export { RedisDenylist } from './lib/redis-denylist';
 export type { RedisDenylistOptions } from './lib/redis-denylist';
 export { RATE_LIMIT_STORE } from './lib/rate-limit-store';
-export type { RateLimitStore, RateLimitWindow } from './lib/rate-limit-store';
+export type {
+  Attempt,
+  BackoffPolicy,
+  RateLimitStore,
+  RateLimitWindow,
+} from './lib/rate-limit-store';
 export { MemoryRateLimitStore } from './lib/memory-rate-limit-store';
 export type { MemoryRateLimitStoreOptions } from './lib/memory-rate-limit-store';
 export { SqliteRateLimitStore } from './lib/sqlite-rate-limit-store';

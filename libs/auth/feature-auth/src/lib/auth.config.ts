@@ -42,6 +42,7 @@ export const authConfigSchema = z
     RATE_LIMIT_REFRESH_IP: env.rateLimit('120/60'),
     RATE_LIMIT_REFRESH_ACCOUNT: env.rateLimit('60/60'),
     LOGIN_BACKOFF_AFTER: z.coerce.number().int().min(1).default(5),
+    LOGIN_DEVICE_BACKOFF_AFTER: z.coerce.number().int().min(1).default(10),
     LOGIN_BACKOFF_MAX: env.seconds(15 * 60),
     LOGIN_FAILURE_WINDOW: env.seconds(15 * 60),
     KEY_ENCRYPTION_SECRET: z

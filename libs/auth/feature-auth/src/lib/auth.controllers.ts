@@ -472,12 +472,15 @@ export class PasswordController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionResponse | TokenResponse> {
     const user = await this.credentials.authenticatedUser(identity.userId);
-    await this.throttle.assertNotBackedOff(user.email);
+    // Counted on the caller's session, not the account: guesses at the login
+    // form cannot lock a signed-in owner out of changing the password.
+    const check = await this.throttle.beginPasswordCheck({ session: identity.sessionId });
     if (!(await this.credentials.checkPassword(user, body.currentPassword))) {
       this.audit.record('password.change_failed', { userId: user.id, ip: client.ip });
-      await this.throttle.recordFailure(user.email, { ip: client.ip });
+      this.throttle.passwordFailed(check, { ip: client.ip });
       throw new AppError('wrong_password', 'The current password is wrong.');
     }
+    await this.throttle.passwordMatched(check);
     await this.credentials.setPassword(user.id, body.newPassword);
     const [handles, families] = await Promise.all([
       this.sessions.endAll(user.id),

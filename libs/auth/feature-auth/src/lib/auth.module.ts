@@ -41,6 +41,8 @@ import { AUTH_CONFIG, AUTH_SQL, SESSION_COOKIE } from './auth.tokens';
 import { CredentialsService } from './credentials.service';
 import { LocalStrategy } from './local.strategy';
 import { Argon2PasswordHasher, PASSWORD_HASHER } from './password-hasher';
+import { DeviceCookies } from './device-cookie';
+import { ServerKeys } from './server-keys';
 import { SessionCookie } from './session-cookie';
 import { SessionsService } from './sessions.service';
 import { SigningKeysService } from './signing-keys.service';
@@ -149,6 +151,8 @@ export class AuthModule {
         SessionsService,
         TokensService,
         ThrottleService,
+        ServerKeys,
+        DeviceCookies,
         RevocationsService,
         {
           provide: READINESS_CHECKS,

@@ -1,11 +1,12 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, createValidationPipe } from '@svt/shared/util-http';
-import { sha256Hex } from '@svt/shared/util-security';
 import { AuditLog } from './audit-log';
 import { CredentialsDto } from './auth.dto';
+import { DeviceCookies } from './device-cookie';
+import { ServerKeys } from './server-keys';
 import { ThrottleService } from './throttle.service';
 
 const validation = createValidationPipe();
@@ -13,15 +14,18 @@ const validation = createValidationPipe();
 /**
  * The login attempt policy around passport-local (which only checks the
  * password): the body is validated first (guards run before pipes, and
- * passport-local would answer a missing field with a 401), the client's
- * address and the email's back-off are checked before any hashing, and a
- * failure is counted and audited. Any failed check is the same
- * `invalid_credentials`.
+ * passport-local would answer a missing field with a 401); the client's
+ * address is limited and a password check is reserved for the account, or
+ * for the device when the browser holds the account's device cookie, before
+ * any hashing; a failure is audited, a success forgives the reserved attempt
+ * and remembers the device. Any failed check is the same `invalid_credentials`.
  */
 @Injectable()
 export class LoginGuard extends AuthGuard('local') {
   constructor(
     private readonly throttle: ThrottleService,
+    private readonly devices: DeviceCookies,
+    private readonly keys: ServerKeys,
     private readonly audit: AuditLog,
   ) {
     super();
@@ -34,19 +38,26 @@ export class LoginGuard extends AuthGuard('local') {
       metatype: CredentialsDto,
     })) as CredentialsDto;
     request.body = body;
+    const { email } = body;
     const ip = request.ip ?? null;
     await this.throttle.limit('login-ip', ip ?? 'unknown');
-    await this.throttle.assertNotBackedOff(body.email);
+    const device = this.devices.deviceOf(request, email);
+    const check = await this.throttle.beginPasswordCheck(device ? { device, email } : { email });
     try {
       await super.canActivate(context);
     } catch (error) {
       if (error instanceof AppError && error.code === 'invalid_credentials') {
-        this.audit.record('login.failed', { account: sha256Hex(body.email).slice(0, 16), ip });
-        await this.throttle.recordFailure(body.email, { ip });
+        this.audit.record('login.failed', {
+          account: this.keys.auditAccount(email),
+          device: device !== null,
+          ip,
+        });
+        this.throttle.passwordFailed(check, { ip });
       }
       throw error;
     }
-    await this.throttle.recordSuccess(body.email);
+    await this.throttle.passwordMatched(check);
+    this.devices.remember(request, context.switchToHttp().getResponse<FastifyReply>(), email);
     return true;
   }
 

@@ -3,9 +3,34 @@ import type { RateLimitStore } from '@svt/shared/data-access-sessions';
 import { AppError } from '@svt/shared/util-http';
 import { AuditLog } from './audit-log';
 import type { AuthConfig } from './auth.config';
+import { sha256Hex } from '@svt/shared/util-security';
+import { ServerKeys } from './server-keys';
 import { ThrottleService } from './throttle.service';
+import type { Guesser } from './throttle.service';
 
 const minute = { count: 3, windowMs: 60_000 };
+
+const config = {
+  RATE_LIMIT_LOGIN_IP: minute,
+  RATE_LIMIT_REGISTER_IP: minute,
+  RATE_LIMIT_REGISTER_EMAIL: minute,
+  RATE_LIMIT_REFRESH_IP: minute,
+  RATE_LIMIT_REFRESH_ACCOUNT: minute,
+  LOGIN_BACKOFF_AFTER: 2,
+  LOGIN_DEVICE_BACKOFF_AFTER: 4,
+  LOGIN_BACKOFF_MAX: 5,
+  LOGIN_FAILURE_WINDOW: 900,
+  KEY_ENCRYPTION_SECRET: 'a-test-secret-of-at-least-32-characters',
+} as AuthConfig;
+
+const unreachable = (): Promise<never> => Promise.reject(new Error('ECONNREFUSED'));
+const broken: RateLimitStore = {
+  hit: unreachable,
+  peek: unreachable,
+  reset: unreachable,
+  attempt: unreachable,
+  forgive: unreachable,
+};
 
 function setUp(store?: RateLimitStore): {
   throttle: ThrottleService;
@@ -15,22 +40,13 @@ function setUp(store?: RateLimitStore): {
   let now = 1_800_000_000_000;
   const clock = { now: () => now, advance: (ms: number) => (now += ms) };
   const events: Record<string, unknown>[] = [];
-  const config = {
-    RATE_LIMIT_LOGIN_IP: minute,
-    RATE_LIMIT_REGISTER_IP: minute,
-    RATE_LIMIT_REGISTER_EMAIL: minute,
-    RATE_LIMIT_REFRESH_IP: minute,
-    RATE_LIMIT_REFRESH_ACCOUNT: minute,
-    LOGIN_BACKOFF_AFTER: 2,
-    LOGIN_BACKOFF_MAX: 5,
-    LOGIN_FAILURE_WINDOW: 900,
-  } as AuthConfig;
   const audit = new AuditLog((line) => events.push(JSON.parse(line) as Record<string, unknown>));
   const throttle = new ThrottleService(
     store ?? new MemoryRateLimitStore({ now: clock.now }),
     config,
     clock,
     audit,
+    new ServerKeys(config),
   );
   return { throttle, clock, events };
 }
@@ -79,71 +95,123 @@ describe(ThrottleService.name, () => {
     });
 
     it('fails closed with 503 when the counters cannot be reached', async () => {
-      const broken: RateLimitStore = {
-        hit: () => Promise.reject(new Error('ECONNREFUSED')),
-        peek: () => Promise.reject(new Error('ECONNREFUSED')),
-        reset: () => Promise.reject(new Error('ECONNREFUSED')),
-      };
       const { throttle } = setUp(broken);
       expect(await outcome(throttle.limit('login-ip', '10.0.0.1'))).toBe('store_unavailable');
-      expect(await outcome(throttle.assertNotBackedOff('a@example.test'))).toBe(
-        'store_unavailable',
-      );
     });
   });
 
-  describe('login back-off', () => {
+  describe('password checks', () => {
     const email = 'alice@example.test';
 
-    it('lets the first failures through without a wait', async () => {
+    /** Begins a check and settles it as failed, as a wrong password does. */
+    async function wrongPassword(throttle: ThrottleService, guesser: Guesser): Promise<string> {
+      try {
+        const check = await throttle.beginPasswordCheck(guesser);
+        throttle.passwordFailed(check, { ip: '10.0.0.1' });
+        return 'checked';
+      } catch (error) {
+        return outcome(Promise.reject(error));
+      }
+    }
+
+    it('lets the first checks through without a wait', async () => {
       const { throttle } = setUp();
-      await throttle.recordFailure(email, { ip: null });
-      expect(await outcome(throttle.assertNotBackedOff(email))).toBe('allowed');
+      expect(await wrongPassword(throttle, { email })).toBe('checked');
+      expect(await wrongPassword(throttle, { email })).toBe('checked');
     });
 
-    it('blocks the email from the LOGIN_BACKOFF_AFTER-th failure, doubling up to the max', async () => {
+    it('blocks the email from the LOGIN_BACKOFF_AFTER-th check on, doubling up to the max', async () => {
       const { throttle, clock } = setUp();
-      const waits: string[] = [];
-      for (let failure = 1; failure <= 6; failure++) {
-        await throttle.recordFailure(email, { ip: null });
-        waits.push(await outcome(throttle.assertNotBackedOff(email)));
+      const answers: string[] = [];
+      for (let attempt = 1; attempt <= 6; attempt++) {
+        answers.push(await wrongPassword(throttle, { email }));
+        answers.push(await outcome(throttle.beginPasswordCheck({ email })));
         clock.advance(10_000);
       }
-      expect(waits).toEqual([
+      expect(answers).toEqual([
+        'checked',
         'allowed',
-        'rate_limited retry-after=1',
+        'checked',
         'rate_limited retry-after=2',
+        'checked',
         'rate_limited retry-after=4',
+        'checked',
         'rate_limited retry-after=5',
+        'checked',
+        'rate_limited retry-after=5',
+        'checked',
         'rate_limited retry-after=5',
       ]);
+    });
+
+    it('reserves no more checks in parallel than one after the other, before any has finished', async () => {
+      const { throttle } = setUp();
+
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () => outcome(throttle.beginPasswordCheck({ email }))),
+      );
+
+      expect(answers.filter((answer) => answer === 'allowed')).toHaveLength(2);
+      expect(new Set(answers.filter((answer) => answer !== 'allowed'))).toEqual(
+        new Set(['rate_limited retry-after=1']),
+      );
     });
 
     it('lifts the block when Retry-After has passed', async () => {
       const { throttle, clock } = setUp();
-      for (let failure = 0; failure < 3; failure++)
-        await throttle.recordFailure(email, { ip: null });
-      clock.advance(2_000);
-      expect(await outcome(throttle.assertNotBackedOff(email))).toBe('allowed');
+      await wrongPassword(throttle, { email });
+      await wrongPassword(throttle, { email });
+      clock.advance(1_000);
+      expect(await outcome(throttle.beginPasswordCheck({ email }))).toBe('allowed');
     });
 
-    it('forgets the failures after a correct password', async () => {
+    it('forgets the reserved checks after a correct password', async () => {
       const { throttle } = setUp();
-      await throttle.recordFailure(email, { ip: null });
-      await throttle.recordSuccess(email);
-      await throttle.recordFailure(email, { ip: null });
-      expect(await outcome(throttle.assertNotBackedOff(email))).toBe('allowed');
+      await wrongPassword(throttle, { email });
+      await throttle.passwordMatched(await throttle.beginPasswordCheck({ email }));
+      await wrongPassword(throttle, { email });
+      expect(await outcome(throttle.beginPasswordCheck({ email }))).toBe('allowed');
     });
 
-    it('logs login.backoff_engaged with a hash of the email, never the email', async () => {
+    it.each<[string, Guesser]>([
+      ['a device that proved the account before', { device: 'device-1', email }],
+      ['a signed-in session', { session: 'session-1' }],
+    ])(
+      'counts %s on its own, from LOGIN_DEVICE_BACKOFF_AFTER on, while the email is blocked',
+      async (_, guesser) => {
+        const { throttle } = setUp();
+        await wrongPassword(throttle, { email });
+        await wrongPassword(throttle, { email });
+        expect(await outcome(throttle.beginPasswordCheck({ email }))).toMatch(/^rate_limited/);
+
+        const answers = [];
+        for (let attempt = 0; attempt < 5; attempt++) {
+          answers.push(await wrongPassword(throttle, guesser));
+        }
+
+        expect(answers).toEqual([...Array(4).fill('checked'), 'rate_limited retry-after=1']);
+      },
+    );
+
+    it('fails closed with 503 when the counters cannot be reached', async () => {
+      const { throttle } = setUp(broken);
+      expect(await outcome(throttle.beginPasswordCheck({ email }))).toBe('store_unavailable');
+    });
+
+    it('logs login.backoff_engaged with a keyed pseudonym of the email, never the email or its plain hash', async () => {
       const { throttle, events } = setUp();
-      for (let failure = 0; failure < 2; failure++) {
-        await throttle.recordFailure(email, { ip: '10.0.0.1' });
-      }
+      await wrongPassword(throttle, { email });
+      await wrongPassword(throttle, { email });
       expect(events).toEqual([
-        expect.objectContaining({ event: 'login.backoff_engaged', failures: 2, seconds: 1 }),
+        expect.objectContaining({
+          event: 'login.backoff_engaged',
+          account: new ServerKeys(config).auditAccount(email),
+          failures: 2,
+          seconds: 1,
+        }),
       ]);
       expect(JSON.stringify(events)).not.toContain(email);
+      expect(JSON.stringify(events)).not.toContain(sha256Hex(email).slice(0, 16));
     });
   });
 });

@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { RateLimitStore } from '@svt/shared/data-access-sessions';
+import type { BackoffPolicy, RateLimitStore } from '@svt/shared/data-access-sessions';
 import { RATE_LIMIT_STORE } from '@svt/shared/data-access-sessions';
 import type { RateLimit } from '@svt/shared/util-config';
 import { AppError, failClosed } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
-import { CLOCK, sha256Hex } from '@svt/shared/util-security';
+import { CLOCK } from '@svt/shared/util-security';
 import type { AuthConfig } from './auth.config';
 import { AUTH_CONFIG } from './auth.tokens';
 import { AuditLog } from './audit-log';
+import { ServerKeys } from './server-keys';
 
 const STORE = 'rate-limit store';
 
@@ -20,24 +21,47 @@ export type LimitedAction =
   | 'refresh-account';
 
 /**
+ * Who is guessing a password, which decides whose attempts it counts with:
+ * - `email`: anyone, on the account that the email names (or would name);
+ * - `device`: a browser holding the account's device cookie, on its own;
+ * - `session`: an authenticated caller (a password change), on its session.
+ */
+export type Guesser =
+  | { readonly email: string }
+  | { readonly device: string; readonly email: string }
+  | { readonly session: string };
+
+/** A password check reserved by `beginPasswordCheck`, to settle with `passwordMatched` or `passwordFailed`. */
+export interface PasswordCheck {
+  readonly key: string;
+  readonly guesser: Guesser;
+  readonly number: number;
+  readonly blockMs: number;
+}
+
+/**
  * Brute-force and enumeration defences (OWASP Authentication Cheat Sheet,
  * ASVS 5.0 §6.3): fixed-window limits per client address and per account, and
- * a progressive per-account back-off after failed logins. Counters live in
- * the shared store, so every replica enforces the same limits.
+ * a progressive back-off on password checks. Counters live in the shared
+ * store, so every replica enforces the same limits.
  *
- * The back-off is keyed by the email as typed (normalised), whether or not an
- * account has it, and answers like any other limit: a 429 reveals neither
- * that the account exists nor that it is "locked". Emails are hashed in keys.
+ * The account back-off is keyed by the email as typed (normalised), whether
+ * or not an account has it, and answers like any other limit: a 429 reveals
+ * neither that the account exists nor that it is "locked". Emails appear in
+ * keys only as pseudonyms (`ServerKeys`).
  */
 @Injectable()
 export class ThrottleService {
   private readonly limits: Readonly<Record<LimitedAction, RateLimit>>;
+  private readonly accountPolicy: BackoffPolicy;
+  private readonly provenPolicy: BackoffPolicy;
 
   constructor(
     @Inject(RATE_LIMIT_STORE) private readonly store: RateLimitStore,
-    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    @Inject(AUTH_CONFIG) config: AuthConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly audit: AuditLog,
+    private readonly keys: ServerKeys,
   ) {
     this.limits = {
       'login-ip': config.RATE_LIMIT_LOGIN_IP,
@@ -46,15 +70,21 @@ export class ThrottleService {
       'refresh-ip': config.RATE_LIMIT_REFRESH_IP,
       'refresh-account': config.RATE_LIMIT_REFRESH_ACCOUNT,
     };
+    const policy = (blockFrom: number): BackoffPolicy => ({
+      windowMs: config.LOGIN_FAILURE_WINDOW * 1000,
+      blockFrom,
+      firstBlockMs: 1000,
+      maxBlockMs: config.LOGIN_BACKOFF_MAX * 1000,
+    });
+    this.accountPolicy = policy(config.LOGIN_BACKOFF_AFTER);
+    this.provenPolicy = policy(config.LOGIN_DEVICE_BACKOFF_AFTER);
   }
 
   /** Counts one request against `action`'s limit for `subject`; 429 once over it. */
   async limit(action: LimitedAction, subject: string): Promise<void> {
     const { count, windowMs } = this.limits[action];
-    const window = await failClosed(
-      this.store.hit(`${action}:${subjectKey(action, subject)}`, windowMs),
-      STORE,
-    );
+    const key = action === 'register-email' ? this.keys.pseudonym(subject) : subject;
+    const window = await failClosed(this.store.hit(`${action}:${key}`, windowMs), STORE);
     if (window.count > count) {
       // Logged once per window, not on every refused request.
       if (window.count === count + 1) this.audit.record('rate_limit.exceeded', { action });
@@ -62,39 +92,44 @@ export class ThrottleService {
     }
   }
 
-  /** 429 while the email is in back-off, before any password is hashed. */
-  async assertNotBackedOff(email: string): Promise<void> {
-    const blocked = await failClosed(this.store.peek(`login-blocked:${sha256Hex(email)}`), STORE);
-    if (blocked) throw this.tooMany(blocked.resetAt);
+  /**
+   * Reserves one password check for `guesser` before any hashing, counting
+   * it as a failure in advance: parallel guesses get no more checks than
+   * sequential ones. 429 while the guesser's key is blocked. From the
+   * LOGIN_BACKOFF_AFTER-th attempt in a window on (LOGIN_DEVICE_BACKOFF_AFTER
+   * for a proven device or session), each one blocks the key for twice as
+   * long as the last (1 s, 2 s, 4 s … up to LOGIN_BACKOFF_MAX): slow for a
+   * guesser, short for its owner, and never a hard lock.
+   */
+  async beginPasswordCheck(guesser: Guesser): Promise<PasswordCheck> {
+    const [key, policy] =
+      'session' in guesser
+        ? [`password-session:${guesser.session}`, this.provenPolicy]
+        : 'device' in guesser
+          ? [`password-device:${guesser.device}`, this.provenPolicy]
+          : [`password-account:${this.keys.pseudonym(guesser.email)}`, this.accountPolicy];
+    const attempt = await failClosed(this.store.attempt(key, policy), STORE);
+    if (!attempt.allowed) throw this.tooMany(attempt.retryAt);
+    return { key, guesser, number: attempt.number, blockMs: attempt.blockMs };
   }
 
-  /**
-   * Counts a failed password check for `email`. From the LOGIN_BACKOFF_AFTER-th
-   * failure in a window on, each one blocks the email for twice as long as the
-   * last (1 s, 2 s, 4 s … up to LOGIN_BACKOFF_MAX): slow for a guesser, short
-   * for its owner, and never a hard lock an attacker could impose for good.
-   */
-  async recordFailure(email: string, fields: { ip: string | null }): Promise<void> {
-    const key = sha256Hex(email);
-    const failures = await failClosed(
-      this.store.hit(`login-failures:${key}`, this.config.LOGIN_FAILURE_WINDOW * 1000),
-      STORE,
-    );
-    const beyond = failures.count - this.config.LOGIN_BACKOFF_AFTER;
-    if (beyond < 0) return;
-    const seconds = Math.min(2 ** beyond, this.config.LOGIN_BACKOFF_MAX);
-    await failClosed(this.store.hit(`login-blocked:${key}`, seconds * 1000), STORE);
+  /** The password was right: the reserved failure, and any before it, are forgotten. */
+  async passwordMatched(check: PasswordCheck): Promise<void> {
+    await failClosed(this.store.forgive(check.key), STORE);
+  }
+
+  /** The password was wrong: it stays counted; the audit log hears when it blocked the key. */
+  passwordFailed(check: PasswordCheck, fields: { ip: string | null }): void {
+    if (check.blockMs === 0) return;
+    const { guesser } = check;
     this.audit.record('login.backoff_engaged', {
-      account: key.slice(0, 16),
-      failures: failures.count,
-      seconds,
+      ...('session' in guesser
+        ? { sessionId: guesser.session }
+        : { account: this.keys.auditAccount(guesser.email), device: 'device' in guesser }),
+      failures: check.number,
+      seconds: Math.ceil(check.blockMs / 1000),
       ip: fields.ip,
     });
-  }
-
-  /** A correct password forgets the failures. */
-  async recordSuccess(email: string): Promise<void> {
-    await failClosed(this.store.reset(`login-failures:${sha256Hex(email)}`), STORE);
   }
 
   private tooMany(resetAt: number): AppError {
@@ -104,9 +139,4 @@ export class ThrottleService {
       headers: { 'retry-after': String(seconds) },
     });
   }
-}
-
-/** Emails never reach the counter store in the clear. */
-function subjectKey(action: LimitedAction, subject: string): string {
-  return action === 'register-email' ? sha256Hex(subject) : subject;
 }

@@ -1,5 +1,11 @@
-import { assertWindowMs } from './rate-limit-store';
-import type { RateLimitStore, RateLimitWindow } from './rate-limit-store';
+import { assertWindowMs, decideAttempt } from './rate-limit-store';
+import type {
+  Attempt,
+  BackoffPolicy,
+  BackoffState,
+  RateLimitStore,
+  RateLimitWindow,
+} from './rate-limit-store';
 
 /** Options for `MemoryRateLimitStore`. */
 export interface MemoryRateLimitStoreOptions {
@@ -13,6 +19,7 @@ export interface MemoryRateLimitStoreOptions {
  */
 export class MemoryRateLimitStore implements RateLimitStore {
   readonly #windows = new Map<string, RateLimitWindow>();
+  readonly #backoffs = new Map<string, BackoffState>();
   readonly #now: () => number;
 
   constructor(options: MemoryRateLimitStoreOptions = {}) {
@@ -38,6 +45,16 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   async reset(key: string): Promise<void> {
     this.#windows.delete(key);
+  }
+
+  async attempt(key: string, policy: BackoffPolicy): Promise<Attempt> {
+    const { attempt, next } = decideAttempt(this.#backoffs.get(key) ?? null, policy, this.#now());
+    if (next) this.#backoffs.set(key, next);
+    return attempt;
+  }
+
+  async forgive(key: string): Promise<void> {
+    this.#backoffs.delete(key);
   }
 
   /** The window of `key` unless it has closed; a closed one is dropped on the way. */

@@ -1,5 +1,5 @@
 import { MemoryRateLimitStore } from './memory-rate-limit-store';
-import type { RateLimitStore, RateLimitWindow } from './rate-limit-store';
+import type { Attempt, BackoffPolicy, RateLimitStore, RateLimitWindow } from './rate-limit-store';
 import { connectRedisCluster } from './redis-cluster-connection';
 import { connectRedis } from './redis-connection';
 import { RedisRateLimitStore } from './redis-rate-limit-store';
@@ -162,6 +162,121 @@ describe('RateLimitStore contract', () => {
         await expect(store.peek('login:alice')).resolves.toBeNull();
       },
     );
+
+    describe('attempt', () => {
+      const POLICY: BackoffPolicy = {
+        windowMs: 15 * 60 * SECOND,
+        blockFrom: 3,
+        firstBlockMs: 1 * SECOND,
+        maxBlockMs: 4 * SECOND,
+      };
+
+      const attempts = (count: number, key = 'login:alice'): Promise<Attempt[]> =>
+        Array.from({ length: count }).reduce<Promise<Attempt[]>>(
+          async (done) => [...(await done), await store.attempt(key, POLICY)],
+          Promise.resolve([]),
+        );
+
+      function expectRefusedUntil(attempt: Attempt, retryAt: number): void {
+        expect(attempt.allowed).toBe(false);
+        if (attempt.allowed) return;
+        expect(attempt.retryAt).toBeLessThanOrEqual(retryAt);
+        expect(attempt.retryAt).toBeGreaterThanOrEqual(retryAt - backend.clockSlackMs);
+      }
+
+      it('numbers the attempts of a window from 1, blocking nothing before blockFrom', async () => {
+        expect(await attempts(2)).toEqual([
+          { allowed: true, number: 1, blockMs: 0 },
+          { allowed: true, number: 2, blockMs: 0 },
+        ]);
+      });
+
+      it('blocks the key from the blockFrom-th attempt on, before its check runs, and refuses the next without counting it', async () => {
+        const [, , third] = await attempts(3);
+        const blockedAt = storage.clock.now();
+
+        expect(third).toEqual({ allowed: true, number: 3, blockMs: SECOND });
+        expectRefusedUntil(await store.attempt('login:alice', POLICY), blockedAt + SECOND);
+        expectRefusedUntil(await store.attempt('login:alice', POLICY), blockedAt + SECOND);
+        await storage.advance(SECOND);
+        expect(await store.attempt('login:alice', POLICY)).toEqual({
+          allowed: true,
+          number: 4,
+          blockMs: 2 * SECOND,
+        });
+      });
+
+      it('doubles the block with each further attempt, up to maxBlockMs', async () => {
+        const blocks: number[] = [];
+        for (let i = 0; i < 6; i += 1) {
+          const attempt = await store.attempt('login:alice', POLICY);
+          if (!attempt.allowed) throw new Error('refused while no block was in force');
+          blocks.push(attempt.blockMs);
+          await storage.advance(attempt.blockMs);
+        }
+
+        expect(blocks).toEqual([0, 0, SECOND, 2 * SECOND, 4 * SECOND, 4 * SECOND]);
+      });
+
+      it('forgets the attempts and lifts the block on forgive, for that key only', async () => {
+        await attempts(3);
+        await attempts(3, 'login:bob');
+
+        await store.forgive('login:alice');
+
+        expect(await store.attempt('login:alice', POLICY)).toEqual({
+          allowed: true,
+          number: 1,
+          blockMs: 0,
+        });
+        expect((await store.attempt('login:bob', POLICY)).allowed).toBe(false);
+      });
+
+      it('starts counting anew once the window has closed', async () => {
+        await attempts(2);
+
+        await storage.advance(POLICY.windowMs);
+
+        expect(await store.attempt('login:alice', POLICY)).toEqual({
+          allowed: true,
+          number: 1,
+          blockMs: 0,
+        });
+      });
+
+      it('keeps attempts apart from hit windows of the same key', async () => {
+        await store.hit('login:alice', WINDOW_MS);
+
+        expect((await store.attempt('login:alice', POLICY)).allowed).toBe(true);
+        expect((await store.peek('login:alice'))?.count).toBe(1);
+      });
+
+      it.each<[string, Partial<BackoffPolicy>]>([
+        ['a blockFrom of 0', { blockFrom: 0 }],
+        ['a fractional windowMs', { windowMs: 1.5 }],
+        ['a negative firstBlockMs', { firstBlockMs: -1 }],
+        ['a maxBlockMs of 0', { maxBlockMs: 0 }],
+      ])('rejects %s with a TypeError', async (_, change) => {
+        await expect(store.attempt('login:alice', { ...POLICY, ...change })).rejects.toThrow(
+          TypeError,
+        );
+      });
+
+      if (backend.shared) {
+        it('lets exactly blockFrom of many parallel attempts from two instances through', async () => {
+          const other = await storage.open();
+
+          const answers = await Promise.all(
+            Array.from({ length: 30 }, (_, i) =>
+              (i % 2 === 0 ? store : other).attempt('login:alice', POLICY),
+            ),
+          );
+
+          const numbers = answers.flatMap((answer) => (answer.allowed ? [answer.number] : []));
+          expect(numbers.sort((a, b) => a - b)).toEqual([1, 2, 3]);
+        });
+      }
+    });
 
     if (backend.shared) {
       it('counts concurrent hits from two instances exactly once each', async () => {

@@ -1,7 +1,7 @@
 import { watchOutages } from './redis-connection';
 import type { RedisConnection } from './redis-connection';
-import { assertWindowMs } from './rate-limit-store';
-import type { RateLimitStore, RateLimitWindow } from './rate-limit-store';
+import { assertBackoffPolicy, assertWindowMs } from './rate-limit-store';
+import type { Attempt, BackoffPolicy, RateLimitStore, RateLimitWindow } from './rate-limit-store';
 
 /** Options for `RedisRateLimitStore`. */
 export interface RedisRateLimitStoreOptions {
@@ -10,11 +10,32 @@ export interface RedisRateLimitStoreOptions {
 }
 
 /**
+ * `attempt` in one script, so that no other replica's attempt runs between
+ * the block check, the count and the new block. KEYS: the attempt counter
+ * (expiring with its window) and the block (expiring when it ends). ARGV:
+ * windowMs, blockFrom, firstBlockMs, maxBlockMs. Answers {0, ms left of the
+ * block} when refused, else {1, attempt number, ms this attempt blocks}.
+ * The block length is `backoffBlockMs`, written again in Lua.
+ */
+const ATTEMPT_SCRIPT = `
+local left = redis.call('PTTL', KEYS[2])
+if left > 0 then return {0, left} end
+local attempts = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1], 'NX')
+local beyond = attempts - tonumber(ARGV[2])
+if beyond < 0 then return {1, attempts, 0} end
+local ms = math.min(tonumber(ARGV[3]) * 2 ^ math.min(beyond, 40), tonumber(ARGV[4]))
+redis.call('SET', KEYS[2], attempts, 'PX', string.format('%d', ms))
+return {1, attempts, ms}`;
+
+/**
  * `RateLimitStore` on Redis: a counter `<prefix>rate:<key>` that expires when
  * its window closes, so every replica counts against the same window and
- * Redis's clock alone decides when it closes. Single-key commands only (each MULTI
- * names the one counter, so it never spans hash slots): it holds on Redis
- * Cluster.
+ * Redis's clock alone decides when it closes. `attempt` keeps a counter
+ * `<prefix>backoff:{<key>}` and a block `<prefix>backoff:{<key>}:blocked`,
+ * each expiring by itself. Single-key commands only (each MULTI names the one
+ * counter, so it never spans hash slots), and one script whose two keys share
+ * a hash tag, so one slot: it holds on Redis Cluster.
  */
 export class RedisRateLimitStore implements RateLimitStore {
   readonly #client: RedisConnection;
@@ -57,6 +78,30 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   async reset(key: string): Promise<void> {
     await this.#client.del(this.#key(key));
+  }
+
+  async attempt(key: string, policy: BackoffPolicy): Promise<Attempt> {
+    assertBackoffPolicy(policy);
+    const reply = (await this.#client.eval(ATTEMPT_SCRIPT, {
+      keys: this.#backoffKeys(key),
+      arguments: [policy.windowMs, policy.blockFrom, policy.firstBlockMs, policy.maxBlockMs].map(
+        String,
+      ),
+    })) as number[];
+    const [allowed, first, second] = reply.map(Number);
+    return allowed === 1
+      ? { allowed: true, number: first, blockMs: second }
+      : { allowed: false, retryAt: this.#now() + first };
+  }
+
+  async forgive(key: string): Promise<void> {
+    await this.#client.del(this.#backoffKeys(key));
+  }
+
+  /** The counter and the block of `attempt`, in one hash slot (Redis Cluster specification, "Hash tags"). */
+  #backoffKeys(key: string): [string, string] {
+    const counter = `${this.#prefix}backoff:{${key}}`;
+    return [counter, `${counter}:blocked`];
   }
 
   #key(key: string): string {

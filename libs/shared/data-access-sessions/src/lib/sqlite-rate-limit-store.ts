@@ -1,8 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { SqliteClient } from '@svt/shared/data-access-sql';
 import type { Migration } from '@svt/shared/data-access-sql';
-import { assertWindowMs } from './rate-limit-store';
-import type { RateLimitStore, RateLimitWindow } from './rate-limit-store';
+import { assertWindowMs, decideAttempt } from './rate-limit-store';
+import type {
+  Attempt,
+  BackoffPolicy,
+  BackoffState,
+  RateLimitStore,
+  RateLimitWindow,
+} from './rate-limit-store';
 import { SqliteSweeper } from './sqlite-sweeper';
 
 /** Options for `SqliteRateLimitStore`. */
@@ -24,7 +30,24 @@ const RATE_LIMIT_MIGRATIONS: readonly Migration[] = [
          );
          CREATE INDEX IF NOT EXISTS rate_limits_reset_at ON rate_limits (reset_at)`,
   },
+  {
+    id: 'rate-limits-002-backoffs',
+    up: `CREATE TABLE IF NOT EXISTS backoffs (
+           key TEXT PRIMARY KEY,
+           attempts BIGINT NOT NULL,
+           window_ends_at BIGINT NOT NULL,
+           blocked_until BIGINT NOT NULL,
+           ends_at BIGINT NOT NULL
+         );
+         CREATE INDEX IF NOT EXISTS backoffs_ends_at ON backoffs (ends_at)`,
+  },
 ];
+
+interface BackoffRow {
+  attempts: number;
+  window_ends_at: number;
+  blocked_until: number;
+}
 
 interface WindowRow {
   count: number;
@@ -56,12 +79,15 @@ export class SqliteRateLimitStore implements RateLimitStore {
     this.#ownsClient = ownsClient;
     this.#now = options.now ?? Date.now;
     this.#sweeper = new SqliteSweeper(
-      (now) => sql.execute('DELETE FROM rate_limits WHERE reset_at <= ?', [now]),
+      async (now) => {
+        await sql.execute('DELETE FROM rate_limits WHERE reset_at <= ?', [now]);
+        await sql.execute('DELETE FROM backoffs WHERE ends_at <= ?', [now]);
+      },
       {
         now: this.#now,
         intervalMs: options.sweepIntervalMs ?? 60_000,
         logger: new Logger(SqliteRateLimitStore.name),
-        what: 'closed rate-limit windows',
+        what: 'closed rate-limit windows and back-offs',
       },
     );
   }
@@ -123,6 +149,50 @@ export class SqliteRateLimitStore implements RateLimitStore {
 
   async reset(key: string): Promise<void> {
     await this.#sql.execute('DELETE FROM rate_limits WHERE key = ?', [key]);
+  }
+
+  async attempt(key: string, policy: BackoffPolicy): Promise<Attempt> {
+    const now = this.#now();
+    // BEGIN IMMEDIATE: the read and the write are one step for every process
+    // sharing the file, so no two attempts are given the same number.
+    const attempt = await this.#sql.transaction(async (tx) => {
+      const [row] = await tx.query<BackoffRow>(
+        'SELECT attempts, window_ends_at, blocked_until FROM backoffs WHERE key = ?',
+        [key],
+      );
+      const state: BackoffState | null = row
+        ? {
+            attempts: row.attempts,
+            windowEndsAt: row.window_ends_at,
+            blockedUntil: row.blocked_until,
+          }
+        : null;
+      const decided = decideAttempt(state, policy, now);
+      const { next } = decided;
+      if (next) {
+        await tx.execute(
+          `INSERT INTO backoffs (key, attempts, window_ends_at, blocked_until, ends_at)
+           VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET attempts = excluded.attempts,
+             window_ends_at = excluded.window_ends_at, blocked_until = excluded.blocked_until,
+             ends_at = excluded.ends_at`,
+          [
+            key,
+            next.attempts,
+            next.windowEndsAt,
+            next.blockedUntil,
+            Math.max(next.windowEndsAt, next.blockedUntil),
+          ],
+        );
+      }
+      return decided.attempt;
+    });
+    await this.#sweeper.sweepIfDue();
+    return attempt;
+  }
+
+  async forgive(key: string): Promise<void> {
+    await this.#sql.execute('DELETE FROM backoffs WHERE key = ?', [key]);
   }
 
   /** Stops the sweeper and closes the file when `open` opened it. Idempotent. */

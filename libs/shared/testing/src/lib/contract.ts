@@ -1,6 +1,8 @@
 /** Response bodies of the public contract (/work/shared/API.md), as the suites read them. */
 
 export const SESSION_COOKIE = '__Host-sid';
+/** The device cookie a browser gets at a session login (OWASP device cookies). */
+export const DEVICE_COOKIE = '__Host-device';
 
 export interface UserBody {
   id: string;
