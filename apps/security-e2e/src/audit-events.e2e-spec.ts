@@ -19,7 +19,7 @@ import type {
   SessionBody,
   SystemUnderTest,
 } from '@svt/shared/testing';
-import { pollUntil, refresh, sessionHandle, sidOf } from './support';
+import { auditEntries, pollUntil, refresh, sessionHandle, sidOf } from './support';
 
 /**
  * OWASP Logging Cheat Sheet and ASVS 5.0 §16.2–16.3: each security event is
@@ -174,14 +174,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sut?.stop();
 });
-
-/** The audit lines of an output, each parsed: a line that is not JSON fails here. */
-function auditEntries(output: string): JsonObject[] {
-  return output
-    .split('\n')
-    .filter((line) => line.includes('"logger":"audit"'))
-    .map((line) => JSON.parse(line) as JsonObject);
-}
 
 const allEntries = () => [...auditEntries(sut.auth.output()), ...auditEntries(rotation.stdout)];
 const entriesOf = (event: string) => allEntries().filter((entry) => entry['event'] === event);

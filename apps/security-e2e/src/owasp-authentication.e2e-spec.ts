@@ -132,6 +132,42 @@ describe('with low limits, behind a trusted loopback proxy', () => {
       );
     });
 
+    it('counts every address of one IPv6 /64 as one client, the 6th getting 429', async () => {
+      const prefix = '2001:db8:64:1';
+      const answers = [];
+      for (let host = 1; host <= 6; host += 1) {
+        const response = await tokenLogin(
+          { email: uniqueEmail(), password: 'wrong-password' },
+          `${prefix}:${host.toString(16)}:${randomHex(2)}::${host}`,
+        );
+        answers.push(response.status);
+      }
+
+      expect(answers).toEqual([401, 401, 401, 401, 401, 429]);
+      expectStatus(
+        await tokenLogin({ email: uniqueEmail(), password: 'wrong-password' }, '2001:db8:64:2::1'),
+        401,
+      );
+    });
+
+    it('counts an IPv4-mapped IPv6 address as its IPv4 address', async () => {
+      const ip = nextIp();
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const address = attempt % 2 === 0 ? ip : `::ffff:${ip}`;
+        expectProblem(
+          await tokenLogin({ email: uniqueEmail(), password: 'wrong-password' }, address),
+          401,
+          'invalid_credentials',
+        );
+      }
+
+      expectProblem(
+        await tokenLogin({ email: uniqueEmail(), password: 'wrong-password' }, `::ffff:${ip}`),
+        429,
+        'rate_limited',
+      );
+    });
+
     it('counts another X-Forwarded-For address separately', async () => {
       const user = await register();
       const limited = nextIp();
@@ -168,6 +204,20 @@ describe('with low limits, behind a trusted loopback proxy', () => {
       expectProblem(fourth, 429, 'rate_limited');
       expectRetryAfter(fourth);
       await register(newCredentials(), nextIp());
+    });
+
+    it('counts registrations from one IPv6 /64 as one client, so the email_taken answer cannot be farmed across it', async () => {
+      const statuses = [];
+      for (let host = 1; host <= 4; host += 1) {
+        const response = await auth.post(
+          '/auth/register',
+          newCredentials(),
+          from(`2001:db8:64:3::${host.toString(16)}`),
+        );
+        statuses.push(response.status);
+      }
+
+      expect(statuses).toEqual([201, 201, 201, 429]);
     });
 
     it('limits attempts per email, whatever the address and the spelling (RATE_LIMIT_REGISTER_EMAIL=2/600)', async () => {

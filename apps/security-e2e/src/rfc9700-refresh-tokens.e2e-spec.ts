@@ -15,7 +15,15 @@ import type {
   TokenBody,
   TokenLogin,
 } from '@svt/shared/testing';
-import { expectInvalidToken, onceRevoked, refresh, sidOf, sleep } from './support';
+import {
+  auditEntries,
+  expectInvalidToken,
+  onceRevoked,
+  pollUntil,
+  refresh,
+  sidOf,
+  sleep,
+} from './support';
 
 /**
  * RFC 9700 (OAuth 2.0 Security BCP) §4.14.2: refresh tokens rotate, a spent
@@ -113,6 +121,68 @@ describe('with a grace window of 4 s and long lifetimes', () => {
       }
       const onward = pairOf(await refresh(c.auth, pairs[0].refresh));
       expectStatus(await c.cart.get('/cart', { bearer: onward.access }), 200);
+    });
+  });
+
+  describe('RFC 9700 §4.14.2 the grace window is not a second chance for another client', () => {
+    const fromAddress = (ip: string, userAgent = 'svt-e2e') => ({
+      headers: { 'x-forwarded-for': ip, 'user-agent': userAgent },
+    });
+    const refreshFrom = (token: string, ip: string, userAgent?: string) =>
+      c.auth.post<TokenBody>(
+        '/auth/token/refresh',
+        { refresh_token: token },
+        fromAddress(ip, userAgent),
+      );
+
+    it('audits a retry as refresh_token.retried, naming the family, the address and the user agent', async () => {
+      const login = await loginWithToken(c.auth, user);
+      pairOf(await refreshFrom(login.refreshToken, '198.51.100.20'));
+
+      pairOf(await refreshFrom(login.refreshToken, '198.51.100.20', 'retrying-client/1.0'));
+
+      const retried = await pollUntil(
+        async () =>
+          auditEntries(sut.auth.output()).filter(
+            (entry) => entry['event'] === 'refresh_token.retried',
+          ),
+        (events) => events.some((event) => event['sessionId'] === sidOf(login.accessToken)),
+        { timeoutMs: 5_000, intervalMs: 50 },
+      );
+      expect(retried.find((event) => event['sessionId'] === sidOf(login.accessToken))).toEqual(
+        expect.objectContaining({
+          userId: user.id,
+          ip: '198.51.100.20',
+          userAgent: 'retrying-client/1.0',
+          level: 'warn',
+        }),
+      );
+    });
+
+    it('treats a retry from another client address as reuse: 401, and the family ends everywhere', async () => {
+      const login = await loginWithToken(c.auth, user);
+      const first = pairOf(await refreshFrom(login.refreshToken, '198.51.100.21'));
+
+      const stolen = await refreshFrom(login.refreshToken, '203.0.113.21');
+
+      expectProblem(stolen, 401, 'invalid_refresh_token');
+      expectProblem(
+        await refreshFrom(first.refresh, '198.51.100.21'),
+        401,
+        'invalid_refresh_token',
+      );
+      for (const [, client, path] of verifiers) {
+        expectInvalidToken(await onceRevoked(() => client(c).get(path, { bearer: first.access })));
+      }
+    });
+
+    it('keeps a retry from another address of the same IPv6 /64 a retry', async () => {
+      const login = await loginWithToken(c.auth, user);
+      const first = pairOf(await refreshFrom(login.refreshToken, '2001:db8:7:1::a'));
+
+      const retry = pairOf(await refreshFrom(login.refreshToken, '2001:db8:7:1::b'));
+
+      expect(retry.refresh).toBe(first.refresh);
     });
   });
 

@@ -162,6 +162,14 @@ export function expectRetryAfter(response: HttpResponse<unknown>): number {
   return Number(value);
 }
 
+/** The audit lines of an output, each parsed: a line that is not JSON fails here. */
+export function auditEntries(output: string): JsonObject[] {
+  return output
+    .split('\n')
+    .filter((line) => line.includes('"logger":"audit"'))
+    .map((line) => JSON.parse(line) as JsonObject);
+}
+
 /** Lower-cased items of a comma-separated header. */
 export function headerList(value: string | undefined): string[] {
   return (value ?? '')

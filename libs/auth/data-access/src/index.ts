@@ -1,6 +1,6 @@
 export { authMigrations } from './lib/migrations';
 export { SqlUserRepository, USER_REPOSITORY } from './lib/users.repository';
-export type { User, UserRepository } from './lib/users.repository';
+export type { PendingRevocation, User, UserRepository } from './lib/users.repository';
 export {
   REFRESH_TOKEN_REPOSITORY,
   SqlRefreshTokenRepository,

@@ -1,3 +1,9 @@
 export { ConfigError, loadConfig, loadConfigOrExit } from './lib/load-config';
-export { checkRedisCluster, env, isOrigin, isSecureContextOrigin } from './lib/env-fields';
+export {
+  checkRedisCluster,
+  env,
+  isLoopbackHost,
+  isOrigin,
+  isSecureContextOrigin,
+} from './lib/env-fields';
 export type { RateLimit } from './lib/env-fields';

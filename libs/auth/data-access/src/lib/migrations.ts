@@ -59,4 +59,18 @@ export const authMigrations: readonly Migration[] = [
       ALTER TABLE signing_keys ADD COLUMN activates_at BIGINT;
       UPDATE signing_keys SET activates_at = created_at`,
   },
+  {
+    // A password change bumps credential_version; revoked_version catches up
+    // once every session and token family of the older versions has ended, so
+    // a change whose sign-out failed halfway is finished by the next sweep.
+    // Families carry the version they were created under.
+    id: '005-credential-versions',
+    up: `
+      ALTER TABLE users ADD COLUMN credential_version BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE users ADD COLUMN revoked_version BIGINT NOT NULL DEFAULT 0;
+      CREATE INDEX IF NOT EXISTS users_revocation_pending ON users(id)
+        WHERE revoked_version < credential_version;
+      ALTER TABLE token_families ADD COLUMN credential_version BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE refresh_tokens ADD COLUMN used_from TEXT`,
+  },
 ];

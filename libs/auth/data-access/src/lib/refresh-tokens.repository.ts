@@ -12,6 +12,12 @@ export interface TokenFamily {
   readonly ip: string | null;
   /** The last rotation (the creation until one happens). */
   readonly lastSeenAt: number;
+  /**
+   * The user's credential version at the login that started it: once a
+   * password change has bumped the user's, the family is stale and no longer
+   * rotates.
+   */
+  readonly credentialVersion: number;
 }
 
 /** The first token of a family. */
@@ -32,6 +38,11 @@ export interface NextRefreshToken {
    * cannot read it).
    */
   readonly sealed: string;
+  /**
+   * The client (its address key) asking for this rotation: stored with the
+   * spent token, and a retry from any other client is reuse, not a retry.
+   */
+  readonly spentFrom: string | null;
 }
 
 /** What presenting a refresh token led to. */
@@ -39,8 +50,18 @@ export type RotationOutcome =
   | { readonly kind: 'rotated'; readonly family: TokenFamily }
   /** Spent within the grace window and its successor is still unspent: answer with that same successor. */
   | { readonly kind: 'retried'; readonly family: TokenFamily; readonly sealedSuccessor: string }
-  /** Spent before (outside the grace window, or its lineage moved on): the family is revoked now. */
+  /**
+   * Spent before (outside the grace window, from another client, or its
+   * lineage moved on): the family is revoked now.
+   */
   | { readonly kind: 'reused'; readonly familyId: string; readonly userId: string }
+  /** A spent token of a family revoked before (for reuse, logout, …). */
+  | {
+      readonly kind: 'revoked';
+      readonly familyId: string;
+      readonly userId: string;
+      readonly revokedAt: number;
+    }
   | { readonly kind: 'invalid' };
 
 /**
@@ -53,11 +74,13 @@ export interface RefreshTokenRepository {
   createFamily(family: TokenFamily, first: NewRefreshToken): Promise<void>;
   /**
    * Spends `presentedHash` and stores `next` in the same family, atomically:
-   * of concurrent calls with one token, exactly one rotates. A spent token
-   * presented again within `graceMs` of its spending, while its successor is
-   * still unspent, is a client retry (a lost response) and is answered with
-   * that successor; otherwise reuse means theft or a broken client and
-   * revokes the family. A `graceMs` of 0 turns the grace window off.
+   * of concurrent calls with one token, exactly one rotates. A stale family
+   * (see `TokenFamily.credentialVersion`) does not rotate. A spent token
+   * presented again within `graceMs` of its spending, from the client that
+   * spent it, while its successor is still unspent, is a client retry (a
+   * lost response) and is answered with that successor; otherwise reuse
+   * means theft or a broken client and revokes the family. A `graceMs` of 0
+   * turns the grace window off.
    */
   rotate(
     presentedHash: string,
@@ -65,25 +88,26 @@ export interface RefreshTokenRepository {
     now: number,
     graceMs: number,
   ): Promise<RotationOutcome>;
-  /** Revokes the family of a token; resolves to the family (as it was) or null when unknown. */
-  revokeByToken(tokenHash: string, now: number): Promise<TokenFamily | null>;
   /**
    * Revokes one family if it belongs to `userId` and is neither revoked nor
    * past its end; true when it did.
    */
   revokeFamily(id: string, userId: string, now: number): Promise<boolean>;
   /**
-   * Revokes every family of the user that is neither revoked nor past its end
-   * (idle ones too: revoking them costs nothing); resolves to their ids.
+   * The user's families that are neither revoked nor past their end (idle
+   * ones too: revoking them costs nothing), oldest first, to deny and then
+   * revoke.
    */
-  revokeAllForUser(userId: string, now: number): Promise<string[]>;
+  revocableFamilies(userId: string, now: number): Promise<TokenFamily[]>;
+  /** Revokes those of `ids` that are the user's and revocable; resolves to their ids. */
+  revokeFamilies(userId: string, ids: readonly string[], now: number): Promise<string[]>;
   /**
    * The user's live families: not revoked, before their end, with an unspent
    * token not yet expired (not idle). Oldest first.
    */
   listLive(userId: string, now: number): Promise<TokenFamily[]>;
-  /** The owner of a token's family (for per-account rate limits), or null. */
-  ownerOf(tokenHash: string): Promise<string | null>;
+  /** The family of a token, spent or not, as it is now; null for an unknown token. */
+  familyOfToken(tokenHash: string): Promise<TokenFamily | null>;
   findFamily(id: string): Promise<TokenFamily | null>;
   /**
    * Deletes families that ended (revoked, or past their end) before `before`,
@@ -104,11 +128,13 @@ interface FamilyRow {
   ip: string | null;
   /** Nullable in the schema only (see migration 004). */
   last_seen_at: number | null;
+  credential_version: number;
 }
 
 /** A spent-or-not token joined with its family and its successor, if any. */
 interface PresentedRow extends FamilyRow {
   used_at: number | null;
+  used_from: string | null;
   successor_sealed: string | null;
   successor_used_at: number | null;
   successor_expires_at: number | null;
@@ -123,7 +149,12 @@ const toFamily = (row: FamilyRow): TokenFamily => ({
   userAgent: row.user_agent,
   ip: row.ip,
   lastSeenAt: row.last_seen_at ?? row.created_at,
+  credentialVersion: row.credential_version,
 });
+
+/** The family is still under the user's current credential version. */
+const CURRENT_CREDENTIALS = `credential_version =
+  (SELECT u.credential_version FROM users u WHERE u.id = token_families.user_id)`;
 
 const ENDED_BEFORE = '(revoked_at IS NOT NULL AND revoked_at < ?) OR expires_at < ?';
 
@@ -135,8 +166,9 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
     await this.sql.transaction(async (tx) => {
       await tx.execute(
         `INSERT INTO token_families
-           (id, user_id, created_at, expires_at, revoked_at, user_agent, ip, last_seen_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+           (id, user_id, created_at, expires_at, revoked_at, user_agent, ip, last_seen_at,
+            credential_version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           family.id,
           family.userId,
@@ -146,6 +178,7 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
           family.userAgent,
           family.ip,
           family.createdAt,
+          family.credentialVersion,
         ],
       );
       await insertToken(
@@ -176,17 +209,18 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
       // used_at IS NULL. On PostgreSQL the others wait for its row lock, then
       // re-check the condition against the committed row and match nothing.
       const [spent] = await tx.query<{ family_id: string }>(
-        `UPDATE refresh_tokens SET used_at = ?, successor_hash = ?, successor_sealed = ?
+        `UPDATE refresh_tokens
+         SET used_at = ?, used_from = ?, successor_hash = ?, successor_sealed = ?
          WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
          RETURNING family_id`,
-        [now, next.hash, next.sealed, presentedHash, now],
+        [now, next.spentFrom, next.hash, next.sealed, presentedHash, now],
       );
       if (spent) {
         // An UPDATE rather than a SELECT: it locks the family, so a revocation
         // committed meanwhile is seen and one that comes later waits for us.
         const [family] = await tx.query<FamilyRow>(
           `UPDATE token_families SET last_seen_at = ?
-           WHERE id = ? AND revoked_at IS NULL AND expires_at > ?
+           WHERE id = ? AND revoked_at IS NULL AND expires_at > ? AND ${CURRENT_CREDENTIALS}
            RETURNING *`,
           [now, spent.family_id, now],
         );
@@ -197,7 +231,7 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
       // A new statement: under READ COMMITTED it sees the winner's commit,
       // successor included.
       const [presented] = await tx.query<PresentedRow>(
-        `SELECT f.*, t.used_at, t.successor_sealed,
+        `SELECT f.*, t.used_at, t.used_from, t.successor_sealed,
                 s.used_at AS successor_used_at, s.expires_at AS successor_expires_at
          FROM refresh_tokens t
          JOIN token_families f ON f.id = t.family_id
@@ -205,19 +239,24 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
          WHERE t.token_hash = ?`,
         [presentedHash],
       );
-      // A token of a dead family is no theft evidence worth acting on, and a
-      // token never spent merely expired.
-      if (
-        !presented ||
-        presented.used_at === null ||
-        presented.revoked_at !== null ||
-        presented.expires_at <= now
-      ) {
+      // A token never spent merely expired; one of a family past its end is
+      // no theft evidence worth acting on.
+      if (!presented || presented.used_at === null || presented.expires_at <= now) {
         return { kind: 'invalid' };
+      }
+      if (presented.revoked_at !== null) {
+        return {
+          kind: 'revoked',
+          familyId: presented.id,
+          userId: presented.user_id,
+          revokedAt: presented.revoked_at,
+        };
       }
       if (
         graceMs > 0 &&
         now - presented.used_at <= graceMs &&
+        presented.used_from !== null &&
+        presented.used_from === next.spentFrom &&
         presented.successor_sealed !== null &&
         presented.successor_used_at === null &&
         presented.successor_expires_at !== null &&
@@ -252,12 +291,14 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
   ): Promise<RotationOutcome | null> {
     const [row] = await this.sql.query<Partial<FamilyRow> & { spent: number }>(
       `WITH spent AS (
-         UPDATE refresh_tokens SET used_at = ?, successor_hash = ?, successor_sealed = ?
+         UPDATE refresh_tokens
+         SET used_at = ?, used_from = ?, successor_hash = ?, successor_sealed = ?
          WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
          RETURNING family_id
        ), family AS (
          UPDATE token_families SET last_seen_at = ?
          WHERE id = (SELECT family_id FROM spent) AND revoked_at IS NULL AND expires_at > ?
+           AND ${CURRENT_CREDENTIALS}
          RETURNING *
        ), successor AS (
          INSERT INTO refresh_tokens (token_hash, family_id, created_at, expires_at)
@@ -265,28 +306,24 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
        )
        SELECT (SELECT count(*) FROM spent)::int AS spent, family.*
        FROM (SELECT 1) AS one LEFT JOIN family ON true`,
-      [now, next.hash, next.sealed, presentedHash, now, now, now, next.hash, now, next.expiresAt],
+      [
+        now,
+        next.spentFrom,
+        next.hash,
+        next.sealed,
+        presentedHash,
+        now,
+        now,
+        now,
+        next.hash,
+        now,
+        next.expiresAt,
+      ],
     );
     if (!row || row.spent === 0) return null;
     // Spent, but its family had ended meanwhile: the token is gone either way.
     if (!row.id) return { kind: 'invalid' };
     return { kind: 'rotated', family: toFamily(row as FamilyRow) };
-  }
-
-  revokeByToken(tokenHash: string, now: number): Promise<TokenFamily | null> {
-    return this.sql.transaction(async (tx) => {
-      const [family] = await tx.query<FamilyRow>(
-        `SELECT f.* FROM refresh_tokens t JOIN token_families f ON f.id = t.family_id
-         WHERE t.token_hash = ?`,
-        [tokenHash],
-      );
-      if (!family) return null;
-      await tx.execute(
-        'UPDATE token_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
-        [now, family.id],
-      );
-      return toFamily(family);
-    });
   }
 
   async revokeFamily(id: string, userId: string, now: number): Promise<boolean> {
@@ -298,12 +335,24 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
     return revoked === 1;
   }
 
-  async revokeAllForUser(userId: string, now: number): Promise<string[]> {
+  async revocableFamilies(userId: string, now: number): Promise<TokenFamily[]> {
+    const rows = await this.sql.query<FamilyRow>(
+      `SELECT * FROM token_families
+       WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?
+       ORDER BY created_at, id`,
+      [userId, now],
+    );
+    return rows.map(toFamily);
+  }
+
+  async revokeFamilies(userId: string, ids: readonly string[], now: number): Promise<string[]> {
+    if (ids.length === 0) return [];
     const rows = await this.sql.query<{ id: string }>(
       `UPDATE token_families SET revoked_at = ?
        WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?
+         AND id IN (${ids.map(() => '?').join(', ')})
        RETURNING id`,
-      [now, userId, now],
+      [now, userId, now, ...ids],
     );
     return rows.map((row) => row.id);
   }
@@ -312,6 +361,7 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
     const rows = await this.sql.query<FamilyRow>(
       `SELECT f.* FROM token_families f
        WHERE f.user_id = ? AND f.revoked_at IS NULL AND f.expires_at > ?
+         AND f.credential_version = (SELECT u.credential_version FROM users u WHERE u.id = f.user_id)
          AND EXISTS (
            SELECT 1 FROM refresh_tokens t
            WHERE t.family_id = f.id AND t.used_at IS NULL AND t.expires_at > ?
@@ -322,13 +372,13 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
     return rows.map(toFamily);
   }
 
-  async ownerOf(tokenHash: string): Promise<string | null> {
-    const [row] = await this.sql.query<{ user_id: string }>(
-      `SELECT f.user_id FROM refresh_tokens t JOIN token_families f ON f.id = t.family_id
+  async familyOfToken(tokenHash: string): Promise<TokenFamily | null> {
+    const [row] = await this.sql.query<FamilyRow>(
+      `SELECT f.* FROM refresh_tokens t JOIN token_families f ON f.id = t.family_id
        WHERE t.token_hash = ?`,
       [tokenHash],
     );
-    return row ? row.user_id : null;
+    return row ? toFamily(row) : null;
   }
 
   async findFamily(id: string): Promise<TokenFamily | null> {

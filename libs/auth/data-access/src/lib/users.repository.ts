@@ -7,6 +7,17 @@ export interface User {
   /** An argon2id PHC string; never the password. */
   readonly passwordHash: string;
   readonly createdAt: number;
+  /**
+   * Bumped by every password change: a session or token family started under
+   * an older version is stale (a login that raced the change).
+   */
+  readonly credentialVersion: number;
+}
+
+/** A password change whose sessions and token families have not all been ended yet. */
+export interface PendingRevocation {
+  readonly userId: string;
+  readonly credentialVersion: number;
 }
 
 /** The port to stored users. */
@@ -15,8 +26,19 @@ export interface UserRepository {
   create(user: User): Promise<'created' | 'email_taken'>;
   findByEmail(email: string): Promise<User | null>;
   findById(id: string): Promise<User | null>;
-  /** Replaces a user's password hash; resolves to true when the user exists. */
-  updatePasswordHash(id: string, passwordHash: string): Promise<boolean>;
+  /**
+   * Replaces a user's password hash and bumps the credential version, in one
+   * statement; resolves to the new version, or null when the user does not
+   * exist. The change stays pending (see `pendingRevocations`) until
+   * `revocationDone` is called with that version.
+   */
+  updatePasswordHash(id: string, passwordHash: string): Promise<number | null>;
+  /** The user's credential version now, or null when the user does not exist. */
+  credentialVersion(id: string): Promise<number | null>;
+  /** Password changes whose sign-out everywhere has not been confirmed yet. */
+  pendingRevocations(): Promise<PendingRevocation[]>;
+  /** Confirms that everything older than `credentialVersion` has ended. */
+  revocationDone(revocation: PendingRevocation): Promise<void>;
 }
 
 export const USER_REPOSITORY = Symbol.for('svt.UserRepository');
@@ -26,6 +48,7 @@ interface UserRow {
   email: string;
   password_hash: string;
   created_at: number;
+  credential_version: number;
 }
 
 const toUser = (row: UserRow): User => ({
@@ -33,6 +56,7 @@ const toUser = (row: UserRow): User => ({
   email: row.email,
   passwordHash: row.password_hash,
   createdAt: row.created_at,
+  credentialVersion: row.credential_version,
 });
 
 /** Users in SQL, on whichever SqlClient adapter the app opened. */
@@ -41,9 +65,17 @@ export class SqlUserRepository implements UserRepository {
 
   async create(user: User): Promise<'created' | 'email_taken'> {
     const inserted = await this.sql.execute(
-      `INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)
+      `INSERT INTO users (id, email, password_hash, created_at, credential_version, revoked_version)
+       VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (email) DO NOTHING`,
-      [user.id, user.email, user.passwordHash, user.createdAt],
+      [
+        user.id,
+        user.email,
+        user.passwordHash,
+        user.createdAt,
+        user.credentialVersion,
+        user.credentialVersion,
+      ],
     );
     return inserted === 1 ? 'created' : 'email_taken';
   }
@@ -58,11 +90,37 @@ export class SqlUserRepository implements UserRepository {
     return row ? toUser(row) : null;
   }
 
-  async updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
-    const changed = await this.sql.execute('UPDATE users SET password_hash = ? WHERE id = ?', [
-      passwordHash,
-      id,
-    ]);
-    return changed === 1;
+  async updatePasswordHash(id: string, passwordHash: string): Promise<number | null> {
+    const [row] = await this.sql.query<{ credential_version: number }>(
+      `UPDATE users SET password_hash = ?, credential_version = credential_version + 1
+       WHERE id = ? RETURNING credential_version`,
+      [passwordHash, id],
+    );
+    return row ? row.credential_version : null;
+  }
+
+  async credentialVersion(id: string): Promise<number | null> {
+    const [row] = await this.sql.query<{ credential_version: number }>(
+      'SELECT credential_version FROM users WHERE id = ?',
+      [id],
+    );
+    return row ? row.credential_version : null;
+  }
+
+  async pendingRevocations(): Promise<PendingRevocation[]> {
+    const rows = await this.sql.query<{ id: string; credential_version: number }>(
+      'SELECT id, credential_version FROM users WHERE revoked_version < credential_version',
+    );
+    return rows.map((row) => ({
+      userId: row.id,
+      credentialVersion: row.credential_version,
+    }));
+  }
+
+  async revocationDone(revocation: PendingRevocation): Promise<void> {
+    await this.sql.execute(
+      'UPDATE users SET revoked_version = ? WHERE id = ? AND revoked_version < ?',
+      [revocation.credentialVersion, revocation.userId, revocation.credentialVersion],
+    );
   }
 }

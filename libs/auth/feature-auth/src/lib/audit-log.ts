@@ -9,6 +9,7 @@ export type SecurityEvent =
   | 'login.failed'
   | 'login.backoff_engaged'
   | 'rate_limit.exceeded'
+  | 'refresh_token.retried'
   | 'refresh_token.reused'
   | 'logout'
   | 'logout_all'
@@ -24,6 +25,7 @@ const WARNINGS: ReadonlySet<SecurityEvent> = new Set([
   'login.failed',
   'login.backoff_engaged',
   'rate_limit.exceeded',
+  'refresh_token.retried',
   'refresh_token.reused',
   'password.change_failed',
 ]);

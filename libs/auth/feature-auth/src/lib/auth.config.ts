@@ -1,7 +1,14 @@
 import { z } from 'zod';
-import { checkRedisCluster, env } from '@svt/shared/util-config';
+import { checkRedisCluster, env, isLoopbackHost } from '@svt/shared/util-config';
 
-/** Development-only placeholder; refused when NODE_ENV=production. */
+/** The longest ACCESS_TOKEN_TTL that may be configured, in seconds (RFC 9068 tokens are short-lived). */
+export const ACCESS_TOKEN_TTL_MAX = 900;
+
+/**
+ * Development-only placeholder: refused in production, with a DATABASE_URL,
+ * and on a HOST beyond loopback, wherever keys sealed with it would outlive a
+ * developer's machine.
+ */
 export const DEV_KEY_ENCRYPTION_SECRET = 'dev-only-key-encryption-secret-change-me';
 
 /** Environment of the auth service. `.env.example` documents each variable. */
@@ -20,7 +27,7 @@ export const authConfigSchema = z
     REDIS_COMMAND_TIMEOUT_MS: env.redisCommandTimeoutMs,
     REDIS_KEY_PREFIX: env.redisKeyPrefix,
     ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
-    ACCESS_TOKEN_TTL: env.seconds(600, 900),
+    ACCESS_TOKEN_TTL: env.seconds(600, ACCESS_TOKEN_TTL_MAX),
     REFRESH_TOKEN_TTL: env.seconds(14 * 24 * 3600),
     REFRESH_TOKEN_IDLE_TTL: env.seconds(24 * 3600),
     REFRESH_TOKEN_REUSE_GRACE: z.coerce
@@ -28,7 +35,7 @@ export const authConfigSchema = z
       .int()
       .min(0)
       .max(60, 'must be at most 60 seconds')
-      .default(10),
+      .default(2),
     SESSION_TTL: env.seconds(8 * 3600),
     SESSION_IDLE_TTL: env.seconds(30 * 60),
     SESSION_COOKIE_DOMAIN: env.cookieDomain,
@@ -55,13 +62,16 @@ export const authConfigSchema = z
   .superRefine((config, ctx) => {
     checkRedisCluster(config, ctx);
     if (
-      config.NODE_ENV === 'production' &&
-      config.KEY_ENCRYPTION_SECRET === DEV_KEY_ENCRYPTION_SECRET
+      config.KEY_ENCRYPTION_SECRET === DEV_KEY_ENCRYPTION_SECRET &&
+      (config.NODE_ENV === 'production' ||
+        config.DATABASE_URL !== undefined ||
+        !isLoopbackHost(config.HOST))
     ) {
       ctx.addIssue({
         code: 'custom',
         path: ['KEY_ENCRYPTION_SECRET'],
-        message: 'the development placeholder is refused in production; set a random secret',
+        message:
+          'the development placeholder is refused in production, with DATABASE_URL, and on a HOST beyond loopback; set a random secret',
       });
     }
   });

@@ -54,6 +54,8 @@ import { Client, LoggedInUser } from './request-context';
 import type { SessionCookie } from './session-cookie';
 import type { ClientInfo } from './sessions.service';
 import { SessionsService } from './sessions.service';
+import type { SignedOut } from './sign-out.service';
+import { SignOutService } from './sign-out.service';
 import { SigningKeysService } from './signing-keys.service';
 import { ThrottleService } from './throttle.service';
 import type { TokenResponse } from './tokens.service';
@@ -134,7 +136,7 @@ async function startCookieSession(
   reply: FastifyReply,
   previousSecret?: string,
 ): Promise<{ sessionId: string; body: SessionResponse }> {
-  const { secret, session } = await sessions.start(user.id, client, previousSecret);
+  const { secret, session } = await sessions.start(user, client, previousSecret);
   reply.setCookie(
     cookie.name,
     secret,
@@ -168,7 +170,7 @@ export class RegistrationController {
   @ApiCreatedResponse({ type: PublicUserDto, description: 'The account.' })
   @ApiProblems(...LOGIN_PROBLEMS, 'email_taken')
   async register(@Body() body: CredentialsDto, @Client() client: ClientInfo): Promise<PublicUser> {
-    await this.throttle.limit('register-ip', client.ip ?? 'unknown');
+    await this.throttle.limit('register-ip', client.ip);
     await this.throttle.limit('register-email', body.email);
     const user = await this.credentials.register(body.email, body.password);
     this.audit.record('registration.succeeded', { userId: user.id, ip: client.ip });
@@ -291,7 +293,7 @@ export class TokenController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
     reply.header('cache-control', 'no-store');
-    const response = await this.tokens.login(user.id, client);
+    const response = await this.tokens.login(user, client);
     this.audit.record('login.succeeded', { userId: user.id, method: 'bearer', ip: client.ip });
     return response;
   }
@@ -340,6 +342,7 @@ export class AccountSessionsController {
   constructor(
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
+    private readonly signOut: SignOutService,
     private readonly audit: AuditLog,
     @Inject(SESSION_COOKIE) private readonly cookie: SessionCookie,
   ) {}
@@ -405,16 +408,13 @@ export class AccountSessionsController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    const [handles, families] = await Promise.all([
-      this.sessions.endAll(identity.userId),
-      this.tokens.endAll(identity.userId),
-    ]);
+    const { sessions, families } = await this.signOut.everywhere(identity.userId);
     if (identity.credential === 'session-cookie') {
       reply.clearCookie(this.cookie.name, this.cookie.clear());
     }
     this.audit.record('logout_all', {
       userId: identity.userId,
-      sessions: handles.length,
+      sessions: sessions.length,
       families: families.length,
       ip: client.ip,
     });
@@ -435,6 +435,7 @@ export class PasswordController {
     private readonly credentials: CredentialsService,
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
+    private readonly signOut: SignOutService,
     private readonly throttle: ThrottleService,
     private readonly audit: AuditLog,
     @Inject(SESSION_COOKIE) private readonly cookie: SessionCookie,
@@ -481,23 +482,35 @@ export class PasswordController {
       throw new AppError('wrong_password', 'The current password is wrong.');
     }
     await this.throttle.passwordMatched(check);
-    await this.credentials.setPassword(user.id, body.newPassword);
-    const [handles, families] = await Promise.all([
-      this.sessions.endAll(user.id),
-      this.tokens.endAll(user.id),
-    ]);
+    // The new password and credential version commit first; the sign-out
+    // they owe then ends everything older. Should it fail halfway, the
+    // change stays pending and SignOutService finishes it within a second
+    // of the stores answering again.
+    const credentialVersion = await this.credentials.setPassword(user.id, body.newPassword);
+    const changed = { ...user, credentialVersion };
+    let signedOut: SignedOut;
+    try {
+      signedOut = await this.signOut.afterPasswordChange({ userId: user.id, credentialVersion });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      throw new AppError(
+        error.code,
+        'The password was changed; ending the other sessions is retried until it completes. Log in with the new password.',
+        { cause: error },
+      );
+    }
     this.audit.record('password.changed', {
       userId: user.id,
-      sessions: handles.length,
-      families: families.length,
+      sessions: signedOut.sessions.length,
+      families: signedOut.families.length,
       ip: client.ip,
     });
     reply.header('cache-control', 'no-store');
     if (identity.credential === 'session-cookie') {
-      const started = await startCookieSession(this.sessions, this.cookie, user, client, reply);
+      const started = await startCookieSession(this.sessions, this.cookie, changed, client, reply);
       return started.body;
     }
-    return this.tokens.login(user.id, client);
+    return this.tokens.login(changed, client);
   }
 }
 

@@ -45,6 +45,7 @@ import { DeviceCookies } from './device-cookie';
 import { ServerKeys } from './server-keys';
 import { SessionCookie } from './session-cookie';
 import { SessionsService } from './sessions.service';
+import { SignOutService } from './sign-out.service';
 import { SigningKeysService } from './signing-keys.service';
 import { RevocationsService } from './revocations.service';
 import { ThrottleService } from './throttle.service';
@@ -154,6 +155,7 @@ export class AuthModule {
         ServerKeys,
         DeviceCookies,
         RevocationsService,
+        SignOutService,
         {
           provide: READINESS_CHECKS,
           inject: [AUTH_SQL, SHARED_STATE, SigningKeysService],

@@ -1,4 +1,4 @@
-import type { User, UserRepository } from '@svt/auth/data-access';
+import type { PendingRevocation, User, UserRepository } from '@svt/auth/data-access';
 import { AppError } from '@svt/shared/util-http';
 import { CredentialsService } from './credentials.service';
 import type { PasswordHasher } from './password-hasher';
@@ -28,10 +28,20 @@ class InMemoryUsers implements UserRepository {
   async findById(id: string): Promise<User | null> {
     return this.users.get(id) ?? null;
   }
-  async updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
+  async updatePasswordHash(id: string, passwordHash: string): Promise<number | null> {
     const user = this.users.get(id);
-    if (user) this.users.set(id, { ...user, passwordHash });
-    return user !== undefined;
+    if (!user) return null;
+    this.users.set(id, { ...user, passwordHash, credentialVersion: user.credentialVersion + 1 });
+    return user.credentialVersion + 1;
+  }
+  async credentialVersion(id: string): Promise<number | null> {
+    return this.users.get(id)?.credentialVersion ?? null;
+  }
+  async pendingRevocations(): Promise<PendingRevocation[]> {
+    return [];
+  }
+  async revocationDone(): Promise<void> {
+    return undefined;
   }
 }
 

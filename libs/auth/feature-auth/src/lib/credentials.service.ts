@@ -32,6 +32,7 @@ export class CredentialsService implements OnModuleInit {
       email: normaliseEmail(email),
       passwordHash: await this.hasher.hash(password),
       createdAt: this.clock.now(),
+      credentialVersion: 0,
     };
     if ((await this.users.create(user)) === 'email_taken') {
       throw new AppError('email_taken', 'An account with this email already exists.');
@@ -51,10 +52,27 @@ export class CredentialsService implements OnModuleInit {
     return this.hasher.verify(user.passwordHash, password);
   }
 
-  async setPassword(userId: string, password: string): Promise<void> {
+  /**
+   * Replaces the password and bumps the user's credential version: sessions
+   * and token families of older versions are stale from now on. Resolves to
+   * the new version, for `SignOutService.afterPasswordChange`.
+   */
+  async setPassword(userId: string, password: string): Promise<number> {
     const hash = await this.hasher.hash(password);
-    if (!(await this.users.updatePasswordHash(userId, hash))) {
-      throw new AppError('unauthenticated', 'The account no longer exists.');
+    const version = await this.users.updatePasswordHash(userId, hash);
+    if (version === null) throw new AppError('unauthenticated', 'The account no longer exists.');
+    return version;
+  }
+
+  /**
+   * Refuses a login whose password check read the user before a password
+   * change that has committed since: called once its session or token family
+   * is written, so that a change either sees that credential when it ends
+   * every session, or is seen here (the login then undoes its write).
+   */
+  async assertStillCurrent(user: Pick<User, 'id' | 'credentialVersion'>): Promise<void> {
+    if ((await this.users.credentialVersion(user.id)) !== user.credentialVersion) {
+      throw new AppError('invalid_credentials', 'The email or password is incorrect.');
     }
   }
 

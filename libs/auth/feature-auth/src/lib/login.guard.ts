@@ -40,7 +40,7 @@ export class LoginGuard extends AuthGuard('local') {
     request.body = body;
     const { email } = body;
     const ip = request.ip ?? null;
-    await this.throttle.limit('login-ip', ip ?? 'unknown');
+    await this.throttle.limit('login-ip', ip);
     const device = this.devices.deviceOf(request, email);
     const check = await this.throttle.beginPasswordCheck(device ? { device, email } : { email });
     try {

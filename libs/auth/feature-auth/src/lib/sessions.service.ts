@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import type { User } from '@svt/auth/data-access';
 import type { SessionRecord, SessionStore } from '@svt/shared/data-access-sessions';
 import { SESSION_STORE } from '@svt/shared/data-access-sessions';
 import { failClosed } from '@svt/shared/util-http';
@@ -7,6 +8,7 @@ import type { Clock } from '@svt/shared/util-security';
 import { CLOCK, randomSecret, sha256Hex } from '@svt/shared/util-security';
 import type { AuthConfig } from './auth.config';
 import { AUTH_CONFIG } from './auth.tokens';
+import { CredentialsService } from './credentials.service';
 import { RevocationsService } from './revocations.service';
 
 const STORE = 'session store';
@@ -21,8 +23,8 @@ export interface ClientInfo {
  * Cookie sessions: a random secret in the cookie, its hash as the store key.
  * Each has an absolute timeout (SESSION_TTL) and an idle one
  * (SESSION_IDLE_TTL), both enforced by the store (OWASP Session Management).
- * Ending a session also denies its handle, so identity tokens the gateway
- * minted for it stop working at once.
+ * Ending a session also denies its handle, first, so identity tokens the
+ * gateway minted for it stop working at once.
  */
 @Injectable()
 export class SessionsService {
@@ -31,14 +33,18 @@ export class SessionsService {
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly revocations: RevocationsService,
+    private readonly credentials: CredentialsService,
   ) {}
 
   /**
    * Starts a session with a new id (no fixation: a session id presented at
-   * login is ended, never reused). Resolves to the cookie value and record.
+   * login is ended, never reused) for `user` as its password check read it.
+   * Refused with `invalid_credentials` when a password change has committed
+   * since that check (see `CredentialsService.assertStillCurrent`). Resolves
+   * to the cookie value and record.
    */
   async start(
-    userId: string,
+    user: Pick<User, 'id' | 'credentialVersion'>,
     client: ClientInfo,
     previousSecret?: string,
   ): Promise<{ secret: string; session: SessionRecord }> {
@@ -47,7 +53,7 @@ export class SessionsService {
     const session: SessionRecord = {
       idHash: sha256Hex(secret),
       handle: randomUUID(),
-      userId,
+      userId: user.id,
       csrfToken: randomSecret(),
       createdAt: now,
       expiresAt: now + this.config.SESSION_TTL * 1000,
@@ -55,9 +61,17 @@ export class SessionsService {
       idleTimeoutMs: this.config.SESSION_IDLE_TTL * 1000,
       userAgent: client.userAgent?.slice(0, 256) ?? null,
       ip: client.ip,
+      credentialVersion: user.credentialVersion,
     };
     if (previousSecret) await this.end(previousSecret);
     await failClosed(this.store.create(session), STORE);
+    try {
+      await this.credentials.assertStillCurrent(user);
+    } catch (error) {
+      // Nobody holds its cookie yet: deleting it is enough.
+      await failClosed(this.store.delete(session.idHash), STORE);
+      throw error;
+    }
     return { secret, session };
   }
 
@@ -65,8 +79,8 @@ export class SessionsService {
   async end(secret: string): Promise<SessionRecord | null> {
     const idHash = sha256Hex(secret);
     const session = await failClosed(this.store.find(idHash), STORE);
-    await failClosed(this.store.delete(idHash), STORE);
-    if (session) await this.revocations.deny([session.handle]);
+    if (!session) return null;
+    await this.endSessions([session]);
     return session;
   }
 
@@ -79,17 +93,30 @@ export class SessionsService {
     const sessions = await this.list(userId);
     const session = sessions.find((candidate) => candidate.handle === handle);
     if (!session) return false;
-    await failClosed(this.store.delete(session.idHash), STORE);
-    await this.revocations.deny([handle]);
+    await this.endSessions([session]);
     return true;
   }
 
-  /** Ends every session of the user; resolves to their handles. */
-  async endAll(userId: string): Promise<string[]> {
-    const sessions = await this.list(userId);
-    await failClosed(this.store.deleteByUser(userId), STORE);
-    const handles = sessions.map((session) => session.handle);
-    await this.revocations.deny(handles);
-    return handles;
+  /**
+   * Ends every session the user has now, or with `olderThan` those started
+   * under an older credential version; resolves to their handles. A session
+   * started meanwhile is a later login's and is left alone (a login racing a
+   * password change refuses itself, see `start`).
+   */
+  async endAll(userId: string, olderThan = Infinity): Promise<string[]> {
+    const sessions = (await this.list(userId)).filter(
+      (session) => session.credentialVersion < olderThan,
+    );
+    await this.endSessions(sessions);
+    return sessions.map((session) => session.handle);
+  }
+
+  /** Denies the handles first: if that fails, nothing has ended and a retry finds them all. */
+  private async endSessions(sessions: readonly SessionRecord[]): Promise<void> {
+    await this.revocations.deny(sessions.map((session) => session.handle));
+    await failClosed(
+      Promise.all(sessions.map((session) => this.store.delete(session.idHash))),
+      STORE,
+    );
   }
 }

@@ -8,6 +8,7 @@ import { CLOCK } from '@svt/shared/util-security';
 import type { AuthConfig } from './auth.config';
 import { AUTH_CONFIG } from './auth.tokens';
 import { AuditLog } from './audit-log';
+import { addressKey } from './client-address';
 import { ServerKeys } from './server-keys';
 
 const STORE = 'rate-limit store';
@@ -19,6 +20,15 @@ export type LimitedAction =
   | 'register-email'
   | 'refresh-ip'
   | 'refresh-account';
+
+/** How each action's subject becomes its counter's key. */
+const SUBJECTS: Readonly<Record<LimitedAction, 'address' | 'email' | 'user'>> = {
+  'login-ip': 'address',
+  'register-ip': 'address',
+  'register-email': 'email',
+  'refresh-ip': 'address',
+  'refresh-account': 'user',
+};
 
 /**
  * Who is guessing a password, which decides whose attempts it counts with:
@@ -80,10 +90,20 @@ export class ThrottleService {
     this.provenPolicy = policy(config.LOGIN_DEVICE_BACKOFF_AFTER);
   }
 
-  /** Counts one request against `action`'s limit for `subject`; 429 once over it. */
-  async limit(action: LimitedAction, subject: string): Promise<void> {
+  /**
+   * Counts one request against `action`'s limit for `subject` (a client
+   * address, an email or a user id); 429 once over it. Addresses are counted
+   * by `addressKey`: IPv6 by its /64.
+   */
+  async limit(action: LimitedAction, subject: string | null): Promise<void> {
     const { count, windowMs } = this.limits[action];
-    const key = action === 'register-email' ? this.keys.pseudonym(subject) : subject;
+    const kind = SUBJECTS[action];
+    const key =
+      kind === 'address'
+        ? addressKey(subject)
+        : kind === 'email'
+          ? this.keys.pseudonym(subject ?? '')
+          : subject;
     const window = await failClosed(this.store.hit(`${action}:${key}`, windowMs), STORE);
     if (window.count > count) {
       // Logged once per window, not on every refused request.

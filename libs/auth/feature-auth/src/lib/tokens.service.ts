@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import type { RefreshTokenRepository, TokenFamily } from '@svt/auth/data-access';
+import type { RefreshTokenRepository, TokenFamily, User } from '@svt/auth/data-access';
 import { REFRESH_TOKEN_REPOSITORY } from '@svt/auth/data-access';
 import { ACCESS_TOKEN_TYPE } from '@svt/shared/feature-authn';
 import { AppError } from '@svt/shared/util-http';
@@ -11,6 +11,8 @@ import { CLOCK, randomSecret, sha256Hex } from '@svt/shared/util-security';
 import { AuditLog } from './audit-log';
 import type { AuthConfig } from './auth.config';
 import { AUTH_CONFIG } from './auth.tokens';
+import { addressKey } from './client-address';
+import { CredentialsService } from './credentials.service';
 import { seal, unseal } from './key-sealing';
 import { RevocationsService } from './revocations.service';
 import type { ClientInfo } from './sessions.service';
@@ -49,6 +51,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     private readonly revocations: RevocationsService,
     private readonly throttle: ThrottleService,
     private readonly audit: AuditLog,
+    private readonly credentials: CredentialsService,
   ) {}
 
   /** Sweeps ended families every hour, so the table does not grow without end. */
@@ -67,37 +70,56 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     if (this.sweeper) clearInterval(this.sweeper);
   }
 
-  async login(userId: string, client: ClientInfo): Promise<TokenResponse> {
+  /**
+   * Starts a token family for `user` as its password check read it. Refused
+   * with `invalid_credentials` when a password change has committed since
+   * that check (see `CredentialsService.assertStillCurrent`).
+   */
+  async login(
+    user: Pick<User, 'id' | 'credentialVersion'>,
+    client: ClientInfo,
+  ): Promise<TokenResponse> {
     const now = this.clock.now();
     const familyId = randomUUID();
     const refreshToken = randomSecret();
     await this.families.createFamily(
       {
         id: familyId,
-        userId,
+        userId: user.id,
         createdAt: now,
         expiresAt: now + this.config.REFRESH_TOKEN_TTL * 1000,
         lastSeenAt: now,
         revokedAt: null,
         userAgent: client.userAgent?.slice(0, 256) ?? null,
         ip: client.ip,
+        credentialVersion: user.credentialVersion,
       },
       { hash: sha256Hex(refreshToken), expiresAt: now + this.config.REFRESH_TOKEN_IDLE_TTL * 1000 },
     );
-    return this.respond(userId, familyId, refreshToken);
+    try {
+      await this.credentials.assertStillCurrent(user);
+    } catch (error) {
+      // No token of it has left yet: revoking it is enough.
+      await this.families.revokeFamilies(user.id, [familyId], this.clock.now());
+      throw error;
+    }
+    return this.respond(user.id, familyId, refreshToken);
   }
 
   /**
    * Spends a refresh token for a new pair. A client that retries the same
-   * refresh within REFRESH_TOKEN_REUSE_GRACE (two tabs, a lost response) gets
-   * the same successor back, so one lineage survives; any other reuse of a
-   * spent token revokes the family and its access tokens.
+   * refresh within REFRESH_TOKEN_REUSE_GRACE (a lost response), from the
+   * same address, gets the same successor back and an audit line says so;
+   * any other reuse of a spent token revokes the family and its access
+   * tokens. A spent token of a family revoked before denies the family again
+   * (idempotent), so a revocation whose denial failed is repaired by the
+   * next presentation.
    */
   async refresh(presented: string, client: ClientInfo): Promise<TokenResponse> {
-    await this.throttle.limit('refresh-ip', client.ip ?? 'unknown');
+    await this.throttle.limit('refresh-ip', client.ip);
     const presentedHash = sha256Hex(presented);
-    const owner = await this.families.ownerOf(presentedHash);
-    if (owner) await this.throttle.limit('refresh-account', owner);
+    const owner = await this.families.familyOfToken(presentedHash);
+    if (owner) await this.throttle.limit('refresh-account', owner.userId);
 
     const now = this.clock.now();
     const next = randomSecret();
@@ -108,6 +130,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
         expiresAt: now + this.config.REFRESH_TOKEN_IDLE_TTL * 1000,
         // Only a holder of the presented token can open this: the store alone cannot.
         sealed: seal(next, presented, 'svt-refresh-successor'),
+        spentFrom: addressKey(client.ip),
       },
       now,
       this.config.REFRESH_TOKEN_REUSE_GRACE * 1000,
@@ -116,6 +139,12 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
       case 'rotated':
         return this.respond(outcome.family.userId, outcome.family.id, next);
       case 'retried':
+        this.audit.record('refresh_token.retried', {
+          userId: outcome.family.userId,
+          sessionId: outcome.family.id,
+          ip: client.ip,
+          userAgent: client.userAgent?.slice(0, 256) ?? null,
+        });
         return this.respond(
           outcome.family.userId,
           outcome.family.id,
@@ -129,6 +158,9 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
         });
         await this.revocations.deny([outcome.familyId]);
         break;
+      case 'revoked':
+        await this.revocations.deny([outcome.familyId], outcome.revokedAt);
+        break;
     }
     throw new AppError(
       'invalid_refresh_token',
@@ -138,12 +170,18 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Logout for tokens: ends the family of a refresh token and denies its
-   * access tokens. Unknown tokens are ignored (RFC 7009 §2.2).
+   * access tokens, denial first. Unknown tokens are ignored (RFC 7009 §2.2);
+   * a token of a family revoked before denies it again.
    */
   async revoke(presented: string, client: ClientInfo): Promise<void> {
-    const family = await this.families.revokeByToken(sha256Hex(presented), this.clock.now());
+    const family = await this.families.familyOfToken(sha256Hex(presented));
     if (!family) return;
+    if (family.revokedAt !== null) {
+      await this.revocations.deny([family.id], family.revokedAt);
+      return;
+    }
     await this.revocations.deny([family.id]);
+    if (!(await this.families.revokeFamily(family.id, family.userId, this.clock.now()))) return;
     this.audit.record('logout', {
       userId: family.userId,
       sessionId: family.id,
@@ -156,17 +194,35 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     return this.families.listLive(userId, this.clock.now());
   }
 
-  /** Ends one of the user's families; false when the user has no live one with this id. */
+  /**
+   * Ends one of the user's families, denial first; false when the user has
+   * no revocable one with this id.
+   */
   async revokeFamily(userId: string, familyId: string): Promise<boolean> {
-    if (!(await this.families.revokeFamily(familyId, userId, this.clock.now()))) return false;
+    const family = await this.families.findFamily(familyId);
+    if (
+      !family ||
+      family.userId !== userId ||
+      family.revokedAt !== null ||
+      family.expiresAt <= this.clock.now()
+    ) {
+      return false;
+    }
     await this.revocations.deny([familyId]);
-    return true;
+    return (await this.families.revokeFamilies(userId, [familyId], this.clock.now())).length > 0;
   }
 
-  /** Ends every family of the user; resolves to their ids. */
-  async endAll(userId: string): Promise<string[]> {
-    const ids = await this.families.revokeAllForUser(userId, this.clock.now());
+  /**
+   * Ends every family the user has now, denial first, or with `olderThan`
+   * those started under an older credential version; resolves to their ids.
+   * A family started meanwhile is a later login's and is left alone.
+   */
+  async endAll(userId: string, olderThan = Infinity): Promise<string[]> {
+    const ids = (await this.families.revocableFamilies(userId, this.clock.now()))
+      .filter((family) => family.credentialVersion < olderThan)
+      .map((family) => family.id);
     await this.revocations.deny(ids);
+    await this.families.revokeFamilies(userId, ids, this.clock.now());
     return ids;
   }
 

@@ -30,6 +30,7 @@ function aSession(userId: string, now: number): SessionRecord {
     idleTimeoutMs: 1_800_000,
     userAgent: null,
     ip: null,
+    credentialVersion: 0,
   };
 }
 

@@ -27,6 +27,7 @@ function aSession(
     idleTimeoutMs: 10 * MINUTE,
     userAgent: null,
     ip: null,
+    credentialVersion: 0,
     ...overrides,
   };
 }

@@ -12,6 +12,7 @@ const record: SessionRecord = {
   idleTimeoutMs: 1_800_000,
   userAgent: null,
   ip: '203.0.113.7',
+  credentialVersion: 3,
 };
 
 describe('parseRecord', () => {
@@ -30,6 +31,12 @@ describe('parseRecord', () => {
     const json = JSON.stringify({ ...record, idleTimeoutMs });
 
     expect(() => parseRecord(json)).toThrow(new TypeError('Stored session lacks a field'));
+  });
+
+  it('reads a record stored before credential versions as version 0', () => {
+    const older = JSON.stringify({ ...record, credentialVersion: undefined });
+
+    expect(parseRecord(older)).toEqual({ ...record, credentialVersion: 0 });
   });
 
   it('throws when the stored value is not an object', () => {

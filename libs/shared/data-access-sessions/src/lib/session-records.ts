@@ -45,5 +45,9 @@ export function parseRecord(json: string): SessionRecord {
     idleTimeoutMs: fields['idleTimeoutMs'] as number,
     userAgent: fields['userAgent'] as string | null,
     ip: fields['ip'] as string | null,
+    // Absent from records stored before password changes were versioned.
+    credentialVersion: Number.isSafeInteger(fields['credentialVersion'])
+      ? (fields['credentialVersion'] as number)
+      : 0,
   });
 }

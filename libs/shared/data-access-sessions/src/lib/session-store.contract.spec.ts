@@ -71,6 +71,7 @@ describe('SessionStore contract', () => {
         idleTimeoutMs: 30 * MINUTE,
         userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
         ip: '203.0.113.7',
+        credentialVersion: 2,
         ...overrides,
       };
     }

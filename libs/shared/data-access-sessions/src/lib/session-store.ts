@@ -24,6 +24,12 @@ export interface SessionRecord {
   readonly idleTimeoutMs: number;
   readonly userAgent: string | null;
   readonly ip: string | null;
+  /**
+   * The user's credential version at the login (bumped by each password
+   * change), so that a password change ends exactly the sessions of older
+   * versions. Records stored before it existed read as 0.
+   */
+  readonly credentialVersion: number;
 }
 
 /**

@@ -35,6 +35,7 @@ function aSession(now: number): SessionRecord {
     idleTimeoutMs: 1_800_000,
     userAgent: null,
     ip: null,
+    credentialVersion: 0,
   };
 }
 

@@ -21,6 +21,7 @@ function aSession(
     idleTimeoutMs: 1_000_000,
     userAgent: null,
     ip: null,
+    credentialVersion: 0,
     ...overrides,
   };
 }

@@ -37,6 +37,10 @@ export const SESSION_MIGRATIONS: readonly Migration[] = [
     id: 'sessions-002-idle-timeout',
     up: 'ALTER TABLE sessions ADD COLUMN idle_timeout_ms BIGINT NOT NULL DEFAULT 1800000',
   },
+  {
+    id: 'sessions-003-credential-version',
+    up: 'ALTER TABLE sessions ADD COLUMN credential_version BIGINT NOT NULL DEFAULT 0',
+  },
 ];
 
 interface SessionRow {
@@ -50,10 +54,11 @@ interface SessionRow {
   idle_timeout_ms: number;
   user_agent: string | null;
   ip: string | null;
+  credential_version: number;
 }
 
 const COLUMNS =
-  'id_hash, handle, user_id, csrf_token, created_at, expires_at, last_seen_at, idle_timeout_ms, user_agent, ip';
+  'id_hash, handle, user_id, csrf_token, created_at, expires_at, last_seen_at, idle_timeout_ms, user_agent, ip, credential_version';
 
 /** `now < sessionEndsAt(row)`, bound to `[now, now]`. */
 const LIVE = 'expires_at > ? AND last_seen_at + idle_timeout_ms > ?';
@@ -73,6 +78,7 @@ function toRecord(row: SessionRow): SessionRecord {
     idleTimeoutMs: row.idle_timeout_ms,
     userAgent: row.user_agent,
     ip: row.ip,
+    credentialVersion: row.credential_version,
   });
 }
 
@@ -135,7 +141,7 @@ export class SqliteSessionStore implements SessionStore {
 
   async create(record: SessionRecord): Promise<void> {
     await this.#sql.execute(
-      `INSERT INTO sessions (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         record.idHash,
         record.handle,
@@ -147,6 +153,7 @@ export class SqliteSessionStore implements SessionStore {
         record.idleTimeoutMs,
         record.userAgent,
         record.ip,
+        record.credentialVersion,
       ],
     );
     await this.#sweeper.sweepIfDue();

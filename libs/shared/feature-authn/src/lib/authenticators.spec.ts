@@ -43,6 +43,7 @@ function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
     idleTimeoutMs: IDLE,
     userAgent: null,
     ip: null,
+    credentialVersion: 0,
     ...overrides,
   };
 }

@@ -139,6 +139,8 @@ export async function beginRun(testEnv: TestEnvironment, backend: Backend): Prom
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       REDIS_KEY_PREFIX: redisKeyPrefix,
+      // AUTH refuses its development placeholder once DATABASE_URL is set.
+      KEY_ENCRYPTION_SECRET: `e2e-${randomHex(24)}`,
     },
     started,
     get finished() {

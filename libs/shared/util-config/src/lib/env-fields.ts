@@ -151,6 +151,11 @@ export function checkRedisCluster(
   }
 }
 
+/** Whether a listen address reaches this machine only: `localhost`, 127.0.0.0/8 or ::1. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 export function isOrigin(value: string): boolean {
   try {
     const url = new URL(value);

@@ -1,0 +1,42 @@
+import { authConfigSchema, DEV_KEY_ENCRYPTION_SECRET } from './auth.config';
+
+const SECRET = 'a-random-secret-of-at-least-32-characters';
+
+const keyIssues = (env: Record<string, string>): string[] => {
+  const parsed = authConfigSchema.safeParse(env);
+  return parsed.success
+    ? []
+    : parsed.error.issues
+        .filter((issue) => issue.path[0] === 'KEY_ENCRYPTION_SECRET')
+        .map((issue) => issue.message);
+};
+
+describe('authConfigSchema', () => {
+  it('gives a refresh retry 2 seconds of grace by default', () => {
+    expect(authConfigSchema.parse({}).REFRESH_TOKEN_REUSE_GRACE).toBe(2);
+  });
+
+  describe('the development placeholder of KEY_ENCRYPTION_SECRET', () => {
+    it.each<[string, Record<string, string>]>([
+      ['in development on loopback, the default', {}],
+      ['on 127.0.0.2', { HOST: '127.0.0.2' }],
+      ['on ::1', { HOST: '::1' }],
+      ['on localhost', { HOST: 'localhost' }],
+    ])('is accepted %s', (_, env) => {
+      expect(keyIssues(env)).toEqual([]);
+    });
+
+    it.each<[string, Record<string, string>]>([
+      ['in production', { NODE_ENV: 'production' }],
+      ['with a DATABASE_URL', { DATABASE_URL: 'postgres://db/auth' }],
+      ['on a HOST beyond loopback', { HOST: '0.0.0.0' }],
+      ['on a public address', { HOST: '203.0.113.7' }],
+    ])('is refused %s', (_, env) => {
+      expect(keyIssues(env)).toEqual([expect.stringMatching(/development placeholder is refused/)]);
+      expect(keyIssues({ ...env, KEY_ENCRYPTION_SECRET: DEV_KEY_ENCRYPTION_SECRET })).toHaveLength(
+        1,
+      );
+      expect(keyIssues({ ...env, KEY_ENCRYPTION_SECRET: SECRET })).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,91 @@
+import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { PendingRevocation, UserRepository } from '@svt/auth/data-access';
+import { USER_REPOSITORY } from '@svt/auth/data-access';
+import { SessionsService } from './sessions.service';
+import { TokensService } from './tokens.service';
+
+/** How often pending sign-outs of password changes are retried. */
+const RETRY_INTERVAL_MS = 500;
+
+/** What ending everything ended. */
+export interface SignedOut {
+  readonly sessions: readonly string[];
+  readonly families: readonly string[];
+}
+
+/**
+ * Ends every session and token family of a user: logout-all, and the sign-out
+ * a password change owes. The change commits first (the new password and a
+ * new credential version, in one statement) and stays pending in the user's
+ * row until its sign-out has finished, so a sign-out that failed halfway (the
+ * denylist or the session store unreachable) is finished by a retry every
+ * 500 ms on any replica rather than lost: the old credentials die soon after
+ * the stores answer again, whether or not the client retries.
+ */
+@Injectable()
+export class SignOutService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(SignOutService.name);
+  private timer: NodeJS.Timeout | null = null;
+  private retrying = false;
+  private failing = false;
+
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly tokens: TokensService,
+    @Inject(USER_REPOSITORY) private readonly users: UserRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.retryPending(), RETRY_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /**
+   * Ends every session and token family the user has now, or with
+   * `olderThan` those started under an older credential version.
+   */
+  async everywhere(userId: string, olderThan = Infinity): Promise<SignedOut> {
+    const [sessions, families] = await Promise.all([
+      this.sessions.endAll(userId, olderThan),
+      this.tokens.endAll(userId, olderThan),
+    ]);
+    return { sessions, families };
+  }
+
+  /**
+   * The sign-out a password change owes: every session and family of the
+   * versions before it (never the new credential the caller is given, nor a
+   * login with the new password); settles the pending change once done.
+   */
+  async afterPasswordChange(revocation: PendingRevocation): Promise<SignedOut> {
+    const signedOut = await this.everywhere(revocation.userId, revocation.credentialVersion);
+    await this.users.revocationDone(revocation);
+    return signedOut;
+  }
+
+  /** Finishes the sign-outs of password changes that failed halfway. */
+  async retryPending(): Promise<void> {
+    if (this.retrying) return;
+    this.retrying = true;
+    try {
+      for (const revocation of await this.users.pendingRevocations()) {
+        await this.afterPasswordChange(revocation);
+      }
+      if (this.failing) this.logger.log('Pending sign-outs are finished');
+      this.failing = false;
+    } catch (error) {
+      // Once per outage: it is retried every interval until it works.
+      if (!this.failing) {
+        this.logger.warn(`A pending sign-out failed (retrying): ${(error as Error).message}`);
+      }
+      this.failing = true;
+    } finally {
+      this.retrying = false;
+    }
+  }
+}
