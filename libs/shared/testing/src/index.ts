@@ -32,7 +32,7 @@ export type {
 export { decodeJwt, epochSeconds, generateEs256Key, signEs256Jwt } from './lib/jwt';
 export type { DecodedJwt, TestSigningKey } from './lib/jwt';
 export { randomHex, strongPassword, uniqueEmail } from './lib/random';
-export type { Service } from './lib/service-process';
+export type { MeteredService, Service } from './lib/service-process';
 export {
   cookieExpiresAt,
   isClearingCookie,

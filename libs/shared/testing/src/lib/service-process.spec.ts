@@ -67,6 +67,31 @@ describe(ServiceProcess.name, () => {
     });
   });
 
+  describe('when it is given a metrics port', () => {
+    it('is reached there as 127.0.0.1, and has no metrics address without one', async () => {
+      const [port, metricsPort] = await findFreePorts(2);
+      const metered = await ServiceProcess.start({
+        name: 'healthy',
+        script: 'healthy.js',
+        cwd: dir,
+        env: { PORT: String(port), METRICS_PORT: String(metricsPort) },
+        port,
+        origin: `http://fake.localhost:${port}`,
+        metricsPort,
+      });
+      const plain = await start('healthy');
+      await Promise.all([metered.stop(), plain.stop()]);
+
+      expect(metered.metrics).toEqual({
+        name: 'healthy-metrics',
+        port: metricsPort,
+        origin: `http://127.0.0.1:${metricsPort}`,
+      });
+      expect(metered.tail()).toContain(`(ports ${port}, metrics ${metricsPort})`);
+      expect(plain.metrics).toBeUndefined();
+    });
+  });
+
   describe('when the service exits during startup', () => {
     it('rejects at once with the exit code and its output', async () => {
       const started = Date.now();

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { request } from 'undici';
+import type { ServiceAddress } from './http-client';
 
 /** A started service, as the suites see it. */
 export interface Service {
@@ -28,6 +29,12 @@ export interface Service {
   kill(): Promise<void>;
 }
 
+/** A service of this project: it also serves `/metrics`, on an internal port of its own. */
+export interface MeteredService extends Service {
+  /** Its metrics server (`METRICS_PORT`), for `http()`: `http(sut.shop.metrics).get('/metrics')`. */
+  readonly metrics: ServiceAddress;
+}
+
 export interface ServiceProcessOptions {
   name: string;
   /** Path of the built entry point, relative to `cwd`. */
@@ -36,6 +43,8 @@ export interface ServiceProcessOptions {
   env: Record<string, string>;
   port: number;
   origin: string;
+  /** The `METRICS_PORT` it was given, if it has a metrics server. */
+  metricsPort?: number;
   readyTimeoutMs?: number;
   readyPath?: string;
   /** Command-line arguments after the script. */
@@ -50,6 +59,8 @@ const KILL_AFTER_MS = 5000;
 export class ServiceProcess implements Service {
   readonly url: string;
   readonly pid: number | undefined;
+  /** Its metrics server, reached as `127.0.0.1:<metricsPort>`; undefined without one. */
+  readonly metrics: ServiceAddress | undefined;
   private readonly lines: string[] = [];
   private partial = '';
   private droppedLines = 0;
@@ -67,10 +78,15 @@ export class ServiceProcess implements Service {
     readonly name: string,
     readonly port: number,
     readonly origin: string,
+    metricsPort: number | undefined,
     private readonly child: ChildProcess,
   ) {
     this.url = `http://127.0.0.1:${port}`;
     this.pid = child.pid;
+    this.metrics =
+      metricsPort === undefined
+        ? undefined
+        : { name: `${name}-metrics`, port: metricsPort, origin: `http://127.0.0.1:${metricsPort}` };
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.append(chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.append(chunk));
     this.exited = new Promise((resolve) => {
@@ -95,15 +111,26 @@ export class ServiceProcess implements Service {
   /**
    * Spawns `node <script>` and resolves once `GET /health/ready` answers 200.
    * Rejects (after killing the process) when it exits first or the timeout
-   * passes, with the tail of its output in the message.
+   * passes, with the tail of its output in the message. With `metricsPort`
+   * it is a `MeteredService`: `metrics` is where it was told to serve them.
    */
+  static start(
+    options: ServiceProcessOptions & { metricsPort: number },
+  ): Promise<ServiceProcess & MeteredService>;
+  static start(options: ServiceProcessOptions): Promise<ServiceProcess>;
   static async start(options: ServiceProcessOptions): Promise<ServiceProcess> {
     const child = spawn(process.execPath, [options.script, ...(options.args ?? [])], {
       cwd: options.cwd,
       env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const service = new ServiceProcess(options.name, options.port, options.origin, child);
+    const service = new ServiceProcess(
+      options.name,
+      options.port,
+      options.origin,
+      options.metricsPort,
+      child,
+    );
     try {
       await service.waitUntilReady(
         options.readyTimeoutMs ?? 30_000,
@@ -127,7 +154,10 @@ export class ServiceProcess implements Service {
   tail(count = TAIL_LINES): string {
     const all = this.output().split('\n');
     const lines = all.slice(-count);
-    const header = `--- ${this.name} (port ${this.port}), last ${lines.length} of ${all.length} lines ---`;
+    const ports = this.metrics
+      ? `ports ${this.port}, metrics ${this.metrics.port}`
+      : `port ${this.port}`;
+    const header = `--- ${this.name} (${ports}), last ${lines.length} of ${all.length} lines ---`;
     return `${header}\n${lines.join('\n')}\n--- end of ${this.name} ---`;
   }
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { findFreePorts } from './free-port';
 import { ServiceProcess } from './service-process';
-import type { Service } from './service-process';
+import type { MeteredService, Service } from './service-process';
 import { beginRun, entryPoint } from './system-run';
 import type { ServiceName } from './system-run';
 import { readTestEnvironment, resolveBackend } from './test-environment';
@@ -30,8 +30,11 @@ export interface ReplicatedSystem {
   auth: Service;
   /** CART's balancer. */
   cart: Service;
-  /** The processes behind each balancer, by index; `restartReplica` replaces entries. */
-  replicas: Readonly<Record<ServiceName, readonly Service[]>>;
+  /**
+   * The processes behind each balancer, by index; `restartReplica` replaces
+   * entries. Each has its own metrics port (a balancer has none).
+   */
+  replicas: Readonly<Record<ServiceName, readonly MeteredService[]>>;
   backend: Backend;
   /**
    * SIGTERMs replica `index` of `service`, waits for it to exit (rejecting
@@ -39,7 +42,7 @@ export interface ReplicatedSystem {
    * environment, and resolves once it is ready and its balancer sends it
    * traffic again.
    */
-  restartReplica(service: ServiceName, index: number): Promise<Service>;
+  restartReplica(service: ServiceName, index: number): Promise<MeteredService>;
   /** Stops balancers and replicas, drops the temp databases, Redis keys and data dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -69,7 +72,8 @@ export async function startReplicatedSystem(
   const run = await beginRun(testEnv, backend);
   const { root, started } = run;
   try {
-    const ports = await findFreePorts(SERVICES.length * (count + 1));
+    // A public port per balancer, then a port and a metrics port per replica.
+    const ports = await findFreePorts(SERVICES.length * (2 * count + 1));
     const publicPort = Object.fromEntries(SERVICES.map((name, i) => [name, ports[i]])) as Record<
       ServiceName,
       number
@@ -78,6 +82,13 @@ export async function startReplicatedSystem(
       SERVICES.map((name, i) => [
         name,
         ports.slice(SERVICES.length + i * count, SERVICES.length + (i + 1) * count),
+      ]),
+    ) as Record<ServiceName, number[]>;
+    const metricsBase = SERVICES.length * (count + 1);
+    const replicaMetricsPorts = Object.fromEntries(
+      SERVICES.map((name, i) => [
+        name,
+        ports.slice(metricsBase + i * count, metricsBase + (i + 1) * count),
       ]),
     ) as Record<ServiceName, number[]>;
     const origins: Record<ServiceName, string> = {
@@ -105,22 +116,27 @@ export async function startReplicatedSystem(
       };
     }
 
-    const startReplica = async (name: ServiceName, index: number): Promise<ServiceProcess> => {
+    const startReplica = async (
+      name: ServiceName,
+      index: number,
+    ): Promise<ServiceProcess & MeteredService> => {
       const port = replicaPorts[name][index];
+      const metricsPort = replicaMetricsPorts[name][index];
       const replica = await ServiceProcess.start({
         name: `${name}-${index + 1}`,
         script: entryPoint(name),
         cwd: root,
         port,
         origin: origins[name],
-        env: { ...envs[name], PORT: String(port) },
+        metricsPort,
+        env: { ...envs[name], PORT: String(port), METRICS_PORT: String(metricsPort) },
       });
       started.push(replica);
       return replica;
     };
 
     const balancers = {} as Record<ServiceName, ServiceProcess>;
-    const replicas = {} as Record<ServiceName, ServiceProcess[]>;
+    const replicas = {} as Record<ServiceName, (ServiceProcess & MeteredService)[]>;
     // AUTH first: the others load its public keys when they start. The first
     // replica of each alone, as it may create what the others share (signing
     // keys, the gateway's identity key).

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { findFreePorts } from './free-port';
 import { ServiceProcess } from './service-process';
-import type { Service } from './service-process';
+import type { MeteredService } from './service-process';
 import { beginRun, entryPoint } from './system-run';
 import type { ServiceName } from './system-run';
 import { readTestEnvironment, resolveBackend } from './test-environment';
@@ -41,9 +41,9 @@ export interface StartSystemOptions {
 /** The three services, started as real processes on free ports. */
 export interface SystemUnderTest {
   /** The gateway, answering as SHOP. */
-  shop: Service;
-  auth: Service;
-  cart: Service;
+  shop: MeteredService;
+  auth: MeteredService;
+  cart: MeteredService;
   backend: Backend;
   /** The temp directory the three share as `DATA_DIR`. */
   dataDir: string;
@@ -54,7 +54,7 @@ export interface SystemUnderTest {
    */
   command(service: ServiceName, args: readonly string[]): Promise<CommandResult>;
   /**
-   * Starts one more process of `service` on a free port, with the environment
+   * Starts one more process of `service` on free ports, with the environment
    * the running one has (same `DATA_DIR`, databases, Redis prefix, origins and
    * overrides) plus `env`, and resolves once it is ready. A replica answers to
    * the running service's public origin, as it would behind a load balancer:
@@ -62,7 +62,7 @@ export interface SystemUnderTest {
    * The other services keep talking to the first process. `stop()` stops
    * replicas with the rest.
    */
-  startReplica(service: ServiceName, env?: Record<string, string>): Promise<Service>;
+  startReplica(service: ServiceName, env?: Record<string, string>): Promise<MeteredService>;
   /**
    * Stops the processes (SIGTERM, SIGKILL after 5 s), drops the temp databases
    * and Redis keys, removes the data dir. Prints the services' output when a
@@ -101,7 +101,12 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
   const run = await beginRun(testEnv, backend);
   const { root, dataDir, redisKeyPrefix, started } = run;
   try {
-    const [authPort, cartPort, gatewayPort] = await findFreePorts(3);
+    const [authPort, cartPort, gatewayPort, ...metricsPorts] = await findFreePorts(6);
+    const metricsPort: Record<ServiceName, number> = {
+      auth: metricsPorts[0],
+      cart: metricsPorts[1],
+      gateway: metricsPorts[2],
+    };
     const origins = {
       shop: `http://shop.localhost:${gatewayPort}`,
       auth: `http://auth.localhost:${authPort}`,
@@ -124,11 +129,12 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
       name: ServiceName,
       port: number,
       origin: string,
-    ): Promise<ServiceProcess> => {
+    ): Promise<ServiceProcess & MeteredService> => {
       const databaseUrl = run.databaseUrls[name];
       envs[name] = {
         ...common,
         PORT: String(port),
+        METRICS_PORT: String(metricsPort[name]),
         ...(databaseUrl
           ? { DATABASE_URL: options.route?.database?.(databaseUrl) ?? databaseUrl }
           : {}),
@@ -140,6 +146,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
         cwd: root,
         port,
         origin,
+        metricsPort: metricsPort[name],
         readyTimeoutMs: options.readyTimeoutMs,
         env: envs[name],
       });
@@ -156,7 +163,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
     if (cartStart.status === 'rejected') throw cartStart.reason;
     if (shopStart.status === 'rejected') throw shopStart.reason;
     const [cart, shop] = [cartStart.value, shopStart.value];
-    const firsts: Record<ServiceName, ServiceProcess> = { auth, cart, gateway: shop };
+    const firsts: Record<ServiceName, MeteredService> = { auth, cart, gateway: shop };
 
     return {
       shop,
@@ -180,15 +187,21 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
       startReplica: async (service, env = {}) => {
         if (run.finished)
           throw new Error(`e2e: cannot start a ${service} replica: the system is stopped`);
-        const [port] = await findFreePorts(1);
+        const [port, replicaMetricsPort] = await findFreePorts(2);
         const replica = await ServiceProcess.start({
           name: `${service}-replica-${port}`,
           script: entryPoint(service),
           cwd: root,
           port,
           origin: firsts[service].origin,
+          metricsPort: replicaMetricsPort,
           readyTimeoutMs: options.readyTimeoutMs,
-          env: { ...envs[service], PORT: String(port), ...env },
+          env: {
+            ...envs[service],
+            PORT: String(port),
+            METRICS_PORT: String(replicaMetricsPort),
+            ...env,
+          },
         });
         if (run.finished) {
           // stop() ran while it was starting and did not see it.
