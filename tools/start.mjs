@@ -30,18 +30,21 @@ const services = [
   {
     name: 'auth',
     port: env.AUTH_PORT ?? '8081',
+    metricsPort: env.AUTH_METRICS_PORT ?? '9181',
     origin: env.AUTH_ORIGIN ?? 'http://auth.localhost:8081',
     database: env.AUTH_DATABASE_URL,
   },
   {
     name: 'cart',
     port: env.CART_PORT ?? '8082',
+    metricsPort: env.CART_METRICS_PORT ?? '9182',
     origin: env.CART_ORIGIN ?? 'http://cart.localhost:8082',
     database: env.CART_DATABASE_URL,
   },
   {
     name: 'gateway',
     port: env.GATEWAY_PORT ?? '8080',
+    metricsPort: env.GATEWAY_METRICS_PORT ?? '9180',
     origin: env.SHOP_ORIGIN ?? 'http://shop.localhost:8080',
   },
 ];
@@ -54,13 +57,17 @@ const pids = new Map();
 /**
  * The processes of a service: one on its public port, or with --replicas one
  * per internal port (public + 10000, + 100 per replica: 18081, 18181 … for auth).
+ * Each has a metrics port of its own (+ 100 per replica: 9181, 9281 … for auth).
  */
 function instances(service) {
-  if (!args.replicas) return [{ service, label: service.name, port: service.port }];
+  if (!args.replicas) {
+    return [{ service, label: service.name, port: service.port, metricsPort: service.metricsPort }];
+  }
   return Array.from({ length: replicas }, (_, i) => ({
     service,
     label: `${service.name}-${i + 1}`,
     port: String(Number(service.port) + 10_000 + 100 * i),
+    metricsPort: String(Number(service.metricsPort) + 100 * i),
   }));
 }
 
@@ -98,7 +105,7 @@ function print(label, line, target = process.stdout) {
 }
 
 function launch(instance) {
-  const { service, label, port } = instance;
+  const { service, label, port, metricsPort } = instance;
   const main = join(root, 'dist', 'apps', service.name, 'main.js');
   if (!existsSync(main)) {
     console.error(`${main} is missing: build first (npm start does).`);
@@ -108,6 +115,8 @@ function launch(instance) {
     ...env,
     ...(args.replicas ? replicaEnv(service) : {}),
     PORT: port,
+    // Per process, whatever .env says: three processes cannot share one port.
+    METRICS_PORT: metricsPort,
   };
   if (service.database) childEnv.DATABASE_URL = service.database;
   else if (service.name === 'gateway') delete childEnv.DATABASE_URL;
@@ -207,6 +216,11 @@ const backend =
   env.REDIS_URL || env.AUTH_DATABASE_URL
     ? 'PostgreSQL/Redis where configured'
     : `embedded (SQLite under ${env.DATA_DIR ?? '.data'}/)`;
+const metricsHint = [services[2], services[0], services[1]]
+  .flatMap((service) =>
+    instances(service).map(({ label, metricsPort }) => `${label} ${metricsPort}`),
+  )
+  .join(', ');
 const replicaHint = args.replicas
   ? `  Replicas: ${[...pids].map(([label, pid]) => `${label} (pid ${pid})`).join(', ')}
   Rolling restart by hand: kill -TERM one pid, wait for "upstream … in", then the next.
@@ -218,5 +232,7 @@ console.log(`
     AUTH             ${services[0].origin}
     CART             ${services[1].origin}
   Try: curl -i ${services[2].origin}/health/ready
+  Metrics, on internal ports only: http://127.0.0.1:<port>/metrics
+    ${metricsHint}
 ${replicaHint}  Ctrl-C stops ${args.replicas ? 'them all' : 'all three'}.
 `);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Regenerates docs/openapi/{auth,gateway,cart}.json (`npm run docs:openapi`):
-// starts the three built services on free ports with the embedded store in a
-// temp dir, fetches each one's /docs/openapi.json and writes it formatted.
+// starts the three built services on free ports (their metrics ports too, so
+// that a running `npm start` is no obstacle) with the embedded store in a temp
+// dir, fetches each one's /docs/openapi.json and writes it formatted.
 // The documents hold nothing run-dependent (server URL `/`), so the e2e
 // drift specs compare them with the committed files as they are.
 import { spawn } from 'node:child_process';
@@ -50,6 +51,9 @@ for (const name of names) {
 
 const dataDir = await mkdtemp(join(tmpdir(), 'svt-openapi-'));
 const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()])));
+const metricsPorts = Object.fromEntries(
+  await Promise.all(names.map(async (n) => [n, await freePort()])),
+);
 const env = {
   PATH: process.env.PATH ?? '',
   NODE_ENV: 'test',
@@ -69,7 +73,7 @@ try {
   for (const name of names) {
     const child = spawn(process.execPath, [join('dist', 'apps', name, 'main.js')], {
       cwd: root,
-      env: { ...env, PORT: String(ports[name]) },
+      env: { ...env, PORT: String(ports[name]), METRICS_PORT: String(metricsPorts[name]) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr.on('data', (chunk) => (stderr += `[${name}] ${chunk}`));

@@ -16,10 +16,13 @@ async function main(command: string | undefined): Promise<void> {
     return;
   }
   const app = await createAuthApp(config);
-  const url = await listen(app, config.HOST, config.PORT, {
+  const { url, metricsUrl } = await listen(app, config.HOST, config.PORT, {
     shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
+    metricsPort: config.METRICS_PORT,
   });
-  process.stdout.write(`auth listening on ${url}, public origin ${config.AUTH_ORIGIN}\n`);
+  process.stdout.write(
+    `auth listening on ${url}, public origin ${config.AUTH_ORIGIN}, metrics on ${metricsUrl}/metrics\n`,
+  );
 }
 
 const command = process.argv[2];

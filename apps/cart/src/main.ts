@@ -7,10 +7,13 @@ async function main(): Promise<void> {
   // eslint-disable-next-line no-restricted-syntax
   const config = loadConfigOrExit('cart', cartConfigSchema, process.env);
   const app = await createCartApp(config);
-  const url = await listen(app, config.HOST, config.PORT, {
+  const { url, metricsUrl } = await listen(app, config.HOST, config.PORT, {
     shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
+    metricsPort: config.METRICS_PORT,
   });
-  process.stdout.write(`cart listening on ${url}, public origin ${config.CART_ORIGIN}\n`);
+  process.stdout.write(
+    `cart listening on ${url}, public origin ${config.CART_ORIGIN}, metrics on ${metricsUrl}/metrics\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   csrfHeaders,
+  expectProblem,
   expectStatus,
   http,
   putCartItem,
@@ -90,9 +91,9 @@ describe('logs, metrics and health of a running system', () => {
     });
   });
 
-  describe('GET /metrics', () => {
+  describe('GET /metrics on the internal metrics port', () => {
     it('exposes request latency and authentication outcomes by method and result', async () => {
-      const response = await shop.get('/metrics');
+      const response = await http(sut.shop.metrics).get('/metrics');
 
       expectStatus(response, 200);
       expect(response.headers['content-type']).toMatch(/^text\/plain/);
@@ -109,11 +110,30 @@ describe('logs, metrics and health of a running system', () => {
       expect(response.text).toMatch(/jwks_fetch_duration_seconds_count\{outcome="ok"\} [1-9]/);
     });
 
+    it('times the requests of the public port only', async () => {
+      const response = await http(sut.auth.metrics).get('/metrics');
+      expectStatus(response, 200);
+      expect(response.text).toMatch(/http_request_duration_seconds_count\{.*route="\/auth\/token"/);
+      expect(response.text).not.toMatch(/route="\/metrics"/);
+    });
+
+    it('answers anything but /metrics with a 404 problem', async () => {
+      expectProblem(await http(sut.shop.metrics).get('/health/ready'), 404, 'not_found');
+      expectProblem(await http(sut.shop.metrics).get('/docs'), 404, 'not_found');
+    });
+
     it('counts the identity tokens the cart accepted from the gateway', async () => {
-      const response = await http(sut.cart).get('/metrics');
+      const response = await http(sut.cart.metrics).get('/metrics');
       expect(response.text).toMatch(
         /authn_outcomes_total\{method="identity",result="authenticated"\} [1-9]/,
       );
+    });
+  });
+
+  describe('the public port', () => {
+    it.each(['auth', 'gateway', 'cart'] as const)('of %s answers 404 on /metrics', async (name) => {
+      const service = name === 'gateway' ? sut.shop : sut[name];
+      expectProblem(await http(service).get('/metrics'), 404, 'not_found');
     });
   });
 

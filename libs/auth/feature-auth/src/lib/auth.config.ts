@@ -17,6 +17,7 @@ export const authConfigSchema = z
     NODE_ENV: env.nodeEnv,
     HOST: env.host,
     PORT: env.port(8081),
+    METRICS_PORT: env.metricsPort(9181),
     AUTH_ORIGIN: env.origin('http://auth.localhost:8081'),
     SHOP_ORIGIN: env.origin('http://shop.localhost:8080'),
     ALLOWED_ORIGINS: env.origins,

@@ -6,6 +6,7 @@ const cartFields = z.object({
   NODE_ENV: env.nodeEnv,
   HOST: env.host,
   PORT: env.port(8082),
+  METRICS_PORT: env.metricsPort(9182),
   CART_ORIGIN: env.origin('http://cart.localhost:8082'),
   SHOP_ORIGIN: env.origin('http://shop.localhost:8080'),
   AUTH_ORIGIN: env.origin('http://auth.localhost:8081'),

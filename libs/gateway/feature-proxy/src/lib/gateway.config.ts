@@ -6,6 +6,7 @@ const gatewayFields = z.object({
   NODE_ENV: env.nodeEnv,
   HOST: env.host,
   PORT: env.port(8080),
+  METRICS_PORT: env.metricsPort(9180),
   SHOP_ORIGIN: env.origin('http://shop.localhost:8080'),
   ALLOWED_ORIGINS: env.origins,
   AUTH_ORIGIN: env.origin('http://auth.localhost:8081'),

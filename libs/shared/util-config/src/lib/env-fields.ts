@@ -1,11 +1,20 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
 /** Reusable field schemas so the three apps read the same variable the same way. */
 export const env = {
   nodeEnv: z.enum(['development', 'test', 'production']).default('development'),
   host: z.string().min(1).default('127.0.0.1'),
-  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  port,
+  /**
+   * The internal metrics server's port (`GET /metrics`), on HOST beside the
+   * public port: latencies, authentication outcomes and cache hits are for
+   * the scraper, never for the internet. Each service has its own default so
+   * that the three can run on one machine.
+   */
+  metricsPort: port,
   /** A public origin: scheme, host and optional port, no path. */
   origin: (fallback: string) =>
     z

@@ -10,7 +10,9 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import fastifyCookie from '@fastify/cookie';
 import { DrainModule, DrainState } from './draining';
 import { AppError } from './error-catalog';
-import { instrumentRequests, MetricsController } from './metrics';
+import { instrumentRequests } from './metrics';
+import { startMetricsServer } from './metrics-server';
+import type { MetricsServer } from './metrics-server';
 import { ProblemFilter, toProblem } from './problem.filter';
 import { REQUEST_ID_HEADER, requestIdGenerator, requestLogging } from './request-logging';
 import { createValidationPipe } from './validation';
@@ -83,7 +85,6 @@ export async function createHttpApp(
       module,
       LoggerModule.forRoot(requestLogging({ level: levels.includes('log') ? 'info' : 'warn' })),
     ],
-    controllers: [MetricsController],
   })
   class HttpAppModule {}
   const app = await NestFactory.create<NestFastifyApplication>(HttpAppModule, adapter, {
@@ -132,6 +133,19 @@ export interface ListenOptions {
    * default) closes at once. SIGINT (Ctrl-C) never waits.
    */
   readonly shutdownDelayMs?: number;
+  /**
+   * Port of the internal metrics server (`GET /metrics`), on the same host as
+   * the app but apart from its port; 0 picks a free one.
+   */
+  readonly metricsPort: number;
+}
+
+/** Where a listening service can be reached. */
+export interface Listening {
+  /** The public port, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  /** The metrics server, e.g. `http://127.0.0.1:9180`. */
+  readonly metricsUrl: string;
 }
 
 /** What the shutdown sequence needs of an app; an `INestApplication` has it. */
@@ -145,6 +159,8 @@ export interface ShutdownOptions {
   readonly drain: DrainState;
   readonly delayMs: number;
   readonly exit: (code: number) => void;
+  /** Closed with the app's server, after the drain: a draining service can still be scraped. */
+  readonly metrics?: Pick<MetricsServer, 'close'>;
 }
 
 /**
@@ -152,8 +168,8 @@ export interface ShutdownOptions {
  * without signals or exits. SIGTERM drains first (readiness 503, everything
  * else served) for `delayMs`; then, as for SIGINT, the server stops accepting
  * and finishes in-flight requests, Nest closes its pools and stores, and
- * `exit(0)`; `exit(1)` if that takes longer than 10 s. A SIGINT during the
- * drain cuts it short.
+ * `exit(0)`; `exit(1)` if that takes longer than 10 s. The metrics server
+ * closes with the app's server. A SIGINT during the drain cuts it short.
  */
 export function shutdownSequence(
   app: ClosableApp,
@@ -171,9 +187,9 @@ export function shutdownSequence(
     // would otherwise stay open until the client drops it.
     const server = app.getHttpServer();
     setInterval(() => server.closeIdleConnections(), 100).unref();
-    // The server first (stop accepting, let in-flight requests finish), then
+    // The servers first (stop accepting, let in-flight requests finish), then
     // Nest's hooks, which close the pools and stores those requests still use.
-    Promise.resolve(app.getHttpAdapter().close())
+    Promise.all([app.getHttpAdapter().close(), options.metrics?.close()])
       .then(() => app.close())
       .then(
         () => options.exit(0),
@@ -191,25 +207,35 @@ export function shutdownSequence(
 }
 
 /**
- * Listens and resolves to the bound address (useful with port 0). On SIGTERM
- * or SIGINT the app shuts down as `shutdownSequence` describes, draining for
- * `shutdownDelayMs` first on SIGTERM.
+ * Starts the metrics server on `metricsPort`, then listens, and resolves to
+ * both bound addresses (useful with port 0). The metrics port opens first, so
+ * a service that answers on its port can be scraped, and one whose metrics
+ * port is taken never opens its own. On SIGTERM or SIGINT the app shuts down
+ * as `shutdownSequence` describes, draining for `shutdownDelayMs` first on
+ * SIGTERM.
  */
 export async function listen(
   app: INestApplication,
   host: string,
   port: number,
-  options: ListenOptions = {},
-): Promise<string> {
-  await app.listen(port, host);
+  options: ListenOptions,
+): Promise<Listening> {
+  const metrics = await startMetricsServer(host, options.metricsPort);
+  try {
+    await app.listen(port, host);
+  } catch (error) {
+    await metrics.close();
+    throw error;
+  }
   const shutdown = shutdownSequence(app, {
     drain: app.get(DrainState),
     delayMs: options.shutdownDelayMs ?? 0,
     exit: (code) => process.exit(code),
+    metrics,
   });
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
-  return app.getUrl();
+  return { url: await app.getUrl(), metricsUrl: metrics.url };
 }
 
 /** Quieter under test: warnings and errors only. */

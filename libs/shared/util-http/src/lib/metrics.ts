@@ -1,7 +1,5 @@
-import { Controller, Get, Res } from '@nestjs/common';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { collectDefaultMetrics, Histogram, register } from 'prom-client';
-import { Public } from './public.decorator';
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Histogram } from 'prom-client';
 
 let defaultsCollected = false;
 
@@ -33,15 +31,4 @@ export function instrumentRequests(fastify: FastifyInstance): void {
     );
     done();
   });
-}
-
-/** Prometheus's text format of this process's metrics. */
-@Controller('metrics')
-export class MetricsController {
-  @Public()
-  @Get()
-  async metrics(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
-    reply.header('content-type', register.contentType).header('cache-control', 'no-store');
-    return register.metrics();
-  }
 }

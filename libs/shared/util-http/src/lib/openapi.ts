@@ -216,20 +216,6 @@ function describeHealth(document: OpenAPIObject): void {
   health('Readiness', true);
 }
 
-/** `/metrics` lives in this library too; the global guard lets it through. */
-function describeMetrics(document: OpenAPIObject): void {
-  const operation = document.paths['/metrics']?.get;
-  if (!operation) return;
-  operation.summary = 'Prometheus metrics';
-  operation.tags = ['health'];
-  operation.responses = {
-    '200': {
-      description: 'The Prometheus text exposition format.',
-      content: { 'text/plain': { schema: { type: 'string' } } },
-    },
-  };
-}
-
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /**
@@ -295,7 +281,6 @@ export function createOpenApiDocument(
   });
   document.paths = { ...document.paths, ...options.extraPaths };
   describeHealth(document);
-  describeMetrics(document);
   // The global guard denies by default: an operation that names no scheme is public; say so.
   for (const item of Object.values(document.paths)) {
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {

@@ -55,7 +55,7 @@ export function requestLogging(options: RequestLoggingOptions): Params {
       // Fastify's request id (see requestIdGenerator), not one of pino-http's own.
       genReqId: (request) => String((request as IncomingMessage & { id?: unknown }).id),
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      autoLogging: { ignore: (request) => /^\/(health|metrics)\b/.test(request.url ?? '') },
+      autoLogging: { ignore: (request) => /^\/health\b/.test(request.url ?? '') },
       customLogLevel: (_request, response, error) =>
         error || response.statusCode >= 500 ? 'error' : 'info',
       serializers: {

@@ -136,6 +136,29 @@ describe(shutdownSequence.name, () => {
       expect(exit).toHaveBeenCalledWith(1);
     });
 
+    it("closes the metrics server with the app's server, and Nest after both", async () => {
+      const { app, steps, finishServerClose } = fakeApp();
+      let finishMetricsClose = (): void => undefined;
+      const metrics = {
+        close: () =>
+          new Promise<void>((resolve) => {
+            steps.push('metrics');
+            finishMetricsClose = resolve;
+          }),
+      };
+      const exit = jest.fn<void, [number]>();
+      shutdownSequence(app, { drain: new DrainState(), delayMs: 0, exit, metrics })('SIGTERM');
+      expect(steps).toEqual(['server', 'metrics']);
+
+      finishServerClose();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(steps).toEqual(['server', 'metrics']);
+      finishMetricsClose();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(steps).toEqual(['server', 'metrics', 'nest']);
+      expect(exit).toHaveBeenCalledWith(0);
+    });
+
     it.each([
       ['SIGINT', 1_000],
       ['SIGTERM', 0],
