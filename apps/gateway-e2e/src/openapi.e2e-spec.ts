@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Service, SystemUnderTest } from '@svt/shared/testing';
-import { findWorkspaceRoot, http, startSystem } from '@svt/shared/testing';
+import { expectProblem, findWorkspaceRoot, http, startSystem } from '@svt/shared/testing';
 
 let sut: SystemUnderTest;
 
@@ -52,5 +52,24 @@ describe.each([
     const bundle = await client.get('/docs/swagger-ui-bundle.js');
     expect(bundle.status).toBe(200);
     expect(bundle.headers['content-type']).toMatch(/^text\/javascript/);
+  });
+});
+
+describe('the gateway started with DOCS_PUBLIC=false', () => {
+  let gateway: Service;
+
+  beforeAll(async () => {
+    gateway = await sut.startReplica('gateway', { DOCS_PUBLIC: 'false' });
+  }, 60_000);
+
+  it.each(['/docs', '/docs/openapi.json', '/docs/swagger-ui-bundle.js'])(
+    'answers 404 on %s',
+    async (path) => {
+      expectProblem(await http(gateway).get(path), 404, 'not_found');
+    },
+  );
+
+  it('still serves the API', async () => {
+    expect((await http(gateway).get('/.well-known/jwks.json')).status).toBe(200);
   });
 });

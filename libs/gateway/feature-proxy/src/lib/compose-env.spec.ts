@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { gatewayConfigSchema } from './gateway.config';
+import { docsPublic, gatewayConfigSchema } from './gateway.config';
 
 /**
  * docker-compose.yml gives the gateway container an environment its schema
@@ -144,6 +144,10 @@ describe('docker-compose.yml → gateway environment', () => {
 
   it('is the edge: trusts no X-Forwarded-For', () => {
     expect(env['TRUSTED_PROXIES']).toBe('none');
+  });
+
+  it('is the edge: serves no /docs', () => {
+    expect(docsPublic(gatewayConfigSchema.parse(env))).toBe(false);
   });
 
   it('keeps the values of .env.example apart from the container-specific ones', () => {

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHttpApp, logLevels, setupOpenApi } from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
-import { apiOrigin } from './gateway.config';
+import { apiOrigin, docsPublic } from './gateway.config';
 import { GATEWAY_PROXY_PATHS } from './gateway.controllers';
 import { GatewayModule } from './gateway.module';
 
@@ -37,17 +37,21 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
     delegator: (request, callback) =>
       callback(null, request.headers.host === siblingHost ? siblingCors : noCors),
   });
-  setupOpenApi(app, {
-    title: 'gateway',
-    description:
-      "The gateway (SHOP): the one origin the shop page talks to. `/api/auth/*` is forwarded to AUTH `/auth/*` as it is (see the auth document for each operation); `/api/cart*` is authenticated here and forwarded to CART `/cart*` with a signed identity instead of the caller's credential (see the cart document). Client-sent identity headers (`X-User-Id`, `X-Auth-*`) are stripped.",
-    tags: [
-      { name: 'identity', description: 'Who the gateway says you are.' },
-      { name: 'proxy', description: 'Forwarded to AUTH and CART.' },
-      { name: 'demo', description: "The lab's page and its configuration." },
-      { name: 'keys', description: "The gateway's public key for its identity tokens." },
-    ],
-    extraPaths: GATEWAY_PROXY_PATHS,
-  });
+  // The document maps every route for anyone: on the internet-facing edge it
+  // is served in production only with DOCS_PUBLIC=true (docs/openapi/ has it).
+  if (docsPublic(config)) {
+    setupOpenApi(app, {
+      title: 'gateway',
+      description:
+        "The gateway (SHOP): the one origin the shop page talks to. `/api/auth/*` is forwarded to AUTH `/auth/*` as it is (see the auth document for each operation); `/api/cart*` is authenticated here and forwarded to CART `/cart*` with a signed identity instead of the caller's credential (see the cart document). Client-sent identity headers (`X-User-Id`, `X-Auth-*`) are stripped.",
+      tags: [
+        { name: 'identity', description: 'Who the gateway says you are.' },
+        { name: 'proxy', description: 'Forwarded to AUTH and CART.' },
+        { name: 'demo', description: "The lab's page and its configuration." },
+        { name: 'keys', description: "The gateway's public key for its identity tokens." },
+      ],
+      extraPaths: GATEWAY_PROXY_PATHS,
+    });
+  }
   return app;
 }

@@ -1,9 +1,33 @@
-import { loadConfig } from '@svt/shared/util-config';
-import { gatewayConfigSchema } from './gateway.config';
+import { ConfigError, loadConfig } from '@svt/shared/util-config';
+import { docsPublic, gatewayConfigSchema } from './gateway.config';
 
 const load = (env: Record<string, string>) => loadConfig('gateway', gatewayConfigSchema, env);
 
 describe('gateway config', () => {
+  describe('DOCS_PUBLIC', () => {
+    it.each([
+      [false, 'in production', { NODE_ENV: 'production' }],
+      [true, 'in development', { NODE_ENV: 'development' }],
+      [true, 'in tests', { NODE_ENV: 'test' }],
+      [true, 'without NODE_ENV (development)', {}],
+    ])('defaults to %s %s', (expected, _when, env) => {
+      expect(docsPublic(load(env))).toBe(expected);
+    });
+
+    it.each([
+      [{ NODE_ENV: 'production', DOCS_PUBLIC: 'true' }, true],
+      [{ NODE_ENV: 'development', DOCS_PUBLIC: 'false' }, false],
+      [{ NODE_ENV: 'test', DOCS_PUBLIC: 'false' }, false],
+    ])('an explicit value wins: %j → %s', (env, expected) => {
+      expect(docsPublic(load(env))).toBe(expected);
+    });
+
+    it('refuses anything but true or false', () => {
+      expect(() => load({ DOCS_PUBLIC: 'yes' })).toThrow(ConfigError);
+      expect(() => load({ DOCS_PUBLIC: 'yes' })).toThrow(/DOCS_PUBLIC: must be true or false/);
+    });
+  });
+
   describe('METRICS_PORT', () => {
     it('is 9180 by default, apart from PORT', () => {
       expect(load({})).toMatchObject({ PORT: 8080, METRICS_PORT: 9180 });

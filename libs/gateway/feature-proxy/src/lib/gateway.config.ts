@@ -31,6 +31,15 @@ const gatewayFields = z.object({
     .string()
     .refine(isOrigin, 'must be an origin such as http://api.shop.example')
     .optional(),
+  /**
+   * `true`: the OpenAPI document and Swagger UI at `/docs`. Unset: everywhere
+   * but production (see `docsPublic`): on the internet-facing edge they map
+   * every route for anyone. AUTH and CART, internal, always serve theirs.
+   */
+  DOCS_PUBLIC: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .transform((v) => v === 'true')
+    .optional(),
   /** The built demo page (`npm run build` makes it). */
   DEMO_DIR: z.string().min(1).default('dist/apps/shop-web'),
   DATA_DIR: env.dataDir,
@@ -46,6 +55,11 @@ const gatewayFields = z.object({
 export const gatewayConfigSchema = gatewayFields.superRefine(checkRedisCluster);
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+/** Whether the gateway serves `/docs`: DOCS_PUBLIC, or by default outside production only. */
+export function docsPublic(config: Pick<GatewayConfig, 'DOCS_PUBLIC' | 'NODE_ENV'>): boolean {
+  return config.DOCS_PUBLIC ?? config.NODE_ENV !== 'production';
+}
 
 /** API_ORIGIN, or SHOP's origin with `api.` in front of its host. */
 export function apiOrigin(config: Pick<GatewayConfig, 'API_ORIGIN' | 'SHOP_ORIGIN'>): string {
