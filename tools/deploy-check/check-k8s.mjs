@@ -8,7 +8,9 @@
 //      memory limit, a non-root read-only container, a PodDisruptionBudget and
 //      a Service that select its pods, and a drain (SHUTDOWN_DELAY_MS) that
 //      outlasts its readiness probe and fits in terminationGracePeriodSeconds;
-//      no Secret and no literal secret value anywhere, and every Secret key
+//      metrics on a container port named `metrics` that is METRICS_PORT, with
+//      the prometheus.io/{scrape,port,path} pod annotations, and no Service
+//      routing to it (/metrics stays off every public port); no Secret and no literal secret value anywhere, and every Secret key
 //      the manifests read is one docs/scaling.md tells the operator to create
 //   3. that it can fail: broken variants of the same documents, made in
 //      memory, must each be rejected for the expected reason
@@ -99,6 +101,7 @@ function checkDeployment(where, deployment, byKind, configMaps, errors) {
   const containerPorts = new Map(
     (pod.containers ?? []).flatMap((c) => (c.ports ?? []).map((p) => [p.name, p.containerPort])),
   );
+  const metricsPort = containerPorts.get('metrics');
   const service = byKind('Service').find((d) => labelsMatch(d.spec?.selector, labels));
   if (!service) fail('no Service selects its pods');
   else {
@@ -112,6 +115,20 @@ function checkDeployment(where, deployment, byKind, configMaps, errors) {
         fail(
           `Service ${service.metadata?.name} targets port ${target}, which no container declares`,
         );
+      if (target === 'metrics' || (metricsPort !== undefined && target === metricsPort))
+        fail(`Service ${service.metadata?.name} routes the metrics port: scrape the pods instead`);
+    }
+  }
+  const annotations = spec.template?.metadata?.annotations ?? {};
+  if (metricsPort === undefined) fail('no container port named metrics');
+  else {
+    for (const [key, expected] of [
+      ['prometheus.io/scrape', 'true'],
+      ['prometheus.io/port', String(metricsPort)],
+      ['prometheus.io/path', '/metrics'],
+    ]) {
+      if (annotations[key] !== expected)
+        fail(`pod annotation ${key} is ${JSON.stringify(annotations[key])}, not "${expected}"`);
     }
   }
 
@@ -154,9 +171,13 @@ function checkDeployment(where, deployment, byKind, configMaps, errors) {
       }
     }
 
+    const env = plainEnvironment(container, configMaps);
+    if (metricsPort !== undefined && Number(env.METRICS_PORT) !== metricsPort) {
+      cfail(`METRICS_PORT ${env.METRICS_PORT} is not its metrics container port ${metricsPort}`);
+    }
+
     // The drain: readiness must fail before the port closes, and SIGKILL
     // must wait for the drain plus the in-flight grace.
-    const env = plainEnvironment(container, configMaps);
     const delayMs = Number(env.SHUTDOWN_DELAY_MS ?? 0);
     const readiness = container.readinessProbe ?? {};
     const probeMs = (readiness.periodSeconds ?? 10) * (readiness.failureThreshold ?? 3) * 1000;
@@ -291,6 +312,8 @@ function mutations(files) {
   const withSecretRef = (docs) =>
     deployment(docs).spec.template.spec.containers[0].env.find((e) => e.valueFrom?.secretKeyRef);
   const container = (docs) => deployment(docs).spec.template.spec.containers[0];
+  const service = (docs) => docs.find((d) => d?.kind === 'Service');
+  const podAnnotations = (docs) => (deployment(docs).spec.template.metadata.annotations ??= {});
   return [
     [
       'a probe without a port (schema)',
@@ -354,6 +377,39 @@ function mutations(files) {
         deploymentFile,
         (d) => (deployment(d).spec.template.spec.terminationGracePeriodSeconds = 5),
       ),
+    ],
+    [
+      'a Service routing the metrics port',
+      'routes the metrics port',
+      edit(deploymentFile, (d) =>
+        service(d).spec.ports.push({ name: 'metrics', port: 9000, targetPort: 'metrics' }),
+      ),
+    ],
+    [
+      'no metrics container port',
+      'no container port named metrics',
+      edit(deploymentFile, (d) => {
+        container(d).ports = container(d).ports.filter((p) => p.name !== 'metrics');
+      }),
+    ],
+    [
+      'pods not marked for scraping',
+      'prometheus.io/scrape',
+      edit(deploymentFile, (d) => delete podAnnotations(d)['prometheus.io/scrape']),
+    ],
+    [
+      'a scrape annotation on another port',
+      'prometheus.io/port',
+      edit(deploymentFile, (d) => (podAnnotations(d)['prometheus.io/port'] = '8081')),
+    ],
+    [
+      'METRICS_PORT apart from the metrics container port',
+      'is not its metrics container port',
+      edit(configFile, (d) => {
+        for (const map of d.filter((x) => x?.kind === 'ConfigMap')) {
+          if (map.data.METRICS_PORT !== undefined) map.data.METRICS_PORT = '9999';
+        }
+      }),
     ],
     [
       'a literal secret in env',

@@ -212,6 +212,27 @@ function addresses(service, compose = loadCompose()) {
 }
 
 /**
+ * Where a service's METRICS_PORT can be reached from: `exposed` when its
+ * `expose:` lists the port (the compose networks), `published` the `ports:`
+ * entries that map it to the host (there should be none).
+ * @returns {{ port: string | undefined, exposed: boolean, published: string[] }}
+ */
+function metricsReach(service, compose = loadCompose()) {
+  const port = serviceEnvironment(service, compose).env['METRICS_PORT'];
+  const definition = compose.services[service] ?? {};
+  /** The container side of `ports:` entries, short (`[ip:]host:container[/proto]`) or long. */
+  const target = (entry) =>
+    typeof entry === 'object' && entry !== null
+      ? String(entry.target)
+      : String(entry).split(':').pop().split('/')[0];
+  return {
+    port,
+    exposed: (definition.expose ?? []).map(String).includes(port),
+    published: (definition.ports ?? []).filter((entry) => target(entry) === port).map(String),
+  };
+}
+
+/**
  * The variables whose values differ between two environments, sorted.
  * @returns {string[]}
  */
@@ -228,6 +249,7 @@ module.exports = {
   balancer,
   balancerPortOf,
   differences,
+  metricsReach,
   REQUIRED_DUMMIES,
   loadCompose,
   interpolate,

@@ -9,8 +9,9 @@
 #      second replicas included), run by jest directly so that no Nx cache can
 #      answer for a changed docker-compose.yml.
 #   4. the Kubernetes manifests under deploy/k8s (check-k8s.mjs: each document
-#      against its schema, plus probes, resources, PDBs, Services, the drain
-#      and no literal secrets; it also proves it rejects broken variants).
+#      against its schema, plus probes, resources, PDBs, Services, the drain,
+#      the metrics port kept off the Services, and no literal secrets; it also
+#      proves it rejects broken variants).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false

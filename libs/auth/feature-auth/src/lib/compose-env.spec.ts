@@ -36,6 +36,10 @@ interface ComposeEnv {
   balancerPortOf(service: string, compose?: Compose): string | undefined;
   addresses(service: string, compose?: Compose): string[];
   differences(a: Record<string, string>, b: Record<string, string>): string[];
+  metricsReach(
+    service: string,
+    compose?: Compose,
+  ): { port: string | undefined; exposed: boolean; published: string[] };
 }
 
 function workspaceRoot(from = __dirname): string {
@@ -89,6 +93,23 @@ describe('docker-compose.yml → auth environment', () => {
     expect(env['AUTH_ORIGIN']).toBe('http://auth.localhost:8081');
     expect(service.ports).toContain('127.0.0.1:8081:8081');
   });
+
+  it('serves metrics on METRICS_PORT 9181 to the compose network only, published nowhere', () => {
+    expect(composeEnv.metricsReach('auth', compose)).toEqual({
+      port: '9181',
+      exposed: true,
+      published: [],
+    });
+  });
+
+  it.each(['127.0.0.1:9181:9181', '9181', '19181:9181/tcp'])(
+    'would notice the metrics port published as %s',
+    (entry) => {
+      const published = structuredClone(compose);
+      published.services['auth'].ports = [...(service.ports ?? []), entry];
+      expect(composeEnv.metricsReach('auth', published).published).toEqual([entry]);
+    },
+  );
 
   it('sets every variable the schema requires in production', () => {
     const bare = authConfigSchema.safeParse({ NODE_ENV: 'production' });
@@ -156,6 +177,14 @@ describe('docker-compose.yml → auth-2, the second replica (profile replicas)',
   it('sets no variable the schema does not know', () => {
     const known = new Set(Object.keys(authConfigSchema.shape));
     expect(Object.keys(replica.env).filter((key) => !known.has(key))).toEqual([]);
+  });
+
+  it('serves metrics on the same METRICS_PORT, to the compose network only', () => {
+    expect(composeEnv.metricsReach(replicaName, compose)).toEqual({
+      port: '9181',
+      exposed: true,
+      published: [],
+    });
   });
 
   it('starts only with the replicas profile, from the same image, publishing no port', () => {

@@ -36,6 +36,10 @@ interface ComposeEnv {
   balancerPortOf(service: string, compose?: Compose): string | undefined;
   addresses(service: string, compose?: Compose): string[];
   differences(a: Record<string, string>, b: Record<string, string>): string[];
+  metricsReach(
+    service: string,
+    compose?: Compose,
+  ): { port: string | undefined; exposed: boolean; published: string[] };
 }
 
 function workspaceRoot(from = __dirname): string {
@@ -92,6 +96,14 @@ describe('docker-compose.yml → cart environment', () => {
     expect(service.ports).toContain('127.0.0.1:8082:8082');
   });
 
+  it('serves metrics on METRICS_PORT 9182 to the compose network only, published nowhere', () => {
+    expect(composeEnv.metricsReach('cart', compose)).toEqual({
+      port: '9182',
+      exposed: true,
+      published: [],
+    });
+  });
+
   it('sets every variable the schema requires in production', () => {
     const bare = cartConfigSchema.safeParse({ NODE_ENV: 'production' });
     const needed = bare.success ? [] : bare.error.issues.map((issue) => String(issue.path[0]));
@@ -139,6 +151,14 @@ describe('docker-compose.yml → cart-2, the second replica (profile replicas)',
   it('sets no variable the schema does not know', () => {
     const known = new Set(Object.keys(cartConfigSchema.shape));
     expect(Object.keys(replica.env).filter((key) => !known.has(key))).toEqual([]);
+  });
+
+  it('serves metrics on the same METRICS_PORT, to the compose network only', () => {
+    expect(composeEnv.metricsReach(replicaName, compose)).toEqual({
+      port: '9182',
+      exposed: true,
+      published: [],
+    });
   });
 
   it('starts only with the replicas profile, from the same image, publishing no port', () => {

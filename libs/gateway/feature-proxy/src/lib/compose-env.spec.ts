@@ -36,6 +36,10 @@ interface ComposeEnv {
   balancerPortOf(service: string, compose?: Compose): string | undefined;
   addresses(service: string, compose?: Compose): string[];
   differences(a: Record<string, string>, b: Record<string, string>): string[];
+  metricsReach(
+    service: string,
+    compose?: Compose,
+  ): { port: string | undefined; exposed: boolean; published: string[] };
 }
 
 function workspaceRoot(from = __dirname): string {
@@ -108,6 +112,14 @@ describe('docker-compose.yml → gateway environment', () => {
     expect(service.ports).toContain('127.0.0.1:8080:8080');
   });
 
+  it('serves metrics on METRICS_PORT 9180 to the compose network only, published nowhere', () => {
+    expect(composeEnv.metricsReach('gateway', compose)).toEqual({
+      port: '9180',
+      exposed: true,
+      published: [],
+    });
+  });
+
   it('sets every variable the schema requires in production', () => {
     const bare = gatewayConfigSchema.safeParse({ NODE_ENV: 'production' });
     const needed = bare.success ? [] : bare.error.issues.map((issue) => String(issue.path[0]));
@@ -170,6 +182,14 @@ describe('docker-compose.yml → gateway-2, the second replica (profile replicas
   it('sets no variable the schema does not know', () => {
     const known = new Set(Object.keys(gatewayConfigSchema.shape));
     expect(Object.keys(replica.env).filter((key) => !known.has(key))).toEqual([]);
+  });
+
+  it('serves metrics on the same METRICS_PORT, to the compose network only', () => {
+    expect(composeEnv.metricsReach(replicaName, compose)).toEqual({
+      port: '9180',
+      exposed: true,
+      published: [],
+    });
   });
 
   it('starts only with the replicas profile, from the same image, publishing no port', () => {
