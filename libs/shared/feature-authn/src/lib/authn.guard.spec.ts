@@ -1,4 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '@svt/shared/util-http';
@@ -38,10 +39,11 @@ function fixed(name: string, result: AuthnResult): Authenticator & { calls: numb
   };
 }
 
-function context(request: Partial<FastifyRequest>): {
+function context(fields: Partial<FastifyRequest>): {
   context: ExecutionContext;
   request: Partial<FastifyRequest>;
 } {
+  const request: Partial<FastifyRequest> = { url: '/', ...fields };
   const ctx = {
     getHandler: () =>
       function handler() {
@@ -108,6 +110,26 @@ describe(AuthnGuard.name, () => {
       await expect(guard(bearer).canActivate(ctx)).rejects.toMatchObject({
         extras: { headers: { 'www-authenticate': 'Bearer realm="svt", error="invalid_token"' } },
       });
+    });
+
+    it('logs the reason and the path, never the query string (it may carry secrets)', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      try {
+        const bearer = fixed('bearer', {
+          kind: 'rejected',
+          reason: 'token_invalid',
+          tokenPresented: true,
+        });
+        const { context: ctx } = context({
+          method: 'GET',
+          url: '/cart/items/tea?access_token=secret-value&x=1',
+          headers: {},
+        });
+        await codeOf(guard(bearer).canActivate(ctx));
+        expect(warn.mock.calls).toEqual([['denied: bearer/token_invalid GET /cart/items/tea']]);
+      } finally {
+        warn.mockRestore();
+      }
     });
   });
 

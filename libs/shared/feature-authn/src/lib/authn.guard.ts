@@ -41,8 +41,10 @@ export class AuthnGuard implements CanActivate {
       if (result.kind === 'not-mine') continue;
       countOutcome(authenticator.name, result.kind);
       if (result.kind === 'rejected') {
+        // The path only, as the request log has it: a query string may carry a credential.
+        const path = request.url.split('?', 1)[0];
         this.logger.warn(
-          `denied: ${authenticator.name}/${result.reason} ${request.method} ${request.url}`,
+          `denied: ${authenticator.name}/${result.reason} ${request.method} ${path}`,
         );
         throw result.tokenPresented
           ? new AppError('invalid_token', 'The token is invalid or expired.', {
