@@ -3,9 +3,14 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
 import { AppError, REQUEST_ID_HEADER } from '@svt/shared/util-http';
 
-/** RFC 9110 §7.6.1 hop-by-hop headers, plus those the client recomputes. */
+/**
+ * RFC 9110 §7.6.1 hop-by-hop headers, plus those the client recomputes, and
+ * `Expect`: the gateway met a 100-continue itself (Node answered it and the
+ * body is read in full), and undici refuses to send the header at all.
+ */
 const HOP_BY_HOP = new Set([
   'connection',
+  'expect',
   'keep-alive',
   'proxy-authenticate',
   'proxy-authorization',
