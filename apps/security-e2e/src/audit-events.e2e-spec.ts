@@ -16,6 +16,7 @@ import type {
   HttpClient,
   JsonObject,
   RegisteredUser,
+  Service,
   SessionBody,
   SystemUnderTest,
 } from '@svt/shared/testing';
@@ -26,6 +27,8 @@ import { auditEntries, pollUntil, refresh, sessionHandle, sidOf } from './suppor
  * one JSON line with a stable name, and no log line carries a secret. One
  * scripted story in `beforeAll` produces every event, keeping each secret it
  * used; the tests then read what AUTH (and the key-rotation command) printed.
+ * Log lines join up across services by a request id that a client may name
+ * only through a proxy the gateway trusts.
  */
 
 const EVENTS = [
@@ -295,5 +298,38 @@ describe('OWASP Logging Cheat Sheet: never log secrets (ASVS 5.0 §16.2.5)', () 
     for (const email of [alice.email, target.email]) {
       expect(output).not.toContain(email.toLowerCase());
     }
+  });
+});
+
+describe('OWASP Logging Cheat Sheet: a client cannot choose the id its request is logged under', () => {
+  /** The id the gateway logged a request under, which it also answers with. */
+  async function loggedUnder(gateway: Service, requestId: string): Promise<string | undefined> {
+    const response = await http(gateway).get('/.well-known/jwks.json', {
+      headers: { 'x-request-id': requestId },
+    });
+    expectStatus(response, 200);
+    return response.headers['x-request-id'];
+  }
+
+  it('the gateway trusting no proxy (the default) makes its own id', async () => {
+    const id = await loggedUnder(sut.shop, 'abc');
+
+    expect(id).not.toBe('abc');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('a gateway trusting other proxies (TRUSTED_PROXIES=203.0.113.0/24) makes its own id for a request from 127.0.0.1', async () => {
+    const gateway = await sut.startReplica('gateway', { TRUSTED_PROXIES: '203.0.113.0/24' });
+
+    const id = await loggedUnder(gateway, 'abc');
+
+    expect(id).not.toBe('abc');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('a gateway trusting loopback (TRUSTED_PROXIES=loopback) keeps the id a proxy there sent', async () => {
+    const gateway = await sut.startReplica('gateway', { TRUSTED_PROXIES: 'loopback' });
+
+    expect(await loggedUnder(gateway, 'abc')).toBe('abc');
   });
 });

@@ -16,7 +16,7 @@ export { instrumentRequests } from './lib/metrics';
 export { startMetricsServer } from './lib/metrics-server';
 export type { MetricsServer } from './lib/metrics-server';
 export { REQUEST_ID_HEADER, requestIdGenerator, requestLogging } from './lib/request-logging';
-export type { RequestLoggingOptions } from './lib/request-logging';
+export type { RequestIdSource, RequestLoggingOptions } from './lib/request-logging';
 export {
   ApiAuthenticated,
   ApiProblems,

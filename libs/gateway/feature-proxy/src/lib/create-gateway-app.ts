@@ -16,8 +16,8 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
     bodies: 'raw',
     logLevels: logLevels(config.NODE_ENV),
     trustedProxies: config.TRUSTED_PROXIES,
-    // The edge makes its own request ids, unless a trusted proxy in front made one.
-    acceptRequestId: config.TRUSTED_PROXIES.length > 0,
+    // The edge makes its own request ids, except for one a trusted proxy in front sent.
+    requestIdFrom: 'trusted-proxies',
   });
   // SHOP's own pages are same-origin and need no CORS. Under its same-site
   // sibling name (API_ORIGIN) the gateway is another origin: there, and only

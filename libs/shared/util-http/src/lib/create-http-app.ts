@@ -33,10 +33,11 @@ export interface HttpAppOptions {
    */
   readonly trustedProxies?: readonly string[];
   /**
-   * Keep an incoming X-Request-Id (default). The gateway, facing clients,
-   * makes its own unless a trusted proxy stands in front of it.
+   * Whose X-Request-Id to keep: `anyone`'s (default, the services behind the
+   * gateway), or only one sent by a peer in `trustedProxies` (the gateway,
+   * facing clients, makes its own for everyone else).
    */
-  readonly acceptRequestId?: boolean;
+  readonly requestIdFrom?: 'anyone' | 'trusted-proxies';
 }
 
 /**
@@ -75,7 +76,11 @@ export async function createHttpApp(
     return503OnClosing: true,
     trustProxy: options.trustedProxies?.length ? [...options.trustedProxies] : false,
     clientErrorHandler: answerClientError,
-    genReqId: requestIdGenerator(options.acceptRequestId ?? true),
+    genReqId: requestIdGenerator(
+      options.requestIdFrom === 'trusted-proxies'
+        ? { trustedProxies: options.trustedProxies ?? [] }
+        : 'anyone',
+    ),
     requestIdHeader: false,
   });
   const levels = options.logLevels ?? ['fatal', 'error', 'warn', 'log'];

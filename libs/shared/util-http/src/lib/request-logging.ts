@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { compile } from '@fastify/proxy-addr';
 import type { Params } from 'nestjs-pino';
 
 /** The header that carries a request's id from the gateway to the services, and back to the client. */
@@ -30,16 +31,34 @@ export interface RequestLoggingOptions {
 }
 
 /**
- * Fastify's `genReqId`: the caller's X-Request-Id when `accept` and it is
- * well-formed (nothing that could forge a log line), else a new UUID. Fastify
- * keeps it as `request.id`, which the request logs use.
+ * Whose X-Request-Id is kept: `anyone`'s (a service behind the gateway), or
+ * only that of a peer among `trustedProxies` (IPs, CIDRs, or the names
+ * `loopback`, `linklocal`, `uniquelocal`), as Fastify's `trustProxy` reads them.
  */
-export function requestIdGenerator(accept: boolean): (request: IncomingMessage) => string {
+export type RequestIdSource = 'anyone' | { readonly trustedProxies: readonly string[] };
+
+/**
+ * Fastify's `genReqId`: the caller's X-Request-Id when `source` lets the
+ * TCP peer name it and it is well-formed (nothing that could forge a log
+ * line), else a new UUID. Fastify keeps it as `request.id`, which the
+ * request logs use.
+ */
+export function requestIdGenerator(source: RequestIdSource): (request: IncomingMessage) => string {
+  const mayName = source === 'anyone' ? () => true : peerIsOneOf(source.trustedProxies);
   return (request) => {
     const incoming = request.headers[REQUEST_ID_HEADER];
-    return accept && typeof incoming === 'string' && REQUEST_ID.test(incoming)
+    return typeof incoming === 'string' && REQUEST_ID.test(incoming) && mayName(request)
       ? incoming
       : randomUUID();
+  };
+}
+
+/** Whether the TCP peer is one of `proxies`, matched as Fastify matches its trustProxy list. */
+function peerIsOneOf(proxies: readonly string[]): (request: IncomingMessage) => boolean {
+  const trusted = compile([...proxies]);
+  return (request) => {
+    const peer = request.socket.remoteAddress;
+    return peer !== undefined && trusted(peer, 0);
   };
 }
 
