@@ -14,8 +14,12 @@ export interface Cart {
 /** The port to stored carts, one per user. */
 export interface CartRepository {
   get(userId: string): Promise<Cart>;
-  /** Sets an item's quantity (adding the item when absent). */
-  setItem(userId: string, item: CartItem, now: number): Promise<Cart>;
+  /**
+   * Sets an item's quantity (adding the item when absent). `full`, with
+   * nothing changed, when adding it would take the cart past its most
+   * different items; an item already in the cart can always be changed.
+   */
+  setItem(userId: string, item: CartItem, now: number): Promise<Cart | 'full'>;
   removeItem(userId: string, sku: string, now: number): Promise<Cart>;
   clear(userId: string, now: number): Promise<void>;
 }
@@ -40,9 +44,20 @@ export const cartMigrations: readonly Migration[] = [
   },
 ];
 
+export interface CartLimits {
+  /** The most different items (skus) one cart may hold. */
+  readonly maxItems: number;
+}
+
+/** Thrown inside the transaction to roll it back; `setItem` answers `full`. */
+class CartFull extends Error {}
+
 /** Carts in SQL, on whichever SqlClient adapter the app opened. */
 export class SqlCartRepository implements CartRepository {
-  constructor(private readonly sql: SqlClient) {}
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly limits: CartLimits,
+  ) {}
 
   async get(userId: string): Promise<Cart> {
     const [cart] = await this.sql.query<{ updated_at: number }>(
@@ -59,15 +74,28 @@ export class SqlCartRepository implements CartRepository {
     };
   }
 
-  async setItem(userId: string, item: CartItem, now: number): Promise<Cart> {
-    await this.sql.transaction(async (tx) => {
-      await this.touch(tx, userId, now);
-      await tx.execute(
-        `INSERT INTO cart_items (user_id, sku, quantity) VALUES (?, ?, ?)
-         ON CONFLICT (user_id, sku) DO UPDATE SET quantity = excluded.quantity`,
-        [userId, item.sku, item.quantity],
-      );
-    });
+  async setItem(userId: string, item: CartItem, now: number): Promise<Cart | 'full'> {
+    try {
+      await this.sql.transaction(async (tx) => {
+        // Writing the cart's row first locks it until the commit (on SQLite
+        // the transaction holds the file already): concurrent writes to one
+        // cart take turns from here, so no two can both take its last place.
+        // (The CAST: PostgreSQL types a bare parameter in a SELECT list as text.)
+        await this.touch(tx, userId, now);
+        const changed = await tx.execute(
+          `INSERT INTO cart_items (user_id, sku, quantity)
+           SELECT ?, ?, CAST(? AS INTEGER)
+           WHERE EXISTS (SELECT 1 FROM cart_items WHERE user_id = ? AND sku = ?)
+              OR (SELECT COUNT(*) FROM cart_items WHERE user_id = ?) < ?
+           ON CONFLICT (user_id, sku) DO UPDATE SET quantity = excluded.quantity`,
+          [userId, item.sku, item.quantity, userId, item.sku, userId, this.limits.maxItems],
+        );
+        if (changed === 0) throw new CartFull();
+      });
+    } catch (error) {
+      if (error instanceof CartFull) return 'full';
+      throw error;
+    }
     return this.get(userId);
   }
 

@@ -28,6 +28,8 @@ const cartFields = z.object({
   REDIS_KEY_PREFIX: env.redisKeyPrefix,
   BODY_LIMIT: env.bodyLimit,
   SHUTDOWN_DELAY_MS: env.shutdownDelayMs,
+  /** The most different items one cart may hold: a PUT of another sku is then 409 cart_full. */
+  CART_MAX_ITEMS: z.coerce.number().int().min(1).max(10_000).default(100),
 });
 
 /** Environment of the cart service. `.env.example` documents each variable. */

@@ -20,7 +20,9 @@ import {
 } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK } from '@svt/shared/util-security';
+import type { CartConfig } from './cart.config';
 import { ArrivedCredentialsDto, CartViewDto, SetQuantityDto, SKU_PATTERN } from './cart.dto';
+import { CART_CONFIG } from './cart.tokens';
 
 const SKU_PARAM = ApiParam({
   name: 'sku',
@@ -57,6 +59,7 @@ export class CartController {
   constructor(
     @Inject(CART_REPOSITORY) private readonly carts: CartRepository,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CART_CONFIG) private readonly config: CartConfig,
   ) {}
 
   @Get()
@@ -68,7 +71,11 @@ export class CartController {
   }
 
   @Put('items/:sku')
-  @ApiOperation({ summary: 'Set the quantity of an item' })
+  @ApiOperation({
+    summary: 'Set the quantity of an item',
+    description:
+      'Adds the item when the cart does not hold it yet. A cart holds at most `CART_MAX_ITEMS` (100) different items: adding another is 409 `cart_full`; changing the quantity of an item it holds always works.',
+  })
   @SKU_PARAM
   @ApiOkResponse({ type: CartViewDto, description: 'The whole cart.' })
   @ApiProblems(
@@ -76,6 +83,7 @@ export class CartController {
     ...COOKIE_CHANGE_PROBLEMS,
     'validation_failed',
     'malformed_json',
+    'cart_full',
   )
   async setItem(
     @CurrentIdentity() identity: Identity,
@@ -83,7 +91,14 @@ export class CartController {
     @Body() body: SetQuantityDto,
   ): Promise<CartView> {
     const item = { sku: checkSku(sku), quantity: body.quantity };
-    return view(await this.carts.setItem(identity.userId, item, this.clock.now()));
+    const cart = await this.carts.setItem(identity.userId, item, this.clock.now());
+    if (cart === 'full') {
+      throw new AppError(
+        'cart_full',
+        `The cart already holds ${this.config.CART_MAX_ITEMS} different items, the most it may: change the quantity of one, or remove one first.`,
+      );
+    }
+    return view(cart);
   }
 
   @Delete('items/:sku')

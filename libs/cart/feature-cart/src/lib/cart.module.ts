@@ -25,6 +25,7 @@ import { closeOnShutdown, HealthController, READINESS_CHECKS } from '@svt/shared
 import { CLOCK, systemClock } from '@svt/shared/util-security';
 import type { CartConfig } from './cart.config';
 import { CartController, CredentialsEchoController } from './cart.controller';
+import { CART_CONFIG } from './cart.tokens';
 
 const CART_SQL = Symbol.for('svt.CartSql');
 const AUTH_JWKS = Symbol.for('svt.AuthJwks');
@@ -125,10 +126,12 @@ export class CartModule {
       controllers: [CartController, CredentialsEchoController, HealthController],
       providers: [
         { provide: CLOCK, useValue: systemClock },
+        { provide: CART_CONFIG, useValue: config },
         {
           provide: CART_REPOSITORY,
           inject: [CART_SQL],
-          useFactory: (sql: SqlClient) => new SqlCartRepository(sql),
+          useFactory: (sql: SqlClient) =>
+            new SqlCartRepository(sql, { maxItems: config.CART_MAX_ITEMS }),
         },
         {
           provide: READINESS_CHECKS,

@@ -53,6 +53,8 @@ const EXAMPLE_DETAILS: Partial<Record<ErrorCode, string>> = {
   validation_failed: 'One or more fields are invalid.',
   unauthenticated: 'No credential was sent: a session cookie or an Authorization header.',
   invalid_token: 'The access token has expired.',
+  cart_full:
+    'The cart already holds 100 different items, the most it may: change the quantity of one, or remove one first.',
   rate_limited: 'Too many attempts; try again in 30 seconds.',
   store_unavailable: 'The session store did not answer.',
 };

@@ -1,0 +1,1 @@
+export const CART_CONFIG = Symbol.for('svt.CartConfig');
