@@ -8,21 +8,31 @@ import {
   startSystem,
 } from '@svt/shared/testing';
 import type { CartBody, HttpClient, SignedUpUser, SystemUnderTest } from '@svt/shared/testing';
+import { expectRetryAfter } from './support';
 
 /**
  * OWASP API Security Top 10 (2023), API4 Unrestricted Resource Consumption:
- * what one user can make CART store is bounded. Low limits here, so that the
- * tests reach them in a few requests.
+ * what one user can make CART store, and how often they can change it, is
+ * bounded. Low limits here, so that the tests reach them in a few requests;
+ * each test has a user of its own, since the write limit counts per user.
  */
 
 const MAX_ITEMS = 5;
+const WRITES_PER_MINUTE = 12;
 
 let sut: SystemUnderTest;
 let shop: HttpClient;
 let cart: HttpClient;
 
 beforeAll(async () => {
-  sut = await startSystem({ env: { cart: { CART_MAX_ITEMS: String(MAX_ITEMS) } } });
+  sut = await startSystem({
+    env: {
+      cart: {
+        CART_MAX_ITEMS: String(MAX_ITEMS),
+        RATE_LIMIT_CART_WRITES: `${WRITES_PER_MINUTE}/60`,
+      },
+    },
+  });
   shop = http(sut.shop);
   cart = http(sut.cart);
 }, 120_000);
@@ -105,5 +115,63 @@ describe(`API4: a cart holds at most CART_MAX_ITEMS (${MAX_ITEMS}) different ite
     ]);
     const after = await cart.get<CartBody>('/cart', { bearer });
     expect(skusOf(after.json)).toHaveLength(MAX_ITEMS);
+  });
+});
+
+describe(`API4: cart writes are limited per user (RATE_LIMIT_CART_WRITES=${WRITES_PER_MINUTE}/60)`, () => {
+  it('answers the write after the limit with 429 rate_limited and Retry-After, whichever credential and route', async () => {
+    const user = await signUp(shop, '/api/auth');
+    const bearer = user.tokens.accessToken;
+    const { jar, csrfToken } = user.session;
+    const viaShop = { jar, headers: csrfHeaders(sut.shop.origin, csrfToken) };
+    // Bearer at CART and the cookie through the gateway count as one user.
+    for (let i = 0; i < WRITES_PER_MINUTE / 2; i += 1) {
+      expectStatus(await cart.put(`/cart/items/w-${i}`, { quantity: 1 }, { bearer }), 200);
+      expectStatus(await shop.delete(`/api/cart/items/w-${i}`, viaShop), 200);
+    }
+
+    const refused = [
+      await cart.put('/cart/items/one-more', { quantity: 1 }, { bearer }),
+      await shop.put('/api/cart/items/one-more', { quantity: 1 }, viaShop),
+      await cart.delete('/cart/items/w-0', { bearer }),
+      await cart.delete('/cart', { bearer }),
+    ];
+
+    for (const response of refused) {
+      expectProblem(response, 429, 'rate_limited');
+      expect(expectRetryAfter(response)).toBeLessThanOrEqual(60);
+    }
+  });
+
+  /** A new user who spent the write limit: the next write was refused. */
+  async function limitedUser(): Promise<SignedUpUser> {
+    const user = await signUp(shop, '/api/auth');
+    const bearer = user.tokens.accessToken;
+    for (let i = 0; i < WRITES_PER_MINUTE; i += 1) {
+      expectStatus(await cart.put('/cart/items/tea', { quantity: 1 }, { bearer }), 200);
+    }
+    expectProblem(
+      await cart.put('/cart/items/tea', { quantity: 2 }, { bearer }),
+      429,
+      'rate_limited',
+    );
+    return user;
+  }
+
+  it('never limits reads', async () => {
+    const bearer = (await limitedUser()).tokens.accessToken;
+
+    expectStatus(await cart.get('/cart', { bearer }), 200);
+    expectStatus(await shop.get('/api/cart', { bearer }), 200);
+  });
+
+  it("leaves other users' writes alone", async () => {
+    await limitedUser();
+    const other = await signUp(shop, '/api/auth');
+
+    expectStatus(
+      await cart.put('/cart/items/tea', { quantity: 1 }, { bearer: other.tokens.accessToken }),
+      200,
+    );
   });
 });

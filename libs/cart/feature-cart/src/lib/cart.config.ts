@@ -30,6 +30,8 @@ const cartFields = z.object({
   SHUTDOWN_DELAY_MS: env.shutdownDelayMs,
   /** The most different items one cart may hold: a PUT of another sku is then 409 cart_full. */
   CART_MAX_ITEMS: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** PUTs and DELETEs per user and window, shared by every replica: 429 above it. */
+  RATE_LIMIT_CART_WRITES: env.rateLimit('120/60'),
 });
 
 /** Environment of the cart service. `.env.example` documents each variable. */

@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Put,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiNoContentResponse,
   ApiOkResponse,
@@ -21,6 +32,7 @@ import {
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK } from '@svt/shared/util-security';
 import type { CartConfig } from './cart.config';
+import { CartWriteLimitGuard } from './cart-write-limit.guard';
 import { ArrivedCredentialsDto, CartViewDto, SetQuantityDto, SKU_PATTERN } from './cart.dto';
 import { CART_CONFIG } from './cart.tokens';
 
@@ -71,6 +83,7 @@ export class CartController {
   }
 
   @Put('items/:sku')
+  @UseGuards(CartWriteLimitGuard)
   @ApiOperation({
     summary: 'Set the quantity of an item',
     description:
@@ -84,6 +97,7 @@ export class CartController {
     'validation_failed',
     'malformed_json',
     'cart_full',
+    'rate_limited',
   )
   async setItem(
     @CurrentIdentity() identity: Identity,
@@ -102,10 +116,16 @@ export class CartController {
   }
 
   @Delete('items/:sku')
+  @UseGuards(CartWriteLimitGuard)
   @ApiOperation({ summary: 'Remove an item' })
   @SKU_PARAM
   @ApiOkResponse({ type: CartViewDto, description: 'The whole cart.' })
-  @ApiProblems(...AUTHENTICATED_PROBLEMS, ...COOKIE_CHANGE_PROBLEMS, 'validation_failed')
+  @ApiProblems(
+    ...AUTHENTICATED_PROBLEMS,
+    ...COOKIE_CHANGE_PROBLEMS,
+    'validation_failed',
+    'rate_limited',
+  )
   async removeItem(
     @CurrentIdentity() identity: Identity,
     @Param('sku') sku: string,
@@ -115,9 +135,10 @@ export class CartController {
 
   @Delete()
   @HttpCode(204)
+  @UseGuards(CartWriteLimitGuard)
   @ApiOperation({ summary: 'Empty the cart' })
   @ApiNoContentResponse({ description: 'Emptied.' })
-  @ApiProblems(...AUTHENTICATED_PROBLEMS, ...COOKIE_CHANGE_PROBLEMS)
+  @ApiProblems(...AUTHENTICATED_PROBLEMS, ...COOKIE_CHANGE_PROBLEMS, 'rate_limited')
   async clear(@CurrentIdentity() identity: Identity): Promise<void> {
     await this.carts.clear(identity.userId, this.clock.now());
   }

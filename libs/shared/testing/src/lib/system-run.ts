@@ -16,7 +16,8 @@ export const FAILURES_GLOBAL = '__SVT_E2E_FAILURES__';
 
 /**
  * What the harness sets unless a suite overrides it. Every request of a
- * suite comes from 127.0.0.1, so the per-address limits are lifted here;
+ * suite comes from 127.0.0.1, so the per-address limits are lifted here, and
+ * so is the per-user cart write limit, which load and soak users exceed;
  * the security suite sets its own and tests them.
  */
 const HARNESS_DEFAULTS: Readonly<Record<string, string>> = {
@@ -25,6 +26,7 @@ const HARNESS_DEFAULTS: Readonly<Record<string, string>> = {
   RATE_LIMIT_REGISTER_EMAIL: '100000/60',
   RATE_LIMIT_REFRESH_IP: '100000/60',
   RATE_LIMIT_REFRESH_ACCOUNT: '100000/60',
+  RATE_LIMIT_CART_WRITES: '100000/60',
 };
 
 /**
