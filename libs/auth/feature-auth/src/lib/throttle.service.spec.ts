@@ -1,9 +1,10 @@
 import { MemoryRateLimitStore } from '@svt/shared/data-access-sessions';
 import type { RateLimitStore } from '@svt/shared/data-access-sessions';
+import { unreachableRateLimitStore } from '@svt/shared/data-access-sessions/testing';
 import { AppError } from '@svt/shared/util-http';
+import { sha256Hex } from '@svt/shared/util-security';
 import { AuditLog } from './audit-log';
 import type { AuthConfig } from './auth.config';
-import { sha256Hex } from '@svt/shared/util-security';
 import { ServerKeys } from './server-keys';
 import { ThrottleService } from './throttle.service';
 import type { Guesser } from './throttle.service';
@@ -23,14 +24,7 @@ const config = {
   KEY_ENCRYPTION_SECRET: 'a-test-secret-of-at-least-32-characters',
 } as AuthConfig;
 
-const unreachable = (): Promise<never> => Promise.reject(new Error('ECONNREFUSED'));
-const broken: RateLimitStore = {
-  hit: unreachable,
-  peek: unreachable,
-  reset: unreachable,
-  attempt: unreachable,
-  forgive: unreachable,
-};
+const broken = unreachableRateLimitStore();
 
 function setUp(store?: RateLimitStore): {
   throttle: ThrottleService;

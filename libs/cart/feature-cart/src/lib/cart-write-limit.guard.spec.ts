@@ -1,6 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { MemoryRateLimitStore } from '@svt/shared/data-access-sessions';
 import type { RateLimitStore } from '@svt/shared/data-access-sessions';
+import { unreachableRateLimitStore } from '@svt/shared/data-access-sessions/testing';
 import type { Identity } from '@svt/shared/feature-authn';
 import { AppError } from '@svt/shared/util-http';
 import type { CartConfig } from './cart.config';
@@ -70,12 +71,7 @@ describe(CartWriteLimitGuard.name, () => {
   });
 
   it('fails closed: 503 store_unavailable when the store cannot answer', async () => {
-    const broken: RateLimitStore = {
-      hit: () => Promise.reject(new Error('ECONNREFUSED')),
-      peek: () => Promise.reject(new Error('ECONNREFUSED')),
-      reset: () => Promise.reject(new Error('ECONNREFUSED')),
-    };
-    const { write } = setUp(broken);
+    const { write } = setUp(unreachableRateLimitStore());
     expect(await write('u1')).toBe('store_unavailable');
   });
 
