@@ -3,4 +3,5 @@ export type { AuthConfig } from './lib/auth.config';
 export { AuthModule } from './lib/auth.module';
 export { createAuthApp } from './lib/create-auth-app';
 export { normaliseEmail } from './lib/email';
-export { rotateSigningKey } from './lib/rotate-signing-key';
+export { keyReloadIntervalMs } from './lib/signing-keys.service';
+export { revokeSigningKey, rotateSigningKey } from './lib/signing-key-commands';

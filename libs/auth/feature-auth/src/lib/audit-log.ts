@@ -16,7 +16,8 @@ export type SecurityEvent =
   | 'session.revoked'
   | 'password.changed'
   | 'password.change_failed'
-  | 'signing_key.rotated';
+  | 'signing_key.rotated'
+  | 'signing_key.revoked';
 
 /** What an event may carry: ids, handles, addresses, counts. */
 export type AuditFields = Readonly<Record<string, string | number | boolean | null | undefined>>;
@@ -28,6 +29,7 @@ const WARNINGS: ReadonlySet<SecurityEvent> = new Set([
   'refresh_token.retried',
   'refresh_token.reused',
   'password.change_failed',
+  'signing_key.revoked',
 ]);
 
 /** Writes one JSON line per security event, for a log pipeline to collect. */

@@ -152,6 +152,33 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy, KeySou
     return { kid: record.kid, activatesAt: record.activatesAt };
   }
 
+  /**
+   * Emergency withdrawal of a compromised key: deleted at once, private half
+   * included, so it leaves the JWKS at every replica's next reload and its
+   * tokens are refused wherever that JWKS is next fetched. When it was the
+   * key signing now, a new one signs from now on: verifiers learn it with
+   * their next JWKS refresh and refuse its tokens until then, the price of
+   * not waiting. Unlike `rotate`, tokens it signed die before their `exp`.
+   * Rejects when no key has this kid.
+   */
+  async revoke(kid: string): Promise<{ kid: string; replacement: string | null }> {
+    await this.reload();
+    if (!this.keys.some((key) => key.kid === kid)) {
+      throw new UnknownSigningKeyError(kid);
+    }
+    let replacement: string | null = null;
+    if (this.timeline.signing === kid) {
+      const record = this.generate(this.clock.now());
+      await this.repository.insert(record);
+      this.recordRotation(record);
+      replacement = record.kid;
+    }
+    await this.repository.remove([kid]);
+    this.audit.record('signing_key.revoked', { kid, replacement });
+    await this.reload();
+    return { kid, replacement };
+  }
+
   /** Reloads the key set, runs the schedule, and deletes keys past retirement. */
   async maintain(): Promise<void> {
     const interval = this.config.SIGNING_KEY_ROTATION_INTERVAL * 1000;
@@ -224,6 +251,14 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy, KeySou
       activatesAt,
       retiredAt: null,
     };
+  }
+}
+
+/** `revoke` named a kid that no stored key has. */
+export class UnknownSigningKeyError extends Error {
+  constructor(readonly kid: string) {
+    super(`No signing key has the kid ${JSON.stringify(kid)}; the JWKS lists the published ones.`);
+    this.name = 'UnknownSigningKeyError';
   }
 }
 
