@@ -99,13 +99,14 @@ export class SessionsService {
 
   /**
    * Ends every session the user has now, or with `olderThan` those started
-   * under an older credential version; resolves to their handles. A session
-   * started meanwhile is a later login's and is left alone (a login racing a
-   * password change refuses itself, see `start`).
+   * under an older credential version, except the one with handle `except`;
+   * resolves to their handles. A session started meanwhile is a later
+   * login's and is left alone (a login racing a password change refuses
+   * itself, see `start`).
    */
-  async endAll(userId: string, olderThan = Infinity): Promise<string[]> {
+  async endAll(userId: string, olderThan = Infinity, except?: string): Promise<string[]> {
     const sessions = (await this.list(userId)).filter(
-      (session) => session.credentialVersion < olderThan,
+      (session) => session.credentialVersion < olderThan && session.handle !== except,
     );
     await this.endSessions(sessions);
     return sessions.map((session) => session.handle);

@@ -8,6 +8,22 @@ import { TokensService } from './tokens.service';
 /** How often pending sign-outs of password changes are retried. */
 const RETRY_INTERVAL_MS = 500;
 
+/**
+ * Awaits every one of `work`, so that nothing is still running when the
+ * caller answers; rejects with the first failure, if any.
+ */
+async function allSettled<T extends readonly unknown[]>(
+  work: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const settled = await Promise.allSettled(work);
+  for (const outcome of settled) {
+    if (outcome.status === 'rejected') throw outcome.reason;
+  }
+  return settled.map(
+    (outcome) => (outcome as PromiseFulfilledResult<unknown>).value,
+  ) as unknown as T;
+}
+
 /** What ending everything ended. */
 export interface SignedOut {
   readonly sessions: readonly string[];
@@ -47,14 +63,29 @@ export class SignOutService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Ends every session and token family the user has now, or with
-   * `olderThan` those started under an older credential version.
+   * `olderThan` those started under an older credential version. The
+   * caller's own (`caller`, a session handle or family id) ends last, once
+   * all the others have: when something fails before, the caller still holds
+   * a credential to retry with, and the retry finds what is left.
    */
-  async everywhere(userId: string, olderThan = Infinity): Promise<SignedOut> {
-    const [sessions, families] = await Promise.all([
-      this.sessions.endAll(userId, olderThan),
-      this.tokens.endAll(userId, olderThan),
+  async everywhere(
+    userId: string,
+    options: { readonly olderThan?: number; readonly caller?: string } = {},
+  ): Promise<SignedOut> {
+    const { olderThan, caller } = options;
+    const [sessions, families] = await allSettled([
+      this.sessions.endAll(userId, olderThan, caller),
+      this.tokens.endAll(userId, olderThan, caller),
     ]);
-    return { sessions, families };
+    if (caller === undefined) return { sessions, families };
+    const [ownSession, ownFamily] = await allSettled([
+      this.sessions.revoke(userId, caller),
+      this.tokens.revokeFamily(userId, caller),
+    ]);
+    return {
+      sessions: ownSession ? [...sessions, caller] : sessions,
+      families: ownFamily ? [...families, caller] : families,
+    };
   }
 
   /**
@@ -62,8 +93,11 @@ export class SignOutService implements OnModuleInit, OnModuleDestroy {
    * versions before it (never the new credential the caller is given, nor a
    * login with the new password); settles the pending change once done.
    */
-  async afterPasswordChange(revocation: PendingRevocation): Promise<SignedOut> {
-    const signedOut = await this.everywhere(revocation.userId, revocation.credentialVersion);
+  async afterPasswordChange(revocation: PendingRevocation, caller?: string): Promise<SignedOut> {
+    const signedOut = await this.everywhere(revocation.userId, {
+      olderThan: revocation.credentialVersion,
+      caller,
+    });
     await this.users.revocationDone(revocation);
     return signedOut;
   }

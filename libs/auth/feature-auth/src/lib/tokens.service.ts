@@ -214,12 +214,13 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Ends every family the user has now, denial first, or with `olderThan`
-   * those started under an older credential version; resolves to their ids.
-   * A family started meanwhile is a later login's and is left alone.
+   * those started under an older credential version, except the family
+   * `except`; resolves to their ids. A family started meanwhile is a later
+   * login's and is left alone.
    */
-  async endAll(userId: string, olderThan = Infinity): Promise<string[]> {
+  async endAll(userId: string, olderThan = Infinity, except?: string): Promise<string[]> {
     const ids = (await this.families.revocableFamilies(userId, this.clock.now()))
-      .filter((family) => family.credentialVersion < olderThan)
+      .filter((family) => family.credentialVersion < olderThan && family.id !== except)
       .map((family) => family.id);
     await this.revocations.deny(ids);
     await this.families.revokeFamilies(userId, ids, this.clock.now());
