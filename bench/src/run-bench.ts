@@ -62,7 +62,16 @@ interface Rig {
   /** The `Cookie` header of a session login, the cookie named as the gateway names it. */
   readonly sessionCookie: string;
   readonly credentials: { email: string; password: string };
+  /**
+   * One account per login connection: the login scenario measures AUTH's
+   * capacity, not one account's back-off, which refuses parallel password
+   * checks of one account beyond LOGIN_BACKOFF_AFTER while they are in flight.
+   */
+  readonly loginAccounts: readonly { email: string; password: string }[];
 }
+
+/** Concurrent connections of the login scenario: argon2 hashes on libuv's 4 threads, more only queue. */
+const LOGIN_CONNECTIONS = 8;
 
 /**
  * Runs every scenario and returns what it measured. Needs the built services
@@ -214,6 +223,12 @@ async function startRig(
     const credentials = await registerUser(client);
     const tokens = await loginWithToken(client, credentials);
     const session = await loginWithSession(client, credentials);
+    const loginAccounts = await Promise.all(
+      Array.from({ length: LOGIN_CONNECTIONS }, async () => {
+        const account = await registerUser(client);
+        return { email: account.email, password: account.password };
+      }),
+    );
     return {
       backend,
       system,
@@ -222,6 +237,7 @@ async function startRig(
       accessToken: tokens.accessToken,
       sessionCookie: session.jar.header(),
       credentials: { email: credentials.email, password: credentials.password },
+      loginAccounts,
     };
   } catch (error) {
     await system.stop();
@@ -366,19 +382,23 @@ async function measureLogin(
   const stopProbe = new AbortController();
   const live = probeLatency(`${rig.system.auth.url}/health/live`, 20, stopProbe.signal);
   const usage = await measureCpu(rig.system.auth.pid);
+  let next = 0;
   const result = await runLoad(
     {
       method: 'POST',
       path: '/auth/token',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(rig.credentials),
     },
     {
       url: rig.system.auth.url,
-      // argon2 hashes on libuv's 4 threads: more in flight only queue.
-      connections: 8,
+      connections: LOGIN_CONNECTIONS,
       durationSeconds: settings.loginSeconds,
       expectStatus: 201,
+      // The accounts in turn, so that about one login per account is in flight.
+      chain: {
+        body: () => JSON.stringify(rig.loginAccounts[next++ % rig.loginAccounts.length]),
+        onAnswer: () => undefined,
+      },
     },
   );
   const authCores = await usage.cores();

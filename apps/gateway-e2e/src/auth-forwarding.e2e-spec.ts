@@ -1,4 +1,6 @@
 import {
+  CookieJar,
+  DEVICE_COOKIE,
   SESSION_COOKIE,
   csrfHeaders,
   expectProblem,
@@ -66,6 +68,27 @@ describe('/api/auth/* on SHOP', () => {
       expect(cookie).toMatchObject({ httpOnly: true, secure: true, path: '/' });
       expect(cookie?.sameSite?.toLowerCase()).toBe('lax');
       expect(cookie?.domain).toBeUndefined();
+    });
+
+    it('sets the device cookie for /api/auth only, so it never rides along with other requests', async () => {
+      const browser = new CookieJar();
+
+      const response = await shop.post<SessionBody>(
+        '/api/auth/session',
+        { email: user.email, password: user.password },
+        { jar: browser },
+      );
+
+      expectStatus(response, 201);
+      expect(response.cookies.find((c) => c.name === DEVICE_COOKIE)).toMatchObject({
+        path: '/api/auth',
+        httpOnly: true,
+        secure: true,
+        sameSite: 'Strict',
+      });
+      expect(browser.names('/api/auth/token')).toContain(DEVICE_COOKIE);
+      expect(browser.names('/api/me')).toEqual([SESSION_COOKIE]);
+      expect(browser.names('/api/cart/items/tea')).toEqual([SESSION_COOKIE]);
     });
 
     it('answers 401 invalid_credentials for a wrong password', async () => {

@@ -34,6 +34,19 @@ const CLAIMS = {
   cors: 'CORS lets only the SHOP page read a Bearer call to CART',
 } as const;
 
+/**
+ * The device cookie of a session login (OWASP device cookies), host-only on
+ * SHOP and scoped to AUTH's routes there: it never rides along elsewhere.
+ */
+const DEVICE_COOKIE_IN_BROWSER = expect.objectContaining({
+  name: '__Secure-device',
+  domain: 'shop.localhost',
+  path: '/api/auth',
+  httpOnly: true,
+  secure: true,
+  sameSite: 'Strict',
+});
+
 const CREDENTIALS = ['session', 'bearer'] as const;
 const DESTINATIONS = ['gateway-me', 'gateway-cart', 'cart-direct', 'sibling-me'] as const;
 type Credential = (typeof CREDENTIALS)[number];
@@ -213,15 +226,21 @@ describe('the default deployment: a host-only __Host- session cookie', () => {
         ),
       });
       expect(config.sessionCookieName).toBe('__Host-sid');
-      expect(await shopPage.context.cookies()).toEqual([
-        expect.objectContaining({
-          name: '__Host-sid',
-          domain: 'shop.localhost',
-          httpOnly: true,
-          secure: true,
-          sameSite: 'Lax',
-        }),
-      ]);
+      const cookies = await shopPage.context.cookies();
+      expect(cookies).toHaveLength(2);
+      expect(cookies).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            name: '__Host-sid',
+            domain: 'shop.localhost',
+            path: '/',
+            httpOnly: true,
+            secure: true,
+            sameSite: 'Lax',
+          }),
+          DEVICE_COOKIE_IN_BROWSER,
+        ]),
+      );
       // Chromium's own request log, not the page's report of the echoes.
       expect(await originsSentCookie(shopPage.requests, config.sessionCookieName)).toEqual([
         config.shopOrigin,
@@ -378,15 +397,20 @@ describe('a deployment with a parent-domain cookie (SESSION_COOKIE_DOMAIN=shop.l
 
   it('sets a __Secure- cookie for the whole of shop.localhost', async () => {
     expect(config.sessionCookieName).toBe('__Secure-sid');
-    expect(await shopPage.context.cookies()).toEqual([
-      expect.objectContaining({
-        name: '__Secure-sid',
-        domain: '.shop.localhost',
-        httpOnly: true,
-        secure: true,
-        sameSite: 'Lax',
-      }),
-    ]);
+    const cookies = await shopPage.context.cookies();
+    expect(cookies).toHaveLength(2);
+    expect(cookies).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: '__Secure-sid',
+          domain: '.shop.localhost',
+          httpOnly: true,
+          secure: true,
+          sameSite: 'Lax',
+        }),
+        DEVICE_COOKIE_IN_BROWSER,
+      ]),
+    );
   });
 
   it('sends it to the sibling host too, and still never to CART', async () => {

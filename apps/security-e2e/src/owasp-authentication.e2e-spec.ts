@@ -401,7 +401,7 @@ describe('with low limits, behind a trusted loopback proxy', () => {
       expectProblem(await tokenLogin(credentials), 429, 'rate_limited');
     }
 
-    it('sets an HttpOnly, Secure, SameSite=Strict __Host- device cookie at a session login, holding no personal data', async () => {
+    it('sets an HttpOnly, Secure, SameSite=Strict __Secure- device cookie for AUTH’s routes at a session login, holding no personal data', async () => {
       const user = await register();
       const jar = new CookieJar();
 
@@ -410,7 +410,7 @@ describe('with low limits, behind a trusted loopback proxy', () => {
       expectStatus(login, 201);
       const device = login.cookies.find((cookie) => cookie.name === DEVICE_COOKIE);
       expect(device).toMatchObject({
-        path: '/',
+        path: '/auth',
         httpOnly: true,
         secure: true,
         sameSite: 'Strict',

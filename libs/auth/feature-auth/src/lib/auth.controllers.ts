@@ -49,6 +49,7 @@ import {
 } from './auth.dto';
 import { SESSION_COOKIE } from './auth.tokens';
 import { CredentialsService } from './credentials.service';
+import { DeviceCookies } from './device-cookie';
 import { LoginGuard } from './login.guard';
 import { Client, LoggedInUser } from './request-context';
 import type { SessionCookie } from './session-cookie';
@@ -97,6 +98,14 @@ const iso = (epochMs: number): string => new Date(epochMs).toISOString();
 const SET_COOKIE: HeadersObject = {
   'Set-Cookie': {
     description: 'The session cookie: `__Host-sid=…; Path=/; HttpOnly; Secure; SameSite=Lax`.',
+    schema: { type: 'string' },
+  },
+};
+
+const LOGIN_SET_COOKIE: HeadersObject = {
+  'Set-Cookie': {
+    description:
+      'The session cookie, `__Host-sid=…; Path=/; HttpOnly; Secure; SameSite=Lax`, and the device cookie (OWASP device cookies: later login attempts from this browser count on the device), `__Secure-device=…; Path=/auth; HttpOnly; Secure; SameSite=Strict` (`Path=/api/auth` through the gateway).',
     schema: { type: 'string' },
   },
 };
@@ -185,6 +194,7 @@ export class SessionController {
   constructor(
     private readonly sessions: SessionsService,
     private readonly credentials: CredentialsService,
+    private readonly devices: DeviceCookies,
     private readonly audit: AuditLog,
     @Inject(SESSION_COOKIE) private readonly cookie: SessionCookie,
   ) {}
@@ -201,7 +211,7 @@ export class SessionController {
   @ApiCreatedResponse({
     type: SessionResponseDto,
     description: 'Logged in.',
-    headers: { ...SET_COOKIE, ...NO_STORE },
+    headers: { ...LOGIN_SET_COOKIE, ...NO_STORE },
   })
   @ApiProblems(...LOGIN_PROBLEMS, 'invalid_credentials')
   async login(
@@ -218,6 +228,8 @@ export class SessionController {
       reply,
       request.cookies[this.cookie.name],
     );
+    // A browser that logged in: its later attempts count on this device (OWASP device cookies).
+    this.devices.remember(request, reply, user.email);
     this.audit.record('login.succeeded', {
       userId: user.id,
       sessionId: response.sessionId,
@@ -408,7 +420,9 @@ export class AccountSessionsController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    const { sessions, families } = await this.signOut.everywhere(identity.userId);
+    const { sessions, families } = await this.signOut.everywhere(identity.userId, {
+      caller: identity.sessionId,
+    });
     if (identity.credential === 'session-cookie') {
       reply.clearCookie(this.cookie.name, this.cookie.clear());
     }
@@ -490,7 +504,10 @@ export class PasswordController {
     const changed = { ...user, credentialVersion };
     let signedOut: SignedOut;
     try {
-      signedOut = await this.signOut.afterPasswordChange({ userId: user.id, credentialVersion });
+      signedOut = await this.signOut.afterPasswordChange(
+        { userId: user.id, credentialVersion },
+        identity.sessionId,
+      );
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       throw new AppError(

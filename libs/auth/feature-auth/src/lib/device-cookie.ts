@@ -11,6 +11,9 @@ const DEVICE_COOKIE_MAX_AGE_SECONDS = 180 * 24 * 3600;
 
 const DEVICE_COOKIE_VALUE = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
 
+/** What a proxy in front may say it mounts AUTH under, e.g. the gateway's `/api`. */
+const FORWARDED_PREFIX = /^(\/[A-Za-z0-9._~-]+){1,4}$/;
+
 /**
  * OWASP's device cookies ("Slow Down Online Guessing Attacks with Device
  * Cookies"): a browser in which an account logged in before gets a signed,
@@ -19,9 +22,11 @@ const DEVICE_COOKIE_VALUE = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
  * else's on the account, so an attacker's guesses cannot lock the owner out
  * of a browser the owner used before. The cookie holds no personal data: a
  * random device id and an HMAC over it and the account's pseudonym.
- * `__Host-` and `SameSite=Strict`: set by this host, for this host, and sent
- * only with same-site requests. API clients that keep no cookies are
- * counted on the account, as before.
+ * `Path` is AUTH's own routes (`/api/auth` behind the gateway, which says
+ * so in `X-Forwarded-Prefix`), so the cookie rides along with logins only,
+ * never with every request; `__Secure-` (a path rules out `__Host-`) and
+ * `SameSite=Strict`. API clients that keep no cookies are counted on the
+ * account, as before.
  */
 @Injectable()
 export class DeviceCookies {
@@ -33,7 +38,7 @@ export class DeviceCookies {
     private readonly keys: ServerKeys,
   ) {
     this.secure = isSecureContextOrigin(config.SHOP_ORIGIN);
-    this.name = this.secure ? '__Host-device' : 'device';
+    this.name = this.secure ? '__Secure-device' : 'device';
   }
 
   /** The device id of the request's cookie when it was issued for `email`; else null. */
@@ -51,7 +56,7 @@ export class DeviceCookies {
       httpOnly: true,
       secure: this.secure,
       sameSite: 'strict',
-      path: '/',
+      path: `${forwardedPrefix(request)}/auth`,
       maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS,
     });
   }
@@ -59,4 +64,14 @@ export class DeviceCookies {
   private mac(deviceId: string, email: string): string {
     return this.keys.deviceMac(`${deviceId}.${this.keys.pseudonym(email)}`);
   }
+}
+
+/**
+ * The prefix a proxy mounts AUTH under, from `X-Forwarded-Prefix`; none when
+ * absent or malformed. Not a matter of trust: a client that forges it only
+ * scopes its own cookie to a path where it is never sent back.
+ */
+function forwardedPrefix(request: FastifyRequest): string {
+  const prefix = request.headers['x-forwarded-prefix'];
+  return typeof prefix === 'string' && FORWARDED_PREFIX.test(prefix) ? prefix : '';
 }

@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { AppError, createValidationPipe } from '@svt/shared/util-http';
 import { AuditLog } from './audit-log';
 import { CredentialsDto } from './auth.dto';
@@ -17,8 +17,8 @@ const validation = createValidationPipe();
  * passport-local would answer a missing field with a 401); the client's
  * address is limited and a password check is reserved for the account, or
  * for the device when the browser holds the account's device cookie, before
- * any hashing; a failure is audited, a success forgives the reserved attempt
- * and remembers the device. Any failed check is the same `invalid_credentials`.
+ * any hashing; a failure is audited, a success forgives the reserved attempt.
+ * Any failed check is the same `invalid_credentials`.
  */
 @Injectable()
 export class LoginGuard extends AuthGuard('local') {
@@ -57,7 +57,6 @@ export class LoginGuard extends AuthGuard('local') {
       throw error;
     }
     await this.throttle.passwordMatched(check);
-    this.devices.remember(request, context.switchToHttp().getResponse<FastifyReply>(), email);
     return true;
   }
 

@@ -157,7 +157,11 @@ export class AuthProxyController {
   @Public()
   @All('*')
   forward(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.auth.forward(request, reply, { path: upstreamPath(request) });
+    return this.auth.forward(request, reply, {
+      path: upstreamPath(request),
+      // Where the browser sees AUTH: its cookies scoped to AUTH's routes name this path.
+      set: { 'x-forwarded-prefix': '/api' },
+    });
   }
 }
 

@@ -2,7 +2,7 @@
 
 export const SESSION_COOKIE = '__Host-sid';
 /** The device cookie a browser gets at a session login (OWASP device cookies). */
-export const DEVICE_COOKIE = '__Host-device';
+export const DEVICE_COOKIE = '__Secure-device';
 
 export interface UserBody {
   id: string;

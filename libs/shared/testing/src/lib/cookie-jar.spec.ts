@@ -54,6 +54,27 @@ describe(CookieJar.name, () => {
     });
   });
 
+  describe('when a cookie names a Path (RFC 6265 §5.1.4)', () => {
+    beforeEach(() => {
+      jar.store(response('sid=abc; Path=/', '__Secure-device=d1; Path=/api/auth'));
+    });
+
+    it.each([
+      ['/api/auth', 'sid=abc; __Secure-device=d1'],
+      ['/api/auth/session', 'sid=abc; __Secure-device=d1'],
+      ['/api/authority', 'sid=abc'],
+      ['/api/me', 'sid=abc'],
+      ['/', 'sid=abc'],
+    ])('sends to %s only the cookies whose Path matches it', (path, header) => {
+      expect(jar.header(path)).toBe(header);
+    });
+
+    it('holds them all, and names those it would send to a path', () => {
+      expect(jar.names()).toEqual(['sid', '__Secure-device']);
+      expect(jar.names('/api/me')).toEqual(['sid']);
+    });
+  });
+
   describe('clone', () => {
     it('is independent of the original', () => {
       jar.set('sid', 'abc');

@@ -3,13 +3,25 @@ import type { SetCookie } from './set-cookie';
 
 interface StoredCookie {
   value: string;
+  /** `Path`, `/` when the cookie named none. */
+  path: string;
   expiresAt?: number;
+}
+
+/** RFC 6265 §5.1.4: whether a cookie of `cookiePath` goes with a request for `requestPath`. */
+function pathMatches(cookiePath: string, requestPath: string): boolean {
+  if (requestPath === cookiePath) return true;
+  return (
+    requestPath.startsWith(cookiePath) &&
+    (cookiePath.endsWith('/') || requestPath[cookiePath.length] === '/')
+  );
 }
 
 /**
  * The cookies one browser keeps for one site. Deliberately small: cookies are
- * keyed by name only (every cookie in this system has `Path=/` and no
- * `Domain`), so keep one jar per site, as a browser would.
+ * keyed by name only (no two cookies of this system share a name), none has a
+ * `Domain`, and each is sent to the paths its `Path` matches; keep one jar
+ * per site, as a browser would.
  */
 export class CookieJar {
   private readonly cookies = new Map<string, StoredCookie>();
@@ -29,14 +41,14 @@ export class CookieJar {
     if (expiresAt !== undefined && expiresAt <= now) {
       this.cookies.delete(cookie.name);
     } else {
-      this.cookies.set(cookie.name, { value: cookie.value, expiresAt });
+      this.cookies.set(cookie.name, { value: cookie.value, path: cookie.path ?? '/', expiresAt });
     }
     return this;
   }
 
   /** Puts a cookie in by hand, e.g. to replay one a browser would not send. */
-  set(name: string, value: string): this {
-    this.cookies.set(name, { value });
+  set(name: string, value: string, path = '/'): this {
+    this.cookies.set(name, { value, path });
     return this;
   }
 
@@ -58,14 +70,17 @@ export class CookieJar {
     return this;
   }
 
-  /** Names of the cookies that would be sent now. */
-  names(): string[] {
-    return [...this.live().keys()];
+  /** Names of the cookies the jar holds now, or of those it would send to `requestPath`. */
+  names(requestPath?: string): string[] {
+    return [...this.live(requestPath).keys()];
   }
 
-  /** The `Cookie` request header value; an empty string when there is nothing to send. */
-  header(): string {
-    return [...this.live()].map(([name, value]) => `${name}=${value}`).join('; ');
+  /**
+   * The `Cookie` request header value for a request to `requestPath` (its
+   * path, without the query); an empty string when there is nothing to send.
+   */
+  header(requestPath = '/'): string {
+    return [...this.live(requestPath)].map(([name, value]) => `${name}=${value}`).join('; ');
   }
 
   /** A copy, e.g. to keep a cookie after the original jar logged out. */
@@ -75,11 +90,15 @@ export class CookieJar {
     return copy;
   }
 
-  private live(): Map<string, string> {
+  /** The unexpired cookies, all of them or those that go with `requestPath`. */
+  private live(requestPath?: string): Map<string, string> {
     const now = this.clock();
     const result = new Map<string, string>();
-    for (const [name, { value, expiresAt }] of this.cookies) {
-      if (expiresAt === undefined || expiresAt > now) result.set(name, value);
+    for (const [name, { value, path, expiresAt }] of this.cookies) {
+      const unexpired = expiresAt === undefined || expiresAt > now;
+      if (unexpired && (requestPath === undefined || pathMatches(path, requestPath))) {
+        result.set(name, value);
+      }
     }
     return result;
   }

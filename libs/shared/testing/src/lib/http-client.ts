@@ -90,7 +90,7 @@ export function http(service: ServiceAddress): HttpClient {
       headers['content-type'] = 'application/json';
     }
     if (spec.bearer !== undefined) headers['authorization'] = `Bearer ${spec.bearer}`;
-    const jarCookies = spec.jar?.header();
+    const jarCookies = spec.jar?.header(spec.path.split('?', 1)[0]);
     if (jarCookies) headers['cookie'] = jarCookies;
     for (const [name, value] of Object.entries(spec.headers ?? {})) {
       const key = name.toLowerCase();
