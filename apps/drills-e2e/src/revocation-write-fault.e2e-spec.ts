@@ -233,34 +233,31 @@ describe(`a revocation whose denial cannot be written (${backend})`, () => {
     );
   });
 
-  it('DELETE /auth/sessions/:id retried ends the token family, and its access token dies everywhere', async () => {
-    const user = await signUp(shop, '/api/auth');
-    const family = String(decodeJwt(user.tokens.accessToken).payload['sid']);
+  it.each<[string, string, (user: SignedUpUser) => string]>([
+    [
+      'DELETE /auth/sessions/:id',
+      'DELETE',
+      (user) => `/api/auth/sessions/${String(decodeJwt(user.tokens.accessToken).payload['sid'])}`,
+    ],
+    ['POST /auth/logout-all', 'POST', () => '/api/auth/logout-all'],
+  ])(
+    '%s, retried, ends the token family, and its access token dies everywhere',
+    async (_, method, pathOf) => {
+      const user = await signUp(shop, '/api/auth');
+      const revoke = () =>
+        shop.request({
+          method,
+          path: pathOf(user),
+          jar: user.session.jar,
+          headers: csrfHeaders(sut.shop.origin, user.session.csrfToken),
+        });
 
-    const retried = await revokeThroughTheFault(() =>
-      shop.delete(`/api/auth/sessions/${family}`, {
-        jar: user.session.jar,
-        headers: csrfHeaders(sut.shop.origin, user.session.csrfToken),
-      }),
-    );
+      const retried = await revokeThroughTheFault(revoke);
 
-    expectStatus(retried, 204);
-    await expectRefusedEverywhere(user.tokens.accessToken);
-  });
-
-  it('logout-all retried ends every family, and their access tokens die everywhere', async () => {
-    const user = await signUp(shop, '/api/auth');
-
-    const retried = await revokeThroughTheFault(() =>
-      shop.post('/api/auth/logout-all', undefined, {
-        jar: user.session.jar,
-        headers: csrfHeaders(sut.shop.origin, user.session.csrfToken),
-      }),
-    );
-
-    expectStatus(retried, 204);
-    await expectRefusedEverywhere(user.tokens.accessToken);
-  });
+      expectStatus(retried, 204);
+      await expectRefusedEverywhere(user.tokens.accessToken);
+    },
+  );
 
   it('a refresh reuse retried ends the family, and its access tokens die everywhere', async () => {
     const user = await signUp(shop, '/api/auth');

@@ -1,5 +1,4 @@
 import {
-  decodeJwt,
   expectStatus,
   http,
   loginWithToken,
@@ -9,11 +8,10 @@ import {
 import type {
   CommandResult,
   HttpClient,
-  JwksBody,
   RegisteredUser,
   SystemUnderTest,
 } from '@svt/shared/testing';
-import { pollUntil } from './support';
+import { kidOf, pollUntil, publishedKids } from './support';
 
 /**
  * OWASP Key Management Cheat Sheet (rotate keys; a rotation must not break
@@ -44,7 +42,7 @@ beforeAll(async () => {
   shop = http(sut.shop);
   cart = http(sut.cart);
   user = await registerUser(auth);
-  const kids = await publishedKids();
+  const kids = await publishedKids(auth);
   expect(kids).toHaveLength(1);
   oldKid = kids[0];
 }, 120_000);
@@ -53,13 +51,6 @@ afterAll(async () => {
   await sut?.stop();
 });
 
-async function publishedKids(): Promise<string[]> {
-  const response = await auth.get<JwksBody>('/.well-known/jwks.json');
-  expectStatus(response, 200);
-  return (response.json?.keys ?? []).map((key) => String(key['kid']));
-}
-
-const kidOf = (token: string) => decodeJwt(token).header['kid'];
 const freshToken = async () => (await loginWithToken(auth, user)).accessToken;
 
 /** The verifiers that learn AUTH's keys from its JWKS, and AUTH itself. */
@@ -87,9 +78,13 @@ describe('OWASP Key Management Cheat Sheet: rotating the access-token signing ke
       rotation = await sut.command('auth', ['rotate-signing-key']);
       justAfter = await freshToken();
       // AUTH reloads its key set every second.
-      kidsAfterRotation = await pollUntil(publishedKids, (kids) => kids.length > 1, {
-        timeoutMs: 10_000,
-      });
+      kidsAfterRotation = await pollUntil(
+        () => publishedKids(auth),
+        (kids) => kids.length > 1,
+        {
+          timeoutMs: 10_000,
+        },
+      );
       newKid = kidsAfterRotation.find((kid) => kid !== oldKid) ?? '(none)';
     }, 30_000);
 
@@ -155,10 +150,14 @@ describe('OWASP Key Management Cheat Sheet: rotating the access-token signing ke
     let kids: string[];
 
     beforeAll(async () => {
-      kids = await pollUntil(publishedKids, (list) => !list.includes(oldKid), {
-        timeoutMs: 40_000,
-        intervalMs: 500,
-      });
+      kids = await pollUntil(
+        () => publishedKids(auth),
+        (list) => !list.includes(oldKid),
+        {
+          timeoutMs: 40_000,
+          intervalMs: 500,
+        },
+      );
     }, 60_000);
 
     it('the old key has left the JWKS and the new one stays', () => {

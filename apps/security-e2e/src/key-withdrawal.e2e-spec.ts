@@ -9,12 +9,11 @@ import {
 import type {
   CommandResult,
   HttpClient,
-  JwksBody,
   RegisteredUser,
   SystemUnderTest,
   TokenLogin,
 } from '@svt/shared/testing';
-import { expectInvalidToken, pollUntil, refresh } from './support';
+import { expectInvalidToken, kidOf, pollUntil, publishedKids, refresh } from './support';
 
 /**
  * OWASP Key Management Cheat Sheet, "Compromise recovery": a signing key that
@@ -59,14 +58,6 @@ const verifiers: [string, () => HttpClient, string][] = [
   ['CART', () => cart, '/cart'],
 ];
 
-const kidOf = (token: string): string => String(decodeJwt(token).header['kid']);
-
-async function publishedKids(): Promise<string[]> {
-  const response = await auth.get<JwksBody>('/.well-known/jwks.json');
-  expectStatus(response, 200);
-  return (response.json?.keys ?? []).map((key) => String(key['kid']));
-}
-
 describe('OWASP Key Management Cheat Sheet: withdrawing a compromised signing key', () => {
   let before: TokenLogin;
   let withdrawn: string;
@@ -100,10 +91,14 @@ describe('OWASP Key Management Cheat Sheet: withdrawing a compromised signing ke
   });
 
   it('takes the key out of the JWKS', async () => {
-    const kids = await pollUntil(publishedKids, (published) => !published.includes(withdrawn), {
-      timeoutMs: WITHDRAWN_WITHIN_MS,
-      intervalMs: 100,
-    });
+    const kids = await pollUntil(
+      () => publishedKids(auth),
+      (published) => !published.includes(withdrawn),
+      {
+        timeoutMs: WITHDRAWN_WITHIN_MS,
+        intervalMs: 100,
+      },
+    );
 
     expect(kids).not.toContain(withdrawn);
     expect(kids).toHaveLength(1);
@@ -144,14 +139,14 @@ describe('OWASP Key Management Cheat Sheet: withdrawing a compromised signing ke
 
 describe('revoke-signing-key refuses what it cannot do', () => {
   it('exits 1 naming a kid that no key has, and changes nothing', async () => {
-    const kids = await publishedKids();
+    const kids = await publishedKids(auth);
 
     const result = await sut.command('auth', ['revoke-signing-key', 'no-such-kid']);
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('No signing key has the kid "no-such-kid"');
     expect(result.stderr).not.toMatch(/\n\s+at /);
-    await expect(publishedKids()).resolves.toEqual(kids);
+    await expect(publishedKids(auth)).resolves.toEqual(kids);
   });
 
   it('exits 64 with the usage when the kid is missing', async () => {

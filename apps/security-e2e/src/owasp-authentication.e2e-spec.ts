@@ -532,17 +532,17 @@ describe('with low limits, behind a trusted loopback proxy', () => {
     });
 
     const emoji = '😀';
-    it.each<[string, string, number]>([
-      ['8 characters', 'a'.repeat(8), 201],
-      ['1024 characters', 'a'.repeat(1024), 201],
-      ['600 emoji (1200 UTF-16 code units, 2400 bytes)', emoji.repeat(600), 201],
-      ['768 emoji (3072 bytes, the byte cap)', emoji.repeat(768), 201],
-      ['1024 three-byte characters (3072 bytes)', '€'.repeat(1024), 201],
-      ['7 characters', 'a'.repeat(7), 400],
-      ['7 emoji (14 UTF-16 code units, but 7 characters)', emoji.repeat(7), 400],
-      ['1025 characters', 'a'.repeat(1025), 400],
-      ['769 emoji (3076 bytes)', emoji.repeat(769), 400],
-    ])('answers a password of %s with %d', async (_label, password, status) => {
+    it.each<[string, number, string]>([
+      ['8 characters', 201, 'a'.repeat(8)],
+      ['1024 characters', 201, 'a'.repeat(1024)],
+      ['600 emoji (1200 UTF-16 code units, 2400 bytes)', 201, emoji.repeat(600)],
+      ['768 emoji (3072 bytes, the byte cap)', 201, emoji.repeat(768)],
+      ['1024 three-byte characters (3072 bytes)', 201, '€'.repeat(1024)],
+      ['7 characters', 400, 'a'.repeat(7)],
+      ['7 emoji (14 UTF-16 code units, but 7 characters)', 400, emoji.repeat(7)],
+      ['1025 characters', 400, 'a'.repeat(1025)],
+      ['769 emoji (3076 bytes)', 400, emoji.repeat(769)],
+    ])('answers a password of %s with %d', async (_label, status, password) => {
       const credentials = { email: uniqueEmail(), password };
 
       const response = await auth.post('/auth/register', credentials, from(nextIp()));
@@ -560,14 +560,14 @@ describe('with low limits, behind a trusted loopback proxy', () => {
   describe('OWASP Denial of Service Cheat Sheet: request size limits', () => {
     const huge = 'x'.repeat(17 * 1024);
 
-    it.each<[string, () => HttpClient, string, string]>([
-      ['AUTH', () => auth, 'POST', '/auth/register'],
-      ['AUTH', () => auth, 'POST', '/auth/session'],
-      ['AUTH', () => auth, 'POST', '/auth/token'],
-      ['the gateway', () => shop, 'POST', '/api/auth/session'],
+    it.each<[string, string, string, () => HttpClient]>([
+      ['AUTH', 'POST', '/auth/register', () => auth],
+      ['AUTH', 'POST', '/auth/session', () => auth],
+      ['AUTH', 'POST', '/auth/token', () => auth],
+      ['the gateway', 'POST', '/api/auth/session', () => shop],
     ])(
       '%s answers a body over 16 KiB on %s %s with 413 payload_too_large, not a validation error',
-      async (_service, client, method, path) => {
+      async (_service, method, path, client) => {
         const response = await client().request({
           method,
           path,

@@ -131,6 +131,18 @@ export function es256Jwt(payload: JsonObject, key: KeyObject | string, header: J
   return `${input}.${signature.toString('base64url')}`;
 }
 
+/** The kids AUTH publishes in its JWKS now. */
+export async function publishedKids(auth: HttpClient): Promise<string[]> {
+  const response = await auth.get<JwksBody>('/.well-known/jwks.json');
+  expectStatus(response, 200);
+  return (response.json?.keys ?? []).map((key) => String(key['kid']));
+}
+
+/** The `kid` of a token's header. */
+export function kidOf(token: string): string {
+  return String(decodeJwt(token).header['kid']);
+}
+
 /** The `sid` claim of an access token: its token family's handle. */
 export function sidOf(accessToken: string): string {
   return String(decodeJwt(accessToken).payload['sid']);
