@@ -1,10 +1,4 @@
-import {
-  expectStatus,
-  http,
-  loginWithToken,
-  registerUser,
-  startSystem,
-} from '@svt/shared/testing';
+import { expectStatus, http, loginWithToken, registerUser, startSystem } from '@svt/shared/testing';
 import type {
   CommandResult,
   HttpClient,
