@@ -155,6 +155,7 @@ describe(SqliteDenylist.name, () => {
       'denylist-002-events',
       'sessions-001-create',
       'sessions-002-idle-timeout',
+      'sessions-003-credential-version',
     ]);
   });
 
