@@ -12,6 +12,7 @@ export type { ReadinessCheck } from './lib/health';
 export { closeOnShutdown } from './lib/close-on-shutdown';
 export type { Closeable } from './lib/close-on-shutdown';
 export { failClosed } from './lib/fail-closed';
+export { rateLimited } from './lib/rate-limited';
 export { instrumentRequests } from './lib/metrics';
 export { startMetricsServer } from './lib/metrics-server';
 export type { MetricsServer } from './lib/metrics-server';

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { BackoffPolicy, RateLimitStore } from '@svt/shared/data-access-sessions';
 import { RATE_LIMIT_STORE } from '@svt/shared/data-access-sessions';
 import type { RateLimit } from '@svt/shared/util-config';
-import { AppError, failClosed } from '@svt/shared/util-http';
+import type { AppError } from '@svt/shared/util-http';
+import { failClosed, rateLimited } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK } from '@svt/shared/util-security';
 import type { AuthConfig } from './auth.config';
@@ -153,10 +154,6 @@ export class ThrottleService {
   }
 
   private tooMany(resetAt: number): AppError {
-    // RFC 9110 §10.2.3: delay-seconds, at least 1 so a client never spins.
-    const seconds = Math.max(1, Math.ceil((resetAt - this.clock.now()) / 1000));
-    return new AppError('rate_limited', 'Too many attempts. Try again later.', {
-      headers: { 'retry-after': String(seconds) },
-    });
+    return rateLimited(resetAt, this.clock.now(), 'Too many attempts. Try again later.');
   }
 }

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { RateLimitStore } from '@svt/shared/data-access-sessions';
 import { RATE_LIMIT_STORE } from '@svt/shared/data-access-sessions';
 import type { Identity } from '@svt/shared/feature-authn';
-import { AppError, failClosed } from '@svt/shared/util-http';
+import { failClosed, rateLimited } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK } from '@svt/shared/util-security';
 import type { CartConfig } from './cart.config';
@@ -37,10 +37,10 @@ export class CartWriteLimitGuard implements CanActivate {
       'rate-limit store',
     );
     if (window.count <= count) return true;
-    // RFC 9110 §10.2.3: delay-seconds, at least 1 so a client never spins.
-    const seconds = Math.max(1, Math.ceil((window.resetAt - this.clock.now()) / 1000));
-    throw new AppError('rate_limited', 'Too many changes to the cart. Try again later.', {
-      headers: { 'retry-after': String(seconds) },
-    });
+    throw rateLimited(
+      window.resetAt,
+      this.clock.now(),
+      'Too many changes to the cart. Try again later.',
+    );
   }
 }
