@@ -28,6 +28,16 @@ for (const instruction of instructions) {
   if (stages.length > 0) stages.at(-1).push(instruction);
 }
 const final = stages.at(-1) ?? [];
+
+/**
+ * Whether .dockerignore keeps a top-level entry out of the context: listed,
+ * or everything (`**`) excluded first and the entry never let back in.
+ */
+function excluded(entry) {
+  const plain = (line) => line.replace(/^\*\*\//, '').replace(/\/$/, '');
+  if (ignore[0] === '**') return !ignore.some((line) => line.startsWith('!') && plain(line.slice(1)) === entry);
+  return ignore.some((line) => plain(line) === entry);
+}
 const all = (keyword, list = instructions) => list.filter((i) => i.keyword === keyword);
 const SECRET = /(SECRET|PASSWORD|TOKEN|PRIVATE_KEY|DATABASE_URL)/i;
 
@@ -63,9 +73,25 @@ const rules = [
     /DEMO_DIR=/.test(text) && /dist\/apps\/shop-web/.test(text),
   ],
   ['CMD in exec form', all('CMD', final).every((i) => i.args.startsWith('['))],
-  ...['.env', '.git', 'node_modules', 'dist', '.data'].map((entry) => [
-    `.dockerignore excludes ${entry}`,
-    ignore.some((line) => line.replace(/^\*\*\//, '').replace(/\/$/, '') === entry),
+  [
+    'no `# syntax=` directive (BuildKit would fetch its frontend from Docker Hub)',
+    !/^#\s*syntax\s*=/im.test(text),
+  ],
+  [
+    'every stage starts from ${NODE_IMAGE} (a stand-in base can replace it)',
+    stages.every((stage) => /^\$\{NODE_IMAGE\}(\s|$)/.test(stage[0].args)),
+  ],
+  [
+    'nx runs with npx --no-install (never a silent download after a failed npm ci)',
+    /npx --no-install nx /.test(text) && !/npx (?!--no-install)\S*\s*nx /.test(text),
+  ],
+  [
+    'node-gyp builds against the image\'s own Node headers (npm_config_nodedir)',
+    /npm_config_nodedir=/.test(text),
+  ],
+  ...['.env', '.git', 'node_modules', 'dist', '.data', 'docs', 'README.md'].map((entry) => [
+    `.dockerignore keeps ${entry} out`,
+    excluded(entry),
   ]),
 ];
 

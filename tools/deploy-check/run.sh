@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run lint:deploy`: checks the container setup without a Docker engine.
 #   1. docker-compose.yml with dclint (no warnings allowed), and with
-#      docker-compose 1.29 `config -q` when it is installed (apt docker-compose)
+#      `docker compose config -q` (Compose v2; else docker-compose 1.29)
 #   2. Dockerfile with dockerfile-utils lint, plus the project's rules
 #      (check-dockerfile.mjs: non-root, HEALTHCHECK, production deps, .dockerignore…)
 #   3. the compose-env.spec.ts of auth, gateway and cart (each service's zod
@@ -33,22 +33,30 @@ step() {
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-compose_129() {
-  # Compose 1.29 predates the top-level `name:` key (the spec's project name)
-  # and rejects it; everything else of the file is checked as written. Its
-  # .env is ignored (--env-file of an empty file) so the result does not
-  # depend on the developer's secrets: dummies stand in for the required ones.
-  node -e "
-    const fs = require('node:fs'); const YAML = require('yaml');
-    const doc = YAML.parseDocument(fs.readFileSync('docker-compose.yml', 'utf8'));
-    doc.delete('name');
-    fs.writeFileSync(process.argv[1], String(doc));
-  " "$tmp/compose-1.29.yml" || return 1
+# Compose v2 (`docker compose`, what the README's commands use) checks the
+# file as written; without it, docker-compose 1.29 checks a copy without the
+# top-level `name:` key, which it predates. Either way .env is ignored (an
+# empty --env-file) so the result does not depend on the developer's secrets:
+# dummies stand in for the required ones, and without them it must refuse.
+compose_config() {
+  local file=docker-compose.yml run
   : >"$tmp/empty.env"
-  local run=(docker-compose --project-directory . --env-file "$tmp/empty.env" -f "$tmp/compose-1.29.yml")
+  if docker compose version >/dev/null 2>&1; then
+    run=(docker compose --project-directory . --env-file "$tmp/empty.env" -f "$file")
+    echo "docker compose $(docker compose version --short), the file as written"
+  else
+    node -e "
+      const fs = require('node:fs'); const YAML = require('yaml');
+      const doc = YAML.parseDocument(fs.readFileSync('docker-compose.yml', 'utf8'));
+      doc.delete('name');
+      fs.writeFileSync(process.argv[1], String(doc));
+    " "$tmp/compose-1.29.yml" || return 1
+    file="$tmp/compose-1.29.yml"
+    run=(docker-compose --project-directory . --env-file "$tmp/empty.env" -f "$file")
+    echo "docker-compose $(docker-compose version --short) (no Compose v2 here): top-level name: dropped"
+  fi
   KEY_ENCRYPTION_SECRET=dummy-dummy-dummy-dummy-dummy-dummy POSTGRES_PASSWORD=dummy \
-    "${run[@]}" config -q || return 1
-  # And without the secrets it must refuse to start.
+    "${run[@]}" --profile replicas config -q || return 1
   local out
   if out=$(env -u KEY_ENCRYPTION_SECRET POSTGRES_PASSWORD=dummy "${run[@]}" config -q 2>&1); then
     echo "compose accepted a missing KEY_ENCRYPTION_SECRET"
@@ -60,14 +68,14 @@ compose_129() {
     return 1
   fi
   grep -q 'set POSTGRES_PASSWORD' <<<"$out" || { echo "$out"; return 1; }
-  echo "docker-compose $(docker-compose version --short): config valid (top-level name: dropped), secrets required"
+  echo "config valid, secrets required"
 }
 
 step "dclint docker-compose.yml" npx --no-install dclint --max-warnings 0 docker-compose.yml
-if command -v docker-compose >/dev/null; then
-  step "docker-compose config -q" compose_129
+if docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null; then
+  step "compose config -q" compose_config
 else
-  echo "== docker-compose config -q: skipped (apt-get install docker-compose to run it)"
+  echo "== compose config -q: SKIPPED, no Compose here (bash tools/docker/ensure-docker.sh installs it)"
 fi
 step "dockerfile-utils lint Dockerfile" npx --no-install dockerfile-utils lint Dockerfile
 step "project rules for Dockerfile and .dockerignore" node tools/deploy-check/check-dockerfile.mjs Dockerfile

@@ -165,7 +165,10 @@ describe('docker-compose.yml → cart-2, the second replica (profile replicas)',
     const definition = compose.services[replicaName];
     expect(definition.profiles).toEqual([composeEnv.REPLICAS_PROFILE]);
     expect(service.profiles).toBeUndefined();
-    expect(definition.build?.args).toEqual(service.build?.args);
+    // The image the first replica builds: never built again, never pulled.
+    expect(definition.image).toEqual(service.image);
+    expect(definition.build).toBeUndefined();
+    expect(definition.pull_policy).toBe('never');
     expect(definition.ports).toBeUndefined();
     expect(definition.depends_on).toMatchObject({
       lb: { condition: 'service_healthy' },

@@ -151,7 +151,9 @@ describe('docker-compose.yml → gateway environment', () => {
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
     expect(env['DEMO_DIR']).toBe('/app/demo');
     expect(dockerfile).toContain('DEMO_DIR=/app/demo');
-    expect(dockerfile).toMatch(/COPY --from=build \/src\/dist\/apps\/shop-web \.\/demo/);
+    // The build puts the page into the gateway's tree, which lands in /app.
+    expect(dockerfile).toContain('cp -r dist/apps/shop-web/. /out/gateway/demo/');
+    expect(dockerfile).toMatch(/WORKDIR \/app\n[^]*COPY --from=build \/out\/\$\{APP\}\/ \.\//);
   });
 
   it('is the edge: trusts no X-Forwarded-For', () => {
@@ -195,7 +197,10 @@ describe('docker-compose.yml → gateway-2, the second replica (profile replicas
   it('starts only with the replicas profile, from the same image, publishing no port', () => {
     expect(replicaService.profiles).toEqual([composeEnv.REPLICAS_PROFILE]);
     expect(service.profiles).toBeUndefined();
-    expect(replicaService.build?.args).toEqual(service.build?.args);
+    // The image the first gateway builds: never built again, never pulled.
+    expect(replicaService.image).toEqual(service.image);
+    expect(replicaService.build).toBeUndefined();
+    expect(replicaService.pull_policy).toBe('never');
     expect(replicaService.ports).toBeUndefined();
     expect(replicaService.depends_on).toMatchObject({
       auth: { condition: 'service_healthy' },
