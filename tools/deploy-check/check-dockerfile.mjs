@@ -35,7 +35,8 @@ const final = stages.at(-1) ?? [];
  */
 function excluded(entry) {
   const plain = (line) => line.replace(/^\*\*\//, '').replace(/\/$/, '');
-  if (ignore[0] === '**') return !ignore.some((line) => line.startsWith('!') && plain(line.slice(1)) === entry);
+  if (ignore[0] === '**')
+    return !ignore.some((line) => line.startsWith('!') && plain(line.slice(1)) === entry);
   return ignore.some((line) => plain(line) === entry);
 }
 const all = (keyword, list = instructions) => list.filter((i) => i.keyword === keyword);
@@ -86,7 +87,7 @@ const rules = [
     /npx --no-install nx /.test(text) && !/npx (?!--no-install)\S*\s*nx /.test(text),
   ],
   [
-    'node-gyp builds against the image\'s own Node headers (npm_config_nodedir)',
+    "node-gyp builds against the image's own Node headers (npm_config_nodedir)",
     /npm_config_nodedir=/.test(text),
   ],
   ...['.env', '.git', 'node_modules', 'dist', '.data', 'docs', 'README.md'].map((entry) => [
