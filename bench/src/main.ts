@@ -8,7 +8,7 @@ const USAGE = `npm run bench [-- --smoke] [-- --publish]
 
   (no flag)   every scenario, about 5 minutes (6–7 with PostgreSQL + Redis); results in ${RESULTS_DIR}/
   --smoke     every scenario once for a second: checks the harness, proves nothing
-  --publish   put the last results into README.md and docs/bench/chart.svg
+  --publish   put the last results into docs/benchmarks.md and docs/bench/chart.svg
 `;
 
 async function main(args: readonly string[]): Promise<number> {
@@ -21,7 +21,7 @@ async function main(args: readonly string[]): Promise<number> {
   const dir = join(root, RESULTS_DIR);
   if (args.includes('--publish')) {
     await publishReport(dir, root);
-    process.stdout.write(`README.md and docs/bench/chart.svg now show ${dir}/table.md\n`);
+    process.stdout.write(`docs/benchmarks.md and docs/bench/chart.svg now show ${dir}/table.md\n`);
     return 0;
   }
   const smoke = args.includes('--smoke');

@@ -6,8 +6,10 @@ import type { BenchReport } from './scenarios';
 /** Where a run leaves its results: git-ignored. */
 export const RESULTS_DIR = join('tmp', 'bench');
 
-const README_BEGIN = '<!-- bench:begin -->';
-const README_END = '<!-- bench:end -->';
+/** The page that shows the published run, between these markers. */
+const PAGE = join('docs', 'benchmarks.md');
+const BEGIN = '<!-- bench:begin -->';
+const END = '<!-- bench:end -->';
 
 /** Writes `results.json`, `table.md` and `chart.svg` into `dir`; returns the table. */
 export async function writeReport(report: BenchReport, dir: string): Promise<string> {
@@ -20,20 +22,21 @@ export async function writeReport(report: BenchReport, dir: string): Promise<str
 }
 
 /**
- * Puts a run's table into the README between the bench markers and its
- * chart at docs/bench/chart.svg, where the README shows it.
+ * Puts a run's table into docs/benchmarks.md between the bench markers and
+ * its chart at docs/bench/chart.svg, where that page shows it.
  */
 export async function publishReport(dir: string, root: string): Promise<void> {
   const table = await readFile(join(dir, 'table.md'), 'utf8');
   await mkdir(join(root, 'docs', 'bench'), { recursive: true });
   await copyFile(join(dir, 'chart.svg'), join(root, 'docs', 'bench', 'chart.svg'));
-  const readmePath = join(root, 'README.md');
-  const readme = await readFile(readmePath, 'utf8');
-  const begin = readme.indexOf(README_BEGIN);
-  const end = readme.indexOf(README_END);
+  const pagePath = join(root, PAGE);
+  const page = await readFile(pagePath, 'utf8');
+  const begin = page.indexOf(BEGIN);
+  const end = page.indexOf(END);
   if (begin < 0 || end < begin) {
-    throw new Error(`README.md has no ${README_BEGIN} … ${README_END} section to fill`);
+    throw new Error(`${PAGE} has no ${BEGIN} … ${END} section to fill`);
   }
-  const section = `${README_BEGIN}\n${table}\n![req/s per scenario](docs/bench/chart.svg)\n`;
-  await writeFile(readmePath, readme.slice(0, begin) + section + readme.slice(end));
+  // The chart's path is relative to the page, which sits in docs/.
+  const section = `${BEGIN}\n${table}\n![req/s per scenario](bench/chart.svg)\n`;
+  await writeFile(pagePath, page.slice(0, begin) + section + page.slice(end));
 }
