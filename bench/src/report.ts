@@ -138,7 +138,7 @@ export function judgeTargets(report: Omit<BenchReport, 'targets'>): TargetResult
   return targets;
 }
 
-/** The report as Markdown: the README pastes it as it is. */
+/** The report as Markdown: docs/benchmarks.md pastes it as it is. */
 export function renderMarkdown(report: BenchReport): string {
   const m = report.machine;
   const lines: string[] = [

@@ -40,7 +40,7 @@ const SLOW_REDIS_REPLY_MS = 2_000;
 /** JWKS_MAX_STALENESS of the gateway and CART here, in seconds; they refresh every second. */
 const JWKS_MAX_STALENESS = 4;
 
-/** Recovery times go to the test output, where the README's drill table comes from. */
+/** Recovery times go to the test output, where the drill table of docs/operations.md comes from. */
 function logRecovery(drill: string, ms: number): void {
   process.stderr.write(`[drill] ${drill}: working again ${ms} ms after the fault was lifted\n`);
 }
@@ -140,7 +140,8 @@ describe('fault drills', () => {
         ).toBe(503);
         // Never a 401 that would log the user out, never a 500.
         expectProblem(await shop.get('/api/me', asCookie()), 503, 'store_unavailable');
-        // The revocation feed is down too: Bearer fails closed (README, "Revoking access tokens").
+        // The revocation feed is down too: Bearer fails closed (docs/authentication.md,
+        // "Revoking access tokens").
         expectProblem(await shop.get('/api/me', asBearer()), 503, 'store_unavailable');
         await expectLoginRefused();
         await expectAllAlive();

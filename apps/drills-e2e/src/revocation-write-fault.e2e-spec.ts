@@ -44,7 +44,10 @@ import type {
 
 const backend = resolveBackend(readTestEnvironment());
 
-/** How soon a pushed revocation reaches the gateway and CART (README, "Revoking access tokens"). */
+/**
+ * How soon a pushed revocation reaches the gateway and CART (docs/authentication.md, "Revoking
+ * access tokens").
+ */
 const REFUSED_WITHIN = { timeoutMs: 1_000, intervalMs: 50 };
 
 /** Makes the denylist refuse writes, and take them again. */

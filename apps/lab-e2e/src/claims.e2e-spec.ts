@@ -295,7 +295,7 @@ describe('Logout', () => {
 
     expect(cookie.succeeded).toBe(0);
     expect(cookie.refusal?.status).toBe(401);
-    // AUTH revoked it; the gateway hears of it by a push (README: revocations
+    // AUTH revoked it; the gateway hears of it by a push (docs/authentication.md: revocations
     // reach every process within a second).
     expect(bearer.refusal?.status).toBe(401);
     expect(bearer.refusedAfterMs).toBeLessThan(1_000);

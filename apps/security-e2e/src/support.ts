@@ -36,8 +36,8 @@ export function expectInvalidToken(response: HttpResponse<unknown>): void {
 }
 
 /**
- * How soon a revocation reaches the gateway and CART (README, "Revoking
- * access tokens"): at once at AUTH, by a push elsewhere (milliseconds on
+ * How soon a revocation reaches the gateway and CART (docs/authentication.md,
+ * "Revoking access tokens"): at once at AUTH, by a push elsewhere (milliseconds on
  * Redis, a 200 ms poll on the embedded default).
  */
 export const REVOCATION_PUSH_MS = 1_000;

@@ -12,7 +12,7 @@ const MAX_KINDS_SHOWN = 12;
 const fixed = (value: number, digits = 0): string =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-/** The report as Markdown, the way the README shows it. */
+/** The report as Markdown, the way docs/operations.md shows it. */
 export function renderSoakMarkdown(report: SoakReport): string {
   const m = report.machine;
   const s = report.settings;
