@@ -42,7 +42,8 @@ debian_base() { # suite → image name; debootstrap, then docker import
   have "$image" && { echo "$image"; return; }
   command -v debootstrap >/dev/null || {
     log "installing debootstrap"
-    apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
   }
   log "debootstrap $suite (minbase) from $mirror"
   local root="$work/rootfs-$suite" script=()
