@@ -43,6 +43,11 @@ const secrets = {
 const env = { ...process.env, ...secrets, IMAGE_TAG };
 /** Every value that must never appear in a log: grows as the run sees tokens and cookies. */
 const mustNotLog = new Set(Object.values(secrets));
+function remember(value) {
+  // Cleared cookies and short values say nothing secret.
+  if (typeof value === 'string' && value.length >= 8) mustNotLog.add(value);
+}
+const cookieValue = (setCookie) => setCookie.split(';')[0].split('=').slice(1).join('=');
 
 function compose(...composeArgs) {
   const result = spawnSync('docker', ['compose', '-p', PROJECT, ...composeArgs], {
@@ -80,6 +85,8 @@ async function call(port, method, path, { body, bearer, cookies, headers = {} } 
       ...headers,
     },
     body: body ? JSON.stringify(body) : undefined,
+    // A connection per request: a pooled one would outlive a restarted container.
+    reset: true,
   });
   const text = await response.body.text();
   return {
@@ -124,10 +131,10 @@ async function makeCustomer() {
     bearer: tokens.access_token,
   });
   expectStatus(put, 200, 'cart write');
-  for (const value of [password, tokens.access_token, tokens.refresh_token, login.json.csrfToken])
-    mustNotLog.add(value);
-  for (const cookie of login.setCookies)
-    mustNotLog.add(cookie.split(';')[0].split('=').slice(1).join('='));
+  for (const value of [password, tokens.access_token, tokens.refresh_token, login.json.csrfToken]) {
+    remember(value);
+  }
+  for (const cookie of login.setCookies) remember(cookieValue(cookie));
   return { tokens, cookies };
 }
 
@@ -180,21 +187,17 @@ async function runCollection(portOffset) {
   );
   // Everything the collection was given or handed out joins the never-logged set.
   for (const variable of summary.environment.values.all()) {
-    if (/token|password|cookie|csrf/i.test(variable.key) && String(variable.value).length >= 8) {
-      mustNotLog.add(String(variable.value));
-    }
+    if (/token|password|cookie|csrf/i.test(variable.key)) remember(String(variable.value));
   }
   for (const execution of summary.run.executions) {
     const response = execution.response;
     if (!response) continue;
     for (const header of response.headers.all()) {
-      if (header.key.toLowerCase() === 'set-cookie')
-        mustNotLog.add(header.value.split(';')[0].split('=').slice(1).join('='));
+      if (header.key.toLowerCase() === 'set-cookie') remember(cookieValue(header.value));
     }
     try {
       const body = JSON.parse(response.stream.toString());
-      for (const key of ['access_token', 'refresh_token', 'csrfToken'])
-        if (body[key]) mustNotLog.add(body[key]);
+      for (const key of ['access_token', 'refresh_token', 'csrfToken']) remember(body[key]);
     } catch {
       // not JSON: nothing to collect
     }
@@ -236,6 +239,15 @@ async function trafficWhileGatewayRestarts(customer, total = 150) {
 
 // --- logs -----------------------------------------------------------------------
 
+function dockerLogs(container) {
+  const result = spawnSync('docker', ['logs', container], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (result.status !== 0) throw new Error(`docker logs ${container}: ${result.stderr}`);
+  return result.stdout + result.stderr;
+}
+
 function checkLogs() {
   const containers = [...SERVICES, ...REPLICAS, 'lb', 'postgres', 'redis'];
   const problems = [];
@@ -243,19 +255,18 @@ function checkLogs() {
   const formats = new Set();
   let lines = 0;
   for (const service of containers) {
-    const log = composeOutput(
-      '--profile',
-      'replicas',
-      'logs',
-      '--no-color',
-      '--no-log-prefix',
-      service,
-    );
+    // docker logs, not compose's: that one decorates lines for a terminal.
+    const log = composeOutput('--profile', 'replicas', 'ps', '--all', '--quiet', service)
+      .split('\n')
+      .filter(Boolean)
+      .map(dockerLogs)
+      .join('\n');
     for (const secret of mustNotLog) {
-      if (log.includes(secret))
+      if (log.includes(secret)) {
         problems.push(
-          `${service}: its log holds a secret, token or cookie (${secret.slice(0, 6)}…)`,
+          `${service}: its log holds a secret, token or cookie (${secret.slice(0, 4)}…)`,
         );
+      }
     }
     if (![...SERVICES, ...REPLICAS].includes(service)) continue;
     for (const line of log.split('\n').filter(Boolean)) {
