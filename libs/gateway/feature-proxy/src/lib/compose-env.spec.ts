@@ -156,8 +156,9 @@ describe('docker-compose.yml → gateway environment', () => {
     expect(dockerfile).toMatch(/WORKDIR \/app\n[^]*COPY --from=build \/out\/\$\{APP\}\/ \.\//);
   });
 
-  it('is the edge: trusts no X-Forwarded-For', () => {
-    expect(env['TRUSTED_PROXIES']).toBe('none');
+  it('is the edge: believes X-Forwarded-For only from the balancer of the replicas profile', () => {
+    // Either gateway then names the same client to auth, whichever nginx picked.
+    expect(env['TRUSTED_PROXIES']).toBe(composeEnv.addresses('lb', compose)[0]);
   });
 
   it('is the edge: serves no /docs', () => {
@@ -210,12 +211,11 @@ describe('docker-compose.yml → gateway-2, the second replica (profile replicas
     });
   });
 
-  it('differs from the gateway only in its edge and in where it reaches the others', () => {
+  it('differs from the gateway only in where it reaches the others and in its drain', () => {
     expect(composeEnv.differences(env, replica.env)).toEqual([
       'AUTH_URL',
       'CART_URL',
       'SHUTDOWN_DELAY_MS',
-      'TRUSTED_PROXIES',
     ]);
     expect(replica.raw['SHUTDOWN_DELAY_MS']).toBeDefined();
     expect(replica.required).toEqual({});
