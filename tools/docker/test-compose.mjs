@@ -212,29 +212,52 @@ async function runCollection(portOffset) {
 
 // --- replicas: a gateway stopped and started under traffic ----------------------
 
-async function trafficWhileGatewayRestarts(customer, total = 150) {
+/** Like compose(), without blocking the event loop: traffic goes on meanwhile. */
+function composeInBackground(...composeArgs) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', ['compose', '-p', PROJECT, ...composeArgs], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`docker compose ${composeArgs.join(' ')} failed`)),
+    );
+  });
+}
+
+/**
+ * Requests one after another through the balancer's gateway port from before
+ * the first gateway stops until after it is back: each must answer 200.
+ */
+async function trafficWhileGatewayRestarts(customer) {
   const outcomes = [];
+  let running = true;
   const traffic = (async () => {
-    for (let i = 0; i < total; i++) {
+    while (running) {
       const response = await call(9080, 'GET', '/api/cart', {
         bearer: customer.tokens.access_token,
       }).catch((error) => ({ status: error.code ?? 'error' }));
       outcomes.push(response.status);
-      await delay(50);
+      await delay(20);
     }
   })();
   await delay(1_000);
-  console.log('stopping gateway (gateway-2 stays) …');
-  compose('--profile', 'replicas', 'stop', 'gateway');
-  console.log('starting gateway again …');
-  compose('--profile', 'replicas', 'start', 'gateway');
+  console.log(`stopping gateway (gateway-2 stays), after ${outcomes.length} requests …`);
+  await composeInBackground('--profile', 'replicas', 'stop', 'gateway');
+  console.log(`starting gateway again, after ${outcomes.length} requests …`);
+  await composeInBackground('--profile', 'replicas', 'up', '--detach', '--wait', 'gateway');
+  await delay(2_000);
+  running = false;
   await traffic;
   const answered = outcomes.filter((status) => status === 200).length;
   console.log(
-    `through the balancer: ${answered} of ${total} answered 200 while a gateway stopped and started`,
+    `through the balancer: ${answered} of ${outcomes.length} answered 200 while a gateway stopped and started`,
   );
-  if (answered !== total)
+  if (answered !== outcomes.length || outcomes.length < 100) {
     throw new Error(`not answered 200: ${JSON.stringify(outcomes.filter((s) => s !== 200))}`);
+  }
 }
 
 // --- logs -----------------------------------------------------------------------
