@@ -1,5 +1,6 @@
 export { ConfigError, loadConfig, loadConfigOrExit } from './lib/load-config';
 export {
+  checkLogFormat,
   checkRedisCluster,
   env,
   isLoopbackHost,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkRedisCluster, env, isLoopbackHost } from '@svt/shared/util-config';
+import { checkLogFormat, checkRedisCluster, env, isLoopbackHost } from '@svt/shared/util-config';
 
 /** The longest ACCESS_TOKEN_TTL that may be configured, in seconds (RFC 9068 tokens are short-lived). */
 export const ACCESS_TOKEN_TTL_MAX = 900;
@@ -15,6 +15,7 @@ export const DEV_KEY_ENCRYPTION_SECRET = 'dev-only-key-encryption-secret-change-
 export const authConfigSchema = z
   .object({
     NODE_ENV: env.nodeEnv,
+    LOG_FORMAT: env.logFormat,
     HOST: env.host,
     PORT: env.port(8081),
     METRICS_PORT: env.metricsPort(9181),
@@ -62,6 +63,7 @@ export const authConfigSchema = z
   })
   .superRefine((config, ctx) => {
     checkRedisCluster(config, ctx);
+    checkLogFormat(config, ctx);
     if (
       config.KEY_ENCRYPTION_SECRET === DEV_KEY_ENCRYPTION_SECRET &&
       (config.NODE_ENV === 'production' ||

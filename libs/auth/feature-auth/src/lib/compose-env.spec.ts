@@ -86,6 +86,11 @@ describe('docker-compose.yml → auth environment', () => {
     expect(Object.keys(env).filter((key) => !known.has(key))).toEqual([]);
   });
 
+  it('logs JSON lines, for the log pipeline, and could not be told otherwise', () => {
+    expect(authConfigSchema.parse(env).LOG_FORMAT).toBe('json');
+    expect(authConfigSchema.safeParse({ ...env, LOG_FORMAT: 'pretty' }).success).toBe(false);
+  });
+
   it('runs in production, listening on every interface on the API.md port', () => {
     expect(env['NODE_ENV']).toBe('production');
     expect(env['HOST']).toBe('0.0.0.0');

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { checkRedisCluster, env } from '@svt/shared/util-config';
+import { checkLogFormat, checkRedisCluster, env } from '@svt/shared/util-config';
 
 /** The variables of the cart service, each on its own; `cartConfigSchema` adds the rules between them. */
 const cartFields = z.object({
   NODE_ENV: env.nodeEnv,
+  LOG_FORMAT: env.logFormat,
   HOST: env.host,
   PORT: env.port(8082),
   METRICS_PORT: env.metricsPort(9182),
@@ -35,6 +36,9 @@ const cartFields = z.object({
 });
 
 /** Environment of the cart service. `.env.example` documents each variable. */
-export const cartConfigSchema = cartFields.superRefine(checkRedisCluster);
+export const cartConfigSchema = cartFields.superRefine((config, ctx) => {
+  checkRedisCluster(config, ctx);
+  checkLogFormat(config, ctx);
+});
 
 export type CartConfig = z.infer<typeof cartConfigSchema>;

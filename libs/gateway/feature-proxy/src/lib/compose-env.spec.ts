@@ -104,6 +104,11 @@ describe('docker-compose.yml → gateway environment', () => {
     expect(Object.keys(env).filter((key) => !known.has(key))).toEqual([]);
   });
 
+  it('logs JSON lines, for the log pipeline, and could not be told otherwise', () => {
+    expect(gatewayConfigSchema.parse(env).LOG_FORMAT).toBe('json');
+    expect(gatewayConfigSchema.safeParse({ ...env, LOG_FORMAT: 'pretty' }).success).toBe(false);
+  });
+
   it('runs in production, listening on every interface on the API.md port', () => {
     expect(env['NODE_ENV']).toBe('production');
     expect(env['HOST']).toBe('0.0.0.0');

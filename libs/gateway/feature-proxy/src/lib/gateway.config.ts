@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { checkRedisCluster, env, isOrigin } from '@svt/shared/util-config';
+import { checkLogFormat, checkRedisCluster, env, isOrigin } from '@svt/shared/util-config';
 
 /** The variables of the gateway, each on its own; `gatewayConfigSchema` adds the rules between them. */
 const gatewayFields = z.object({
   NODE_ENV: env.nodeEnv,
+  LOG_FORMAT: env.logFormat,
   HOST: env.host,
   PORT: env.port(8080),
   METRICS_PORT: env.metricsPort(9180),
@@ -52,7 +53,10 @@ const gatewayFields = z.object({
 });
 
 /** Environment of the gateway. `.env.example` documents each variable. */
-export const gatewayConfigSchema = gatewayFields.superRefine(checkRedisCluster);
+export const gatewayConfigSchema = gatewayFields.superRefine((config, ctx) => {
+  checkRedisCluster(config, ctx);
+  checkLogFormat(config, ctx);
+});
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 

@@ -6,6 +6,12 @@ const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).def
 /** Reusable field schemas so the three apps read the same variable the same way. */
 export const env = {
   nodeEnv: z.enum(['development', 'test', 'production']).default('development'),
+  /**
+   * `json`: one JSON object per line, for a log pipeline (the default, and the
+   * only format in production). `pretty`: one coloured line per record, for a
+   * developer's terminal; `npm start` asks for it when its output is one.
+   */
+  logFormat: z.enum(['json', 'pretty'], { message: 'must be json or pretty' }).default('json'),
   host: z.string().min(1).default('127.0.0.1'),
   port,
   /**
@@ -156,6 +162,23 @@ export function checkRedisCluster(
       path: ['REDIS_URL'],
       message:
         'lists several servers: set REDIS_CLUSTER=true to use them as the seeds of a Redis Cluster',
+    });
+  }
+}
+
+/**
+ * The rule between LOG_FORMAT and NODE_ENV, for a schema's `superRefine`:
+ * production logs are read by machines, so they are JSON whatever is set.
+ */
+export function checkLogFormat(
+  config: { readonly NODE_ENV: string; readonly LOG_FORMAT: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.NODE_ENV === 'production' && config.LOG_FORMAT !== 'json') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['LOG_FORMAT'],
+      message: 'must be json in production, where a log pipeline reads the lines',
     });
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, isOrigin, isSecureContextOrigin } from './env-fields';
+import { checkLogFormat, env, isOrigin, isSecureContextOrigin } from './env-fields';
 import { ConfigError, loadConfig } from './load-config';
 
 const schema = z.object({
@@ -104,5 +104,35 @@ describe('env.trustedProxies', () => {
 
   it.each(['gateway', '10.0.0.0/33', '10.0.0.1/8/1', 'fe80::/129'])('refuses %p', (value) => {
     expect(() => loadConfig('test', proxies, { TRUSTED_PROXIES: value })).toThrow(ConfigError);
+  });
+});
+
+describe('env.logFormat', () => {
+  const logs = z
+    .object({ NODE_ENV: env.nodeEnv, LOG_FORMAT: env.logFormat })
+    .superRefine(checkLogFormat);
+
+  it('is json unless told otherwise, in every environment', () => {
+    expect(loadConfig('test', logs, {}).LOG_FORMAT).toBe('json');
+    expect(loadConfig('test', logs, { NODE_ENV: 'production' }).LOG_FORMAT).toBe('json');
+  });
+
+  it('is pretty when asked for outside production', () => {
+    expect(loadConfig('test', logs, { LOG_FORMAT: 'pretty' }).LOG_FORMAT).toBe('pretty');
+    expect(loadConfig('test', logs, { NODE_ENV: 'test', LOG_FORMAT: 'pretty' }).LOG_FORMAT).toBe(
+      'pretty',
+    );
+  });
+
+  it('refuses pretty in production, where a log pipeline reads the lines', () => {
+    expect(() =>
+      loadConfig('test', logs, { NODE_ENV: 'production', LOG_FORMAT: 'pretty' }),
+    ).toThrow(/LOG_FORMAT: must be json in production/);
+  });
+
+  it.each(['text', 'JSON', 'ecs'])('refuses %p', (value) => {
+    expect(() => loadConfig('test', logs, { LOG_FORMAT: value })).toThrow(
+      /LOG_FORMAT: must be json or pretty/,
+    );
   });
 });
