@@ -7,7 +7,7 @@ import {
 } from '@svt/auth/feature-auth';
 import type { AuthConfig } from '@svt/auth/feature-auth';
 import { loadConfigOrExit } from '@svt/shared/util-config';
-import { listen } from '@svt/shared/util-http';
+import { startService } from '@svt/shared/util-http';
 
 const USAGE = 'usage: main.js [rotate-signing-key | revoke-signing-key <kid>]';
 
@@ -32,24 +32,6 @@ const COMMANDS: Readonly<Record<string, (config: AuthConfig, args: string[]) => 
     },
   };
 
-async function main(command: string | undefined, args: string[]): Promise<void> {
-  // The one place that reads the environment: everything else gets the validated config.
-  // eslint-disable-next-line no-restricted-syntax
-  const config = loadConfigOrExit('auth', authConfigSchema, process.env);
-  if (command !== undefined) {
-    process.stdout.write(`${await COMMANDS[command](config, args)}\n`);
-    return;
-  }
-  const app = await createAuthApp(config);
-  const { url, metricsUrl } = await listen(app, config.HOST, config.PORT, {
-    shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
-    metricsPort: config.METRICS_PORT,
-  });
-  process.stdout.write(
-    `auth listening on ${url}, public origin ${config.AUTH_ORIGIN}, metrics on ${metricsUrl}/metrics\n`,
-  );
-}
-
 const [command, ...args] = process.argv.slice(2);
 const arity: Readonly<Record<string, number>> = {
   'rotate-signing-key': 0,
@@ -59,9 +41,24 @@ if (command !== undefined && (!(command in COMMANDS) || args.length !== arity[co
   process.stderr.write(`${USAGE}\n`);
   process.exit(64);
 }
-main(command, args).catch((error: unknown) => {
-  process.stderr.write(
-    `auth failed to ${command ?? 'start'}: ${error instanceof Error ? error.message : String(error)}\n`,
+// The one place that reads the environment: everything else gets the validated config.
+// eslint-disable-next-line no-restricted-syntax
+const config = loadConfigOrExit('auth', authConfigSchema, process.env);
+if (command === undefined) {
+  void startService({
+    name: 'auth',
+    config,
+    origin: config.AUTH_ORIGIN,
+    createApp: (logger) => createAuthApp(config, logger),
+  });
+} else {
+  COMMANDS[command](config, args).then(
+    (done) => process.stdout.write(`${done}\n`),
+    (error: unknown) => {
+      process.stderr.write(
+        `auth failed to ${command}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      process.exit(1);
+    },
   );
-  process.exit(1);
-});
+}

@@ -3,7 +3,7 @@ export type { ErrorCode, FieldError } from './lib/error-catalog';
 export { ProblemFilter, toAppError, toProblem } from './lib/problem.filter';
 export type { Problem } from './lib/problem.filter';
 export { createValidationPipe } from './lib/validation';
-export { createHttpApp, listen, logLevels } from './lib/create-http-app';
+export { createHttpApp, listen } from './lib/create-http-app';
 export type { HttpAppOptions, Listening, ListenOptions } from './lib/create-http-app';
 export { DrainState } from './lib/draining';
 export { IS_PUBLIC, Public } from './lib/public.decorator';
@@ -17,6 +17,11 @@ export { instrumentRequests } from './lib/metrics';
 export { startMetricsServer } from './lib/metrics-server';
 export type { MetricsServer } from './lib/metrics-server';
 export { REQUEST_ID_HEADER, requestIdGenerator, requestLogging } from './lib/request-logging';
+export { createLogger, logLevel } from './lib/logger';
+export type { LogFormat, LoggerOptions } from './lib/logger';
+export { NestLogger } from './lib/nest-logger';
+export { startService } from './lib/start-service';
+export type { ServiceConfig, ServiceDefinition, StartServiceIo } from './lib/start-service';
 export type { RequestIdSource, RequestLoggingOptions } from './lib/request-logging';
 export {
   ApiAuthenticated,

@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+
 /**
  * Security events, with names that are stable: alerting and dashboards match
  * on them (OWASP Logging Cheat Sheet; ASVS 5.0 §16.3). None carries a secret:
@@ -32,20 +34,20 @@ const WARNINGS: ReadonlySet<SecurityEvent> = new Set([
   'signing_key.revoked',
 ]);
 
-/** Writes one JSON line per security event, for a log pipeline to collect. */
+/**
+ * Writes one line per security event through the process's logger, so in
+ * the format of every other line (`"level":"warn"`, an ISO `time`), marked
+ * `"logger":"audit"` for a log pipeline to collect. Every event is written
+ * whatever the logger's level: alerting depends on them.
+ */
 export class AuditLog {
-  constructor(
-    private readonly write: (line: string) => void = (line) => process.stdout.write(line),
-  ) {}
+  private readonly logger: Logger;
+
+  constructor(logger: Logger) {
+    this.logger = logger.child({ logger: 'audit' }, { level: 'info' });
+  }
 
   record(event: SecurityEvent, fields: AuditFields = {}): void {
-    const entry = {
-      time: new Date().toISOString(),
-      level: WARNINGS.has(event) ? 'warn' : 'info',
-      logger: 'audit',
-      event,
-      ...fields,
-    };
-    this.write(`${JSON.stringify(entry)}\n`);
+    this.logger[WARNINGS.has(event) ? 'warn' : 'info']({ event, ...fields });
   }
 }

@@ -4,6 +4,7 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
+import type { Logger } from 'pino';
 import {
   REFRESH_TOKEN_REPOSITORY,
   SIGNING_KEY_REPOSITORY,
@@ -54,7 +55,7 @@ import { TokensService } from './tokens.service';
 /** Configuration, storage and keys: what the authenticator pipeline and the features share. */
 @Module({})
 class AuthCoreModule {
-  static forRoot(config: AuthConfig): DynamicModule {
+  static forRoot(config: AuthConfig, logger: Logger): DynamicModule {
     const providers = [
       { provide: AUTH_CONFIG, useValue: config },
       { provide: CLOCK, useValue: systemClock },
@@ -75,7 +76,7 @@ class AuthCoreModule {
         dataDir: config.DATA_DIR,
         sessions: config.SESSION_STORE,
       }),
-      { provide: AuditLog, useValue: new AuditLog() },
+      { provide: AuditLog, useValue: new AuditLog(logger) },
       {
         provide: USER_REPOSITORY,
         useFactory: (sql: SqlClient) => new SqlUserRepository(sql),
@@ -105,13 +106,14 @@ class AuthCoreModule {
 /** The auth service: users, both login flows, signing keys. */
 @Module({})
 export class AuthModule {
-  static forRoot(config: AuthConfig): DynamicModule {
+  /** `logger`: the process's, for the audit lines. */
+  static forRoot(config: AuthConfig, logger: Logger): DynamicModule {
     const sessionCookie = new SessionCookie(config);
     return {
       module: AuthModule,
       imports: [
         TerminusModule,
-        AuthCoreModule.forRoot(config),
+        AuthCoreModule.forRoot(config, logger),
         PassportModule,
         JwtModule.register({}),
         AuthnModule.forRootAsync({

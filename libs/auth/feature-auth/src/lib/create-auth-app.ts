@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp, logLevels, setupOpenApi } from '@svt/shared/util-http';
+import type { Logger } from 'pino';
+import { createHttpApp, setupOpenApi } from '@svt/shared/util-http';
 import type { AuthConfig } from './auth.config';
 import { AuthModule } from './auth.module';
 
@@ -10,11 +11,14 @@ import { AuthModule } from './auth.module';
  * page there may use the token flow here directly; cookies go through the
  * gateway, on SHOP's own site.
  */
-export async function createAuthApp(config: AuthConfig): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(AuthModule.forRoot(config), {
+export async function createAuthApp(
+  config: AuthConfig,
+  logger: Logger,
+): Promise<NestFastifyApplication> {
+  const app = await createHttpApp(AuthModule.forRoot(config, logger), {
     bodyLimit: config.BODY_LIMIT,
     bodies: 'json',
-    logLevels: logLevels(config.NODE_ENV),
+    logger,
     trustedProxies: config.TRUSTED_PROXIES,
   });
   app.enableCors({

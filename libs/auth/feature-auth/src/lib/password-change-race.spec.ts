@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { User } from '@svt/auth/data-access';
+import { createLogger } from '@svt/shared/util-http';
 import type { AuthConfig } from './auth.config';
 import { authConfigSchema } from './auth.config';
 import { AuthModule } from './auth.module';
@@ -72,7 +73,10 @@ describe('a login racing a password change', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'svt-race-'));
     const config: AuthConfig = authConfigSchema.parse({ NODE_ENV: 'test', DATA_DIR: dataDir });
     hasher = new GatedHasher();
-    const moduleRef = await Test.createTestingModule({ imports: [AuthModule.forRoot(config)] })
+    const quiet = await createLogger({ format: 'json', destination: { write: () => undefined } });
+    const moduleRef = await Test.createTestingModule({
+      imports: [AuthModule.forRoot(config, quiet)],
+    })
       .overrideProvider(PASSWORD_HASHER)
       .useValue(hasher)
       .compile();

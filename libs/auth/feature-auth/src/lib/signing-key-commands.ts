@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { SqlSigningKeyRepository, authMigrations } from '@svt/auth/data-access';
 import { openSqlClient } from '@svt/shared/data-access-sql';
+import { createLogger } from '@svt/shared/util-http';
 import { systemClock } from '@svt/shared/util-security';
 import { AuditLog } from './audit-log';
 import type { AuthConfig } from './auth.config';
@@ -17,8 +18,9 @@ async function withSigningKeys<T>(
     migrations: authMigrations,
   });
   try {
+    const audit = new AuditLog(await createLogger({ format: config.LOG_FORMAT }));
     return await work(
-      new SigningKeysService(new SqlSigningKeyRepository(sql), config, systemClock, new AuditLog()),
+      new SigningKeysService(new SqlSigningKeyRepository(sql), config, systemClock, audit),
     );
   } finally {
     await sql.close();

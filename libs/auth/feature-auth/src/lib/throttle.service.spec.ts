@@ -1,7 +1,7 @@
 import { MemoryRateLimitStore } from '@svt/shared/data-access-sessions';
 import type { RateLimitStore } from '@svt/shared/data-access-sessions';
 import { unreachableRateLimitStore } from '@svt/shared/data-access-sessions/testing';
-import { AppError } from '@svt/shared/util-http';
+import { AppError, createLogger } from '@svt/shared/util-http';
 import { sha256Hex } from '@svt/shared/util-security';
 import { AuditLog } from './audit-log';
 import type { AuthConfig } from './auth.config';
@@ -26,15 +26,19 @@ const config = {
 
 const broken = unreachableRateLimitStore();
 
-function setUp(store?: RateLimitStore): {
+async function setUp(store?: RateLimitStore): Promise<{
   throttle: ThrottleService;
   clock: { now: () => number; advance(ms: number): void };
   events: Record<string, unknown>[];
-} {
+}> {
   let now = 1_800_000_000_000;
   const clock = { now: () => now, advance: (ms: number) => (now += ms) };
   const events: Record<string, unknown>[] = [];
-  const audit = new AuditLog((line) => events.push(JSON.parse(line) as Record<string, unknown>));
+  const logger = await createLogger({
+    format: 'json',
+    destination: { write: (line) => events.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  const audit = new AuditLog(logger);
   const throttle = new ThrottleService(
     store ?? new MemoryRateLimitStore({ now: clock.now }),
     config,
@@ -59,7 +63,7 @@ async function outcome(promise: Promise<unknown>): Promise<string> {
 describe(ThrottleService.name, () => {
   describe('limit', () => {
     it('allows the configured count per window, then answers 429 with Retry-After', async () => {
-      const { throttle, clock } = setUp();
+      const { throttle, clock } = await setUp();
       for (let i = 0; i < 3; i++) await throttle.limit('login-ip', '10.0.0.1');
       clock.advance(15_000);
       expect(await outcome(throttle.limit('login-ip', '10.0.0.1'))).toBe(
@@ -68,20 +72,20 @@ describe(ThrottleService.name, () => {
     });
 
     it('counts each subject on its own', async () => {
-      const { throttle } = setUp();
+      const { throttle } = await setUp();
       for (let i = 0; i < 3; i++) await throttle.limit('login-ip', '10.0.0.1');
       expect(await outcome(throttle.limit('login-ip', '10.0.0.2'))).toBe('allowed');
     });
 
     it('opens a new window once the old one closed', async () => {
-      const { throttle, clock } = setUp();
+      const { throttle, clock } = await setUp();
       for (let i = 0; i < 4; i++) await outcome(throttle.limit('refresh-ip', '10.0.0.1'));
       clock.advance(60_000);
       expect(await outcome(throttle.limit('refresh-ip', '10.0.0.1'))).toBe('allowed');
     });
 
     it('logs rate_limit.exceeded once per window, not on every refusal', async () => {
-      const { throttle, events } = setUp();
+      const { throttle, events } = await setUp();
       for (let i = 0; i < 6; i++) await outcome(throttle.limit('register-ip', '10.0.0.1'));
       expect(events.filter((e) => e['event'] === 'rate_limit.exceeded')).toEqual([
         expect.objectContaining({ action: 'register-ip', level: 'warn' }),
@@ -89,7 +93,7 @@ describe(ThrottleService.name, () => {
     });
 
     it('fails closed with 503 when the counters cannot be reached', async () => {
-      const { throttle } = setUp(broken);
+      const { throttle } = await setUp(broken);
       expect(await outcome(throttle.limit('login-ip', '10.0.0.1'))).toBe('store_unavailable');
     });
   });
@@ -109,13 +113,13 @@ describe(ThrottleService.name, () => {
     }
 
     it('lets the first checks through without a wait', async () => {
-      const { throttle } = setUp();
+      const { throttle } = await setUp();
       expect(await wrongPassword(throttle, { email })).toBe('checked');
       expect(await wrongPassword(throttle, { email })).toBe('checked');
     });
 
     it('blocks the email from the LOGIN_BACKOFF_AFTER-th check on, doubling up to the max', async () => {
-      const { throttle, clock } = setUp();
+      const { throttle, clock } = await setUp();
       const answers: string[] = [];
       for (let attempt = 1; attempt <= 6; attempt++) {
         answers.push(await wrongPassword(throttle, { email }));
@@ -139,7 +143,7 @@ describe(ThrottleService.name, () => {
     });
 
     it('reserves no more checks in parallel than one after the other, before any has finished', async () => {
-      const { throttle } = setUp();
+      const { throttle } = await setUp();
 
       const answers = await Promise.all(
         Array.from({ length: 10 }, () => outcome(throttle.beginPasswordCheck({ email }))),
@@ -152,7 +156,7 @@ describe(ThrottleService.name, () => {
     });
 
     it('lifts the block when Retry-After has passed', async () => {
-      const { throttle, clock } = setUp();
+      const { throttle, clock } = await setUp();
       await wrongPassword(throttle, { email });
       await wrongPassword(throttle, { email });
       clock.advance(1_000);
@@ -160,7 +164,7 @@ describe(ThrottleService.name, () => {
     });
 
     it('forgets the reserved checks after a correct password', async () => {
-      const { throttle } = setUp();
+      const { throttle } = await setUp();
       await wrongPassword(throttle, { email });
       await throttle.passwordMatched(await throttle.beginPasswordCheck({ email }));
       await wrongPassword(throttle, { email });
@@ -173,7 +177,7 @@ describe(ThrottleService.name, () => {
     ])(
       'counts %s on its own, from LOGIN_DEVICE_BACKOFF_AFTER on, while the email is blocked',
       async (_, guesser) => {
-        const { throttle } = setUp();
+        const { throttle } = await setUp();
         await wrongPassword(throttle, { email });
         await wrongPassword(throttle, { email });
         expect(await outcome(throttle.beginPasswordCheck({ email }))).toMatch(/^rate_limited/);
@@ -188,12 +192,12 @@ describe(ThrottleService.name, () => {
     );
 
     it('fails closed with 503 when the counters cannot be reached', async () => {
-      const { throttle } = setUp(broken);
+      const { throttle } = await setUp(broken);
       expect(await outcome(throttle.beginPasswordCheck({ email }))).toBe('store_unavailable');
     });
 
     it('logs login.backoff_engaged with a keyed pseudonym of the email, never the email or its plain hash', async () => {
-      const { throttle, events } = setUp();
+      const { throttle, events } = await setUp();
       await wrongPassword(throttle, { email });
       await wrongPassword(throttle, { email });
       expect(events).toEqual([

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp, logLevels, setupOpenApi } from '@svt/shared/util-http';
+import type { Logger } from 'pino';
+import { createHttpApp, setupOpenApi } from '@svt/shared/util-http';
 import type { CartConfig } from './cart.config';
 import { CartModule } from './cart.module';
 
@@ -8,11 +9,14 @@ import { CartModule } from './cart.module';
  * credentials, for the Authorization and Content-Type headers, and lets the
  * page read why a call failed (`WWW-Authenticate`) and when to retry.
  */
-export async function createCartApp(config: CartConfig): Promise<NestFastifyApplication> {
+export async function createCartApp(
+  config: CartConfig,
+  logger: Logger,
+): Promise<NestFastifyApplication> {
   const app = await createHttpApp(CartModule.forRoot(config), {
     bodyLimit: config.BODY_LIMIT,
     bodies: 'json',
-    logLevels: logLevels(config.NODE_ENV),
+    logger,
   });
   app.enableCors({
     origin: [config.SHOP_ORIGIN],

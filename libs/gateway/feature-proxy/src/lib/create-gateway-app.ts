@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp, logLevels, setupOpenApi } from '@svt/shared/util-http';
+import type { Logger } from 'pino';
+import { createHttpApp, setupOpenApi } from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
 import { apiOrigin, docsPublic } from './gateway.config';
 import { GATEWAY_PROXY_PATHS } from './gateway.controllers';
@@ -10,11 +11,14 @@ import { GatewayModule } from './gateway.module';
  * them. The gateway is the edge: it takes X-Forwarded-For only from
  * TRUSTED_PROXIES (a load balancer in front), and passes the client address on.
  */
-export async function createGatewayApp(config: GatewayConfig): Promise<NestFastifyApplication> {
+export async function createGatewayApp(
+  config: GatewayConfig,
+  logger: Logger,
+): Promise<NestFastifyApplication> {
   const app = await createHttpApp(GatewayModule.forRoot(config), {
     bodyLimit: config.BODY_LIMIT,
     bodies: 'raw',
-    logLevels: logLevels(config.NODE_ENV),
+    logger,
     trustedProxies: config.TRUSTED_PROXIES,
     // The edge makes its own request ids, except for one a trusted proxy in front sent.
     requestIdFrom: 'trusted-proxies',

@@ -1,18 +1,21 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import type { Server } from 'node:http';
-import type { DynamicModule, INestApplication, LogLevel, Type } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger, LoggerModule } from 'nestjs-pino';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import fastifyCookie from '@fastify/cookie';
 import { DrainModule, DrainState } from './draining';
 import { AppError } from './error-catalog';
 import { instrumentRequests } from './metrics';
-import { startMetricsServer } from './metrics-server';
+import { formatAddress, startMetricsServer } from './metrics-server';
 import type { MetricsServer } from './metrics-server';
+import { NestLogger } from './nest-logger';
 import { ProblemFilter, toProblem } from './problem.filter';
 import { REQUEST_ID_HEADER, requestIdGenerator, requestLogging } from './request-logging';
 import { createValidationPipe } from './validation';
@@ -26,7 +29,8 @@ export interface HttpAppOptions {
    * `raw`: every body is kept as bytes, for a proxy to forward untouched.
    */
   readonly bodies: 'json' | 'raw';
-  readonly logLevels?: LogLevel[];
+  /** The process's logger (`createLogger`): Nest's lines and the request lines go through it. */
+  readonly logger: Logger;
   /**
    * Peers whose `X-Forwarded-For` names the client (IPs, CIDRs, or proxy-addr
    * names such as `loopback`). Anyone else's is ignored: the peer is the client.
@@ -83,21 +87,22 @@ export async function createHttpApp(
     ),
     requestIdHeader: false,
   });
-  const levels = options.logLevels ?? ['fatal', 'error', 'warn', 'log'];
   @Module({
     imports: [
       DrainModule,
       module,
-      LoggerModule.forRoot(requestLogging({ level: levels.includes('log') ? 'info' : 'warn' })),
+      LoggerModule.forRoot(requestLogging({ logger: options.logger })),
     ],
   })
   class HttpAppModule {}
   const app = await NestFactory.create<NestFastifyApplication>(HttpAppModule, adapter, {
     bodyParser: false,
-    bufferLogs: true,
+    // Every line, Nest's own from the first on, through the process's logger.
+    logger: new NestLogger(options.logger),
+    // A failed bootstrap rejects here, for the caller to report, instead of
+    // Nest printing it and exiting.
+    abortOnError: false,
   });
-  // Every log line, Nest's own included, as JSON through pino.
-  app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
   instrumentRequests(fastify);
   // The client learns the id its request was logged under.
@@ -145,9 +150,9 @@ export interface ListenOptions {
   readonly metricsPort: number;
 }
 
-/** Where a listening service can be reached. */
+/** Where a service listens, as bound: `0.0.0.0` in a container, not a guess at a reachable name. */
 export interface Listening {
-  /** The public port, e.g. `http://127.0.0.1:8080`. */
+  /** The public port, e.g. `http://127.0.0.1:8080`, or `http://0.0.0.0:8080` with HOST=0.0.0.0. */
   readonly url: string;
   /** The metrics server, e.g. `http://127.0.0.1:9180`. */
   readonly metricsUrl: string;
@@ -240,10 +245,7 @@ export async function listen(
   });
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
-  return { url: await app.getUrl(), metricsUrl: metrics.url };
-}
-
-/** Quieter under test: warnings and errors only. */
-export function logLevels(nodeEnv: 'development' | 'test' | 'production'): LogLevel[] {
-  return nodeEnv === 'test' ? ['fatal', 'error', 'warn'] : ['fatal', 'error', 'warn', 'log'];
+  // Not app.getUrl(), which names 0.0.0.0 as 127.0.0.1.
+  const address = (app.getHttpServer() as Server).address() as AddressInfo;
+  return { url: formatAddress(address), metricsUrl: metrics.url };
 }

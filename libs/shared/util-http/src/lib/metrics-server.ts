@@ -46,6 +46,11 @@ async function answer(request: IncomingMessage, response: ServerResponse): Promi
   response.end(request.method === 'HEAD' ? undefined : text);
 }
 
+/** A bound address as a URL: `http://0.0.0.0:9180`, `http://[::1]:9180`. */
+export function formatAddress({ address, family, port }: AddressInfo): string {
+  return `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
+}
+
 /**
  * Serves this process's Prometheus metrics on a port of its own, apart from
  * the service's public port: request latencies, authentication outcomes and
@@ -64,10 +69,8 @@ export async function startMetricsServer(host: string, port: number): Promise<Me
       resolve();
     });
   });
-  const { address, family, port: bound } = server.address() as AddressInfo;
-  const url = `http://${family === 'IPv6' ? `[${address}]` : address}:${bound}`;
   return {
-    url,
+    url: formatAddress(server.address() as AddressInfo),
     close: () =>
       new Promise<void>((resolve, reject) => {
         // A scrape that finishes after closing began would otherwise keep its

@@ -2,32 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { compile } from '@fastify/proxy-addr';
 import type { Params } from 'nestjs-pino';
+import type { Logger } from 'pino';
 
 /** The header that carries a request's id from the gateway to the services, and back to the client. */
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/**
- * What may reach a log line about a request, whatever a serializer or an
- * error object drags along: credentials are censored by path.
- */
-const REDACTED_PATHS = [
-  'req.headers.cookie',
-  'req.headers.authorization',
-  'req.headers["x-identity-token"]',
-  'req.headers["x-csrf-token"]',
-  'res.headers["set-cookie"]',
-  '*.password',
-  '*.currentPassword',
-  '*.newPassword',
-  '*.refresh_token',
-  '*.access_token',
-];
-
 export interface RequestLoggingOptions {
-  /** pino level: `info` logs one line per request; `warn` only problems. */
-  readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
+  /**
+   * The process's logger (see `createLogger`), whose level, format and
+   * redaction the request lines share: at `info` one line per request, at
+   * `warn` only the failed ones.
+   */
+  readonly logger: Logger;
 }
 
 /**
@@ -63,17 +51,17 @@ function peerIsOneOf(proxies: readonly string[]): (request: IncomingMessage) => 
 }
 
 /**
- * nestjs-pino settings every service shares: JSON lines, one per request with
- * its id, method, path (never the query), status and time; no headers but the
- * user agent, no bodies; credentials censored wherever they might appear.
+ * nestjs-pino settings every service shares: one line per request with its
+ * id, method, path (never the query), status and time; no headers but the
+ * user agent, no bodies. The lines are the logger's children: same format,
+ * same censored paths.
  */
 export function requestLogging(options: RequestLoggingOptions): Params {
   return {
     pinoHttp: {
-      level: options.level,
+      logger: options.logger,
       // Fastify's request id (see requestIdGenerator), not one of pino-http's own.
       genReqId: (request) => String((request as IncomingMessage & { id?: unknown }).id),
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       autoLogging: { ignore: (request) => /^\/health\b/.test(request.url ?? '') },
       customLogLevel: (_request, response, error) =>
         error || response.statusCode >= 500 ? 'error' : 'info',

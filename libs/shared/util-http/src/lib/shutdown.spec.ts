@@ -5,6 +5,7 @@ import type { ClosableApp } from './create-http-app';
 import { createHttpApp, shutdownSequence } from './create-http-app';
 import { DrainState } from './draining';
 import { HealthController, READINESS_CHECKS } from './health';
+import { createLogger } from './logger';
 import type { ReadinessCheck } from './health';
 
 @Controller('ping')
@@ -58,7 +59,11 @@ describe(shutdownSequence.name, () => {
           controllers: [HealthController, PingController],
           providers: [{ provide: READINESS_CHECKS, useValue: checks }],
         },
-        { bodyLimit: 1024, bodies: 'json', logLevels: ['fatal'] },
+        {
+          bodyLimit: 1024,
+          bodies: 'json',
+          logger: await createLogger({ format: 'json', level: 'fatal' }),
+        },
       );
       await app.init();
       await app.getHttpAdapter().getInstance().ready();
