@@ -7,7 +7,7 @@ export { createHttpApp, listen } from './lib/create-http-app';
 export type { HttpAppOptions, Listening, ListenOptions } from './lib/create-http-app';
 export { DrainState } from './lib/draining';
 export { IS_PUBLIC, Public } from './lib/public.decorator';
-export { HealthController, READINESS_CHECKS } from './lib/health';
+export { HealthChecksModule, HealthController, READINESS_CHECKS } from './lib/health';
 export type { ReadinessCheck } from './lib/health';
 export { closeOnShutdown } from './lib/close-on-shutdown';
 export type { Closeable } from './lib/close-on-shutdown';

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import type { Logger } from 'pino';
@@ -25,7 +24,12 @@ import {
 } from '@svt/shared/data-access-sessions';
 import { ACCESS_TOKEN_TYPE, AuthnModule } from '@svt/shared/feature-authn';
 import type { ReadinessCheck } from '@svt/shared/util-http';
-import { closeOnShutdown, HealthController, READINESS_CHECKS } from '@svt/shared/util-http';
+import {
+  closeOnShutdown,
+  HealthChecksModule,
+  HealthController,
+  READINESS_CHECKS,
+} from '@svt/shared/util-http';
 import { CLOCK, systemClock } from '@svt/shared/util-security';
 import type { AuthConfig } from './auth.config';
 import { AuditLog } from './audit-log';
@@ -112,7 +116,7 @@ export class AuthModule {
     return {
       module: AuthModule,
       imports: [
-        TerminusModule,
+        HealthChecksModule,
         AuthCoreModule.forRoot(config, logger),
         PassportModule,
         JwtModule.register({}),

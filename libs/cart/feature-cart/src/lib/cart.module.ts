@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import { CART_REPOSITORY, SqlCartRepository, cartMigrations } from '@svt/cart/data-access';
 import type { SqlClient } from '@svt/shared/data-access-sql';
 import { openSqlClient } from '@svt/shared/data-access-sql';
@@ -21,7 +20,12 @@ import {
 } from '@svt/shared/feature-authn';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
 import type { ReadinessCheck } from '@svt/shared/util-http';
-import { closeOnShutdown, HealthController, READINESS_CHECKS } from '@svt/shared/util-http';
+import {
+  closeOnShutdown,
+  HealthChecksModule,
+  HealthController,
+  READINESS_CHECKS,
+} from '@svt/shared/util-http';
 import { CLOCK, systemClock } from '@svt/shared/util-security';
 import type { CartConfig } from './cart.config';
 import { CartController, CredentialsEchoController } from './cart.controller';
@@ -87,7 +91,7 @@ export class CartModule {
     return {
       module: CartModule,
       imports: [
-        TerminusModule,
+        HealthChecksModule,
         CartCoreModule.forRoot(config),
         AuthnModule.forRootAsync({
           inject: [SESSION_STORE, DENYLIST, AUTH_JWKS, GATEWAY_JWKS],

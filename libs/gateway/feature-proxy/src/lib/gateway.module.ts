@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import type { Denylist, SessionStore, SharedState } from '@svt/shared/data-access-sessions';
 import {
   DENYLIST,
@@ -17,7 +16,12 @@ import {
 } from '@svt/shared/feature-authn';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
 import type { ReadinessCheck } from '@svt/shared/util-http';
-import { closeOnShutdown, HealthController, READINESS_CHECKS } from '@svt/shared/util-http';
+import {
+  closeOnShutdown,
+  HealthChecksModule,
+  HealthController,
+  READINESS_CHECKS,
+} from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
 import {
   AuthProxyController,
@@ -79,7 +83,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [
-        TerminusModule,
+        HealthChecksModule,
         GatewayCoreModule.forRoot(config),
         AuthnModule.forRootAsync({
           inject: [SESSION_STORE, DENYLIST, AUTH_JWKS],

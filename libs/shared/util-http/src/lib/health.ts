@@ -2,12 +2,19 @@ import {
   Controller,
   Get,
   Inject,
+  Logger,
   Optional,
   Res,
   ServiceUnavailableException,
 } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TerminusModule,
+} from '@nestjs/terminus';
 import type { HealthCheckResult, HealthIndicatorResult } from '@nestjs/terminus';
 import { DrainState } from './draining';
 import { Public } from './public.decorator';
@@ -38,13 +45,27 @@ async function run(check: ReadinessCheck): Promise<'up' | 'down'> {
 }
 
 /**
+ * Terminus, for `HealthController`, without its error line for every 503:
+ * a balancer asks four times a second, and a service still starting is not
+ * ready without anything being wrong. `HealthController` says when readiness
+ * is lost and when it is back instead.
+ */
+export const HealthChecksModule: DynamicModule = TerminusModule.forRoot({ logger: false });
+
+/**
  * `/health/live` and `/health/ready`, in @nestjs/terminus's format (the
  * split of Ory's `/health/alive` and `/health/ready`). An app imports
- * `TerminusModule`, lists this controller and provides READINESS_CHECKS with
- * what it depends on. Liveness checks nothing but the process.
+ * `HealthChecksModule`, lists this controller and provides READINESS_CHECKS
+ * with what it depends on. Liveness checks nothing but the process.
+ * Readiness is logged when it changes once the service has been ready: a
+ * warning naming what is down, and a line when everything is up again.
  */
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger('Health');
+  /** Whether the last check passed; `undefined` until one has (starting up is not news). */
+  private wasReady: boolean | undefined;
+
   constructor(
     @Inject(READINESS_CHECKS) private readonly checks: readonly ReadinessCheck[],
     private readonly health: HealthCheckService,
@@ -78,12 +99,23 @@ export class HealthController {
       return { status: 'error', info: {}, error: down, details: down };
     }
     try {
-      return await this.health.check(this.checks.map((check) => () => this.indicate(check)));
+      const result = await this.health.check(
+        this.checks.map((check) => () => this.indicate(check)),
+      );
+      if (this.wasReady === false) this.logger.log('ready again: every dependency is up');
+      this.wasReady = true;
+      return result;
     } catch (error) {
       // Terminus throws its report as a 503; answer with it rather than as a problem.
       if (!(error instanceof ServiceUnavailableException)) throw error;
+      const report = error.getResponse() as HealthCheckResult;
+      if (this.wasReady === true) {
+        const down = Object.keys(report.error ?? {}).join(', ');
+        this.logger.warn(`not ready: ${down} down`);
+      }
+      if (this.wasReady !== undefined) this.wasReady = false;
       reply.status(503);
-      return error.getResponse();
+      return report;
     }
   }
 

@@ -62,7 +62,14 @@ export function requestLogging(options: RequestLoggingOptions): Params {
       logger: options.logger,
       // Fastify's request id (see requestIdGenerator), not one of pino-http's own.
       genReqId: (request) => String((request as IncomingMessage & { id?: unknown }).id),
-      autoLogging: { ignore: (request) => /^\/health\b/.test(request.url ?? '') },
+      // Health checks (a balancer's, every 250 ms) are not requests worth a line. Nest
+      // runs this middleware under a mount point, whose url is `/`: the path is in originalUrl.
+      autoLogging: {
+        ignore: (request) => {
+          const { originalUrl, url } = request as IncomingMessage & { originalUrl?: string };
+          return /^\/health\b/.test(originalUrl ?? url ?? '');
+        },
+      },
       customLogLevel: (_request, response, error) =>
         error || response.statusCode >= 500 ? 'error' : 'info',
       serializers: {
