@@ -5,6 +5,8 @@
 // service (default 2) on internal ports, behind a load balancer on each public
 // port. A replica stopped with SIGTERM is started again, so that a rolling
 // restart can be tried by hand, one `kill -TERM <pid>` at a time.
+// Every port it will bind is checked first; on a terminal the services log
+// one pretty line per record, elsewhere (a pipe, a file, production) JSON.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
@@ -13,6 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startLoadBalancer } from './load-balancer.mjs';
+import { portProblems } from './port-check.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (existsSync(join(root, '.env'))) process.loadEnvFile(join(root, '.env'));
@@ -26,28 +29,33 @@ if (!Number.isInteger(replicas) || replicas < 1) {
 }
 /** How often a balancer checks readiness; a draining replica must stay up longer than that. */
 const HEALTH_INTERVAL_MS = 250;
+/**
+ * Decided here, where the terminal is known (the services write to pipes):
+ * pretty on a terminal outside production, else JSON; LOG_FORMAT, when set,
+ * wins (the services refuse pretty in production).
+ */
+const terminal = process.stdout.isTTY === true;
+const logFormat = env.LOG_FORMAT || (terminal && env.NODE_ENV !== 'production' ? 'pretty' : 'json');
+const host = env.HOST || '127.0.0.1';
+/** A service, its ports moved by `<VARIABLE>_PORT` and `<VARIABLE>_METRICS_PORT`. */
+function defineService(name, variable, port, metricsPort, originVariable, extra = {}) {
+  const bound = env[`${variable}_PORT`] || port;
+  return {
+    name,
+    variable,
+    port: bound,
+    metricsPort: env[`${variable}_METRICS_PORT`] || metricsPort,
+    origin:
+      env[originVariable] || `http://${name === 'gateway' ? 'shop' : name}.localhost:${bound}`,
+    ...extra,
+  };
+}
 const services = [
-  {
-    name: 'auth',
-    port: env.AUTH_PORT ?? '8081',
-    metricsPort: env.AUTH_METRICS_PORT ?? '9181',
-    origin: env.AUTH_ORIGIN ?? 'http://auth.localhost:8081',
-    database: env.AUTH_DATABASE_URL,
-  },
-  {
-    name: 'cart',
-    port: env.CART_PORT ?? '8082',
-    metricsPort: env.CART_METRICS_PORT ?? '9182',
-    origin: env.CART_ORIGIN ?? 'http://cart.localhost:8082',
-    database: env.CART_DATABASE_URL,
-  },
-  {
-    name: 'gateway',
-    port: env.GATEWAY_PORT ?? '8080',
-    metricsPort: env.GATEWAY_METRICS_PORT ?? '9180',
-    origin: env.SHOP_ORIGIN ?? 'http://shop.localhost:8080',
-  },
+  defineService('auth', 'AUTH', '8081', '9181', 'AUTH_ORIGIN', { database: env.AUTH_DATABASE_URL }),
+  defineService('cart', 'CART', '8082', '9182', 'CART_ORIGIN', { database: env.CART_DATABASE_URL }),
+  defineService('gateway', 'GATEWAY', '8080', '9180', 'SHOP_ORIGIN'),
 ];
+const [auth, cart, gateway] = services;
 const colours = { auth: 35, cart: 36, gateway: 33 };
 const children = [];
 const balancers = [];
@@ -72,16 +80,28 @@ function instances(service) {
 }
 
 /**
- * Behind the balancers the services call each other through them, drain for
- * at least four health-check periods on SIGTERM, and the gateway (the edge) trusts the
- * X-Forwarded-For of its loopback balancer; auth trusts loopback already.
+ * Where the services find each other, whatever .env says: on the public
+ * ports this run binds (behind the balancers with --replicas), so that
+ * moving a port with AUTH_PORT, CART_PORT or GATEWAY_PORT is enough.
  */
-function replicaEnv(service) {
-  const [auth, cart, gateway] = services;
+function wiringEnv() {
   return {
+    AUTH_ORIGIN: auth.origin,
+    CART_ORIGIN: cart.origin,
+    SHOP_ORIGIN: gateway.origin,
     AUTH_URL: `http://127.0.0.1:${auth.port}`,
     CART_URL: `http://127.0.0.1:${cart.port}`,
     GATEWAY_URL: `http://127.0.0.1:${gateway.port}`,
+  };
+}
+
+/**
+ * Behind the balancers the services drain for at least four health-check
+ * periods on SIGTERM, and the gateway (the edge) trusts the X-Forwarded-For
+ * of its loopback balancer; auth trusts loopback already.
+ */
+function replicaEnv(service) {
+  return {
     // At least that, whatever .env says: a shorter drain lets the balancer
     // send requests to a closed port.
     SHUTDOWN_DELAY_MS: String(Math.max(Number(env.SHUTDOWN_DELAY_MS ?? 0), 4 * HEALTH_INTERVAL_MS)),
@@ -89,19 +109,55 @@ function replicaEnv(service) {
   };
 }
 
-function prefix(name, stream, target) {
+/** Every port this run binds, with who wants it and what moves it. */
+function wantedPorts() {
+  return services.flatMap((service) => [
+    ...(args.replicas
+      ? [
+          {
+            port: Number(service.port),
+            host: '127.0.0.1',
+            owner: `${service.name} balancer`,
+            variable: `${service.variable}_PORT`,
+          },
+        ]
+      : []),
+    ...instances(service).flatMap(({ label, port, metricsPort }) => [
+      { port: Number(port), host, owner: label, variable: `${service.variable}_PORT` },
+      {
+        port: Number(metricsPort),
+        host,
+        owner: `${label} metrics`,
+        variable: `${service.variable}_METRICS_PORT`,
+      },
+    ]),
+  ]);
+}
+
+/**
+ * The line a service writes once its port is bound (see startService in
+ * @svt/shared/util-http), in either format: `… listening on http://<host>:<port>, …`.
+ */
+const LISTENING = / listening on https?:\/\/\S+:(\d+),/;
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+function prefix(name, stream, target, onLine = () => undefined) {
   let buffered = '';
   stream.on('data', (chunk) => {
     buffered += chunk;
     const lines = buffered.split('\n');
     buffered = lines.pop();
-    for (const line of lines) print(name, line, target);
+    for (const line of lines) {
+      print(name, line, target);
+      onLine(line);
+    }
   });
 }
 
 function print(label, line, target = process.stdout) {
   const colour = colours[label.replace(/^lb:|-\d+$/g, '')];
-  target.write(`\x1b[${colour}m[${label}]\x1b[0m ${line}\n`);
+  target.write(terminal ? `\x1b[${colour}m[${label}]\x1b[0m ${line}\n` : `[${label}] ${line}\n`);
 }
 
 function launch(instance) {
@@ -113,7 +169,9 @@ function launch(instance) {
   }
   const childEnv = {
     ...env,
+    ...wiringEnv(),
     ...(args.replicas ? replicaEnv(service) : {}),
+    LOG_FORMAT: logFormat,
     PORT: port,
     // Per process, whatever .env says: three processes cannot share one port.
     METRICS_PORT: metricsPort,
@@ -125,7 +183,13 @@ function launch(instance) {
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  prefix(label, child.stdout, process.stdout);
+  // Resolves once this very process says it listens on its port: only then
+  // can a health check on that port be answered by it and no one else.
+  const listening = new Promise((resolve) =>
+    prefix(label, child.stdout, process.stdout, (line) => {
+      if (LISTENING.exec(line.replace(ANSI, ''))?.[1] === port) resolve();
+    }),
+  );
   prefix(label, child.stderr, process.stderr);
   child.on('exit', (code, signal) => {
     if (stopping) return;
@@ -141,9 +205,12 @@ function launch(instance) {
   });
   children.push(child);
   pids.set(label, child.pid);
+  return listening;
 }
 
 let stopping = false;
+/** Settles never: what waits on it gives way to stop(), which ends the process. */
+const never = new Promise(() => undefined);
 function stop(code = 0) {
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
@@ -176,16 +243,28 @@ function ready(port) {
 }
 
 const deadline = Date.now() + 60_000;
-async function waitReady(name, port) {
-  while (!(await ready(port))) {
-    if (stopping) process.exit(1);
-    if (Date.now() > deadline) {
-      console.error(`${name} did not become ready within 60 s.`);
-      stop(1);
-      return;
-    }
-    await delay(250);
-  }
+/**
+ * Waits until the process of `name` says it listens, then until `port` (its
+ * own, or its balancer's) answers ready. The ports were free when this run
+ * began, so what answers is the process just started. Never resolves when
+ * the run stops meanwhile (a process exited, Ctrl-C, the deadline).
+ */
+async function waitReady(name, listening, port) {
+  const timer = setTimeout(() => {
+    if (stopping) return;
+    console.error(`${name} did not become ready within 60 s.`);
+    stop(1);
+  }, deadline - Date.now());
+  await listening;
+  while (!stopping && !(await ready(port))) await delay(250);
+  clearTimeout(timer);
+  if (stopping) await never;
+}
+
+const problems = await portProblems(wantedPorts());
+if (problems.length > 0) {
+  for (const problem of problems) console.error(problem);
+  process.exit(1);
 }
 
 if (args.replicas) {
@@ -200,23 +279,24 @@ if (args.replicas) {
   }
 }
 
-// AUTH first: the others load its public keys when they start. The first
+// AUTH first: the others load its public keys when they start; then the
+// gateway, whose identity-token keys CART loads when it starts. The first
 // process of each service alone, as it may create what the others share
 // (signing keys, the gateway's identity key); through the balancer, so that
 // the next service finds it there.
-for (const service of services) {
+for (const service of [auth, gateway, cart]) {
   const [first, ...rest] = instances(service);
-  launch(first);
-  await waitReady(first.label, service.port);
-  rest.forEach(launch);
-  for (const instance of rest) await waitReady(instance.label, instance.port);
+  await waitReady(first.label, launch(first), service.port);
+  const started = rest.map((instance) => [instance, launch(instance)]);
+  for (const [instance, listening] of started)
+    await waitReady(instance.label, listening, instance.port);
 }
 
 const backend =
   env.REDIS_URL || env.AUTH_DATABASE_URL
     ? 'PostgreSQL/Redis where configured'
     : `embedded (SQLite under ${env.DATA_DIR ?? '.data'}/)`;
-const metricsHint = [services[2], services[0], services[1]]
+const metricsHint = [gateway, auth, cart]
   .flatMap((service) =>
     instances(service).map(({ label, metricsPort }) => `${label} ${metricsPort}`),
   )
@@ -228,10 +308,10 @@ const replicaHint = args.replicas
   : '';
 console.log(`
   Ready, on the ${backend} backend${args.replicas ? `, ${replicas} replicas of each behind a load balancer` : ''}:
-    SHOP  (gateway)  ${services[2].origin}
-    AUTH             ${services[0].origin}
-    CART             ${services[1].origin}
-  Try: curl -i ${services[2].origin}/health/ready
+    SHOP  (gateway)  ${gateway.origin}
+    AUTH             ${auth.origin}
+    CART             ${cart.origin}
+  Try: curl -i ${gateway.origin}/health/ready
   Metrics, on internal ports only: http://127.0.0.1:<port>/metrics
     ${metricsHint}
 ${replicaHint}  Ctrl-C stops ${args.replicas ? 'them all' : 'all three'}.

@@ -54,4 +54,5 @@ export { readTestEnvironment, resolveBackend } from './lib/test-environment';
 export { startTraffic } from './lib/traffic';
 export type { Traffic, TrafficReport, TrafficRequest } from './lib/traffic';
 export type { Backend, TestEnvironment } from './lib/test-environment';
+export { findFreePorts } from './lib/free-port';
 export { findWorkspaceRoot } from './lib/workspace-root';
