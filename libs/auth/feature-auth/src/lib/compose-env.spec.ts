@@ -16,7 +16,9 @@ interface ServiceEnvironment {
   required: Record<string, string[]>;
 }
 interface ComposeService {
+  image?: string;
   build?: { args?: Record<string, string> };
+  pull_policy?: string;
   depends_on?: Record<string, { condition?: string }>;
   ports?: string[];
   networks?: Record<string, { ipv4_address?: string } | null> | string[];
