@@ -35,6 +35,8 @@ const SERVICES = ['auth', 'cart', 'gateway'];
 const REPLICAS = ['auth-2', 'cart-2', 'gateway-2'];
 const PORTS = { 8080: 'gateway', 8081: 'auth', 8082: 'cart', 9080: 'lb', 9081: 'lb', 9082: 'lb' };
 const SHOP = { host: 'shop.localhost:8080', origin: 'http://shop.localhost:8080' };
+/** The gateway's published port, and the balancer's port in front of both gateways. */
+const GATEWAY_PORTS = new Set([8080, 9080]);
 
 const secrets = {
   KEY_ENCRYPTION_SECRET: randomBytes(32).toString('base64url'),
@@ -74,15 +76,14 @@ const up = (...profile) => compose(...profile, 'up', '--detach', '--wait', '--wa
 
 // --- HTTP, as a client on this machine sees the published ports -------------
 
-async function call(port, method, path, { body, bearer, cookies, headers = {} } = {}) {
+async function call(port, method, path, { body, bearer, cookies } = {}) {
   const response = await request(`http://127.0.0.1:${port}${path}`, {
     method,
     headers: {
-      ...(port % 1000 === 80 ? { host: SHOP.host, origin: SHOP.origin } : {}),
+      ...(GATEWAY_PORTS.has(port) ? { host: SHOP.host, origin: SHOP.origin } : {}),
       ...(body ? { 'content-type': 'application/json' } : {}),
       ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
       ...(cookies ? { cookie: cookies } : {}),
-      ...headers,
     },
     body: body ? JSON.stringify(body) : undefined,
     // A connection per request: a pooled one would outlive a restarted container.
@@ -160,6 +161,7 @@ async function expectCustomerIntact({ tokens, cookies }, when) {
 
 // --- Postman ------------------------------------------------------------------
 
+/** The compose environment; portOffset 1000 points it at the balancer (9080–9082). */
 function postmanEnvironment(portOffset) {
   const environment = JSON.parse(
     readFileSync(join(root, 'postman/compose.postman_environment.json'), 'utf8'),
