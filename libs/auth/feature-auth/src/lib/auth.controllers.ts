@@ -36,7 +36,7 @@ import {
   COOKIE_CHANGE_PROBLEMS,
   SESSION_SCHEME,
 } from '@svt/shared/util-http';
-import { AuditLog } from './audit-log';
+import { AuditLog } from './shared/audit-log';
 import {
   ChangePasswordDto,
   CredentialsDto,
@@ -46,21 +46,21 @@ import {
   SessionListingDto,
   SessionResponseDto,
   TokenResponseDto,
-} from './auth.dto';
+} from './shared/auth.dto';
 import { SESSION_COOKIE } from './auth.tokens';
-import { CredentialsService } from './credentials.service';
-import { DeviceCookies } from './device-cookie';
-import { LoginGuard } from './login.guard';
-import { Client, LoggedInUser } from './request-context';
-import type { SessionCookie } from './session-cookie';
-import type { ClientInfo } from './sessions.service';
-import { SessionsService } from './sessions.service';
-import type { SignedOut } from './sign-out.service';
-import { SignOutService } from './sign-out.service';
-import { SigningKeysService } from './signing-keys.service';
-import { ThrottleService } from './throttle.service';
-import type { TokenResponse } from './tokens.service';
-import { TokensService } from './tokens.service';
+import { CredentialsService } from './shared/credentials.service';
+import { DeviceCookies } from './shared/device-cookie';
+import { LoginGuard } from './shared/login.guard';
+import { Client, LoggedInUser } from './shared/request-context';
+import type { SessionCookie } from './session/session-cookie';
+import type { ClientInfo } from './session/sessions.service';
+import { SessionsService } from './session/sessions.service';
+import type { SignedOut } from './account/sign-out.service';
+import { SignOutService } from './account/sign-out.service';
+import { SigningKeysService } from './keys/signing-keys.service';
+import { ThrottleService } from './shared/throttle.service';
+import type { TokenResponse } from './token/tokens.service';
+import { TokensService } from './token/tokens.service';
 
 interface PublicUser {
   readonly id: string;

@@ -32,7 +32,7 @@ import {
 } from '@svt/shared/util-http';
 import { CLOCK, systemClock } from '@svt/shared/util-security';
 import type { AuthConfig } from './auth.config';
-import { AuditLog } from './audit-log';
+import { AuditLog } from './shared/audit-log';
 import {
   AccountSessionsController,
   JwksController,
@@ -43,18 +43,18 @@ import {
   TokenController,
 } from './auth.controllers';
 import { AUTH_CONFIG, AUTH_SQL, SESSION_COOKIE } from './auth.tokens';
-import { CredentialsService } from './credentials.service';
-import { LocalStrategy } from './local.strategy';
-import { Argon2PasswordHasher, PASSWORD_HASHER } from './password-hasher';
-import { DeviceCookies } from './device-cookie';
-import { ServerKeys } from './server-keys';
-import { SessionCookie } from './session-cookie';
-import { SessionsService } from './sessions.service';
-import { SignOutService } from './sign-out.service';
-import { SigningKeysService } from './signing-keys.service';
-import { RevocationsService } from './revocations.service';
-import { ThrottleService } from './throttle.service';
-import { TokensService } from './tokens.service';
+import { CredentialsService } from './shared/credentials.service';
+import { LocalStrategy } from './shared/local.strategy';
+import { Argon2PasswordHasher, PASSWORD_HASHER } from './shared/password-hasher';
+import { DeviceCookies } from './shared/device-cookie';
+import { ServerKeys } from './shared/server-keys';
+import { SessionCookie } from './session/session-cookie';
+import { SessionsService } from './session/sessions.service';
+import { SignOutService } from './account/sign-out.service';
+import { SigningKeysService } from './keys/signing-keys.service';
+import { RevocationsService } from './shared/revocations.service';
+import { ThrottleService } from './shared/throttle.service';
+import { TokensService } from './token/tokens.service';
 
 /** Configuration, storage and keys: what the authenticator pipeline and the features share. */
 @Module({})

@@ -3,8 +3,8 @@ import { SqlSigningKeyRepository, authMigrations } from '@svt/auth/data-access';
 import { openSqlClient } from '@svt/shared/data-access-sql';
 import { createLogger } from '@svt/shared/util-http';
 import { systemClock } from '@svt/shared/util-security';
-import { AuditLog } from './audit-log';
-import type { AuthConfig } from './auth.config';
+import { AuditLog } from '../shared/audit-log';
+import type { AuthConfig } from '../auth.config';
 import { SigningKeysService } from './signing-keys.service';
 
 /** Runs `work` on the signing keys in the auth database, as a one-off command. */

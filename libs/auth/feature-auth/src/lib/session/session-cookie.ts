@@ -1,7 +1,7 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import { sessionCookieName } from '@svt/shared/feature-authn';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
-import type { AuthConfig } from './auth.config';
+import type { AuthConfig } from '../auth.config';
 
 /**
  * The session cookie as API.md fixes it: `HttpOnly; SameSite=Lax; Path=/`, no

@@ -4,7 +4,7 @@ import { unreachableRateLimitStore } from '@svt/shared/data-access-sessions/test
 import { AppError, createLogger } from '@svt/shared/util-http';
 import { sha256Hex } from '@svt/shared/util-security';
 import { AuditLog } from './audit-log';
-import type { AuthConfig } from './auth.config';
+import type { AuthConfig } from '../auth.config';
 import { ServerKeys } from './server-keys';
 import { ThrottleService } from './throttle.service';
 import type { Guesser } from './throttle.service';

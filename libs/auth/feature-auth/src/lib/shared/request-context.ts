@@ -2,7 +2,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import { createParamDecorator } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { User } from '@svt/auth/data-access';
-import type { ClientInfo } from './sessions.service';
+import type { ClientInfo } from '../session/sessions.service';
 
 /** The user that passport-local put on the request. */
 export const LoggedInUser = createParamDecorator(

@@ -2,8 +2,8 @@ import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { PendingRevocation, UserRepository } from '@svt/auth/data-access';
 import { USER_REPOSITORY } from '@svt/auth/data-access';
-import { SessionsService } from './sessions.service';
-import { TokensService } from './tokens.service';
+import { SessionsService } from '../session/sessions.service';
+import { TokensService } from '../token/tokens.service';
 
 /** How often pending sign-outs of password changes are retried. */
 const RETRY_INTERVAL_MS = 500;

@@ -7,9 +7,9 @@ import { SIGNING_KEY_REPOSITORY } from '@svt/auth/data-access';
 import type { KeySource, PublicJwk } from '@svt/shared/feature-authn';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK } from '@svt/shared/util-security';
-import { AuditLog } from './audit-log';
-import { AUTH_CONFIG } from './auth.tokens';
-import type { AuthConfig } from './auth.config';
+import { AuditLog } from '../shared/audit-log';
+import { AUTH_CONFIG } from '../auth.tokens';
+import type { AuthConfig } from '../auth.config';
 import { seal, unseal } from './key-sealing';
 
 interface LoadedKey {

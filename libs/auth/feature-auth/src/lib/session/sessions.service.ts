@@ -6,10 +6,10 @@ import { SESSION_STORE } from '@svt/shared/data-access-sessions';
 import { failClosed } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK, randomSecret, sha256Hex } from '@svt/shared/util-security';
-import type { AuthConfig } from './auth.config';
-import { AUTH_CONFIG } from './auth.tokens';
-import { CredentialsService } from './credentials.service';
-import { RevocationsService } from './revocations.service';
+import type { AuthConfig } from '../auth.config';
+import { AUTH_CONFIG } from '../auth.tokens';
+import { CredentialsService } from '../shared/credentials.service';
+import { RevocationsService } from '../shared/revocations.service';
 
 const STORE = 'session store';
 

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
 import { randomSecret, safeEqual } from '@svt/shared/util-security';
-import type { AuthConfig } from './auth.config';
-import { AUTH_CONFIG } from './auth.tokens';
+import type { AuthConfig } from '../auth.config';
+import { AUTH_CONFIG } from '../auth.tokens';
 import { ServerKeys } from './server-keys';
 
 /** A browser keeps its device cookie this long after its last successful login. */

@@ -8,16 +8,16 @@ import { ACCESS_TOKEN_TYPE } from '@svt/shared/feature-authn';
 import { AppError } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK, randomSecret, sha256Hex } from '@svt/shared/util-security';
-import { AuditLog } from './audit-log';
-import type { AuthConfig } from './auth.config';
-import { AUTH_CONFIG } from './auth.tokens';
-import { addressKey } from './client-address';
-import { CredentialsService } from './credentials.service';
-import { seal, unseal } from './key-sealing';
-import { RevocationsService } from './revocations.service';
-import type { ClientInfo } from './sessions.service';
-import { SigningKeysService } from './signing-keys.service';
-import { ThrottleService } from './throttle.service';
+import { AuditLog } from '../shared/audit-log';
+import type { AuthConfig } from '../auth.config';
+import { AUTH_CONFIG } from '../auth.tokens';
+import { addressKey } from '../shared/client-address';
+import { CredentialsService } from '../shared/credentials.service';
+import { seal, unseal } from '../keys/key-sealing';
+import { RevocationsService } from '../shared/revocations.service';
+import type { ClientInfo } from '../session/sessions.service';
+import { SigningKeysService } from '../keys/signing-keys.service';
+import { ThrottleService } from '../shared/throttle.service';
 
 /** The token response of RFC 6749 §5.1. */
 export interface TokenResponse {

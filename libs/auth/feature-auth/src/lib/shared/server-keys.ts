@@ -1,7 +1,7 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { AuthConfig } from './auth.config';
-import { AUTH_CONFIG } from './auth.tokens';
+import type { AuthConfig } from '../auth.config';
+import { AUTH_CONFIG } from '../auth.tokens';
 
 /** What a key derived from KEY_ENCRYPTION_SECRET is for: one key per purpose. */
 type KeyPurpose = 'svt-account-pseudonym' | 'svt-device-cookie';

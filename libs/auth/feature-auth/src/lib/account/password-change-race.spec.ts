@@ -5,16 +5,16 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { User } from '@svt/auth/data-access';
 import { createLogger } from '@svt/shared/util-http';
-import type { AuthConfig } from './auth.config';
-import { authConfigSchema } from './auth.config';
-import { AuthModule } from './auth.module';
-import { CredentialsService } from './credentials.service';
-import type { PasswordHasher } from './password-hasher';
-import { PASSWORD_HASHER } from './password-hasher';
-import type { ClientInfo } from './sessions.service';
-import { SessionsService } from './sessions.service';
+import type { AuthConfig } from '../auth.config';
+import { authConfigSchema } from '../auth.config';
+import { AuthModule } from '../auth.module';
+import { CredentialsService } from '../shared/credentials.service';
+import type { PasswordHasher } from '../shared/password-hasher';
+import { PASSWORD_HASHER } from '../shared/password-hasher';
+import type { ClientInfo } from '../session/sessions.service';
+import { SessionsService } from '../session/sessions.service';
 import { SignOutService } from './sign-out.service';
-import { TokensService } from './tokens.service';
+import { TokensService } from '../token/tokens.service';
 
 /**
  * A transparent hasher whose next `verify` can be held after it has read the

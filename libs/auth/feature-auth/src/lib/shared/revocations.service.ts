@@ -4,7 +4,7 @@ import { DENYLIST } from '@svt/shared/data-access-sessions';
 import { failClosed } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK } from '@svt/shared/util-security';
-import { ACCESS_TOKEN_TTL_MAX } from './auth.config';
+import { ACCESS_TOKEN_TTL_MAX } from '../auth.config';
 
 /** The gateway's identity tokens live at most this long (its IDENTITY_TOKEN_TTL cap). */
 const IDENTITY_TOKEN_MAX_SECONDS = 60;

@@ -1,5 +1,5 @@
 import { MemoryDenylist } from '@svt/shared/data-access-sessions';
-import { ACCESS_TOKEN_TTL_MAX } from './auth.config';
+import { ACCESS_TOKEN_TTL_MAX } from '../auth.config';
 import { RevocationsService } from './revocations.service';
 
 const NOW = 1_800_000_000_000;
