@@ -31,29 +31,32 @@ import {
   READINESS_CHECKS,
 } from '@svt/shared/util-http';
 import { CLOCK, systemClock } from '@svt/shared/util-security';
+import { AccountSessionsController } from './account/account-sessions.controller';
+import { AccountSessionsService } from './account/account-sessions.service';
+import { MeController } from './account/me.controller';
+import { PasswordChangeService } from './account/password-change.service';
+import { PasswordController } from './account/password.controller';
+import { SignOutService } from './account/sign-out.service';
 import type { AuthConfig } from './auth.config';
-import { AuditLog } from './shared/audit-log';
-import {
-  AccountSessionsController,
-  JwksController,
-  MeController,
-  PasswordController,
-  RegistrationController,
-  SessionController,
-  TokenController,
-} from './auth.controllers';
 import { AUTH_CONFIG, AUTH_SQL, SESSION_COOKIE } from './auth.tokens';
+import { JwksController } from './keys/jwks.controller';
+import { SigningKeysService } from './keys/signing-keys.service';
+import { RegistrationController } from './registration/registration.controller';
+import { RegistrationService } from './registration/registration.service';
+import { CookieSessionService } from './session/cookie-session.service';
+import { SessionCookie } from './session/session-cookie';
+import { SessionController } from './session/session.controller';
+import { SessionsService } from './session/sessions.service';
+import { AuditLog } from './shared/audit-log';
 import { CredentialsService } from './shared/credentials.service';
+import { DeviceCookies } from './shared/device-cookie';
 import { LocalStrategy } from './shared/local.strategy';
 import { Argon2PasswordHasher, PASSWORD_HASHER } from './shared/password-hasher';
-import { DeviceCookies } from './shared/device-cookie';
-import { ServerKeys } from './shared/server-keys';
-import { SessionCookie } from './session/session-cookie';
-import { SessionsService } from './session/sessions.service';
-import { SignOutService } from './account/sign-out.service';
-import { SigningKeysService } from './keys/signing-keys.service';
 import { RevocationsService } from './shared/revocations.service';
+import { ServerKeys } from './shared/server-keys';
 import { ThrottleService } from './shared/throttle.service';
+import { TokenLoginService } from './token/token-login.service';
+import { TokenController } from './token/token.controller';
 import { TokensService } from './token/tokens.service';
 
 /** Configuration, storage and keys: what the authenticator pipeline and the features share. */
@@ -162,6 +165,11 @@ export class AuthModule {
         DeviceCookies,
         RevocationsService,
         SignOutService,
+        RegistrationService,
+        CookieSessionService,
+        AccountSessionsService,
+        PasswordChangeService,
+        TokenLoginService,
         {
           provide: READINESS_CHECKS,
           inject: [AUTH_SQL, SHARED_STATE, SigningKeysService],

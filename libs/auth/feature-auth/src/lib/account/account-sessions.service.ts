@@ -1,0 +1,96 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { Identity } from '@svt/shared/feature-authn';
+import { AppError } from '@svt/shared/util-http';
+import { SESSION_COOKIE } from '../auth.tokens';
+import { AuditLog } from '../shared/audit-log';
+import { iso } from '../shared/public-user';
+import type { SessionCookie } from '../session/session-cookie';
+import type { ClientInfo } from '../session/sessions.service';
+import { SessionsService } from '../session/sessions.service';
+import { TokensService } from '../token/tokens.service';
+import { SignOutService } from './sign-out.service';
+
+/** One row of `GET /auth/sessions`: a cookie session or a token family. */
+export interface SessionListing {
+  readonly id: string;
+  readonly method: 'session' | 'bearer';
+  readonly createdAt: string;
+  readonly lastSeenAt: string;
+  readonly userAgent: string | null;
+  readonly ip: string | null;
+  readonly current: boolean;
+}
+
+/**
+ * The user's own sessions and token families (OWASP ASVS 5.0 §7.5): list
+ * them, end one, end all. Ending the caller's own cookie session clears its
+ * cookie on the reply.
+ */
+@Injectable()
+export class AccountSessionsService {
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly tokens: TokensService,
+    private readonly signOut: SignOutService,
+    private readonly audit: AuditLog,
+    @Inject(SESSION_COOKIE) private readonly cookie: SessionCookie,
+  ) {}
+
+  async list(identity: Identity): Promise<SessionListing[]> {
+    const [sessions, families] = await Promise.all([
+      this.sessions.list(identity.userId),
+      this.tokens.list(identity.userId),
+    ]);
+    const rows = [
+      ...sessions.map((session) => ({
+        ...session,
+        id: session.handle,
+        method: 'session' as const,
+      })),
+      ...families.map((family) => ({ ...family, method: 'bearer' as const })),
+    ];
+    return rows
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((row) => ({
+        id: row.id,
+        method: row.method,
+        createdAt: iso(row.createdAt),
+        lastSeenAt: iso(row.lastSeenAt),
+        userAgent: row.userAgent,
+        ip: row.ip,
+        current: row.id === identity.sessionId,
+      }));
+  }
+
+  async revoke(
+    identity: Identity,
+    id: string,
+    client: ClientInfo,
+    reply: FastifyReply,
+  ): Promise<void> {
+    const ended =
+      (await this.sessions.revoke(identity.userId, id)) ||
+      (await this.tokens.revokeFamily(identity.userId, id));
+    if (!ended) throw new AppError('not_found', 'You have no session with this id.');
+    if (id === identity.sessionId && identity.credential === 'session-cookie') {
+      reply.clearCookie(this.cookie.name, this.cookie.clear());
+    }
+    this.audit.record('session.revoked', { userId: identity.userId, sessionId: id, ip: client.ip });
+  }
+
+  async logoutAll(identity: Identity, client: ClientInfo, reply: FastifyReply): Promise<void> {
+    const { sessions, families } = await this.signOut.everywhere(identity.userId, {
+      caller: identity.sessionId,
+    });
+    if (identity.credential === 'session-cookie') {
+      reply.clearCookie(this.cookie.name, this.cookie.clear());
+    }
+    this.audit.record('logout_all', {
+      userId: identity.userId,
+      sessions: sessions.length,
+      families: families.length,
+      ip: client.ip,
+    });
+  }
+}

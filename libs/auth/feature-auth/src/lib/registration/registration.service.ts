@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import type { User } from '@svt/auth/data-access';
+import { AuditLog } from '../shared/audit-log';
+import { CredentialsService } from '../shared/credentials.service';
+import { ThrottleService } from '../shared/throttle.service';
+import type { ClientInfo } from '../session/sessions.service';
+
+/** Creates accounts: rate limited per address and per email, audited. */
+@Injectable()
+export class RegistrationService {
+  constructor(
+    private readonly credentials: CredentialsService,
+    private readonly throttle: ThrottleService,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async register(email: string, password: string, client: ClientInfo): Promise<User> {
+    await this.throttle.limit('register-ip', client.ip);
+    await this.throttle.limit('register-email', email);
+    const user = await this.credentials.register(email, password);
+    this.audit.record('registration.succeeded', { userId: user.id, ip: client.ip });
+    return user;
+  }
+}

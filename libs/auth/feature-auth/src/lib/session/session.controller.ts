@@ -1,0 +1,109 @@
+import { Controller, Delete, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { User } from '@svt/auth/data-access';
+import type { Identity } from '@svt/shared/feature-authn';
+import { CurrentIdentity, Public, SameSiteRequestGuard } from '@svt/shared/feature-authn';
+import {
+  ApiProblems,
+  AppError,
+  AUTHENTICATED_PROBLEMS,
+  COOKIE_CHANGE_PROBLEMS,
+  SESSION_SCHEME,
+} from '@svt/shared/util-http';
+import { LOGIN_PROBLEMS, LOGIN_SET_COOKIE, NO_STORE, SET_COOKIE } from '../shared/api-docs';
+import { CredentialsDto, SessionResponseDto } from '../shared/auth.dto';
+import { CredentialsService } from '../shared/credentials.service';
+import { LoginGuard } from '../shared/login.guard';
+import { iso, publicUser } from '../shared/public-user';
+import { Client, LoggedInUser } from '../shared/request-context';
+import type { SessionResponse } from './cookie-session.service';
+import { CookieSessionService } from './cookie-session.service';
+import type { ClientInfo } from './sessions.service';
+
+function requireCookieSession(identity: Identity): void {
+  if (identity.credential !== 'session-cookie') {
+    throw new AppError(
+      'unauthenticated',
+      'This endpoint is about the cookie session; none was sent.',
+      { headers: { 'www-authenticate': 'Bearer realm="svt"' } },
+    );
+  }
+}
+
+/** Session login: the server keeps the state, the browser keeps a cookie naming it. */
+@ApiTags('session')
+@Controller('auth/session')
+export class SessionController {
+  constructor(
+    private readonly cookieSessions: CookieSessionService,
+    private readonly credentials: CredentialsService,
+  ) {}
+
+  @Public()
+  @UseGuards(SameSiteRequestGuard, LoginGuard)
+  @Post()
+  @ApiOperation({
+    summary: 'Log in with a cookie session',
+    description:
+      'A new session id every login (no fixation); a session the browser still had ends.',
+  })
+  @ApiBody({ type: CredentialsDto })
+  @ApiCreatedResponse({
+    type: SessionResponseDto,
+    description: 'Logged in.',
+    headers: { ...LOGIN_SET_COOKIE, ...NO_STORE },
+  })
+  @ApiProblems(...LOGIN_PROBLEMS, 'invalid_credentials')
+  login(
+    @LoggedInUser() user: User,
+    @Client() client: ClientInfo,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionResponse> {
+    return this.cookieSessions.login(user, client, request, reply);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'The current cookie session' })
+  @ApiCookieAuth(SESSION_SCHEME)
+  @ApiOkResponse({ type: SessionResponseDto })
+  @ApiProblems(...AUTHENTICATED_PROBLEMS)
+  async current(@CurrentIdentity() identity: Identity): Promise<SessionResponse> {
+    requireCookieSession(identity);
+    const user = await this.credentials.authenticatedUser(identity.userId);
+    return {
+      user: publicUser(user),
+      csrfToken: identity.csrfToken ?? '',
+      expiresAt: iso(identity.absoluteExpiresAt ?? identity.expiresAt),
+      idleExpiresAt: iso(identity.expiresAt),
+    };
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Log out: the server-side session ends at once' })
+  @ApiCookieAuth(SESSION_SCHEME)
+  @ApiNoContentResponse({
+    description: 'Logged out; the cookie is cleared.',
+    headers: SET_COOKIE,
+  })
+  @ApiProblems(...AUTHENTICATED_PROBLEMS, ...COOKIE_CHANGE_PROBLEMS)
+  async logout(
+    @CurrentIdentity() identity: Identity,
+    @Client() client: ClientInfo,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    requireCookieSession(identity);
+    await this.cookieSessions.logout(identity, client, request, reply);
+  }
+}

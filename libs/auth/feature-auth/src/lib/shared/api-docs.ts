@@ -1,0 +1,32 @@
+import type { HeadersObject } from '@nestjs/swagger';
+
+export const SET_COOKIE: HeadersObject = {
+  'Set-Cookie': {
+    description: 'The session cookie: `__Host-sid=…; Path=/; HttpOnly; Secure; SameSite=Lax`.',
+    schema: { type: 'string' },
+  },
+};
+
+export const LOGIN_SET_COOKIE: HeadersObject = {
+  'Set-Cookie': {
+    description:
+      'The session cookie, `__Host-sid=…; Path=/; HttpOnly; Secure; SameSite=Lax`, and the device cookie (OWASP device cookies: later login attempts from this browser count on the device), `__Secure-device=…; Path=/auth; HttpOnly; Secure; SameSite=Strict` (`Path=/api/auth` through the gateway).',
+    schema: { type: 'string' },
+  },
+};
+
+export const NO_STORE: HeadersObject = {
+  'Cache-Control': {
+    description: 'Credentials are never cached.',
+    schema: { type: 'string', enum: ['no-store'] },
+  },
+};
+
+/** Login CSRF: a browser may register, log in or refresh only from an allowed origin. */
+export const LOGIN_PROBLEMS = [
+  'validation_failed',
+  'malformed_json',
+  'forbidden_origin',
+  'rate_limited',
+  'store_unavailable',
+] as const;

@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import type { User } from '@svt/auth/data-access';
+import { AuditLog } from '../shared/audit-log';
+import type { ClientInfo } from '../session/sessions.service';
+import type { TokenResponse } from './tokens.service';
+import { TokensService } from './tokens.service';
+
+/** Token login: a new token family for a user the login guard has checked, audited. */
+@Injectable()
+export class TokenLoginService {
+  constructor(
+    private readonly tokens: TokensService,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async login(user: User, client: ClientInfo): Promise<TokenResponse> {
+    const response = await this.tokens.login(user, client);
+    this.audit.record('login.succeeded', { userId: user.id, method: 'bearer', ip: client.ip });
+    return response;
+  }
+}

@@ -1,0 +1,79 @@
+import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { User } from '@svt/auth/data-access';
+import { Public, SameSiteRequestGuard } from '@svt/shared/feature-authn';
+import { ApiProblems } from '@svt/shared/util-http';
+import { LOGIN_PROBLEMS, NO_STORE } from '../shared/api-docs';
+import { CredentialsDto, RefreshTokenDto, TokenResponseDto } from '../shared/auth.dto';
+import { LoginGuard } from '../shared/login.guard';
+import { Client, LoggedInUser } from '../shared/request-context';
+import type { ClientInfo } from '../session/sessions.service';
+import { TokenLoginService } from './token-login.service';
+import type { TokenResponse } from './tokens.service';
+import { TokensService } from './tokens.service';
+
+/** Token login: the client keeps the state in a signed access token and a refresh token. */
+@ApiTags('token')
+@Controller('auth/token')
+export class TokenController {
+  constructor(
+    private readonly tokens: TokensService,
+    private readonly tokenLogin: TokenLoginService,
+  ) {}
+
+  @Public()
+  @UseGuards(SameSiteRequestGuard, LoginGuard)
+  @Post()
+  @ApiOperation({ summary: 'Log in for an access token and a refresh token' })
+  @ApiBody({ type: CredentialsDto })
+  @ApiCreatedResponse({ type: TokenResponseDto, description: 'Logged in.', headers: NO_STORE })
+  @ApiProblems(...LOGIN_PROBLEMS, 'invalid_credentials')
+  login(
+    @LoggedInUser() user: User,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponse> {
+    reply.header('cache-control', 'no-store');
+    return this.tokenLogin.login(user, client);
+  }
+
+  @Public()
+  @UseGuards(SameSiteRequestGuard)
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Rotate the refresh token',
+    description: 'The old refresh token is spent; presenting a spent one ends its whole family.',
+  })
+  @ApiOkResponse({ type: TokenResponseDto, headers: NO_STORE })
+  @ApiProblems(...LOGIN_PROBLEMS, 'invalid_refresh_token')
+  refresh(
+    @Body() body: RefreshTokenDto,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponse> {
+    reply.header('cache-control', 'no-store');
+    return this.tokens.refresh(body.refresh_token, client);
+  }
+
+  @Public()
+  @Post('revoke')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: "End a refresh token's session",
+    description: 'RFC 7009 spirit: 204 for unknown tokens too.',
+  })
+  @ApiNoContentResponse({ description: 'Revoked (or never known).' })
+  @ApiProblems('validation_failed', 'malformed_json', 'store_unavailable')
+  async revoke(@Body() body: RefreshTokenDto, @Client() client: ClientInfo): Promise<void> {
+    await this.tokens.revoke(body.refresh_token, client);
+  }
+}
