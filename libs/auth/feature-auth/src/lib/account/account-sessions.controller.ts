@@ -11,7 +11,7 @@ import {
 } from '@svt/shared/util-http';
 import { SessionListingDto } from '../shared/auth.dto';
 import { Client } from '../shared/request-context';
-import type { ClientInfo } from '../session/sessions.service';
+import type { ClientInfo } from '../shared/request-context';
 import type { SessionListing } from './account-sessions.service';
 import { AccountSessionsService } from './account-sessions.service';
 

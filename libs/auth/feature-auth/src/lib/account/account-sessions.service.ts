@@ -6,7 +6,7 @@ import { SESSION_COOKIE } from '../auth.tokens';
 import { AuditLog } from '../shared/audit-log';
 import { iso } from '../shared/public-user';
 import type { SessionCookie } from '../session/session-cookie';
-import type { ClientInfo } from '../session/sessions.service';
+import type { ClientInfo } from '../shared/request-context';
 import { SessionsService } from '../session/sessions.service';
 import { TokensService } from '../token/tokens.service';
 import { SignOutService } from './sign-out.service';

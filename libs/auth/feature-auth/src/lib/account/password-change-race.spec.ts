@@ -11,7 +11,7 @@ import { AuthModule } from '../auth.module';
 import { CredentialsService } from '../shared/credentials.service';
 import type { PasswordHasher } from '../shared/password-hasher';
 import { PASSWORD_HASHER } from '../shared/password-hasher';
-import type { ClientInfo } from '../session/sessions.service';
+import type { ClientInfo } from '../shared/request-context';
 import { SessionsService } from '../session/sessions.service';
 import { SignOutService } from './sign-out.service';
 import { TokensService } from '../token/tokens.service';

@@ -7,7 +7,7 @@ import { CredentialsService } from '../shared/credentials.service';
 import { ThrottleService } from '../shared/throttle.service';
 import type { SessionResponse } from '../session/cookie-session.service';
 import { CookieSessionService } from '../session/cookie-session.service';
-import type { ClientInfo } from '../session/sessions.service';
+import type { ClientInfo } from '../shared/request-context';
 import type { TokenResponse } from '../token/tokens.service';
 import { TokensService } from '../token/tokens.service';
 import type { SignedOut } from './sign-out.service';

@@ -19,7 +19,7 @@ import { NO_STORE } from '../shared/api-docs';
 import { ChangePasswordDto, SessionResponseDto, TokenResponseDto } from '../shared/auth.dto';
 import { Client } from '../shared/request-context';
 import type { SessionResponse } from '../session/cookie-session.service';
-import type { ClientInfo } from '../session/sessions.service';
+import type { ClientInfo } from '../shared/request-context';
 import type { TokenResponse } from '../token/tokens.service';
 import { PasswordChangeService } from './password-change.service';
 

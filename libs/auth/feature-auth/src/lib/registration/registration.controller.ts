@@ -7,7 +7,7 @@ import { CredentialsDto, PublicUserDto } from '../shared/auth.dto';
 import type { PublicUser } from '../shared/public-user';
 import { publicUser } from '../shared/public-user';
 import { Client } from '../shared/request-context';
-import type { ClientInfo } from '../session/sessions.service';
+import type { ClientInfo } from '../shared/request-context';
 import { RegistrationService } from './registration.service';
 
 @ApiTags('registration')

@@ -3,7 +3,7 @@ import type { User } from '@svt/auth/data-access';
 import { AuditLog } from '../shared/audit-log';
 import { CredentialsService } from '../shared/credentials.service';
 import { ThrottleService } from '../shared/throttle.service';
-import type { ClientInfo } from '../session/sessions.service';
+import type { ClientInfo } from '../shared/request-context';
 
 /** Creates accounts: rate limited per address and per email, audited. */
 @Injectable()

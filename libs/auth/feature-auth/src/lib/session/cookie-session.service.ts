@@ -9,7 +9,7 @@ import { DeviceCookies } from '../shared/device-cookie';
 import { iso, publicUser } from '../shared/public-user';
 import type { PublicUser } from '../shared/public-user';
 import type { SessionCookie } from './session-cookie';
-import type { ClientInfo } from './sessions.service';
+import type { ClientInfo } from '../shared/request-context';
 import { SessionsService } from './sessions.service';
 
 /** What a cookie session login (or a password change in one) answers. */

@@ -27,7 +27,7 @@ import { iso, publicUser } from '../shared/public-user';
 import { Client, LoggedInUser } from '../shared/request-context';
 import type { SessionResponse } from './cookie-session.service';
 import { CookieSessionService } from './cookie-session.service';
-import type { ClientInfo } from './sessions.service';
+import type { ClientInfo } from '../shared/request-context';
 
 function requireCookieSession(identity: Identity): void {
   if (identity.credential !== 'session-cookie') {

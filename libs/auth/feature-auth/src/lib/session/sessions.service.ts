@@ -10,14 +10,9 @@ import type { AuthConfig } from '../auth.config';
 import { AUTH_CONFIG } from '../auth.tokens';
 import { CredentialsService } from '../shared/credentials.service';
 import { RevocationsService } from '../shared/revocations.service';
+import type { ClientInfo } from '../shared/request-context';
 
 const STORE = 'session store';
-
-/** Who is logging in from where, for the session listing. */
-export interface ClientInfo {
-  readonly userAgent: string | null;
-  readonly ip: string | null;
-}
 
 /**
  * Cookie sessions: a random secret in the cookie, its hash as the store key.

@@ -2,7 +2,12 @@ import type { ExecutionContext } from '@nestjs/common';
 import { createParamDecorator } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { User } from '@svt/auth/data-access';
-import type { ClientInfo } from '../session/sessions.service';
+
+/** Who is logging in from where, for the session listing. */
+export interface ClientInfo {
+  readonly userAgent: string | null;
+  readonly ip: string | null;
+}
 
 /** The user that passport-local put on the request. */
 export const LoggedInUser = createParamDecorator(

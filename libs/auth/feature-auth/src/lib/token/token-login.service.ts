@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { User } from '@svt/auth/data-access';
 import { AuditLog } from '../shared/audit-log';
-import type { ClientInfo } from '../session/sessions.service';
+import type { ClientInfo } from '../shared/request-context';
 import type { TokenResponse } from './tokens.service';
 import { TokensService } from './tokens.service';
 

@@ -15,7 +15,7 @@ import { LOGIN_PROBLEMS, NO_STORE } from '../shared/api-docs';
 import { CredentialsDto, RefreshTokenDto, TokenResponseDto } from '../shared/auth.dto';
 import { LoginGuard } from '../shared/login.guard';
 import { Client, LoggedInUser } from '../shared/request-context';
-import type { ClientInfo } from '../session/sessions.service';
+import type { ClientInfo } from '../shared/request-context';
 import { TokenLoginService } from './token-login.service';
 import type { TokenResponse } from './tokens.service';
 import { TokensService } from './tokens.service';

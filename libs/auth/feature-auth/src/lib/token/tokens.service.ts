@@ -15,7 +15,7 @@ import { addressKey } from '../shared/client-address';
 import { CredentialsService } from '../shared/credentials.service';
 import { seal, unseal } from '../keys/key-sealing';
 import { RevocationsService } from '../shared/revocations.service';
-import type { ClientInfo } from '../session/sessions.service';
+import type { ClientInfo } from '../shared/request-context';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { ThrottleService } from '../shared/throttle.service';
 
