@@ -24,6 +24,31 @@ const depConstraints = [
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:util'] },
 ];
 
+/**
+ * Test code (specs and the `testing/` folders that each lib's tsconfig.lib.json
+ * leaves out of the build) may also use `type:testing` libraries, which start
+ * processes and must never reach production code.
+ */
+const testDepConstraints = depConstraints.map((constraint) =>
+  constraint.sourceTag.startsWith('type:') &&
+  !constraint.onlyDependOnLibsWithTags.includes('type:testing')
+    ? {
+        ...constraint,
+        onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, 'type:testing'],
+      }
+    : constraint,
+);
+
+const moduleBoundaries = (constraints) => [
+  'error',
+  {
+    enforceBuildableLibDependency: true,
+    banTransitiveDependencies: true,
+    allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
+    depConstraints: constraints,
+  },
+];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -33,17 +58,11 @@ export default [
   },
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs', '**/*.cts'],
-    rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: true,
-          banTransitiveDependencies: true,
-          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
-          depConstraints,
-        },
-      ],
-    },
+    rules: { '@nx/enforce-module-boundaries': moduleBoundaries(depConstraints) },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.test.ts', '**/src/**/testing/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': moduleBoundaries(testDepConstraints) },
   },
   {
     files: ['**/*.ts'],
