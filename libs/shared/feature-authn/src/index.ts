@@ -1,6 +1,7 @@
 export type { Authenticator, AuthnResult, RejectionReason } from './lib/authenticator';
 export type { AuthenticatorKind, AuthnOptions } from './lib/authn.options';
 export { AUTHN_OPTIONS } from './lib/authn.options';
+export { AUTH_JWKS } from './lib/authn.tokens';
 export { AuthnGuard } from './lib/authn.guard';
 export { AuthnModule } from './lib/authn.module';
 export {

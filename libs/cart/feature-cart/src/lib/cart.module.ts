@@ -13,6 +13,7 @@ import {
 } from '@svt/shared/data-access-sessions';
 import {
   ACCESS_TOKEN_TYPE,
+  AUTH_JWKS,
   AuthnModule,
   IDENTITY_TOKEN_TYPE,
   RemoteJwks,
@@ -32,7 +33,6 @@ import { CartController, CredentialsEchoController } from './cart.controller';
 import { CART_CONFIG } from './cart.tokens';
 
 const CART_SQL = Symbol.for('svt.CartSql');
-const AUTH_JWKS = Symbol.for('svt.AuthJwks');
 const GATEWAY_JWKS = Symbol.for('svt.GatewayJwks');
 
 /** Why a browser call to this site arrives without credentials, said where the learner sees it. */

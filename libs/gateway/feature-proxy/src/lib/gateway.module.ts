@@ -10,6 +10,7 @@ import {
 } from '@svt/shared/data-access-sessions';
 import {
   ACCESS_TOKEN_TYPE,
+  AUTH_JWKS,
   AuthnModule,
   RemoteJwks,
   sessionCookieName,
@@ -30,7 +31,6 @@ import {
   MeController,
 } from './gateway.controllers';
 import {
-  AUTH_JWKS,
   AUTH_UPSTREAM,
   CART_UPSTREAM,
   DEMO_PAGE,

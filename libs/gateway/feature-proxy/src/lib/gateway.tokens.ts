@@ -3,5 +3,4 @@ export const AUTH_UPSTREAM = Symbol.for('svt.AuthUpstream');
 export const CART_UPSTREAM = Symbol.for('svt.CartUpstream');
 export const IDENTITY_KEY = Symbol.for('svt.IdentityKey');
 export const IDENTITY_SIGNER = Symbol.for('svt.IdentitySigner');
-export const AUTH_JWKS = Symbol.for('svt.AuthJwks');
 export const DEMO_PAGE = Symbol.for('svt.DemoPage');
