@@ -3,9 +3,9 @@
 /**
  * Reads docker-compose.yml the way Compose does for the parts the services'
  * config schemas care about: YAML anchors and `<<:` merge keys, then `${...}`
- * interpolation. Used by the `compose-env.spec.ts` of each service and by
- * tools/deploy-check/run.sh; `balancer()` reads the nginx config of the
- * `replicas` profile. Deterministic: the caller's environment and any
+ * interpolation. Used by the `compose-env.spec.ts` of each service (typed
+ * by compose-env.d.cts) and by tools/deploy-check/run.sh; `balancer()` reads
+ * the nginx config of the `replicas` profile. Deterministic: the caller's environment and any
  * .env file are ignored; `${VAR:-default}` takes its default, `${VAR:?msg}`
  * a valid dummy from REQUIRED_DUMMIES.
  */

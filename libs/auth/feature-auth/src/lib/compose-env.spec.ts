@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as composeEnv from '../../../../../tools/deploy-check/compose-env.cjs';
 import { authConfigSchema } from './auth.config';
 
 /**
@@ -10,53 +10,6 @@ import { authConfigSchema } from './auth.config';
  * The compose file is read by tools/deploy-check/compose-env.cjs (anchors,
  * `<<:` merges, `${VAR:-default}` → default, `${VAR:?msg}` → a valid dummy).
  */
-interface ServiceEnvironment {
-  env: Record<string, string>;
-  raw: Record<string, unknown>;
-  required: Record<string, string[]>;
-}
-interface ComposeService {
-  image?: string;
-  build?: { args?: Record<string, string> };
-  pull_policy?: string;
-  depends_on?: Record<string, { condition?: string }>;
-  ports?: string[];
-  networks?: Record<string, { ipv4_address?: string } | null> | string[];
-  profiles?: string[];
-  volumes?: string[];
-}
-interface Compose {
-  services: Record<string, ComposeService>;
-}
-interface ComposeEnv {
-  loadCompose(): Compose;
-  serviceEnvironment(service: string, compose?: Compose): ServiceEnvironment;
-  envExample(): Record<string, string>;
-  initDatabases(): string[];
-  balancer(): Record<string, { upstream: string[]; realIpFrom: string[] }>;
-  REPLICAS_PROFILE: string;
-  balancerPortOf(service: string, compose?: Compose): string | undefined;
-  addresses(service: string, compose?: Compose): string[];
-  differences(a: Record<string, string>, b: Record<string, string>): string[];
-  metricsReach(
-    service: string,
-    compose?: Compose,
-  ): { port: string | undefined; exposed: boolean; published: string[] };
-}
-
-function workspaceRoot(from = __dirname): string {
-  let dir = from;
-  while (!existsSync(join(dir, 'nx.json'))) {
-    if (dirname(dir) === dir) throw new Error(`no nx.json above ${from}`);
-    dir = dirname(dir);
-  }
-  return dir;
-}
-
-const root = workspaceRoot();
-const composeEnv = createRequire(__filename)(
-  join(root, 'tools/deploy-check/compose-env.cjs'),
-) as ComposeEnv;
 const compose = composeEnv.loadCompose();
 const { env, raw, required } = composeEnv.serviceEnvironment('auth', compose);
 const service = compose.services['auth'];
@@ -165,7 +118,7 @@ describe('docker-compose.yml → auth environment', () => {
   });
 
   it('does not bake the secret into the image', () => {
-    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    const dockerfile = readFileSync(join(composeEnv.ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).not.toMatch(/KEY_ENCRYPTION_SECRET\s*=|POSTGRES_PASSWORD\s*=/);
   });
 });

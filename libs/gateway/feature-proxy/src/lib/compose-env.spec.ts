@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as composeEnv from '../../../../../tools/deploy-check/compose-env.cjs';
+import type { Compose, ComposeService } from '../../../../../tools/deploy-check/compose-env.cjs';
 import { docsPublic, gatewayConfigSchema } from './gateway.config';
 
 /**
@@ -10,53 +11,6 @@ import { docsPublic, gatewayConfigSchema } from './gateway.config';
  * The compose file is read by tools/deploy-check/compose-env.cjs (anchors,
  * `<<:` merges, `${VAR:-default}` → default, `${VAR:?msg}` → a valid dummy).
  */
-interface ServiceEnvironment {
-  env: Record<string, string>;
-  raw: Record<string, unknown>;
-  required: Record<string, string[]>;
-}
-interface ComposeService {
-  image?: string;
-  build?: { args?: Record<string, string> };
-  pull_policy?: string;
-  depends_on?: Record<string, { condition?: string }>;
-  ports?: string[];
-  networks?: Record<string, { ipv4_address?: string } | null> | string[];
-  profiles?: string[];
-  volumes?: string[];
-}
-interface Compose {
-  services: Record<string, ComposeService>;
-}
-interface ComposeEnv {
-  loadCompose(): Compose;
-  serviceEnvironment(service: string, compose?: Compose): ServiceEnvironment;
-  envExample(): Record<string, string>;
-  initDatabases(): string[];
-  balancer(): Record<string, { upstream: string[]; realIpFrom: string[] }>;
-  REPLICAS_PROFILE: string;
-  balancerPortOf(service: string, compose?: Compose): string | undefined;
-  addresses(service: string, compose?: Compose): string[];
-  differences(a: Record<string, string>, b: Record<string, string>): string[];
-  metricsReach(
-    service: string,
-    compose?: Compose,
-  ): { port: string | undefined; exposed: boolean; published: string[] };
-}
-
-function workspaceRoot(from = __dirname): string {
-  let dir = from;
-  while (!existsSync(join(dir, 'nx.json'))) {
-    if (dirname(dir) === dir) throw new Error(`no nx.json above ${from}`);
-    dir = dirname(dir);
-  }
-  return dir;
-}
-
-const root = workspaceRoot();
-const composeEnv = createRequire(__filename)(
-  join(root, 'tools/deploy-check/compose-env.cjs'),
-) as ComposeEnv;
 const compose = composeEnv.loadCompose();
 const { env, required } = composeEnv.serviceEnvironment('gateway', compose);
 const service = compose.services['gateway'];
@@ -155,7 +109,7 @@ describe('docker-compose.yml → gateway environment', () => {
   });
 
   it('serves the demo page the image carries', () => {
-    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    const dockerfile = readFileSync(join(composeEnv.ROOT, 'Dockerfile'), 'utf8');
     expect(env['DEMO_DIR']).toBe('/app/demo');
     expect(dockerfile).toContain('DEMO_DIR=/app/demo');
     // The build puts the page into the gateway's tree, which lands in /app.
