@@ -7,7 +7,6 @@ import {
   Inject,
   Param,
   Put,
-  Req,
   UseGuards,
 } from '@nestjs/common';
 import {
@@ -17,11 +16,10 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
 import type { Cart, CartRepository } from '@svt/cart/data-access';
 import { CART_REPOSITORY } from '@svt/cart/data-access';
-import type { ArrivedCredentials, Identity } from '@svt/shared/feature-authn';
-import { CurrentIdentity, describeCredentials, Public } from '@svt/shared/feature-authn';
+import type { Identity } from '@svt/shared/feature-authn';
+import { credentialsEchoController, CurrentIdentity } from '@svt/shared/feature-authn';
 import {
   ApiAuthenticated,
   ApiProblems,
@@ -33,7 +31,7 @@ import type { Clock } from '@svt/shared/util-security';
 import { CLOCK } from '@svt/shared/util-security';
 import type { CartConfig } from './cart.config';
 import { CartWriteLimitGuard } from './cart-write-limit.guard';
-import { ArrivedCredentialsDto, CartViewDto, SetQuantityDto, SKU_PATTERN } from './cart.dto';
+import { CartViewDto, SetQuantityDto, SKU_PATTERN } from './cart.dto';
 import { CART_CONFIG } from './cart.tokens';
 
 const SKU_PARAM = ApiParam({
@@ -148,17 +146,10 @@ export class CartController {
  * What credentials reached CART (names and sizes, no values): the lab shows
  * that the shop's cookie never arrives here, and a Bearer header does.
  */
-@ApiTags('lab')
-@Controller('credentials')
-export class CredentialsEchoController {
-  @Public()
-  @Get()
-  @ApiOperation({
-    summary: 'Which credential headers reached CART (no values)',
-    description: "The lab shows with it that the shop's cookie never arrives here.",
-  })
-  @ApiOkResponse({ type: ArrivedCredentialsDto })
-  arrived(@Req() request: FastifyRequest): ArrivedCredentials {
-    return describeCredentials(request);
-  }
-}
+export const CredentialsEchoController = credentialsEchoController({
+  path: 'credentials',
+  tag: 'lab',
+  summary: 'Which credential headers reached CART (no values)',
+  description: "The lab shows with it that the shop's cookie never arrives here.",
+  cookieExample: { names: [], headerBytes: 0 },
+});

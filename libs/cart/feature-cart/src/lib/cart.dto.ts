@@ -34,28 +34,3 @@ export class CartViewDto {
   })
   readonly updatedAt!: string | null;
 }
-
-class ArrivedCookieDto {
-  @ApiProperty({ type: [String], example: [] })
-  readonly names!: string[];
-
-  @ApiProperty({ example: 0 })
-  readonly headerBytes!: number;
-}
-
-class ArrivedAuthorizationDto {
-  @ApiProperty({ example: 'Bearer' })
-  readonly scheme!: string;
-
-  @ApiProperty({ example: 690 })
-  readonly headerBytes!: number;
-}
-
-/** Which credential headers arrived: names and sizes, never values. */
-export class ArrivedCredentialsDto {
-  @ApiProperty({ type: ArrivedCookieDto, nullable: true })
-  readonly cookie!: ArrivedCookieDto | null;
-
-  @ApiProperty({ type: ArrivedAuthorizationDto, nullable: true })
-  readonly authorization!: ArrivedAuthorizationDto | null;
-}

@@ -1,10 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { describeCredentials, Public, sessionCookieName } from '@svt/shared/feature-authn';
-import type { ArrivedCredentials } from '@svt/shared/feature-authn';
+import type { FastifyReply } from 'fastify';
+import { credentialsEchoController, Public, sessionCookieName } from '@svt/shared/feature-authn';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
 import { ApiProblems, AppError } from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
@@ -55,31 +54,6 @@ export class DemoConfigDto {
 
   @ApiProperty({ example: '__Host-sid' })
   readonly sessionCookieName!: string;
-}
-
-class ArrivedCookieDto {
-  @ApiProperty({ type: [String], example: ['__Host-sid'] })
-  readonly names!: string[];
-
-  @ApiProperty({ example: 58 })
-  readonly headerBytes!: number;
-}
-
-class ArrivedAuthorizationDto {
-  @ApiProperty({ example: 'Bearer' })
-  readonly scheme!: string;
-
-  @ApiProperty({ example: 690 })
-  readonly headerBytes!: number;
-}
-
-/** Which credential headers arrived: names and sizes, never values. */
-export class ArrivedCredentialsDto {
-  @ApiProperty({ type: ArrivedCookieDto, nullable: true })
-  readonly cookie!: ArrivedCookieDto | null;
-
-  @ApiProperty({ type: ArrivedAuthorizationDto, nullable: true })
-  readonly authorization!: ArrivedAuthorizationDto | null;
 }
 
 /**
@@ -162,14 +136,9 @@ export class DemoPageController {
 }
 
 /** What credentials reached the gateway (names and sizes, no values), for the lab. */
-@ApiTags('demo')
-@Controller('api/credentials')
-export class CredentialsEchoController {
-  @Public()
-  @Get()
-  @ApiOperation({ summary: 'Which credential headers reached the gateway (no values)' })
-  @ApiOkResponse({ type: ArrivedCredentialsDto })
-  arrived(@Req() request: FastifyRequest): ArrivedCredentials {
-    return describeCredentials(request);
-  }
-}
+export const CredentialsEchoController = credentialsEchoController({
+  path: 'api/credentials',
+  tag: 'demo',
+  summary: 'Which credential headers reached the gateway (no values)',
+  cookieExample: { names: ['__Host-sid'], headerBytes: 58 },
+});
