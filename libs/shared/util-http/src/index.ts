@@ -29,9 +29,9 @@ export {
   AUTHENTICATED_PROBLEMS,
   BEARER_SCHEME,
   COOKIE_CHANGE_PROBLEMS,
-  createOpenApiDocument,
   problemResponses,
   SESSION_SCHEME,
-  setupOpenApi,
-} from './lib/openapi';
-export type { OpenApiOptions } from './lib/openapi';
+} from './lib/openapi-decorators';
+export { createOpenApiDocument } from './lib/openapi-document';
+export type { OpenApiOptions } from './lib/openapi-document';
+export { setupOpenApi } from './lib/swagger-ui';

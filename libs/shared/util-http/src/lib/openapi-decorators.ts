@@ -1,0 +1,99 @@
+import { applyDecorators } from '@nestjs/common';
+import type { ResponseObject } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiResponse } from '@nestjs/swagger';
+import type { ErrorCode } from './error-catalog';
+import { AppError, ERROR_CATALOG } from './error-catalog';
+import { toProblem } from './problem.filter';
+
+/** Security scheme names, as operations reference them. */
+export const SESSION_SCHEME = 'session';
+export const BEARER_SCHEME = 'bearer';
+
+/** Codes every authenticated route may answer: no or a bad credential, a store that cannot answer. */
+export const AUTHENTICATED_PROBLEMS = [
+  'unauthenticated',
+  'invalid_token',
+  'store_unavailable',
+] as const satisfies readonly ErrorCode[];
+
+/** Codes a cookie-authenticated change may also answer (Bearer requests need neither check). */
+export const COOKIE_CHANGE_PROBLEMS = [
+  'csrf_failed',
+  'forbidden_origin',
+] as const satisfies readonly ErrorCode[];
+
+/** Examples of `detail` where the catalog title alone would say too little. */
+const EXAMPLE_DETAILS: Partial<Record<ErrorCode, string>> = {
+  validation_failed: 'One or more fields are invalid.',
+  unauthenticated: 'No credential was sent: a session cookie or an Authorization header.',
+  invalid_token: 'The access token has expired.',
+  cart_full:
+    'The cart already holds 100 different items, the most it may: change the quantity of one, or remove one first.',
+  rate_limited: 'Too many attempts; try again in 30 seconds.',
+  store_unavailable: 'The session store did not answer.',
+};
+
+function exampleProblem(code: ErrorCode): ReturnType<typeof toProblem> {
+  return toProblem(
+    new AppError(code, EXAMPLE_DETAILS[code] ?? ERROR_CATALOG[code].title, {
+      ...(code === 'validation_failed'
+        ? { errors: [{ field: 'email', message: 'must be an email address' }] }
+        : {}),
+    }),
+  );
+}
+
+const HEADERS_BY_STATUS: Readonly<Record<number, Record<string, { $ref: string }>>> = {
+  401: { 'WWW-Authenticate': { $ref: '#/components/headers/WWW-Authenticate' } },
+  429: { 'Retry-After': { $ref: '#/components/headers/Retry-After' } },
+};
+
+/**
+ * The problem responses an operation may answer, from the error catalog: one
+ * response per status, one example per code. List every code of an operation
+ * in one call: a second call for the same status would replace the first.
+ */
+export function ApiProblems(...codes: readonly ErrorCode[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ...Object.entries(problemResponses(...codes)).map(([status, response]) =>
+      ApiResponse({ status: Number(status), ...response }),
+    ),
+  );
+}
+
+/** The same responses as a plain OpenAPI `responses` fragment, for paths described by hand. */
+export function problemResponses(...codes: readonly ErrorCode[]): Record<string, ResponseObject> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set(codes)) {
+    const status = ERROR_CATALOG[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, group]) => [
+      String(status),
+      {
+        description: `Problem: ${group.map((code) => `\`${code}\``).join(', ')} (see docs/errors.md).`,
+        ...(HEADERS_BY_STATUS[status] ? { headers: HEADERS_BY_STATUS[status] } : {}),
+        content: {
+          'application/problem+json': {
+            schema: { $ref: '#/components/schemas/Problem' },
+            examples: Object.fromEntries(
+              group.map((code) => [
+                code,
+                { summary: ERROR_CATALOG[code].title, value: exampleProblem(code) },
+              ]),
+            ),
+          },
+        },
+      },
+    ]),
+  );
+}
+
+/**
+ * Marks an operation (or a controller) as needing a credential: the
+ * `__Host-sid` session cookie or a Bearer access token, either one.
+ */
+export function ApiAuthenticated(): MethodDecorator & ClassDecorator {
+  return applyDecorators(ApiCookieAuth(SESSION_SCHEME), ApiBearerAuth(BEARER_SCHEME));
+}
