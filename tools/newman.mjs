@@ -73,17 +73,21 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => stopSystem().then(() => process.exit(130)));
 }
 
+/** All three ready: start.mjs starts them one after another, the cart last. */
 async function waitReady() {
   const deadline = Date.now() + 90_000;
   let early;
   exited.then((how) => (early = how));
   while (Date.now() < deadline) {
     if (early !== undefined)
-      throw new Error(`tools/start.mjs exited (${early}) before the gateway was ready`);
-    if ((await get(8080, '/health/ready')) === 200) return;
+      throw new Error(`tools/start.mjs exited (${early}) before the services were ready`);
+    const statuses = await Promise.all(PORTS.map((port) => get(port, '/health/ready')));
+    if (statuses.every((status) => status === 200)) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error('the gateway did not answer 200 on /health/ready within 90 s');
+  throw new Error(
+    `not every service answered 200 on /health/ready within 90 s (${PORTS.join(', ')})`,
+  );
 }
 
 let failures = 1;
