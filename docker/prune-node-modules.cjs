@@ -76,22 +76,19 @@ function sizeOf(path) {
 }
 
 function remove(path) {
-  const bytes = sizeOf(path);
   rmSync(path, { recursive: true, force: true });
-  return bytes;
 }
 
 function walk(dir) {
-  let freed = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      freed += DEAD_DIR.has(entry.name) ? remove(path) : walk(path);
+      if (DEAD_DIR.has(entry.name)) remove(path);
+      else walk(path);
     } else if (DEAD_FILE.test(entry.name)) {
-      freed += remove(path);
+      remove(path);
     }
   }
-  return freed;
 }
 
 const before = sizeOf(root);
