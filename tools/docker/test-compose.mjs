@@ -51,13 +51,19 @@ function remember(value) {
 }
 const cookieValue = (setCookie) => setCookie.split(';')[0].split('=').slice(1).join('=');
 
+/** `docker compose` on the test's project; asynchronous, so that traffic can go on meanwhile. */
 function compose(...composeArgs) {
-  const result = spawnSync('docker', ['compose', '-p', PROJECT, ...composeArgs], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', ['compose', '-p', PROJECT, ...composeArgs], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`docker compose ${composeArgs.join(' ')} failed`)),
+    );
   });
-  if (result.status !== 0) throw new Error(`docker compose ${composeArgs.join(' ')} failed`);
 }
 
 function composeOutput(...composeArgs) {
@@ -214,21 +220,6 @@ async function runCollection(portOffset) {
 
 // --- replicas: a gateway stopped and started under traffic ----------------------
 
-/** Like compose(), without blocking the event loop: traffic goes on meanwhile. */
-function composeInBackground(...composeArgs) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('docker', ['compose', '-p', PROJECT, ...composeArgs], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`docker compose ${composeArgs.join(' ')} failed`)),
-    );
-  });
-}
-
 /**
  * Requests one after another through the balancer's gateway port from before
  * the first gateway stops until after it is back: each must answer 200.
@@ -247,9 +238,9 @@ async function trafficWhileGatewayRestarts(customer) {
   })();
   await delay(1_000);
   console.log(`stopping gateway (gateway-2 stays), after ${outcomes.length} requests …`);
-  await composeInBackground('--profile', 'replicas', 'stop', 'gateway');
+  await compose('--profile', 'replicas', 'stop', 'gateway');
   console.log(`starting gateway again, after ${outcomes.length} requests …`);
-  await composeInBackground('--profile', 'replicas', 'up', '--detach', '--wait', 'gateway');
+  await compose('--profile', 'replicas', 'up', '--detach', '--wait', 'gateway');
   await delay(2_000);
   running = false;
   await traffic;
@@ -401,20 +392,20 @@ let customer;
 const ran =
   (await step('build the images', () => compose('--progress', 'plain', 'build'))) &&
   (await step('up --wait, and the demo page', async () => {
-    up();
+    await up();
     const page = await call(8080, 'GET', '/');
     expectStatus(page, 200, 'the demo page');
   })) &&
   (await step('the Postman collection, compose environment', () => runCollection(0))) &&
   (await step('persistence: restart', async () => {
     customer = await makeCustomer();
-    compose('restart');
-    up();
+    await compose('restart');
+    await up();
     await expectCustomerIntact(customer, 'after restart');
   })) &&
   (await step('persistence: down + up, volumes kept', async () => {
-    compose('down');
-    up();
+    await compose('down');
+    await up();
     await expectCustomerIntact(customer, 'after down + up');
   })) &&
   (await step('replicas profile: up --wait', () => up('--profile', 'replicas'))) &&
