@@ -1,5 +1,8 @@
-export { AppError, ERROR_CATALOG } from './lib/error-catalog';
-export type { ErrorCode, FieldError } from './lib/error-catalog';
+// The catalog is util-errors'; re-exported for code that still imports it from here.
+export { AppError } from './lib/app-error';
+export { ERROR_CATALOG } from '@svt/shared/util-errors';
+export type { ErrorCode, FieldError } from '@svt/shared/util-errors';
+export { problemHeaders } from './lib/http-error-mapping';
 export { ProblemFilter, toAppError, toProblem } from './lib/problem.filter';
 export type { Problem } from './lib/problem.filter';
 export { createValidationPipe } from './lib/validation';

@@ -3,7 +3,7 @@ import { MemoryRateLimitStore } from '@svt/shared/data-access-sessions';
 import type { RateLimitStore } from '@svt/shared/data-access-sessions';
 import { unreachableRateLimitStore } from '@svt/shared/data-access-sessions/testing';
 import type { Identity } from '@svt/shared/feature-authn';
-import { AppError } from '@svt/shared/util-http';
+import { AppError } from '@svt/shared/util-errors';
 import type { CartConfig } from './cart.config';
 import { CartWriteLimitGuard } from './cart-write-limit.guard';
 
@@ -42,8 +42,8 @@ function setUp(store?: RateLimitStore): {
       return 'allowed';
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      const retryAfter = error.extras.headers?.['retry-after'];
-      return retryAfter ? `${error.code} retry-after=${retryAfter}` : error.code;
+      const retryAfter = error.retryAfterSeconds;
+      return retryAfter !== undefined ? `${error.code} retry-after=${retryAfter}` : error.code;
     }
   };
   return { write, guard, clock };

@@ -20,10 +20,10 @@ import type { Cart, CartRepository } from '@svt/cart/data-access';
 import { CART_REPOSITORY } from '@svt/cart/data-access';
 import type { Identity } from '@svt/shared/feature-authn';
 import { credentialsEchoController, CurrentIdentity } from '@svt/shared/feature-authn';
+import { AppError } from '@svt/shared/util-errors';
 import {
   ApiAuthenticated,
   ApiProblems,
-  AppError,
   AUTHENTICATED_PROBLEMS,
   COOKIE_CHANGE_PROBLEMS,
 } from '@svt/shared/util-http';

@@ -5,7 +5,8 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '
 import type { FastifyReply } from 'fastify';
 import { credentialsEchoController, Public, sessionCookieName } from '@svt/shared/feature-authn';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
-import { ApiProblems, AppError } from '@svt/shared/util-http';
+import { AppError } from '@svt/shared/util-errors';
+import { ApiProblems } from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
 import { apiOrigin } from './gateway.config';
 import { DEMO_PAGE, GATEWAY_CONFIG } from './gateway.tokens';

@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
-import { AppError, REQUEST_ID_HEADER } from '@svt/shared/util-http';
+import { AppError } from '@svt/shared/util-errors';
+import { REQUEST_ID_HEADER } from '@svt/shared/util-http';
 
 /**
  * RFC 9110 §7.6.1 hop-by-hop headers, plus those the client recomputes, and

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { AppError } from '@svt/shared/util-http';
+import { AppError } from '@svt/shared/util-errors';
 import { Pool, types } from 'pg';
 import type { CustomTypesConfig, PoolClient, QueryResultRow } from 'pg';
 import {
@@ -97,7 +97,7 @@ const LOST_CONNECTION =
 
 /**
  * Whether `error` says the database could not be reached, rather than that
- * a statement was wrong: the first is the caller's 503, the second a bug.
+ * a statement was wrong: the first is `store_unavailable`, the second a bug.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   // Duck-typed: errors from another realm (a worker, a test sandbox) fail instanceof.
@@ -110,11 +110,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 /**
- * Rethrows a failure to reach the database as a 503 `store_unavailable`, so a
- * request fails closed with an answer that says what happened (never a 500);
- * any other error as it is.
+ * Rethrows a failure to reach the database as `store_unavailable`, so a
+ * request fails closed with an answer that says what happened (never an
+ * internal error); any other error as it is.
  */
-function unavailableAs503(error: unknown): never {
+function rethrowAsStoreUnavailable(error: unknown): never {
   if (isDatabaseUnavailable(error)) {
     throw new AppError('store_unavailable', 'The database is unavailable.', { cause: error });
   }
@@ -126,7 +126,9 @@ async function run(
   sql: string,
   params: readonly SqlValue[],
 ): Promise<{ rows: QueryResultRow[]; rowCount: number | null }> {
-  return on.query<QueryResultRow>(toPositionalParameters(sql), [...params]).catch(unavailableAs503);
+  return on
+    .query<QueryResultRow>(toPositionalParameters(sql), [...params])
+    .catch(rethrowAsStoreUnavailable);
 }
 
 /**
@@ -269,7 +271,7 @@ export class PostgresClient implements SqlClient {
   }
 
   async #inTransaction<T>(work: (connection: PoolClient) => Promise<T>): Promise<T> {
-    const connection = await this.#pool.connect().catch(unavailableAs503);
+    const connection = await this.#pool.connect().catch(rethrowAsStoreUnavailable);
     let broken = false;
     try {
       await connection.query('BEGIN');

@@ -2,7 +2,8 @@ import type { ExecutionContext } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '@svt/shared/util-http';
+import { AppError } from '@svt/shared/util-errors';
+import { problemHeaders } from '@svt/shared/util-http';
 import type { AuthnResult, Authenticator } from './authenticator';
 import { NOT_MINE } from './authenticator';
 import { AuthnGuard } from './authn.guard';
@@ -107,9 +108,13 @@ describe(AuthnGuard.name, () => {
         tokenPresented: true,
       });
       const { context: ctx } = context({ method: 'GET', headers: {} });
-      await expect(guard(bearer).canActivate(ctx)).rejects.toMatchObject({
-        extras: { headers: { 'www-authenticate': 'Bearer realm="svt", error="invalid_token"' } },
-      });
+      const rejection: unknown = await guard(bearer)
+        .canActivate(ctx)
+        .catch((error: unknown) => error);
+      if (!(rejection instanceof AppError)) throw rejection;
+      expect(problemHeaders(rejection)['www-authenticate']).toBe(
+        'Bearer realm="svt", error="invalid_token"',
+      );
     });
 
     it('logs the reason and the path, never the query string (it may carry secrets)', async () => {

@@ -1,7 +1,7 @@
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '@svt/shared/util-http';
+import { AppError } from '@svt/shared/util-errors';
 import { safeEqual } from '@svt/shared/util-security';
 import type { AuthnOptions } from './authn.options';
 import { AUTHN_OPTIONS } from './authn.options';

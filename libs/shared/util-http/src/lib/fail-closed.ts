@@ -1,4 +1,4 @@
-import { AppError } from './error-catalog';
+import { AppError } from '@svt/shared/util-errors';
 
 /**
  * Awaits a storage operation and turns its failure into a 503

@@ -2,8 +2,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { register } from 'prom-client';
-import type { ErrorCode } from './error-catalog';
-import { AppError } from './error-catalog';
+import type { ErrorCode } from '@svt/shared/util-errors';
+import { AppError } from '@svt/shared/util-errors';
 import { toProblem } from './problem.filter';
 
 /** The internal listener that answers `GET /metrics`. */

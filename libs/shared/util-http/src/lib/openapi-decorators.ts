@@ -1,8 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
 import type { ResponseObject } from '@nestjs/swagger';
 import { ApiBearerAuth, ApiCookieAuth, ApiResponse } from '@nestjs/swagger';
-import type { ErrorCode } from './error-catalog';
-import { AppError, ERROR_CATALOG } from './error-catalog';
+import type { ErrorCode } from '@svt/shared/util-errors';
+import { AppError, ERROR_CATALOG } from '@svt/shared/util-errors';
+import { ERROR_STATUS } from './http-error-mapping';
 import { toProblem } from './problem.filter';
 
 /** Security scheme names, as operations reference them. */
@@ -65,7 +66,7 @@ export function ApiProblems(...codes: readonly ErrorCode[]): MethodDecorator & C
 export function problemResponses(...codes: readonly ErrorCode[]): Record<string, ResponseObject> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) {
-    const status = ERROR_CATALOG[code].status;
+    const status = ERROR_STATUS[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return Object.fromEntries(

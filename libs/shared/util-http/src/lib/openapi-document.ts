@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { HeadersObject, OpenAPIObject, PathItemObject, SchemaObject } from '@nestjs/swagger';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ERROR_CATALOG } from './error-catalog';
+import { ERROR_CATALOG } from '@svt/shared/util-errors';
 import { BEARER_SCHEME, SESSION_SCHEME } from './openapi-decorators';
 
 /** What a documented service says about itself. */

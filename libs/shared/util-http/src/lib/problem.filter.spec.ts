@@ -1,6 +1,6 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import { BadRequestException, NotFoundException } from '@nestjs/common';
-import { AppError } from './error-catalog';
+import { AppError } from '@svt/shared/util-errors';
 import { ProblemFilter, toAppError, toProblem } from './problem.filter';
 
 function fastifyError(code: string, statusCode: number, name = 'FastifyError'): Error {
@@ -70,13 +70,16 @@ describe(ProblemFilter.name, () => {
     );
   });
 
-  it('keeps the challenge an error chose, such as error="invalid_token"', () => {
-    const error = new AppError('invalid_token', 'bad', {
-      headers: { 'www-authenticate': 'Bearer realm="svt", error="invalid_token"' },
-    });
-    expect(answer(error).headers['www-authenticate']).toBe(
+  it('adds error="invalid_token" to the challenge when a token was refused (RFC 6750 §3.1)', () => {
+    expect(answer(new AppError('invalid_token', 'bad')).headers['www-authenticate']).toBe(
       'Bearer realm="svt", error="invalid_token"',
     );
+  });
+
+  it('says when to retry in Retry-After delay-seconds', () => {
+    const sent = answer(new AppError('rate_limited', 'slow', { retryAfterSeconds: 7 }));
+    expect(sent.status).toBe(429);
+    expect(sent.headers['retry-after']).toBe('7');
   });
 
   it('challenges nothing outside 401', () => {

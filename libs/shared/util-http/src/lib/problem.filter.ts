@@ -1,8 +1,9 @@
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import { Catch, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { ErrorCode, FieldError } from './error-catalog';
-import { AppError, ERROR_CATALOG } from './error-catalog';
+import type { ErrorCode, FieldError } from '@svt/shared/util-errors';
+import { AppError, ERROR_CATALOG } from '@svt/shared/util-errors';
+import { ERROR_STATUS, problemHeaders } from './http-error-mapping';
 
 /** An RFC 9457 problem document, plus our stable `code`. */
 export interface Problem {
@@ -58,10 +59,10 @@ export function toProblem(error: AppError): Problem {
   return {
     type: `${PROBLEM_TYPE_BASE}${error.code}`,
     title: ERROR_CATALOG[error.code].title,
-    status: error.status,
+    status: ERROR_STATUS[error.code],
     detail: error.detail,
     code: error.code,
-    ...(error.extras.errors ? { errors: error.extras.errors } : {}),
+    ...(error.errors ? { errors: error.errors } : {}),
   };
 }
 
@@ -76,18 +77,17 @@ export class ProblemFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const error = toAppError(exception);
-    if (error.status >= 500) {
+    const status = ERROR_STATUS[error.code];
+    if (status >= 500) {
       this.logger.error(
-        `${error.code}: ${describe(error.extras.cause ?? error)}`,
-        error.extras.cause instanceof Error ? error.extras.cause.stack : undefined,
+        `${error.code}: ${describe(error.cause ?? error)}`,
+        error.cause instanceof Error ? error.cause.stack : undefined,
       );
     }
     void reply
-      .status(error.status)
+      .status(status)
       .headers({
-        // RFC 9110 §15.5.2: every 401 names a scheme, failed logins included.
-        ...(error.status === 401 ? { 'www-authenticate': 'Bearer realm="svt"' } : {}),
-        ...error.extras.headers,
+        ...problemHeaders(error),
         'content-type': 'application/problem+json',
         'cache-control': 'no-store',
       })

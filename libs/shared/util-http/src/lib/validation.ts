@@ -1,7 +1,7 @@
 import type { ValidationError } from '@nestjs/common';
 import { ValidationPipe } from '@nestjs/common';
-import type { FieldError } from './error-catalog';
-import { AppError } from './error-catalog';
+import type { FieldError } from '@svt/shared/util-errors';
+import { AppError } from '@svt/shared/util-errors';
 
 /**
  * Validates DTOs with class-validator: unknown fields are refused and each

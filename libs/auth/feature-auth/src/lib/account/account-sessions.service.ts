@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Identity } from '@svt/shared/feature-authn';
-import { AppError } from '@svt/shared/util-http';
+import { AppError } from '@svt/shared/util-errors';
 import { SESSION_COOKIE } from '../auth.tokens';
 import { AuditLog } from '../shared/audit-log';
 import { iso } from '../shared/public-user';

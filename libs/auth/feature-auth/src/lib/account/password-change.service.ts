@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Identity } from '@svt/shared/feature-authn';
-import { AppError } from '@svt/shared/util-http';
+import { AppError } from '@svt/shared/util-errors';
 import { AuditLog } from '../shared/audit-log';
 import { CredentialsService } from '../shared/credentials.service';
 import { ThrottleService } from '../shared/throttle.service';

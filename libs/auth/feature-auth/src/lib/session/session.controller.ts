@@ -12,9 +12,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '@svt/auth/data-access';
 import type { Identity } from '@svt/shared/feature-authn';
 import { CurrentIdentity, Public, SameSiteRequestGuard } from '@svt/shared/feature-authn';
+import { AppError } from '@svt/shared/util-errors';
 import {
   ApiProblems,
-  AppError,
   AUTHENTICATED_PROBLEMS,
   COOKIE_CHANGE_PROBLEMS,
   SESSION_SCHEME,
@@ -34,7 +34,6 @@ function requireCookieSession(identity: Identity): void {
     throw new AppError(
       'unauthenticated',
       'This endpoint is about the cookie session; none was sent.',
-      { headers: { 'www-authenticate': 'Bearer realm="svt"' } },
     );
   }
 }

@@ -1,5 +1,5 @@
 import type { PendingRevocation, User, UserRepository } from '@svt/auth/data-access';
-import { AppError } from '@svt/shared/util-http';
+import { AppError } from '@svt/shared/util-errors';
 import { CredentialsService } from './credentials.service';
 import type { PasswordHasher } from './password-hasher';
 

@@ -3,7 +3,7 @@ import type { OnModuleInit } from '@nestjs/common';
 import { Inject, Injectable } from '@nestjs/common';
 import type { User, UserRepository } from '@svt/auth/data-access';
 import { USER_REPOSITORY } from '@svt/auth/data-access';
-import { AppError } from '@svt/shared/util-http';
+import { AppError } from '@svt/shared/util-errors';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK, randomSecret } from '@svt/shared/util-security';
 import { normaliseEmail } from './email';

@@ -1,7 +1,8 @@
 import { MemoryRateLimitStore } from '@svt/shared/data-access-sessions';
 import type { RateLimitStore } from '@svt/shared/data-access-sessions';
 import { unreachableRateLimitStore } from '@svt/shared/data-access-sessions/testing';
-import { AppError, createLogger } from '@svt/shared/util-http';
+import { AppError } from '@svt/shared/util-errors';
+import { createLogger } from '@svt/shared/util-http';
 import { sha256Hex } from '@svt/shared/util-security';
 import { AuditLog } from './audit-log';
 import type { AuthConfig } from '../auth.config';
@@ -55,8 +56,8 @@ async function outcome(promise: Promise<unknown>): Promise<string> {
     return 'allowed';
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
-    const retryAfter = error.extras.headers?.['retry-after'];
-    return retryAfter ? `${error.code} retry-after=${retryAfter}` : error.code;
+    const retryAfter = error.retryAfterSeconds;
+    return retryAfter !== undefined ? `${error.code} retry-after=${retryAfter}` : error.code;
   }
 }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { BackoffPolicy, RateLimitStore } from '@svt/shared/data-access-sessions';
 import { RATE_LIMIT_STORE } from '@svt/shared/data-access-sessions';
 import type { RateLimit } from '@svt/shared/util-config';
-import type { AppError } from '@svt/shared/util-http';
+import type { AppError } from '@svt/shared/util-errors';
 import { failClosed, rateLimited } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK } from '@svt/shared/util-security';

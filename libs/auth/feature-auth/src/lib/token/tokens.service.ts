@@ -5,7 +5,7 @@ import { JwtService } from '@nestjs/jwt';
 import type { RefreshTokenRepository, TokenFamily, User } from '@svt/auth/data-access';
 import { REFRESH_TOKEN_REPOSITORY } from '@svt/auth/data-access';
 import { ACCESS_TOKEN_TYPE } from '@svt/shared/feature-authn';
-import { AppError } from '@svt/shared/util-http';
+import { AppError } from '@svt/shared/util-errors';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK, randomSecret, sha256Hex } from '@svt/shared/util-security';
 import { AuditLog } from '../shared/audit-log';

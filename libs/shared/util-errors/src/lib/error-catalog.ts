@@ -1,0 +1,31 @@
+/**
+ * Every error code a client can receive, with its title. The codes are stable:
+ * clients branch on them. A transport gives each one its own form (util-http:
+ * an HTTP status); `docs/errors.md` documents each one, and a unit test keeps
+ * the two in step.
+ */
+export const ERROR_CATALOG = {
+  validation_failed: { title: 'The request is invalid' },
+  malformed_json: { title: 'The body is not valid JSON' },
+  bad_request: { title: 'The request cannot be processed' },
+  unauthenticated: { title: 'Authentication required' },
+  invalid_credentials: { title: 'Invalid email or password' },
+  invalid_token: { title: 'The access token is invalid' },
+  invalid_refresh_token: { title: 'The refresh token is invalid' },
+  forbidden_origin: { title: 'The request origin is not allowed' },
+  wrong_password: { title: 'The current password is wrong' },
+  csrf_failed: { title: 'The CSRF token is missing or wrong' },
+  not_found: { title: 'Not found' },
+  method_not_allowed: { title: 'Method not allowed' },
+  email_taken: { title: 'The email is already registered' },
+  cart_full: { title: 'The cart holds the most items it may' },
+  payload_too_large: { title: 'The body is too large' },
+  unsupported_media_type: { title: 'Unsupported content type' },
+  rate_limited: { title: 'Too many requests' },
+  headers_too_large: { title: 'The request headers are too large' },
+  internal_error: { title: 'Internal error' },
+  upstream_unavailable: { title: 'An upstream service did not answer' },
+  store_unavailable: { title: 'A storage backend is unavailable' },
+} as const satisfies Record<string, { title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -1,0 +1,54 @@
+import type { AppError, ErrorCode } from '@svt/shared/util-errors';
+
+/**
+ * The HTTP status of every code in the catalog. `satisfies` makes a code
+ * without a status, or a status for no code, a compile error.
+ */
+export const ERROR_STATUS = {
+  validation_failed: 400,
+  malformed_json: 400,
+  bad_request: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  invalid_token: 401,
+  invalid_refresh_token: 401,
+  forbidden_origin: 403,
+  wrong_password: 403,
+  csrf_failed: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  email_taken: 409,
+  cart_full: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  headers_too_large: 431,
+  internal_error: 500,
+  upstream_unavailable: 502,
+  store_unavailable: 503,
+} as const satisfies Record<ErrorCode, number>;
+
+const CHALLENGE = 'Bearer realm="svt"';
+
+/**
+ * The response headers an error implies, derived here from its code and its
+ * transport-neutral fields rather than carried by the error as HTTP headers:
+ * the thrower (a store, a service) then needs to know nothing of HTTP, and
+ * every 401 gets the same challenge whoever threw it.
+ */
+export function problemHeaders(error: AppError): Record<string, string> {
+  return {
+    // RFC 9110 §15.5.2: every 401 names a scheme, failed logins included. RFC 6750 §3.1:
+    // error="invalid_token" when the token presented was refused, so a client knows to get a new one.
+    ...(ERROR_STATUS[error.code] === 401
+      ? {
+          'www-authenticate':
+            error.code === 'invalid_token' ? `${CHALLENGE}, error="invalid_token"` : CHALLENGE,
+        }
+      : {}),
+    // RFC 9110 §10.2.3: Retry-After in delay-seconds.
+    ...(error.retryAfterSeconds !== undefined
+      ? { 'retry-after': String(error.retryAfterSeconds) }
+      : {}),
+  };
+}
