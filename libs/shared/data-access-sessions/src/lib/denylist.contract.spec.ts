@@ -1,54 +1,30 @@
 import type { Denial, Denylist, Following } from './denylist';
 import { MemoryDenylist } from './memory-denylist';
 import { RedisDenylist } from './redis-denylist';
-import { connectRedisCluster } from './redis-cluster-connection';
-import { connectRedis } from './redis-connection';
 import { SqliteDenylist } from './sqlite-denylist';
-import {
-  memoryBackend,
-  redisBackend,
-  redisClusterForTests,
-  redisUrlForTests,
-  selfClosing,
-  sqliteBackend,
-} from './testing/contract-harness';
+import { connectForTests, contractBackends, selfClosing } from './testing/contract-harness';
 import type { Backend, Storage } from './testing/contract-harness';
 import { DenialRecorder } from './testing/denial-recorder';
 
 function denylistBackends(): Backend<Denylist>[] {
-  const backends: Backend<Denylist>[] = [
-    memoryBackend(MemoryDenylist.name, (now) => ({
-      port: new MemoryDenylist({ now }),
-      close: async () => undefined,
-    })),
-    sqliteBackend(SqliteDenylist.name, async (file, now) =>
-      selfClosing(await SqliteDenylist.open(file, { now })),
-    ),
-  ];
-  const redisUrl = redisUrlForTests('Denylist');
-  if (redisUrl) {
-    backends.push(
-      redisBackend(RedisDenylist.name, redisUrl, async (prefix, now) => {
-        const client = await connectRedis(redisUrl);
+  return contractBackends<Denylist>({
+    port: 'Denylist',
+    memory: {
+      name: MemoryDenylist.name,
+      open: (now) => ({ port: new MemoryDenylist({ now }), close: async () => undefined }),
+    },
+    sqlite: {
+      name: SqliteDenylist.name,
+      open: async (file, now) => selfClosing(await SqliteDenylist.open(file, { now })),
+    },
+    redis: {
+      name: RedisDenylist.name,
+      open: async (redis, prefix, now) => {
+        const client = await connectForTests(redis);
         return { port: new RedisDenylist(client, prefix, { now }), close: () => client.close() };
-      }),
-    );
-  }
-  const cluster = redisClusterForTests('Denylist');
-  if (cluster) {
-    backends.push(
-      redisBackend(
-        `${RedisDenylist.name} on a Redis Cluster`,
-        () => cluster.cluster.urls,
-        async (prefix, now) => {
-          // One seed only: the client finds the other masters by itself.
-          const client = await connectRedisCluster(cluster.cluster.urls.slice(0, 1));
-          return { port: new RedisDenylist(client, prefix, { now }), close: () => client.close() };
-        },
-      ),
-    );
-  }
-  return backends;
+      },
+    },
+  });
 }
 
 const MINUTE = 60_000;

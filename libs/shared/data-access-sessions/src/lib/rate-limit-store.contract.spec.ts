@@ -1,65 +1,34 @@
 import { MemoryRateLimitStore } from './memory-rate-limit-store';
 import type { Attempt, BackoffPolicy, RateLimitStore, RateLimitWindow } from './rate-limit-store';
-import { connectRedisCluster } from './redis-cluster-connection';
-import { connectRedis } from './redis-connection';
 import { RedisRateLimitStore } from './redis-rate-limit-store';
 import { SqliteRateLimitStore } from './sqlite-rate-limit-store';
-import {
-  memoryBackend,
-  redisBackend,
-  redisClusterForTests,
-  redisUrlForTests,
-  selfClosing,
-  sqliteBackend,
-} from './testing/contract-harness';
+import { connectForTests, contractBackends, selfClosing } from './testing/contract-harness';
 import type { Backend, Storage } from './testing/contract-harness';
 
 function rateLimitBackends(): Backend<RateLimitStore>[] {
-  const backends: Backend<RateLimitStore>[] = [
-    memoryBackend(MemoryRateLimitStore.name, (now) => ({
-      port: new MemoryRateLimitStore({ now }),
-      close: async () => undefined,
-    })),
-    sqliteBackend(SqliteRateLimitStore.name, async (file, now) =>
-      selfClosing(await SqliteRateLimitStore.open(file, { now })),
-    ),
-  ];
-  const redisUrl = redisUrlForTests('RateLimitStore');
-  if (redisUrl) {
-    backends.push(
-      redisBackend(
-        RedisRateLimitStore.name,
-        redisUrl,
-        async (prefix, now) => {
-          const client = await connectRedis(redisUrl);
-          return {
-            port: new RedisRateLimitStore(client, prefix, { now }),
-            close: () => client.close(),
-          };
-        },
-        // Redis closes the windows by its own clock: a test moves its keys on.
-        { ageKeys: true },
-      ),
-    );
-  }
-  const cluster = redisClusterForTests('RateLimitStore');
-  if (cluster) {
-    backends.push(
-      redisBackend(
-        `${RedisRateLimitStore.name} on a Redis Cluster`,
-        () => cluster.cluster.urls,
-        async (prefix, now) => {
-          const client = await connectRedisCluster(cluster.cluster.urls);
-          return {
-            port: new RedisRateLimitStore(client, prefix, { now }),
-            close: () => client.close(),
-          };
-        },
-        { ageKeys: true },
-      ),
-    );
-  }
-  return backends;
+  return contractBackends<RateLimitStore>({
+    port: 'RateLimitStore',
+    memory: {
+      name: MemoryRateLimitStore.name,
+      open: (now) => ({ port: new MemoryRateLimitStore({ now }), close: async () => undefined }),
+    },
+    sqlite: {
+      name: SqliteRateLimitStore.name,
+      open: async (file, now) => selfClosing(await SqliteRateLimitStore.open(file, { now })),
+    },
+    redis: {
+      name: RedisRateLimitStore.name,
+      open: async (redis, prefix, now) => {
+        const client = await connectForTests(redis);
+        return {
+          port: new RedisRateLimitStore(client, prefix, { now }),
+          close: () => client.close(),
+        };
+      },
+      // Redis closes the windows by its own clock: a test moves its keys on.
+      ageKeys: true,
+    },
+  });
 }
 
 const SECOND = 1000;

@@ -3,48 +3,33 @@ import { MemorySessionStore } from './memory-session-store';
 import { RedisSessionStore } from './redis-session-store';
 import type { SessionRecord, SessionStore } from './session-store';
 import { SqliteSessionStore } from './sqlite-session-store';
-import {
-  memoryBackend,
-  redisBackend,
-  redisClusterForTests,
-  redisUrlForTests,
-  selfClosing,
-  sqliteBackend,
-} from './testing/contract-harness';
+import { contractBackends, selfClosing } from './testing/contract-harness';
 import type { Backend, Storage } from './testing/contract-harness';
 
 function sessionBackends(): Backend<SessionStore>[] {
-  const backends: Backend<SessionStore>[] = [
-    memoryBackend(MemorySessionStore.name, (now) => selfClosing(new MemorySessionStore({ now }))),
-    sqliteBackend(SqliteSessionStore.name, async (file, now) =>
-      selfClosing(await SqliteSessionStore.open(file, { now })),
-    ),
-  ];
-  const redisUrl = redisUrlForTests('SessionStore');
-  if (redisUrl) {
-    backends.push(
-      redisBackend(RedisSessionStore.name, redisUrl, async (prefix, now) =>
-        selfClosing(await RedisSessionStore.connect(redisUrl, prefix, { now })),
-      ),
-    );
-  }
-  const cluster = redisClusterForTests('SessionStore');
-  if (cluster) {
-    backends.push(
-      redisBackend(
-        `${RedisSessionStore.name} on a Redis Cluster`,
-        () => cluster.cluster.urls,
-        async (prefix, now) =>
-          selfClosing(
-            await RedisSessionStore.connect(cluster.cluster.seedUrl, prefix, {
-              now,
-              cluster: true,
-            }),
-          ),
-      ),
-    );
-  }
-  return backends;
+  return contractBackends<SessionStore>({
+    port: 'SessionStore',
+    memory: {
+      name: MemorySessionStore.name,
+      open: (now) => selfClosing(new MemorySessionStore({ now })),
+    },
+    sqlite: {
+      name: SqliteSessionStore.name,
+      open: async (file, now) => selfClosing(await SqliteSessionStore.open(file, { now })),
+    },
+    redis: {
+      name: RedisSessionStore.name,
+      open: async (redis, prefix, now) =>
+        selfClosing(
+          redis.kind === 'server'
+            ? await RedisSessionStore.connect(redis.url, prefix, { now })
+            : await RedisSessionStore.connect(redis.cluster.seedUrl, prefix, {
+                now,
+                cluster: true,
+              }),
+        ),
+    },
+  });
 }
 
 const MINUTE = 60_000;

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { findRedisServer, startRedisCluster } from '@svt/shared/util-test-redis';
 import type { RedisTestCluster } from '@svt/shared/util-test-redis';
 import { createClient } from 'redis';
+import { connectRedisCluster } from '../redis-cluster-connection';
+import { connectRedis } from '../redis-connection';
+import type { RedisConnection } from '../redis-connection';
 
 /**
  * A clock that tests move by hand, so nothing waits on real time. It starts at
@@ -87,7 +90,7 @@ function storage<Port>(
 }
 
 /** Instances that each keep their own state in this process. */
-export function memoryBackend<Port>(
+function memoryBackend<Port>(
   name: string,
   open: (now: () => number) => Opened<Port>,
 ): Backend<Port> {
@@ -103,7 +106,7 @@ export function memoryBackend<Port>(
 }
 
 /** Instances on one SQLite file in a fresh directory. */
-export function sqliteBackend<Port>(
+function sqliteBackend<Port>(
   name: string,
   open: (file: string, now: () => number) => Promise<Opened<Port>>,
 ): Backend<Port> {
@@ -122,7 +125,7 @@ export function sqliteBackend<Port>(
   };
 }
 
-/** Options for `redisBackend`. */
+/** Options for a Redis backend. */
 export interface RedisBackendOptions {
   /**
    * Whether `advance` also brings the keys' TTLs closer, deleting those it
@@ -137,7 +140,7 @@ export interface RedisBackendOptions {
  * test starts (a cluster starts in `beforeAll`), so that keys are cleaned up
  * and aged on each.
  */
-export function redisBackend<Port>(
+function redisBackend<Port>(
   name: string,
   url: string | (() => readonly string[]),
   open: (prefix: string, now: () => number) => Promise<Opened<Port>>,
@@ -157,6 +160,74 @@ export function redisBackend<Port>(
       });
     },
   };
+}
+
+/** Where a contract suite opens a Redis adapter: one server, or a Redis Cluster. */
+export type RedisForTests =
+  | { readonly kind: 'server'; readonly url: string }
+  | { readonly kind: 'cluster'; readonly cluster: RedisTestCluster };
+
+/** How to open each adapter of one port, for {@link contractBackends}. */
+export interface PortAdapters<Port> {
+  /** The port's name, in the line that says a Redis suite is skipped. */
+  readonly port: string;
+  readonly memory: { readonly name: string; readonly open: (now: () => number) => Opened<Port> };
+  readonly sqlite: {
+    readonly name: string;
+    readonly open: (file: string, now: () => number) => Promise<Opened<Port>>;
+  };
+  readonly redis: RedisBackendOptions & {
+    readonly name: string;
+    readonly open: (
+      redis: RedisForTests,
+      prefix: string,
+      now: () => number,
+    ) => Promise<Opened<Port>>;
+  };
+}
+
+/**
+ * The backends a port's contract suite runs on: memory and SQLite always;
+ * the Redis server at REDIS_URL when it is set; a Redis Cluster of local
+ * `redis-server` processes when one is on PATH. Call it inside the suite's
+ * `describe`, as it registers the cluster's `beforeAll` and `afterAll`.
+ */
+export function contractBackends<Port>(adapters: PortAdapters<Port>): Backend<Port>[] {
+  const { memory, sqlite, redis } = adapters;
+  const backends = [
+    memoryBackend(memory.name, memory.open),
+    sqliteBackend(sqlite.name, sqlite.open),
+  ];
+  const url = redisUrlForTests(adapters.port);
+  if (url) {
+    backends.push(
+      redisBackend(
+        redis.name,
+        url,
+        (prefix, now) => redis.open({ kind: 'server', url }, prefix, now),
+        redis,
+      ),
+    );
+  }
+  const running = redisClusterForTests(adapters.port);
+  if (running) {
+    backends.push(
+      redisBackend(
+        `${redis.name} on a Redis Cluster`,
+        () => running.cluster.urls,
+        (prefix, now) => redis.open({ kind: 'cluster', cluster: running.cluster }, prefix, now),
+        redis,
+      ),
+    );
+  }
+  return backends;
+}
+
+/** A client on `redis`; on a cluster from one seed only, as the client finds the other masters by itself. */
+export function connectForTests(redis: RedisForTests): Promise<RedisConnection> {
+  return redis.kind === 'server'
+    ? connectRedis(redis.url)
+    : connectRedisCluster(redis.cluster.urls.slice(0, 1));
 }
 
 /** A Redis Cluster for one spec file: started in `beforeAll`, stopped in `afterAll`. */
