@@ -1,16 +1,29 @@
 export type { Authenticator, AuthnResult, RejectionReason } from './lib/authenticator';
-export type { AuthenticatorKind, AuthnOptions } from './lib/authn.options';
+export { NOT_MINE } from './lib/authenticator';
+export type { AuthnOptions } from './lib/authn.options';
 export { AUTHN_OPTIONS } from './lib/authn.options';
-export { AUTH_JWKS } from './lib/authn.tokens';
-export { AuthnGuard } from './lib/authn.guard';
-export { AuthnModule } from './lib/authn.module';
 export {
-  BearerAuthenticator,
+  ACCESS_TOKEN_VERIFICATION,
+  AUTH_JWKS,
+  IDENTITY_TOKEN_VERIFICATION,
+  SESSION_COOKIE_NAME,
+} from './lib/authn.tokens';
+export { AuthnGuard } from './lib/authn.guard';
+export { AuthnModule, provideAccessTokenVerification } from './lib/authn.module';
+export type { AuthnModuleOptions } from './lib/authn.module';
+export { BearerAuthenticator, bearerToken } from './lib/authenticators/bearer.authenticator';
+export {
+  IDENTITY_TOKEN_HEADER,
   IdentityTokenAuthenticator,
+} from './lib/authenticators/identity-token.authenticator';
+export { JwtAuthenticator } from './lib/authenticators/jwt.authenticator';
+export type { RevocationCheck, TokenExtractor } from './lib/authenticators/jwt.authenticator';
+export {
   SessionCookieAuthenticator,
   sessionCookieName,
   touchIntervalMs,
-} from './lib/authenticators';
+} from './lib/authenticators/session-cookie.authenticator';
+export { UnclaimedAuthorizationAuthenticator } from './lib/authenticators/unclaimed-authorization.authenticator';
 export {
   assertCsrfSafe,
   assertSameSiteRequest,
@@ -25,21 +38,19 @@ export {
   CLOCK_TOLERANCE_SECONDS,
   IDENTITY_TOKEN_TYPE,
   MAX_TOKEN_LENGTH,
-} from './lib/jwt-verification';
-export type { JwtVerification, TokenClaims } from './lib/jwt-verification';
-export {
-  AccessTokenStrategy,
-  IDENTITY_TOKEN_HEADER,
-  IdentityTokenStrategy,
-} from './lib/jwt.strategies';
-export { importJwks, RemoteJwks } from './lib/key-source';
-export type { KeySource, PublicJwk, RemoteJwksOptions } from './lib/key-source';
+} from './lib/verification/jwt-verification';
+export type { JwtVerification, TokenClaims } from './lib/verification/jwt-verification';
+export { PassportJwtVerifier } from './lib/verification/passport-jwt.verifier';
+export type { ClaimsToIdentity } from './lib/verification/passport-jwt.verifier';
+export type { TokenVerifier, VerifiedToken } from './lib/verification/token-verifier';
+export { importJwks, RemoteJwks } from './lib/verification/key-source';
+export type { KeySource, PublicJwk, RemoteJwksOptions } from './lib/verification/key-source';
 export { IS_PUBLIC, Public } from '@svt/shared/util-http';
 export { describeCredentials } from './lib/credentials-echo';
 export type { ArrivedCredentials } from './lib/credentials-echo';
 export { credentialsEchoController } from './lib/credentials-echo.controller';
 export type { CredentialsEchoOptions } from './lib/credentials-echo.controller';
 export type { ArrivedCookieExample } from './lib/credentials-echo.dto';
-export { JwkDto, JwksDto } from './lib/jwks.dto';
-export { VerifiedTokenCache } from './lib/verified-token-cache';
-export type { VerifiedTokenCacheOptions } from './lib/verified-token-cache';
+export { JwkDto, JwksDto } from './lib/verification/jwks.dto';
+export { VerifiedTokenCache } from './lib/verification/verified-token-cache';
+export type { VerifiedTokenCacheOptions } from './lib/verification/verified-token-cache';

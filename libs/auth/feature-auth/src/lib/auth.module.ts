@@ -15,14 +15,17 @@ import {
 } from '@svt/auth/data-access';
 import type { SqlClient } from '@svt/shared/data-access-sql';
 import { openSqlClient } from '@svt/shared/data-access-sql';
-import type { Denylist, SessionStore, SharedState } from '@svt/shared/data-access-sessions';
+import type { SharedState } from '@svt/shared/data-access-sessions';
+import { SHARED_STATE, provideSharedState } from '@svt/shared/data-access-sessions';
 import {
-  DENYLIST,
-  SESSION_STORE,
-  SHARED_STATE,
-  provideSharedState,
-} from '@svt/shared/data-access-sessions';
-import { ACCESS_TOKEN_TYPE, AuthnModule } from '@svt/shared/feature-authn';
+  AUTH_JWKS,
+  AuthnModule,
+  BearerAuthenticator,
+  provideAccessTokenVerification,
+  SESSION_COOKIE_NAME,
+  SessionCookieAuthenticator,
+  UnclaimedAuthorizationAuthenticator,
+} from '@svt/shared/feature-authn';
 import type { ReadinessCheck } from '@svt/shared/util-http';
 import {
   closeOnShutdown,
@@ -123,24 +126,21 @@ export class AuthModule {
         AuthCoreModule.forRoot(config, logger),
         PassportModule,
         JwtModule.register({}),
-        AuthnModule.forRootAsync({
-          inject: [SESSION_STORE, DENYLIST, SigningKeysService],
-          useFactory: (sessions: SessionStore, denylist: Denylist, keys: SigningKeysService) => ({
-            pipeline: ['bearer', 'session-cookie'],
-            accessToken: {
-              issuer: config.AUTH_ORIGIN,
-              audience: config.ACCESS_TOKEN_AUDIENCE,
-              type: ACCESS_TOKEN_TYPE,
-              algorithm: 'ES256',
-              keys,
-            },
-            sessions,
-            denylist,
-            sessionCookieName: sessionCookie.name,
-            allowedOrigins: [config.SHOP_ORIGIN, config.AUTH_ORIGIN, ...config.ALLOWED_ORIGINS],
-            unauthenticatedDetail:
-              'Send the session cookie or an Authorization: Bearer access token.',
-          }),
+        AuthnModule.forRoot({
+          authenticators: [
+            BearerAuthenticator,
+            UnclaimedAuthorizationAuthenticator,
+            SessionCookieAuthenticator,
+          ],
+          providers: [
+            // Here the keys are this service's own signing keys, not a fetched JWKS.
+            { provide: AUTH_JWKS, useExisting: SigningKeysService },
+            provideAccessTokenVerification(config.AUTH_ORIGIN, config.ACCESS_TOKEN_AUDIENCE),
+            { provide: SESSION_COOKIE_NAME, useValue: sessionCookie.name },
+          ],
+          allowedOrigins: [config.SHOP_ORIGIN, config.AUTH_ORIGIN, ...config.ALLOWED_ORIGINS],
+          unauthenticatedDetail:
+            'Send the session cookie or an Authorization: Bearer access token.',
         }),
       ],
       controllers: [

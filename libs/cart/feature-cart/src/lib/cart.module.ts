@@ -4,20 +4,22 @@ import { Module } from '@nestjs/common';
 import { CART_REPOSITORY, SqlCartRepository, cartMigrations } from '@svt/cart/data-access';
 import type { SqlClient } from '@svt/shared/data-access-sql';
 import { openSqlClient } from '@svt/shared/data-access-sql';
-import type { Denylist, SessionStore, SharedState } from '@svt/shared/data-access-sessions';
+import type { SharedState } from '@svt/shared/data-access-sessions';
+import { SHARED_STATE, provideSharedState } from '@svt/shared/data-access-sessions';
+import type { JwtVerification, KeySource } from '@svt/shared/feature-authn';
 import {
-  DENYLIST,
-  SESSION_STORE,
-  SHARED_STATE,
-  provideSharedState,
-} from '@svt/shared/data-access-sessions';
-import {
-  ACCESS_TOKEN_TYPE,
   AUTH_JWKS,
   AuthnModule,
+  BearerAuthenticator,
   IDENTITY_TOKEN_TYPE,
+  IDENTITY_TOKEN_VERIFICATION,
+  IdentityTokenAuthenticator,
+  provideAccessTokenVerification,
   RemoteJwks,
+  SESSION_COOKIE_NAME,
+  SessionCookieAuthenticator,
   sessionCookieName,
+  UnclaimedAuthorizationAuthenticator,
 } from '@svt/shared/feature-authn';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
 import type { ReadinessCheck } from '@svt/shared/util-http';
@@ -93,38 +95,36 @@ export class CartModule {
       imports: [
         HealthChecksModule,
         CartCoreModule.forRoot(config),
-        AuthnModule.forRootAsync({
-          inject: [SESSION_STORE, DENYLIST, AUTH_JWKS, GATEWAY_JWKS],
-          useFactory: (
-            sessions: SessionStore,
-            denylist: Denylist,
-            authKeys: RemoteJwks,
-            gatewayKeys: RemoteJwks,
-          ) => ({
-            pipeline: ['identity-token', 'bearer', 'session-cookie'],
-            identityToken: {
-              issuer: config.SHOP_ORIGIN,
-              audience: config.CART_ORIGIN,
-              type: IDENTITY_TOKEN_TYPE,
-              algorithm: 'ES256',
-              keys: gatewayKeys,
+        AuthnModule.forRoot({
+          authenticators: [
+            IdentityTokenAuthenticator,
+            BearerAuthenticator,
+            UnclaimedAuthorizationAuthenticator,
+            SessionCookieAuthenticator,
+          ],
+          providers: [
+            {
+              provide: IDENTITY_TOKEN_VERIFICATION,
+              inject: [GATEWAY_JWKS],
+              useFactory: (keys: KeySource): JwtVerification => ({
+                issuer: config.SHOP_ORIGIN,
+                audience: config.CART_ORIGIN,
+                type: IDENTITY_TOKEN_TYPE,
+                algorithm: 'ES256',
+                keys,
+              }),
             },
-            accessToken: {
-              issuer: config.AUTH_ORIGIN,
-              audience: config.ACCESS_TOKEN_AUDIENCE,
-              type: ACCESS_TOKEN_TYPE,
-              algorithm: 'ES256',
-              keys: authKeys,
+            provideAccessTokenVerification(config.AUTH_ORIGIN, config.ACCESS_TOKEN_AUDIENCE),
+            {
+              provide: SESSION_COOKIE_NAME,
+              useValue: sessionCookieName(
+                isSecureContextOrigin(config.SHOP_ORIGIN),
+                config.SESSION_COOKIE_DOMAIN,
+              ),
             },
-            sessions,
-            denylist,
-            sessionCookieName: sessionCookieName(
-              isSecureContextOrigin(config.SHOP_ORIGIN),
-              config.SESSION_COOKIE_DOMAIN,
-            ),
-            allowedOrigins: [config.CART_ORIGIN, config.SHOP_ORIGIN],
-            unauthenticatedDetail: CROSS_SITE_DETAIL,
-          }),
+          ],
+          allowedOrigins: [config.CART_ORIGIN, config.SHOP_ORIGIN],
+          unauthenticatedDetail: CROSS_SITE_DETAIL,
         }),
       ],
       controllers: [CartController, CredentialsEchoController, HealthController],

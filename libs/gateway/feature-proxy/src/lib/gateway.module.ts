@@ -1,19 +1,18 @@
 import { join } from 'node:path';
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
-import type { Denylist, SessionStore, SharedState } from '@svt/shared/data-access-sessions';
+import type { SharedState } from '@svt/shared/data-access-sessions';
+import { SHARED_STATE, provideSharedState } from '@svt/shared/data-access-sessions';
 import {
-  DENYLIST,
-  SESSION_STORE,
-  SHARED_STATE,
-  provideSharedState,
-} from '@svt/shared/data-access-sessions';
-import {
-  ACCESS_TOKEN_TYPE,
   AUTH_JWKS,
   AuthnModule,
+  BearerAuthenticator,
+  provideAccessTokenVerification,
   RemoteJwks,
+  SESSION_COOKIE_NAME,
+  SessionCookieAuthenticator,
   sessionCookieName,
+  UnclaimedAuthorizationAuthenticator,
 } from '@svt/shared/feature-authn';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
 import type { ReadinessCheck } from '@svt/shared/util-http';
@@ -85,27 +84,25 @@ export class GatewayModule {
       imports: [
         HealthChecksModule,
         GatewayCoreModule.forRoot(config),
-        AuthnModule.forRootAsync({
-          inject: [SESSION_STORE, DENYLIST, AUTH_JWKS],
-          useFactory: (sessions: SessionStore, denylist: Denylist, jwks: RemoteJwks) => ({
-            pipeline: ['bearer', 'session-cookie'],
-            accessToken: {
-              issuer: config.AUTH_ORIGIN,
-              audience: config.ACCESS_TOKEN_AUDIENCE,
-              type: ACCESS_TOKEN_TYPE,
-              algorithm: 'ES256',
-              keys: jwks,
+        AuthnModule.forRoot({
+          authenticators: [
+            BearerAuthenticator,
+            UnclaimedAuthorizationAuthenticator,
+            SessionCookieAuthenticator,
+          ],
+          providers: [
+            provideAccessTokenVerification(config.AUTH_ORIGIN, config.ACCESS_TOKEN_AUDIENCE),
+            {
+              provide: SESSION_COOKIE_NAME,
+              useValue: sessionCookieName(
+                isSecureContextOrigin(config.SHOP_ORIGIN),
+                config.SESSION_COOKIE_DOMAIN,
+              ),
             },
-            sessions,
-            denylist,
-            sessionCookieName: sessionCookieName(
-              isSecureContextOrigin(config.SHOP_ORIGIN),
-              config.SESSION_COOKIE_DOMAIN,
-            ),
-            allowedOrigins: [config.SHOP_ORIGIN, ...config.ALLOWED_ORIGINS],
-            unauthenticatedDetail:
-              'Log in, then send the session cookie or an Authorization: Bearer access token.',
-          }),
+          ],
+          allowedOrigins: [config.SHOP_ORIGIN, ...config.ALLOWED_ORIGINS],
+          unauthenticatedDetail:
+            'Log in, then send the session cookie or an Authorization: Bearer access token.',
         }),
       ],
       controllers: [

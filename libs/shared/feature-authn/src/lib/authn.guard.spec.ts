@@ -57,8 +57,6 @@ function context(fields: Partial<FastifyRequest>): {
 }
 
 const options: AuthnOptions = {
-  pipeline: [],
-  sessionCookieName: '__Host-sid',
   allowedOrigins: [SHOP],
   unauthenticatedDetail: 'explained',
 };

@@ -1,72 +1,75 @@
-import type { DynamicModule, FactoryProvider, ModuleMetadata } from '@nestjs/common';
+import type { DynamicModule, FactoryProvider, Provider, Type } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import type { Authenticator } from './authenticator';
-import type { AuthenticatorKind, AuthnOptions } from './authn.options';
+import type { AuthnOptions } from './authn.options';
 import { AUTHN_OPTIONS } from './authn.options';
 import { AuthnGuard } from './authn.guard';
-import { AUTHENTICATORS } from './authn.tokens';
-import {
-  BearerAuthenticator,
-  IdentityTokenAuthenticator,
-  SessionCookieAuthenticator,
-} from './authenticators';
-import { AccessTokenStrategy, IdentityTokenStrategy } from './jwt.strategies';
-import { VerifiedTokenCache } from './verified-token-cache';
+import { ACCESS_TOKEN_VERIFICATION, AUTH_JWKS, AUTHENTICATORS } from './authn.tokens';
+import type { JwtVerification } from './verification/jwt-verification';
+import { ACCESS_TOKEN_TYPE } from './verification/jwt-verification';
+import type { KeySource } from './verification/key-source';
 
-export interface AuthnModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  readonly useFactory: (...deps: never[]) => AuthnOptions | Promise<AuthnOptions>;
-  readonly inject?: FactoryProvider['inject'];
-}
-
-function buildAuthenticators(options: AuthnOptions): Authenticator[] {
-  const build = (kind: AuthenticatorKind): Authenticator => {
-    switch (kind) {
-      case 'bearer':
-        if (!options.accessToken || !options.denylist)
-          throw new TypeError('the bearer authenticator needs accessToken options and a denylist');
-        new AccessTokenStrategy(options.accessToken);
-        return new BearerAuthenticator(
-          options.denylist,
-          new VerifiedTokenCache(options.accessToken, { name: 'bearer' }),
-        );
-      case 'identity-token':
-        if (!options.identityToken || !options.denylist)
-          throw new TypeError(
-            'the identity-token authenticator needs identityToken options and a denylist',
-          );
-        new IdentityTokenStrategy(options.identityToken);
-        return new IdentityTokenAuthenticator(
-          options.denylist,
-          new VerifiedTokenCache(options.identityToken, { name: 'identity-token' }),
-        );
-      case 'session-cookie':
-        if (!options.sessions)
-          throw new TypeError('the session-cookie authenticator needs a session store');
-        return new SessionCookieAuthenticator(options.sessions, options.sessionCookieName);
-    }
-  };
-  return options.pipeline.map(build);
+export interface AuthnModuleOptions extends AuthnOptions {
+  /**
+   * The pipeline: authenticator classes in the order they run. The first
+   * whose answer is not "not mine" decides; a rejection stops the pipeline.
+   */
+  readonly authenticators: readonly Type<Authenticator>[];
+  /** What those authenticators inject beyond the shared state: verifications, the cookie name. */
+  readonly providers?: readonly Provider[];
 }
 
 /**
- * The authenticator pipeline as a global guard. Each app states its pipeline:
- * the gateway `bearer → session-cookie`, the cart `identity-token → bearer → session-cookie`.
+ * The authenticator pipeline as a global guard: deny by default, each route
+ * open only with `@Public()`. A service lists its authenticators, e.g. the
+ * cart `[IdentityTokenAuthenticator, BearerAuthenticator,
+ * UnclaimedAuthorizationAuthenticator, SessionCookieAuthenticator]`; adding
+ * one is a class implementing `Authenticator` and a line in that list.
  */
 @Module({})
 export class AuthnModule {
-  static forRootAsync(options: AuthnModuleAsyncOptions): DynamicModule {
+  static forRoot({
+    authenticators,
+    providers = [],
+    ...options
+  }: AuthnModuleOptions): DynamicModule {
     return {
       module: AuthnModule,
       global: true,
-      imports: [PassportModule, ...(options.imports ?? [])],
       providers: [
-        { provide: AUTHN_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] },
-        { provide: AUTHENTICATORS, useFactory: buildAuthenticators, inject: [AUTHN_OPTIONS] },
+        { provide: AUTHN_OPTIONS, useValue: options },
+        ...providers,
+        ...authenticators,
+        {
+          provide: AUTHENTICATORS,
+          inject: [...authenticators],
+          useFactory: (...pipeline: Authenticator[]) => pipeline,
+        },
         { provide: APP_GUARD, useClass: AuthnGuard },
       ],
       exports: [AUTHN_OPTIONS],
     };
   }
+}
+
+/**
+ * The access tokens of the auth service (RFC 9068, ES256), verified with the
+ * keys the service provides as `AUTH_JWKS`: the same in every service.
+ */
+export function provideAccessTokenVerification(
+  issuer: string,
+  audience: string,
+): FactoryProvider<JwtVerification> {
+  return {
+    provide: ACCESS_TOKEN_VERIFICATION,
+    inject: [AUTH_JWKS],
+    useFactory: (keys: KeySource) => ({
+      issuer,
+      audience,
+      type: ACCESS_TOKEN_TYPE,
+      algorithm: 'ES256',
+      keys,
+    }),
+  };
 }

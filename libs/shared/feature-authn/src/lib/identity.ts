@@ -1,8 +1,12 @@
 /** How the user logged in. */
 export type LoginMethod = 'session' | 'bearer';
 
-/** What carried the identity on this request. */
-export type CredentialKind = 'session-cookie' | 'bearer' | 'identity-token';
+/**
+ * What carried the identity on this request: this system's three, or the
+ * name a new authenticator gives its own (`(string & {})` keeps the three
+ * suggested by the editor while leaving the set open).
+ */
+export type CredentialKind = 'session-cookie' | 'bearer' | 'identity-token' | (string & {});
 
 /** Who is calling, as an authenticator established it. */
 export interface Identity {

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { request } from 'undici';
-import { jwksFetchDuration } from './authn.metrics';
+import { jwksFetchDuration } from '../authn.metrics';
 
 /** Where a verifier finds the public key for a `kid`. */
 export interface KeySource {

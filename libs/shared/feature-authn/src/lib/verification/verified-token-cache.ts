@@ -1,9 +1,9 @@
 import type { Counter } from 'prom-client';
-import { tokenCacheLookups } from './authn.metrics';
+import { AppError } from '@svt/shared/util-http';
+import { tokenCacheLookups } from '../authn.metrics';
 import type { KeySource } from './key-source';
-import type { Identity } from './identity';
-import type { JwtVerification } from './jwt-verification';
-import { checkHeader, CLOCK_TOLERANCE_SECONDS } from './jwt-verification';
+import { CLOCK_TOLERANCE_SECONDS } from './jwt-verification';
+import type { TokenVerifier, VerifiedToken } from './token-verifier';
 
 export interface VerifiedTokenCacheOptions {
   /** Labels the hit/miss counter: `bearer` or `identity-token`. */
@@ -15,14 +15,14 @@ export interface VerifiedTokenCacheOptions {
 }
 
 interface Entry {
-  readonly identity: Identity;
-  readonly kid: string;
+  readonly verified: VerifiedToken;
   /** The first whole second at which jsonwebtoken refuses the token as expired. */
   readonly expiredFromSecond: number;
 }
 
 /**
- * The identities of tokens that passed full verification, keyed by the exact
+ * A `TokenVerifier` that remembers the tokens another verifier accepted,
+ * keyed by the exact
  * token string, so that a token seen before costs a map lookup instead of an
  * ES256 verification (fast-jwt's verified-token cache: about 300k lookups a
  * second against 10k verifications on this hardware).
@@ -45,7 +45,7 @@ interface Entry {
  * Revocation is not its business: callers check the denylist on every
  * request, hit or miss.
  */
-export class VerifiedTokenCache {
+export class VerifiedTokenCache implements TokenVerifier {
   private readonly entries = new Map<string, Entry>();
   private readonly maxEntries: number;
   private readonly now: () => number;
@@ -53,44 +53,61 @@ export class VerifiedTokenCache {
   private readonly misses: Counter.Internal;
 
   constructor(
-    private readonly verification: Pick<JwtVerification, 'type' | 'algorithm' | 'keys'>,
+    private readonly verifier: TokenVerifier,
+    private readonly keys: KeySource,
     options: VerifiedTokenCacheOptions,
   ) {
     this.maxEntries = options.maxEntries ?? 10_000;
     if (!Number.isSafeInteger(this.maxEntries) || this.maxEntries < 1) {
       throw new TypeError(`maxEntries must be a positive integer, got ${this.maxEntries}`);
     }
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => Date.now());
     this.hits = tokenCacheLookups.labels({ cache: options.name, result: 'hit' });
     this.misses = tokenCacheLookups.labels({ cache: options.name, result: 'miss' });
   }
 
-  /** The keys the cached verifications rest on. */
-  get keys(): KeySource {
-    return this.verification.keys;
+  /**
+   * From the cache when `token` passed verification before, else from the
+   * verifier, remembered on success only. While the keys are kept past their
+   * allowed age (AUTH unreachable for too long) a miss fails closed with a
+   * 503, not a 401 that would tell the client its token is bad.
+   */
+  verify(token: string): VerifiedToken | Promise<VerifiedToken | null> {
+    const known = this.get(token);
+    if (known) return known;
+    if (this.keys.isStale?.()) {
+      throw new AppError(
+        'store_unavailable',
+        'The keys that verify tokens could not be refreshed.',
+      );
+    }
+    return Promise.resolve(this.verifier.verify(token)).then((verified) => {
+      if (verified) this.set(token, verified);
+      return verified;
+    });
   }
 
-  /** The identity `token` was verified as, or `null` when it must be verified (again). */
-  get(token: string): Identity | null {
+  /** What `token` was verified as, or `null` when it must be verified (again). */
+  get(token: string): VerifiedToken | null {
     const entry = this.entries.get(token);
-    if (entry && this.isLive(entry) && this.verification.keys.has(entry.kid)) {
+    if (entry && this.isLive(entry) && this.keys.has(entry.verified.keyId)) {
       this.hits.inc();
-      return entry.identity;
+      return entry.verified;
     }
     if (entry) this.entries.delete(token);
     this.misses.inc();
     return null;
   }
 
-  /** Remembers the identity a full verification of `token` produced; call on success only. */
-  set(token: string, identity: Identity): void {
-    const header = checkHeader(token, this.verification);
-    if ('refused' in header) return;
+  /** Remembers what a full verification of `token` produced; call on success only. */
+  set(token: string, verified: VerifiedToken): void {
     // floor: a fractional `exp` ends the entry no later than jsonwebtoken ends the token.
     const entry: Entry = {
-      identity: Object.freeze(identity),
-      kid: header.kid,
-      expiredFromSecond: Math.floor(identity.expiresAt / 1000) + CLOCK_TOLERANCE_SECONDS,
+      verified: Object.freeze({
+        identity: Object.freeze(verified.identity),
+        keyId: verified.keyId,
+      }),
+      expiredFromSecond: Math.floor(verified.identity.expiresAt / 1000) + CLOCK_TOLERANCE_SECONDS,
     };
     if (!this.isLive(entry)) return;
     this.entries.delete(token);

@@ -2,154 +2,20 @@ import type { KeyObject } from 'node:crypto';
 import { generateKeyPairSync } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { sign } from 'jsonwebtoken';
-import passport from 'passport';
-import { MemorySessionStore } from '@svt/shared/data-access-sessions';
-import type { Denylist, SessionRecord, SessionStore } from '@svt/shared/data-access-sessions';
-import { sha256Hex } from '@svt/shared/util-security';
-import type { Authenticator } from './authenticator';
-import {
-  BearerAuthenticator,
-  IdentityTokenAuthenticator,
-  SessionCookieAuthenticator,
-  touchIntervalMs,
-} from './authenticators';
-import type { JwtVerification } from './jwt-verification';
+import type { Denylist } from '@svt/shared/data-access-sessions';
+import type { Authenticator } from '../authenticator';
+import type { JwtVerification } from '../verification/jwt-verification';
 import {
   ACCESS_TOKEN_TYPE,
   CLOCK_TOLERANCE_SECONDS,
   IDENTITY_TOKEN_TYPE,
-} from './jwt-verification';
-import type { KeySource } from './key-source';
-import {
-  AccessTokenStrategy,
-  IDENTITY_TOKEN_HEADER,
-  IdentityTokenStrategy,
-} from './jwt.strategies';
-import { VerifiedTokenCache } from './verified-token-cache';
+} from '../verification/jwt-verification';
+import type { KeySource } from '../verification/key-source';
+import { PassportJwtVerifier } from '../verification/passport-jwt.verifier';
+import { BearerAuthenticator } from './bearer.authenticator';
+import { IDENTITY_TOKEN_HEADER, IdentityTokenAuthenticator } from './identity-token.authenticator';
 
-const SECRET = 'cookie-secret-value';
 const START = 1_800_000_000_000;
-const IDLE = 30 * 60_000;
-
-function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    idHash: sha256Hex(SECRET),
-    handle: 'handle-1',
-    userId: 'user-1',
-    csrfToken: 'csrf',
-    createdAt: START,
-    expiresAt: START + 8 * 3600_000,
-    lastSeenAt: START,
-    idleTimeoutMs: IDLE,
-    userAgent: null,
-    ip: null,
-    credentialVersion: 0,
-    ...overrides,
-  };
-}
-
-function withCookie(value?: string): FastifyRequest {
-  return { cookies: value === undefined ? {} : { sid: value } } as unknown as FastifyRequest;
-}
-
-async function setUp(): Promise<{
-  store: MemorySessionStore;
-  authenticator: SessionCookieAuthenticator;
-  clock: { at: number };
-}> {
-  const clock = { at: START };
-  const store = new MemorySessionStore({ now: () => clock.at });
-  await store.create(record());
-  return {
-    store,
-    authenticator: new SessionCookieAuthenticator(store, 'sid', () => clock.at),
-    clock,
-  };
-}
-
-describe(touchIntervalMs.name, () => {
-  it('is a tenth of the idle timeout, at most a minute', () => {
-    expect(touchIntervalMs(3_000)).toBe(300);
-    expect(touchIntervalMs(IDLE)).toBe(60_000);
-  });
-});
-
-describe(SessionCookieAuthenticator.name, () => {
-  it('is not concerned by a request without the cookie', async () => {
-    const { authenticator } = await setUp();
-    await expect(authenticator.authenticate(withCookie())).resolves.toEqual({ kind: 'not-mine' });
-  });
-
-  it('authenticates a live session, its idle deadline as the expiry', async () => {
-    const { authenticator } = await setUp();
-    await expect(authenticator.authenticate(withCookie(SECRET))).resolves.toMatchObject({
-      kind: 'authenticated',
-      identity: { userId: 'user-1', sessionId: 'handle-1', expiresAt: START + IDLE },
-    });
-  });
-
-  describe('sliding expiry', () => {
-    it('writes nothing while the last write is less than the touch interval old', async () => {
-      const { store, authenticator, clock } = await setUp();
-      clock.at = START + 59_000;
-      await authenticator.authenticate(withCookie(SECRET));
-      expect((await store.find(sha256Hex(SECRET)))?.lastSeenAt).toBe(START);
-    });
-
-    it('moves the idle deadline once the interval has passed', async () => {
-      const { store, authenticator, clock } = await setUp();
-      clock.at = START + 60_000;
-      const result = await authenticator.authenticate(withCookie(SECRET));
-      expect((await store.find(sha256Hex(SECRET)))?.lastSeenAt).toBe(START + 60_000);
-      expect(result).toMatchObject({ identity: { expiresAt: START + 60_000 + IDLE } });
-    });
-
-    it('keeps a session alive past its first idle deadline while it is used', async () => {
-      const { authenticator, clock } = await setUp();
-      for (let minute = 1; minute <= 40; minute++) {
-        clock.at = START + minute * 60_000;
-        await authenticator.authenticate(withCookie(SECRET));
-      }
-      await expect(authenticator.authenticate(withCookie(SECRET))).resolves.toMatchObject({
-        kind: 'authenticated',
-      });
-    });
-  });
-
-  it('rejects a session left idle past its timeout', async () => {
-    const { authenticator, clock } = await setUp();
-    clock.at = START + IDLE;
-    await expect(authenticator.authenticate(withCookie(SECRET))).resolves.toMatchObject({
-      kind: 'rejected',
-      reason: 'session_unknown',
-      tokenPresented: false,
-    });
-  });
-
-  it('fails closed with 503 when the store cannot answer', async () => {
-    const broken = {
-      find: () => Promise.reject(new Error('ECONNREFUSED')),
-    } as unknown as SessionStore;
-    const authenticator = new SessionCookieAuthenticator(broken, 'sid');
-    await expect(authenticator.authenticate(withCookie(SECRET))).rejects.toMatchObject({
-      code: 'store_unavailable',
-    });
-  });
-
-  it('still authenticates when only the activity write fails', async () => {
-    const { store, clock } = await setUp();
-    const flaky = Object.assign(Object.create(store) as SessionStore, {
-      find: (idHash: string) => store.find(idHash),
-      touch: () => Promise.reject(new Error('READONLY')),
-    });
-    clock.at = START + 120_000;
-    const authenticator = new SessionCookieAuthenticator(flaky, 'sid', () => clock.at);
-    await expect(authenticator.authenticate(withCookie(SECRET))).resolves.toMatchObject({
-      kind: 'authenticated',
-      identity: { expiresAt: START + IDLE },
-    });
-  });
-});
 
 /** A JWKS in memory: `publish` adds a key, `withdraw` removes it as an emergency rotation would. */
 class FakeKeys implements KeySource {
@@ -218,8 +84,7 @@ function withHeaders(headers: Record<string, string | string[]>): FastifyRequest
 interface TokenKind {
   readonly name: string;
   readonly type: string;
-  readonly register: (verification: JwtVerification) => void;
-  readonly build: (denylist: FakeDenylist, cache: VerifiedTokenCache) => Authenticator;
+  readonly build: (verification: JwtVerification, denylist: FakeDenylist) => Authenticator;
   readonly carrying: (token: string) => FastifyRequest;
 }
 
@@ -227,15 +92,15 @@ const TOKEN_KINDS: TokenKind[] = [
   {
     name: BearerAuthenticator.name,
     type: ACCESS_TOKEN_TYPE,
-    register: (verification) => new AccessTokenStrategy(verification),
-    build: (denylist, cache) => new BearerAuthenticator(denylist, cache),
+    build: (verification, denylist) =>
+      new BearerAuthenticator(verification, denylist as unknown as Denylist),
     carrying: (token) => withHeaders({ authorization: `Bearer ${token}` }),
   },
   {
     name: IdentityTokenAuthenticator.name,
     type: IDENTITY_TOKEN_TYPE,
-    register: (verification) => new IdentityTokenStrategy(verification),
-    build: (denylist, cache) => new IdentityTokenAuthenticator(denylist, cache),
+    build: (verification, denylist) =>
+      new IdentityTokenAuthenticator(verification, denylist as unknown as Denylist),
     carrying: (token) => withHeaders({ [IDENTITY_TOKEN_HEADER]: token }),
   },
 ];
@@ -245,7 +110,6 @@ describe.each(TOKEN_KINDS)('$name', (kind) => {
   let keys: FakeKeys;
   let signingKey: KeyObject;
   let denylist: FakeDenylist;
-  let cache: VerifiedTokenCache;
   let authenticator: Authenticator;
   let verifications: jest.SpyInstance;
 
@@ -267,7 +131,7 @@ describe.each(TOKEN_KINDS)('$name', (kind) => {
 
   beforeEach(() => {
     clock = { at: START };
-    // jsonwebtoken reads Date.now(); the cache is given the same frozen clock.
+    // jsonwebtoken and the verified-token cache both read Date.now(): one frozen clock.
     jest.spyOn(Date, 'now').mockImplementation(() => clock.at);
     keys = new FakeKeys();
     signingKey = keys.publish('k1');
@@ -278,11 +142,9 @@ describe.each(TOKEN_KINDS)('$name', (kind) => {
       algorithm: 'ES256',
       keys,
     };
-    kind.register(verification);
     denylist = new FakeDenylist();
-    cache = new VerifiedTokenCache(verification, { name: 'spec', now: () => clock.at });
-    authenticator = kind.build(denylist, cache);
-    verifications = jest.spyOn(passport, 'authenticate');
+    authenticator = kind.build(verification, denylist);
+    verifications = jest.spyOn(PassportJwtVerifier.prototype, 'verify');
   });
 
   afterEach(() => jest.restoreAllMocks());
@@ -361,7 +223,7 @@ describe.each(TOKEN_KINDS)('$name', (kind) => {
       kind: 'rejected',
       reason: 'token_invalid',
     });
-    expect(cache.size).toBe(0);
+    expect(verifications).toHaveBeenCalledTimes(2);
   });
 
   describe('when verification fails', () => {
@@ -374,7 +236,6 @@ describe.each(TOKEN_KINDS)('$name', (kind) => {
         });
       }
       expect(verifications).toHaveBeenCalledTimes(2);
-      expect(cache.size).toBe(0);
     });
 
     it('accepts the same token once its key is published', async () => {
@@ -404,26 +265,36 @@ describe.each(TOKEN_KINDS)('$name', (kind) => {
 });
 
 describe(BearerAuthenticator.name, () => {
+  const verification: JwtVerification = {
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    type: ACCESS_TOKEN_TYPE,
+    algorithm: 'ES256',
+    keys: new FakeKeys(),
+  };
+  const bearer = (): Authenticator =>
+    new BearerAuthenticator(verification, new FakeDenylist() as unknown as Denylist);
   const request = (authorization: string): FastifyRequest => withHeaders({ authorization });
-  const cache = (): VerifiedTokenCache =>
-    new VerifiedTokenCache(
-      { type: ACCESS_TOKEN_TYPE, algorithm: 'ES256', keys: new FakeKeys() },
-      { name: 'spec' },
-    );
 
-  it.each(['Basic dTpw', 'Bearer', 'Bearer  two-spaces', 'Bearer a b'])(
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each(['Bearer', 'Bearer ', 'Bearer  two-spaces', 'Bearer a b', 'bearer a=b'])(
     'refuses %p as a malformed Authorization header, without verifying',
     async (header) => {
-      const verifications = jest.spyOn(passport, 'authenticate');
-      await expect(
-        new BearerAuthenticator(new FakeDenylist(), cache()).authenticate(request(header)),
-      ).resolves.toEqual({
+      const verifications = jest.spyOn(PassportJwtVerifier.prototype, 'verify');
+      await expect(bearer().authenticate(request(header))).resolves.toEqual({
         kind: 'rejected',
         reason: 'malformed_authorization',
         tokenPresented: true,
       });
       expect(verifications).not.toHaveBeenCalled();
-      verifications.mockRestore();
+    },
+  );
+
+  it.each(['Basic dTpw', 'DPoP eyJ.eyJ.c2ln', 'Bearerish abc'])(
+    'leaves %p to the authenticators after it',
+    async (header) => {
+      await expect(bearer().authenticate(request(header))).resolves.toEqual({ kind: 'not-mine' });
     },
   );
 });
@@ -431,11 +302,14 @@ describe(BearerAuthenticator.name, () => {
 describe(IdentityTokenAuthenticator.name, () => {
   it('refuses a repeated header as an invalid token', async () => {
     const authenticator = new IdentityTokenAuthenticator(
-      new FakeDenylist(),
-      new VerifiedTokenCache(
-        { type: IDENTITY_TOKEN_TYPE, algorithm: 'ES256', keys: new FakeKeys() },
-        { name: 'spec' },
-      ),
+      {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        type: IDENTITY_TOKEN_TYPE,
+        algorithm: 'ES256',
+        keys: new FakeKeys(),
+      },
+      new FakeDenylist() as unknown as Denylist,
     );
     await expect(
       authenticator.authenticate(withHeaders({ [IDENTITY_TOKEN_HEADER]: ['a', 'b'] })),

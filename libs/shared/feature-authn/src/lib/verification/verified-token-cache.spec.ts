@@ -1,10 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import { generateKeyPairSync } from 'node:crypto';
 import { sign, verify } from 'jsonwebtoken';
-import { tokenCacheLookups } from './authn.metrics';
-import type { Identity } from './identity';
+import { tokenCacheLookups } from '../authn.metrics';
 import { ACCESS_TOKEN_TYPE, CLOCK_TOLERANCE_SECONDS } from './jwt-verification';
 import type { KeySource } from './key-source';
+import type { TokenVerifier, VerifiedToken } from './token-verifier';
 import { VerifiedTokenCache } from './verified-token-cache';
 
 const START = 1_800_000_000_000;
@@ -25,37 +25,63 @@ class FakeKeys implements KeySource {
   }
 
   has(kid: string): boolean {
-    return this.published.has(kid);
+    return this.published.has(kid) && !this.stale;
   }
 
   isReady(): boolean {
     return this.published.size > 0;
   }
+
+  stale = false;
+  isStale(): boolean {
+    return this.stale;
+  }
 }
 
-/** The cache never looks at the signature: a header with a kid is all it reads. */
-function tokenNamed(name: string, kid = 'k1'): string {
-  const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: ACCESS_TOKEN_TYPE, kid }));
-  return `${header.toString('base64url')}.${Buffer.from(name).toString('base64url')}.c2ln`;
+/** The cache never reads a token: it is only the key of its entry. */
+function tokenNamed(name: string): string {
+  return `header.${Buffer.from(name).toString('base64url')}.c2ln`;
 }
 
-function identity(exp = EXP, sessionId = 's1'): Identity {
-  return { userId: 'u1', sessionId, method: 'bearer', credential: 'bearer', expiresAt: exp * 1000 };
+function verified(exp = EXP, keyId = 'k1'): VerifiedToken {
+  return {
+    identity: {
+      userId: 'u1',
+      sessionId: 's1',
+      method: 'bearer',
+      credential: 'bearer',
+      expiresAt: exp * 1000,
+    },
+    keyId,
+  };
+}
+
+/** Accepts the tokens in `valid` as `verified()`, refuses the rest; counts its calls. */
+class FakeVerifier implements TokenVerifier {
+  readonly valid = new Set<string>();
+  calls = 0;
+  async verify(token: string): Promise<VerifiedToken | null> {
+    this.calls += 1;
+    return this.valid.has(token) ? verified() : null;
+  }
 }
 
 function setUp(maxEntries?: number): {
   cache: VerifiedTokenCache;
   keys: FakeKeys;
+  verifier: FakeVerifier;
   clock: { at: number };
 } {
   const clock = { at: START };
   const keys = new FakeKeys();
   keys.add('k1');
-  const cache = new VerifiedTokenCache(
-    { type: ACCESS_TOKEN_TYPE, algorithm: 'ES256', keys },
-    { name: 'spec', maxEntries, now: () => clock.at },
-  );
-  return { cache, keys, clock };
+  const verifier = new FakeVerifier();
+  const cache = new VerifiedTokenCache(verifier, keys, {
+    name: 'spec',
+    maxEntries,
+    now: () => clock.at,
+  });
+  return { cache, keys, verifier, clock };
 }
 
 describe(VerifiedTokenCache.name, () => {
@@ -64,29 +90,29 @@ describe(VerifiedTokenCache.name, () => {
     expect(cache.get(tokenNamed('a'))).toBeNull();
   });
 
-  it('answers the identity stored for the exact token string', async () => {
+  it('answers what was stored for the exact token string', async () => {
     const { cache } = setUp();
-    cache.set(tokenNamed('a'), identity());
-    expect(cache.get(tokenNamed('a'))).toEqual(identity());
+    cache.set(tokenNamed('a'), verified());
+    expect(cache.get(tokenNamed('a'))).toEqual(verified());
   });
 
   it('answers nothing for a token that differs by one character', async () => {
     const { cache } = setUp();
     const token = tokenNamed('a');
-    cache.set(token, identity());
+    cache.set(token, verified());
     expect(cache.get(`${token.slice(0, -1)}M`)).toBeNull();
   });
 
   it('hands out a frozen identity, so no request can alter what the next one sees', async () => {
     const { cache } = setUp();
-    cache.set(tokenNamed('a'), identity());
-    expect(Object.isFrozen(await cache.get(tokenNamed('a')))).toBe(true);
+    cache.set(tokenNamed('a'), verified());
+    expect(Object.isFrozen(cache.get(tokenNamed('a'))?.identity)).toBe(true);
   });
 
   describe('expiry', () => {
     it('keeps a token until the second jsonwebtoken refuses it, clock tolerance included', async () => {
       const { cache, clock } = setUp();
-      cache.set(tokenNamed('a'), identity());
+      cache.set(tokenNamed('a'), verified());
       clock.at = (EXP + CLOCK_TOLERANCE_SECONDS) * 1000 - 1;
       expect(cache.get(tokenNamed('a'))).not.toBeNull();
       clock.at = (EXP + CLOCK_TOLERANCE_SECONDS) * 1000;
@@ -104,7 +130,7 @@ describe(VerifiedTokenCache.name, () => {
           keyid: 'real',
           header: { alg: 'ES256', typ: ACCESS_TOKEN_TYPE },
         });
-        cache.set(token, identity());
+        cache.set(token, verified(EXP, 'real'));
         clock.at = (EXP + CLOCK_TOLERANCE_SECONDS) * 1000 + offset;
         const accepted = ((): boolean => {
           try {
@@ -125,13 +151,13 @@ describe(VerifiedTokenCache.name, () => {
     it('does not store a token that has already expired', () => {
       const { cache, clock } = setUp();
       clock.at = (EXP + CLOCK_TOLERANCE_SECONDS) * 1000;
-      cache.set(tokenNamed('a'), identity());
+      cache.set(tokenNamed('a'), verified());
       expect(cache.size).toBe(0);
     });
 
     it('ends an entry no later than jsonwebtoken when exp is fractional', async () => {
       const { cache, clock } = setUp();
-      cache.set(tokenNamed('a'), identity(EXP + 0.5));
+      cache.set(tokenNamed('a'), verified(EXP + 0.5));
       clock.at = (EXP + CLOCK_TOLERANCE_SECONDS) * 1000;
       expect(cache.get(tokenNamed('a'))).toBeNull();
     });
@@ -141,26 +167,46 @@ describe(VerifiedTokenCache.name, () => {
     it('stops answering for tokens whose kid was withdrawn, at once', async () => {
       const { cache, keys } = setUp();
       keys.add('k2');
-      cache.set(tokenNamed('a', 'k1'), identity());
-      cache.set(tokenNamed('b', 'k2'), identity());
+      cache.set(tokenNamed('a'), verified());
+      cache.set(tokenNamed('b'), verified(EXP, 'k2'));
       keys.published.delete('k1');
-      expect(cache.get(tokenNamed('a', 'k1'))).toBeNull();
-      expect(cache.get(tokenNamed('b', 'k2'))).not.toBeNull();
+      expect(cache.get(tokenNamed('a'))).toBeNull();
+      expect(cache.get(tokenNamed('b'))).not.toBeNull();
       expect(cache.size).toBe(1);
     });
   });
 
-  it('does not store a token whose header names no kid', () => {
-    const { cache } = setUp();
-    const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: ACCESS_TOKEN_TYPE }));
-    cache.set(`${header.toString('base64url')}.e30.c2ln`, identity());
-    expect(cache.size).toBe(0);
+  describe('as a TokenVerifier', () => {
+    it('asks its verifier on a miss and remembers an acceptance', async () => {
+      const { cache, verifier } = setUp();
+      verifier.valid.add(tokenNamed('a'));
+      await expect(cache.verify(tokenNamed('a'))).resolves.toEqual(verified());
+      expect(cache.verify(tokenNamed('a'))).toEqual(verified());
+      expect(verifier.calls).toBe(1);
+    });
+
+    it('remembers no refusal: a refused token is verified again each time', async () => {
+      const { cache, verifier } = setUp();
+      await expect(cache.verify(tokenNamed('a'))).resolves.toBeNull();
+      await expect(cache.verify(tokenNamed('a'))).resolves.toBeNull();
+      expect(verifier.calls).toBe(2);
+      expect(cache.size).toBe(0);
+    });
+
+    it('fails closed with store_unavailable on a miss while the keys are stale', () => {
+      const { cache, keys, verifier } = setUp();
+      keys.stale = true;
+      expect(() => cache.verify(tokenNamed('a'))).toThrow(
+        expect.objectContaining({ code: 'store_unavailable' }),
+      );
+      expect(verifier.calls).toBe(0);
+    });
   });
 
   describe('bounds', () => {
     it('evicts the oldest insertion when full', async () => {
       const { cache } = setUp(3);
-      for (const name of ['a', 'b', 'c', 'd']) cache.set(tokenNamed(name), identity());
+      for (const name of ['a', 'b', 'c', 'd']) cache.set(tokenNamed(name), verified());
       expect(cache.size).toBe(3);
       expect(cache.get(tokenNamed('a'))).toBeNull();
       expect(cache.get(tokenNamed('b'))).not.toBeNull();
@@ -169,11 +215,11 @@ describe(VerifiedTokenCache.name, () => {
 
     it('drops the expired entries it meets while making room', async () => {
       const { cache, clock } = setUp(3);
-      cache.set(tokenNamed('a'), identity(START / 1000 + 1));
-      cache.set(tokenNamed('b'), identity(START / 1000 + 1));
-      cache.set(tokenNamed('c'), identity());
+      cache.set(tokenNamed('a'), verified(START / 1000 + 1));
+      cache.set(tokenNamed('b'), verified(START / 1000 + 1));
+      cache.set(tokenNamed('c'), verified());
       clock.at = (START / 1000 + 1 + CLOCK_TOLERANCE_SECONDS) * 1000;
-      cache.set(tokenNamed('d'), identity());
+      cache.set(tokenNamed('d'), verified());
       expect(cache.size).toBe(2);
       expect(cache.get(tokenNamed('c'))).not.toBeNull();
       expect(cache.get(tokenNamed('d'))).not.toBeNull();
@@ -181,10 +227,10 @@ describe(VerifiedTokenCache.name, () => {
 
     it('counts a token stored twice once, as its latest insertion', async () => {
       const { cache } = setUp(2);
-      cache.set(tokenNamed('a'), identity());
-      cache.set(tokenNamed('b'), identity());
-      cache.set(tokenNamed('a'), identity());
-      cache.set(tokenNamed('c'), identity());
+      cache.set(tokenNamed('a'), verified());
+      cache.set(tokenNamed('b'), verified());
+      cache.set(tokenNamed('a'), verified());
+      cache.set(tokenNamed('c'), verified());
       expect(cache.get(tokenNamed('a'))).not.toBeNull();
       expect(cache.get(tokenNamed('b'))).toBeNull();
     });
@@ -196,7 +242,7 @@ describe(VerifiedTokenCache.name, () => {
 
   it('forgets everything on clear()', async () => {
     const { cache } = setUp();
-    cache.set(tokenNamed('a'), identity());
+    cache.set(tokenNamed('a'), verified());
     cache.clear();
     expect(cache.size).toBe(0);
     expect(cache.get(tokenNamed('a'))).toBeNull();
@@ -210,7 +256,7 @@ describe(VerifiedTokenCache.name, () => {
     const [hits, misses] = [await count('hit'), await count('miss')];
     const { cache } = setUp();
     await cache.get(tokenNamed('a'));
-    cache.set(tokenNamed('a'), identity());
+    cache.set(tokenNamed('a'), verified());
     await cache.get(tokenNamed('a'));
     await cache.get(tokenNamed('a'));
     expect(await count('hit')).toBe(hits + 2);

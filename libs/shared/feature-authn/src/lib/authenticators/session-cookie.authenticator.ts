@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { SessionStore } from '@svt/shared/data-access-sessions';
+import { SESSION_STORE, sessionEndsAt } from '@svt/shared/data-access-sessions';
+import { failClosed } from '@svt/shared/util-http';
+import type { Clock } from '@svt/shared/util-security';
+import { CLOCK, sha256Hex } from '@svt/shared/util-security';
+import type { AuthnResult, Authenticator } from '../authenticator';
+import { NOT_MINE } from '../authenticator';
+import { timed } from '../authn.metrics';
+import { SESSION_COOKIE_NAME } from '../authn.tokens';
+
+/** Sliding expiry writes at most this often: a tenth of the idle timeout, at most a minute. */
+export function touchIntervalMs(idleTimeoutMs: number): number {
+  return Math.min(60_000, idleTimeoutMs / 10);
+}
+
+/**
+ * Name of the session cookie (RFC 6265bis §4.1.3): `__Host-` wherever
+ * `Secure` is possible and the cookie is host-only; `__Secure-` when it names
+ * a parent `Domain`, which `__Host-` forbids; bare over plain http.
+ */
+export function sessionCookieName(secure: boolean, domain?: string): string {
+  if (!secure) return 'sid';
+  return domain ? '__Secure-sid' : '__Host-sid';
+}
+
+const SESSION_UNKNOWN: AuthnResult = Object.freeze({
+  kind: 'rejected',
+  reason: 'session_unknown',
+  tokenPresented: false,
+});
+
+/**
+ * The session cookie: a random secret whose hash keys the session store.
+ * Activity slides the idle deadline, writing to the store at most every
+ * `touchIntervalMs` rather than on every request (lucia's session guide).
+ */
+@Injectable()
+export class SessionCookieAuthenticator implements Authenticator {
+  readonly name = 'session-cookie';
+  private readonly logger = new Logger(SessionCookieAuthenticator.name);
+  private readonly now: () => number;
+
+  constructor(
+    @Inject(SESSION_STORE) private readonly store: SessionStore,
+    @Inject(SESSION_COOKIE_NAME) private readonly cookieName: string,
+    @Optional() @Inject(CLOCK) clock?: Clock,
+  ) {
+    this.now = clock ? () => clock.now() : Date.now;
+  }
+
+  async authenticate(request: FastifyRequest): Promise<AuthnResult> {
+    const secret = request.cookies[this.cookieName];
+    if (secret === undefined || secret === '') return NOT_MINE;
+    const idHash = sha256Hex(secret);
+    let session = await failClosed(
+      timed('sessions', 'find', this.store.find(idHash)),
+      'session store',
+    );
+    if (!session) return SESSION_UNKNOWN;
+    const now = this.now();
+    if (now - session.lastSeenAt >= touchIntervalMs(session.idleTimeoutMs)) {
+      try {
+        await timed('sessions', 'touch', this.store.touch(idHash, now));
+        session = { ...session, lastSeenAt: now };
+      } catch (error) {
+        // The session was found; a missed slide only shortens it a little.
+        this.logger.warn(`Could not record session activity: ${(error as Error).message}`);
+      }
+    }
+    return {
+      kind: 'authenticated',
+      identity: {
+        userId: session.userId,
+        sessionId: session.handle,
+        method: 'session',
+        credential: 'session-cookie',
+        expiresAt: sessionEndsAt(session),
+        absoluteExpiresAt: session.expiresAt,
+        csrfToken: session.csrfToken,
+      },
+    };
+  }
+}
