@@ -2,7 +2,12 @@ import type { Denial, Denylist, Following } from './denylist';
 import { MemoryDenylist } from './memory-denylist';
 import { RedisDenylist } from './redis-denylist';
 import { SqliteDenylist } from './sqlite-denylist';
-import { connectForTests, contractBackends, selfClosing } from './testing/contract-harness';
+import {
+  contractBackends,
+  nothingToClose,
+  onOwnClient,
+  selfClosing,
+} from './testing/contract-harness';
 import type { Backend, Storage } from './testing/contract-harness';
 import { DenialRecorder } from './testing/denial-recorder';
 
@@ -11,7 +16,7 @@ function denylistBackends(): Backend<Denylist>[] {
     port: 'Denylist',
     memory: {
       name: MemoryDenylist.name,
-      open: (now) => ({ port: new MemoryDenylist({ now }), close: async () => undefined }),
+      open: (now) => nothingToClose(new MemoryDenylist({ now })),
     },
     sqlite: {
       name: SqliteDenylist.name,
@@ -19,10 +24,8 @@ function denylistBackends(): Backend<Denylist>[] {
     },
     redis: {
       name: RedisDenylist.name,
-      open: async (redis, prefix, now) => {
-        const client = await connectForTests(redis);
-        return { port: new RedisDenylist(client, prefix, { now }), close: () => client.close() };
-      },
+      open: (redis, prefix, now) =>
+        onOwnClient(redis, (client) => new RedisDenylist(client, prefix, { now })),
     },
   });
 }

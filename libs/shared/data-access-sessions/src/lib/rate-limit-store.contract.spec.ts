@@ -2,7 +2,12 @@ import { MemoryRateLimitStore } from './memory-rate-limit-store';
 import type { Attempt, BackoffPolicy, RateLimitStore, RateLimitWindow } from './rate-limit-store';
 import { RedisRateLimitStore } from './redis-rate-limit-store';
 import { SqliteRateLimitStore } from './sqlite-rate-limit-store';
-import { connectForTests, contractBackends, selfClosing } from './testing/contract-harness';
+import {
+  contractBackends,
+  nothingToClose,
+  onOwnClient,
+  selfClosing,
+} from './testing/contract-harness';
 import type { Backend, Storage } from './testing/contract-harness';
 
 function rateLimitBackends(): Backend<RateLimitStore>[] {
@@ -10,7 +15,7 @@ function rateLimitBackends(): Backend<RateLimitStore>[] {
     port: 'RateLimitStore',
     memory: {
       name: MemoryRateLimitStore.name,
-      open: (now) => ({ port: new MemoryRateLimitStore({ now }), close: async () => undefined }),
+      open: (now) => nothingToClose(new MemoryRateLimitStore({ now })),
     },
     sqlite: {
       name: SqliteRateLimitStore.name,
@@ -18,13 +23,8 @@ function rateLimitBackends(): Backend<RateLimitStore>[] {
     },
     redis: {
       name: RedisRateLimitStore.name,
-      open: async (redis, prefix, now) => {
-        const client = await connectForTests(redis);
-        return {
-          port: new RedisRateLimitStore(client, prefix, { now }),
-          close: () => client.close(),
-        };
-      },
+      open: (redis, prefix, now) =>
+        onOwnClient(redis, (client) => new RedisRateLimitStore(client, prefix, { now })),
       // Redis closes the windows by its own clock: a test moves its keys on.
       ageKeys: true,
     },

@@ -40,6 +40,11 @@ export function selfClosing<Port extends { close(): Promise<void> }>(port: Port)
   return { port, close: () => port.close() };
 }
 
+/** An adapter instance that holds nothing to close. */
+export function nothingToClose<Port>(port: Port): Opened<Port> {
+  return { port, close: async () => undefined };
+}
+
 /** Adapter instances over one backing storage, created fresh for each test. */
 export interface Storage<Port> {
   /** The clock every instance of this storage is judged by. */
@@ -223,11 +228,19 @@ export function contractBackends<Port>(adapters: PortAdapters<Port>): Backend<Po
   return backends;
 }
 
-/** A client on `redis`; on a cluster from one seed only, as the client finds the other masters by itself. */
-export function connectForTests(redis: RedisForTests): Promise<RedisConnection> {
-  return redis.kind === 'server'
-    ? connectRedis(redis.url)
-    : connectRedisCluster(redis.cluster.urls.slice(0, 1));
+/**
+ * An adapter built on a client of its own on `redis`, which closing closes.
+ * On a cluster the client gets one seed only: it finds the other masters by itself.
+ */
+export async function onOwnClient<Port>(
+  redis: RedisForTests,
+  build: (client: RedisConnection) => Port,
+): Promise<Opened<Port>> {
+  const client =
+    redis.kind === 'server'
+      ? await connectRedis(redis.url)
+      : await connectRedisCluster(redis.cluster.urls.slice(0, 1));
+  return { port: build(client), close: () => client.close() };
 }
 
 /** A Redis Cluster for one spec file: started in `beforeAll`, stopped in `afterAll`. */
