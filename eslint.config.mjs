@@ -44,7 +44,8 @@ const moduleBoundaries = (constraints, allow = []) => [
   {
     enforceBuildableLibDependency: true,
     banTransitiveDependencies: true,
-    allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$', ...allow],
+    // The root's shared configs: ESLint's, and the services' webpack build.
+    allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$', '^.*/webpack\\.service\\.js$', ...allow],
     depConstraints: constraints,
   },
 ];

@@ -8,3 +8,5 @@ export {
   isSecureContextOrigin,
 } from './lib/env-fields';
 export type { RateLimit } from './lib/env-fields';
+export { jwksFields, sharedStateFields } from './lib/service-fields';
+export type { JwksConfig, SharedStateConfig } from './lib/service-fields';

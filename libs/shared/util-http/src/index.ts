@@ -23,6 +23,8 @@ export { REQUEST_ID_HEADER, requestIdGenerator, requestLogging } from './lib/req
 export { createLogger, logLevel } from './lib/logger';
 export type { LogFormat, LoggerOptions } from './lib/logger';
 export { NestLogger } from './lib/nest-logger';
+export { pageCors } from './lib/page-cors';
+export type { PageCorsOptions } from './lib/page-cors';
 export { startService } from './lib/start-service';
 export type { ServiceConfig, ServiceDefinition, StartServiceIo } from './lib/start-service';
 export type { RequestIdSource, RequestLoggingOptions } from './lib/request-logging';

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { checkLogFormat, checkRedisCluster, env, isLoopbackHost } from '@svt/shared/util-config';
+import {
+  checkLogFormat,
+  checkRedisCluster,
+  env,
+  isLoopbackHost,
+  sharedStateFields,
+} from '@svt/shared/util-config';
 
 /** The longest ACCESS_TOKEN_TTL that may be configured, in seconds (RFC 9068 tokens are short-lived). */
 export const ACCESS_TOKEN_TTL_MAX = 900;
@@ -22,12 +28,8 @@ export const authConfigSchema = z
     AUTH_ORIGIN: env.origin('http://auth.localhost:8081'),
     SHOP_ORIGIN: env.origin('http://shop.localhost:8080'),
     ALLOWED_ORIGINS: env.origins,
-    DATA_DIR: env.dataDir,
     DATABASE_URL: env.databaseUrl,
-    REDIS_URL: env.redisUrl,
-    REDIS_CLUSTER: env.redisCluster,
-    REDIS_COMMAND_TIMEOUT_MS: env.redisCommandTimeoutMs,
-    REDIS_KEY_PREFIX: env.redisKeyPrefix,
+    ...sharedStateFields,
     ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
     ACCESS_TOKEN_TTL: env.seconds(600, ACCESS_TOKEN_TTL_MAX),
     REFRESH_TOKEN_TTL: env.seconds(14 * 24 * 3600),

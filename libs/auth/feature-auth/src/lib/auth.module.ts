@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
@@ -14,9 +13,6 @@ import {
   authMigrations,
 } from '@svt/auth/data-access';
 import type { SqlClient } from '@svt/shared/data-access-sql';
-import { openSqlClient } from '@svt/shared/data-access-sql';
-import type { SharedState } from '@svt/shared/data-access-sessions';
-import { SHARED_STATE, provideSharedState } from '@svt/shared/data-access-sessions';
 import {
   AUTH_JWKS,
   AuthnModule,
@@ -26,14 +22,7 @@ import {
   SessionCookieAuthenticator,
   UnclaimedAuthorizationAuthenticator,
 } from '@svt/shared/feature-authn';
-import type { ReadinessCheck } from '@svt/shared/util-http';
-import {
-  closeOnShutdown,
-  HealthChecksModule,
-  HealthController,
-  READINESS_CHECKS,
-} from '@svt/shared/util-http';
-import { CLOCK, systemClock } from '@svt/shared/util-security';
+import { ServiceCoreModule } from '@svt/shared/feature-service-core';
 import { AccountSessionsController } from './account/account-sessions.controller';
 import { AccountSessionsService } from './account/account-sessions.service';
 import { MeController } from './account/me.controller';
@@ -62,30 +51,14 @@ import { TokenLoginService } from './token/token-login.service';
 import { TokenController } from './token/token.controller';
 import { TokensService } from './token/tokens.service';
 
-/** Configuration, storage and keys: what the authenticator pipeline and the features share. */
+/**
+ * The auth service's repositories and signing keys, global because the
+ * authenticator pipeline verifies access tokens with the keys.
+ */
 @Module({})
 class AuthCoreModule {
-  static forRoot(config: AuthConfig, logger: Logger): DynamicModule {
+  static forRoot(logger: Logger): DynamicModule {
     const providers = [
-      { provide: AUTH_CONFIG, useValue: config },
-      { provide: CLOCK, useValue: systemClock },
-      {
-        provide: AUTH_SQL,
-        useFactory: (): Promise<SqlClient> =>
-          openSqlClient({
-            databaseUrl: config.DATABASE_URL,
-            sqliteFile: join(config.DATA_DIR, 'auth.sqlite'),
-            migrations: authMigrations,
-          }),
-      },
-      ...provideSharedState({
-        redisUrl: config.REDIS_URL,
-        redisCluster: config.REDIS_CLUSTER,
-        redisCommandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-        redisKeyPrefix: config.REDIS_KEY_PREFIX,
-        dataDir: config.DATA_DIR,
-        sessions: config.SESSION_STORE,
-      }),
       { provide: AuditLog, useValue: new AuditLog(logger) },
       {
         provide: USER_REPOSITORY,
@@ -107,7 +80,7 @@ class AuthCoreModule {
     return {
       module: AuthCoreModule,
       global: true,
-      providers: [...providers, closeOnShutdown(AUTH_SQL, SHARED_STATE)],
+      providers,
       exports: providers.map((provider) => ('provide' in provider ? provider.provide : provider)),
     };
   }
@@ -122,8 +95,13 @@ export class AuthModule {
     return {
       module: AuthModule,
       imports: [
-        HealthChecksModule,
-        AuthCoreModule.forRoot(config, logger),
+        ServiceCoreModule.forRoot({
+          config,
+          configToken: AUTH_CONFIG,
+          database: { token: AUTH_SQL, sqliteFile: 'auth.sqlite', migrations: authMigrations },
+          signingKeys: SigningKeysService,
+        }),
+        AuthCoreModule.forRoot(logger),
         PassportModule,
         JwtModule.register({}),
         AuthnModule.forRoot({
@@ -151,7 +129,6 @@ export class AuthModule {
         PasswordController,
         MeController,
         JwksController,
-        HealthController,
       ],
       providers: [
         { provide: PASSWORD_HASHER, useClass: Argon2PasswordHasher },
@@ -170,19 +147,6 @@ export class AuthModule {
         AccountSessionsService,
         PasswordChangeService,
         TokenLoginService,
-        {
-          provide: READINESS_CHECKS,
-          inject: [AUTH_SQL, SHARED_STATE, SigningKeysService],
-          useFactory: (
-            sql: SqlClient,
-            state: SharedState,
-            keys: SigningKeysService,
-          ): ReadinessCheck[] => [
-            { name: 'database', check: async () => (await sql.ping(), true) },
-            { name: 'sessions', check: async () => (await state.ping(), true) },
-            { name: 'signing-keys', check: () => keys.isReady() },
-          ],
-        },
       ],
     };
   }

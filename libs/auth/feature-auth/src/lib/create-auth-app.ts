@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
-import { createHttpApp, setupOpenApi } from '@svt/shared/util-http';
+import { createHttpApp, pageCors, setupOpenApi } from '@svt/shared/util-http';
 import type { AuthConfig } from './auth.config';
 import { AuthModule } from './auth.module';
 
@@ -21,14 +21,9 @@ export async function createAuthApp(
     logger,
     trustedProxies: config.TRUSTED_PROXIES,
   });
-  app.enableCors({
-    origin: [config.SHOP_ORIGIN],
-    credentials: false,
-    methods: ['GET', 'POST', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type'],
-    exposedHeaders: ['Retry-After', 'WWW-Authenticate'],
-    maxAge: 600,
-  });
+  app.enableCors(
+    pageCors(config.SHOP_ORIGIN, { credentials: false, methods: ['GET', 'POST', 'DELETE'] }),
+  );
   setupOpenApi(app, {
     title: 'auth',
     description:

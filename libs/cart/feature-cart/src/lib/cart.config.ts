@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { checkLogFormat, checkRedisCluster, env } from '@svt/shared/util-config';
+import {
+  checkLogFormat,
+  checkRedisCluster,
+  env,
+  jwksFields,
+  sharedStateFields,
+} from '@svt/shared/util-config';
 
 /** The variables of the cart service, each on its own; `cartConfigSchema` adds the rules between them. */
 const cartFields = z.object({
@@ -14,19 +20,10 @@ const cartFields = z.object({
   AUTH_URL: env.url('http://127.0.0.1:8081'),
   GATEWAY_URL: env.url('http://127.0.0.1:8080'),
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
-  JWKS_REFRESH_INTERVAL: env.seconds(30),
-  /**
-   * How long the JWKS may go unrefreshed (AUTH unreachable) before Bearer
-   * requests get 503: by default the longest an access token lives.
-   */
-  JWKS_MAX_STALENESS: env.seconds(600),
+  ...jwksFields,
   SESSION_COOKIE_DOMAIN: env.cookieDomain,
-  DATA_DIR: env.dataDir,
   DATABASE_URL: env.databaseUrl,
-  REDIS_URL: env.redisUrl,
-  REDIS_CLUSTER: env.redisCluster,
-  REDIS_COMMAND_TIMEOUT_MS: env.redisCommandTimeoutMs,
-  REDIS_KEY_PREFIX: env.redisKeyPrefix,
+  ...sharedStateFields,
   BODY_LIMIT: env.bodyLimit,
   SHUTDOWN_DELAY_MS: env.shutdownDelayMs,
   /** The most different items one cart may hold: a PUT of another sku is then 409 cart_full. */

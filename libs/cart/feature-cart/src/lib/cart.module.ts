@@ -1,35 +1,22 @@
-import { join } from 'node:path';
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { CART_REPOSITORY, SqlCartRepository, cartMigrations } from '@svt/cart/data-access';
 import type { SqlClient } from '@svt/shared/data-access-sql';
-import { openSqlClient } from '@svt/shared/data-access-sql';
-import type { SharedState } from '@svt/shared/data-access-sessions';
-import { SHARED_STATE, provideSharedState } from '@svt/shared/data-access-sessions';
 import type { JwtVerification, KeySource } from '@svt/shared/feature-authn';
 import {
-  AUTH_JWKS,
   AuthnModule,
   BearerAuthenticator,
   IDENTITY_TOKEN_TYPE,
   IDENTITY_TOKEN_VERIFICATION,
   IdentityTokenAuthenticator,
   provideAccessTokenVerification,
-  RemoteJwks,
   SESSION_COOKIE_NAME,
   SessionCookieAuthenticator,
   sessionCookieName,
   UnclaimedAuthorizationAuthenticator,
 } from '@svt/shared/feature-authn';
+import { ServiceCoreModule } from '@svt/shared/feature-service-core';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
-import type { ReadinessCheck } from '@svt/shared/util-http';
-import {
-  closeOnShutdown,
-  HealthChecksModule,
-  HealthController,
-  READINESS_CHECKS,
-} from '@svt/shared/util-http';
-import { CLOCK, systemClock } from '@svt/shared/util-security';
 import type { CartConfig } from './cart.config';
 import { CartController, CredentialsEchoController } from './cart.controller';
 import { CART_CONFIG } from './cart.tokens';
@@ -43,49 +30,6 @@ export const CROSS_SITE_DETAIL =
   'never sends the shop’s session cookie here (cookies stay with the site that set them, and ' +
   'third-party cookies are blocked). Send the access token instead: Authorization: Bearer <access_token>.';
 
-@Module({})
-class CartCoreModule {
-  static forRoot(config: CartConfig): DynamicModule {
-    const jwksOptions = {
-      algorithm: 'ES256',
-      refreshIntervalMs: config.JWKS_REFRESH_INTERVAL * 1000,
-      maxStaleMs: config.JWKS_MAX_STALENESS * 1000,
-    } as const;
-    const providers = [
-      {
-        provide: CART_SQL,
-        useFactory: (): Promise<SqlClient> =>
-          openSqlClient({
-            databaseUrl: config.DATABASE_URL,
-            sqliteFile: join(config.DATA_DIR, 'cart.sqlite'),
-            migrations: cartMigrations,
-          }),
-      },
-      ...provideSharedState({
-        redisUrl: config.REDIS_URL,
-        redisCluster: config.REDIS_CLUSTER,
-        redisCommandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-        redisKeyPrefix: config.REDIS_KEY_PREFIX,
-        dataDir: config.DATA_DIR,
-      }),
-      {
-        provide: AUTH_JWKS,
-        useFactory: () => RemoteJwks.start(config.AUTH_URL, jwksOptions),
-      },
-      {
-        provide: GATEWAY_JWKS,
-        useFactory: () => RemoteJwks.start(config.GATEWAY_URL, jwksOptions),
-      },
-    ];
-    return {
-      module: CartCoreModule,
-      global: true,
-      providers: [...providers, closeOnShutdown(CART_SQL, SHARED_STATE, AUTH_JWKS, GATEWAY_JWKS)],
-      exports: providers.map((provider) => provider.provide),
-    };
-  }
-}
-
 /** The cart service on CART, a site of its own. */
 @Module({})
 export class CartModule {
@@ -93,8 +37,16 @@ export class CartModule {
     return {
       module: CartModule,
       imports: [
-        HealthChecksModule,
-        CartCoreModule.forRoot(config),
+        ServiceCoreModule.forRoot({
+          config,
+          configToken: CART_CONFIG,
+          database: { token: CART_SQL, sqliteFile: 'cart.sqlite', migrations: cartMigrations },
+          jwks: {
+            config,
+            authUrl: config.AUTH_URL,
+            more: [{ token: GATEWAY_JWKS, url: config.GATEWAY_URL }],
+          },
+        }),
         AuthnModule.forRoot({
           authenticators: [
             IdentityTokenAuthenticator,
@@ -127,28 +79,13 @@ export class CartModule {
           unauthenticatedDetail: CROSS_SITE_DETAIL,
         }),
       ],
-      controllers: [CartController, CredentialsEchoController, HealthController],
+      controllers: [CartController, CredentialsEchoController],
       providers: [
-        { provide: CLOCK, useValue: systemClock },
-        { provide: CART_CONFIG, useValue: config },
         {
           provide: CART_REPOSITORY,
           inject: [CART_SQL],
           useFactory: (sql: SqlClient) =>
             new SqlCartRepository(sql, { maxItems: config.CART_MAX_ITEMS }),
-        },
-        {
-          provide: READINESS_CHECKS,
-          inject: [CART_SQL, SHARED_STATE, AUTH_JWKS],
-          useFactory: (
-            sql: SqlClient,
-            state: SharedState,
-            authKeys: RemoteJwks,
-          ): ReadinessCheck[] => [
-            { name: 'database', check: async () => (await sql.ping(), true) },
-            { name: 'sessions', check: async () => (await state.ping(), true) },
-            { name: 'auth-jwks', check: () => authKeys.isReady() },
-          ],
         },
       ],
     };

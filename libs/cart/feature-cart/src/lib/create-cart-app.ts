@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
-import { createHttpApp, setupOpenApi } from '@svt/shared/util-http';
+import { createHttpApp, pageCors, setupOpenApi } from '@svt/shared/util-http';
 import type { CartConfig } from './cart.config';
 import { CartModule } from './cart.module';
 
@@ -18,14 +18,9 @@ export async function createCartApp(
     bodies: 'json',
     logger,
   });
-  app.enableCors({
-    origin: [config.SHOP_ORIGIN],
-    credentials: true,
-    methods: ['GET', 'PUT', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type'],
-    exposedHeaders: ['Retry-After', 'WWW-Authenticate'],
-    maxAge: 600,
-  });
+  app.enableCors(
+    pageCors(config.SHOP_ORIGIN, { credentials: true, methods: ['GET', 'PUT', 'DELETE'] }),
+  );
   setupOpenApi(app, {
     title: 'cart',
     description:

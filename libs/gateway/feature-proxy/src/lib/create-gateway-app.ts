@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
-import { createHttpApp, setupOpenApi } from '@svt/shared/util-http';
+import { createHttpApp, pageCors, setupOpenApi } from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
 import { apiOrigin, docsPublic } from './gateway.config';
 import { GATEWAY_PROXY_PATHS } from './gateway.controllers';
@@ -27,14 +27,11 @@ export async function createGatewayApp(
   // sibling name (API_ORIGIN) the gateway is another origin: there, and only
   // there, pages from SHOP may call it, cookies included.
   const siblingHost = new URL(apiOrigin(config)).host;
-  const siblingCors = {
-    origin: [config.SHOP_ORIGIN],
+  const siblingCors = pageCors(config.SHOP_ORIGIN, {
     credentials: true,
     methods: ['GET', 'POST', 'PUT', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'X-CSRF-Token'],
-    exposedHeaders: ['Retry-After', 'WWW-Authenticate'],
-    maxAge: 600,
-  };
+    extraHeaders: ['X-CSRF-Token'],
+  });
   const noCors = { origin: false };
   // Decided per request by Host; the two answers are built once, not per request.
   app.enableCors({

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { checkLogFormat, checkRedisCluster, env, isOrigin } from '@svt/shared/util-config';
+import {
+  checkLogFormat,
+  checkRedisCluster,
+  env,
+  isOrigin,
+  jwksFields,
+  sharedStateFields,
+} from '@svt/shared/util-config';
 
 /** The variables of the gateway, each on its own; `gatewayConfigSchema` adds the rules between them. */
 const gatewayFields = z.object({
@@ -16,12 +23,7 @@ const gatewayFields = z.object({
   CART_ORIGIN: env.origin('http://cart.localhost:8082'),
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
   IDENTITY_TOKEN_TTL: env.seconds(60, 60),
-  JWKS_REFRESH_INTERVAL: env.seconds(30),
-  /**
-   * How long the JWKS may go unrefreshed (AUTH unreachable) before Bearer
-   * requests get 503: by default the longest an access token lives.
-   */
-  JWKS_MAX_STALENESS: env.seconds(600),
+  ...jwksFields,
   TRUSTED_PROXIES: env.trustedProxies('none'),
   SESSION_COOKIE_DOMAIN: env.cookieDomain,
   /**
@@ -43,11 +45,7 @@ const gatewayFields = z.object({
     .optional(),
   /** The built demo page (`npm run build` makes it). */
   DEMO_DIR: z.string().min(1).default('dist/apps/shop-web'),
-  DATA_DIR: env.dataDir,
-  REDIS_URL: env.redisUrl,
-  REDIS_CLUSTER: env.redisCluster,
-  REDIS_COMMAND_TIMEOUT_MS: env.redisCommandTimeoutMs,
-  REDIS_KEY_PREFIX: env.redisKeyPrefix,
+  ...sharedStateFields,
   BODY_LIMIT: env.bodyLimit,
   SHUTDOWN_DELAY_MS: env.shutdownDelayMs,
 });

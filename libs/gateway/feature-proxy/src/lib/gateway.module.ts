@@ -1,27 +1,18 @@
 import { join } from 'node:path';
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
-import type { SharedState } from '@svt/shared/data-access-sessions';
-import { SHARED_STATE, provideSharedState } from '@svt/shared/data-access-sessions';
 import {
-  AUTH_JWKS,
   AuthnModule,
   BearerAuthenticator,
   provideAccessTokenVerification,
-  RemoteJwks,
   SESSION_COOKIE_NAME,
   SessionCookieAuthenticator,
   sessionCookieName,
   UnclaimedAuthorizationAuthenticator,
 } from '@svt/shared/feature-authn';
+import { ServiceCoreModule } from '@svt/shared/feature-service-core';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
-import type { ReadinessCheck } from '@svt/shared/util-http';
-import {
-  closeOnShutdown,
-  HealthChecksModule,
-  HealthController,
-  READINESS_CHECKS,
-} from '@svt/shared/util-http';
+import { closeOnShutdown } from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
 import {
   AuthProxyController,
@@ -43,38 +34,6 @@ import { IdentityTokenSigner } from './identity-token.signer';
 import { CredentialsEchoController, DemoPageController, loadDemoPage } from './demo-page';
 import { Upstream } from './upstream';
 
-/** Shared by the authenticator pipeline and the proxy. */
-@Module({})
-class GatewayCoreModule {
-  static forRoot(config: GatewayConfig): DynamicModule {
-    const providers = [
-      { provide: GATEWAY_CONFIG, useValue: config },
-      ...provideSharedState({
-        redisUrl: config.REDIS_URL,
-        redisCluster: config.REDIS_CLUSTER,
-        redisCommandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-        redisKeyPrefix: config.REDIS_KEY_PREFIX,
-        dataDir: config.DATA_DIR,
-      }),
-      {
-        provide: AUTH_JWKS,
-        useFactory: () =>
-          RemoteJwks.start(config.AUTH_URL, {
-            algorithm: 'ES256',
-            refreshIntervalMs: config.JWKS_REFRESH_INTERVAL * 1000,
-            maxStaleMs: config.JWKS_MAX_STALENESS * 1000,
-          }),
-      },
-    ];
-    return {
-      module: GatewayCoreModule,
-      global: true,
-      providers,
-      exports: providers.map((provider) => provider.provide),
-    };
-  }
-}
-
 /** The gateway for SHOP: authenticates either credential and forwards. */
 @Module({})
 export class GatewayModule {
@@ -82,8 +41,11 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [
-        HealthChecksModule,
-        GatewayCoreModule.forRoot(config),
+        ServiceCoreModule.forRoot({
+          config,
+          configToken: GATEWAY_CONFIG,
+          jwks: { config, authUrl: config.AUTH_URL },
+        }),
         AuthnModule.forRoot({
           authenticators: [
             BearerAuthenticator,
@@ -112,7 +74,6 @@ export class GatewayModule {
         GatewayJwksController,
         DemoPageController,
         CredentialsEchoController,
-        HealthController,
       ],
       providers: [
         { provide: DEMO_PAGE, useFactory: () => loadDemoPage(config.DEMO_DIR) },
@@ -129,15 +90,7 @@ export class GatewayModule {
           useFactory: (key: IdentityKey) =>
             new IdentityTokenSigner(key, config.SHOP_ORIGIN, config.IDENTITY_TOKEN_TTL),
         },
-        closeOnShutdown(SHARED_STATE, AUTH_JWKS, AUTH_UPSTREAM, CART_UPSTREAM),
-        {
-          provide: READINESS_CHECKS,
-          inject: [SHARED_STATE, AUTH_JWKS],
-          useFactory: (state: SharedState, jwks: RemoteJwks): ReadinessCheck[] => [
-            { name: 'sessions', check: async () => (await state.ping(), true) },
-            { name: 'auth-jwks', check: () => jwks.isReady() },
-          ],
-        },
+        closeOnShutdown(AUTH_UPSTREAM, CART_UPSTREAM),
       ],
     };
   }

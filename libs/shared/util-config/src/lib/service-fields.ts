@@ -1,0 +1,32 @@
+import type { z } from 'zod';
+import { env } from './env-fields';
+
+/**
+ * Where a service keeps the state it shares with the others (sessions, the
+ * denylist, rate-limit counters): Redis with REDIS_URL, otherwise a SQLite
+ * file under DATA_DIR that the local processes share. Spread into a service's
+ * schema; `ServiceCoreModule` opens the store from them.
+ */
+export const sharedStateFields = {
+  DATA_DIR: env.dataDir,
+  REDIS_URL: env.redisUrl,
+  REDIS_CLUSTER: env.redisCluster,
+  REDIS_COMMAND_TIMEOUT_MS: env.redisCommandTimeoutMs,
+  REDIS_KEY_PREFIX: env.redisKeyPrefix,
+};
+
+/** How a service that verifies another's tokens keeps that service's JWKS. */
+export const jwksFields = {
+  JWKS_REFRESH_INTERVAL: env.seconds(30),
+  /**
+   * How long the JWKS may go unrefreshed (AUTH unreachable) before Bearer
+   * requests get 503: by default the longest an access token lives.
+   */
+  JWKS_MAX_STALENESS: env.seconds(600),
+};
+
+/** The parsed `sharedStateFields`. */
+export type SharedStateConfig = Readonly<z.output<z.ZodObject<typeof sharedStateFields>>>;
+
+/** The parsed `jwksFields`. */
+export type JwksConfig = Readonly<z.output<z.ZodObject<typeof jwksFields>>>;
