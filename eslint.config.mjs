@@ -69,10 +69,11 @@ export default [
   {
     files: ['**/*.spec.ts', '**/*.test.ts', '**/src/**/testing/**/*.ts'],
     rules: {
-      // The deploy check's reader of docker-compose.yml (typed by its .d.cts) belongs to no project:
-      // each service's compose-env.spec.ts imports it by path.
+      // The deploy check's reader of docker-compose.yml (typed by its .d.cts) and the checks every
+      // service shares belong to no project: each service's compose-env.spec.ts imports them by path.
       '@nx/enforce-module-boundaries': moduleBoundaries(testDepConstraints, [
         '^(\\.\\./)+tools/deploy-check/compose-env\\.cjs$',
+        '^(\\.\\./)+tools/deploy-check/describe-compose-service$',
       ]),
     },
   },
