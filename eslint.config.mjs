@@ -39,13 +39,24 @@ const testDepConstraints = depConstraints.map((constraint) =>
     : constraint,
 );
 
+/**
+ * The service topology (topology.json, read through tools/topology.cjs and typed by its .d.cts) belongs
+ * to no project: the e2e harness and the compose-env specs import it by path.
+ */
+const TOPOLOGY = '^(\\.\\./)+tools/topology\\.cjs$';
+
 const moduleBoundaries = (constraints, allow = []) => [
   'error',
   {
     enforceBuildableLibDependency: true,
     banTransitiveDependencies: true,
-    // The root's shared configs: ESLint's, and the services' webpack build.
-    allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$', '^.*/webpack\\.service\\.js$', ...allow],
+    // The root's shared files: ESLint's config, the services' webpack build, the topology.
+    allow: [
+      '^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$',
+      '^.*/webpack\\.service\\.js$',
+      TOPOLOGY,
+      ...allow,
+    ],
     depConstraints: constraints,
   },
 ];
@@ -64,10 +75,11 @@ export default [
   {
     files: ['**/*.spec.ts', '**/*.test.ts', '**/src/**/testing/**/*.ts'],
     rules: {
-      // The deploy check's reader of docker-compose.yml (typed by its .d.cts) belongs to no project:
-      // each service's compose-env.spec.ts imports it by path.
+      // The deploy check's reader of docker-compose.yml (typed by its .d.cts) and the checks every
+      // service shares belong to no project: each service's compose-env.spec.ts imports them by path.
       '@nx/enforce-module-boundaries': moduleBoundaries(testDepConstraints, [
         '^(\\.\\./)+tools/deploy-check/compose-env\\.cjs$',
+        '^(\\.\\./)+tools/deploy-check/describe-compose-service$',
       ]),
     },
   },

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startLoadBalancer } from './load-balancer.mjs';
 import { portProblems } from './port-check.mjs';
+import topology from './topology.cjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (existsSync(join(root, '.env'))) process.loadEnvFile(join(root, '.env'));
@@ -37,26 +38,30 @@ const HEALTH_INTERVAL_MS = 250;
 const terminal = process.stdout.isTTY === true;
 const logFormat = env.LOG_FORMAT || (terminal && env.NODE_ENV !== 'production' ? 'pretty' : 'json');
 const host = env.HOST || '127.0.0.1';
-/** A service, its ports moved by `<VARIABLE>_PORT` and `<VARIABLE>_METRICS_PORT`. */
-function defineService(name, variable, port, metricsPort, originVariable, extra = {}) {
-  const bound = env[`${variable}_PORT`] || port;
+/**
+ * A service of topology.json, its ports moved by `<VARIABLE>_PORT` and
+ * `<VARIABLE>_METRICS_PORT`, its origin by its origin variable, its database
+ * (when it has one) set by `<VARIABLE>_DATABASE_URL`.
+ */
+function defineService({ name, site, variable, originVariable, port, metricsPort, database }) {
+  const bound = env[`${variable}_PORT`] || String(port);
   return {
     name,
+    site,
     variable,
     port: bound,
-    metricsPort: env[`${variable}_METRICS_PORT`] || metricsPort,
-    origin:
-      env[originVariable] || `http://${name === 'gateway' ? 'shop' : name}.localhost:${bound}`,
-    ...extra,
+    metricsPort: env[`${variable}_METRICS_PORT`] || String(metricsPort),
+    origin: env[originVariable] || topology.origin(name, bound),
+    database,
+    databaseUrl: database ? env[`${variable}_DATABASE_URL`] : undefined,
   };
 }
-const services = [
-  defineService('auth', 'AUTH', '8081', '9181', 'AUTH_ORIGIN', { database: env.AUTH_DATABASE_URL }),
-  defineService('cart', 'CART', '8082', '9182', 'CART_ORIGIN', { database: env.CART_DATABASE_URL }),
-  defineService('gateway', 'GATEWAY', '8080', '9180', 'SHOP_ORIGIN'),
-];
-const [auth, cart, gateway] = services;
-const colours = { auth: 35, cart: 36, gateway: 33 };
+const services = topology.SERVICES.map(defineService);
+const byName = Object.fromEntries(services.map((service) => [service.name, service]));
+/** ANSI colours of the [name] prefixes, in the order of topology.json. */
+const colours = Object.fromEntries(
+  services.map(({ name }, i) => [name, [33, 35, 36, 32, 34][i % 5]]),
+);
 const children = [];
 const balancers = [];
 /** Label → pid of the current process, for the kill -TERM hint. */
@@ -85,14 +90,10 @@ function instances(service) {
  * moving a port with AUTH_PORT, CART_PORT or GATEWAY_PORT is enough.
  */
 function wiringEnv() {
-  return {
-    AUTH_ORIGIN: auth.origin,
-    CART_ORIGIN: cart.origin,
-    SHOP_ORIGIN: gateway.origin,
-    AUTH_URL: `http://127.0.0.1:${auth.port}`,
-    CART_URL: `http://127.0.0.1:${cart.port}`,
-    GATEWAY_URL: `http://127.0.0.1:${gateway.port}`,
-  };
+  return topology.wiringEnv(
+    Object.fromEntries(services.map(({ name, port }) => [name, port])),
+    Object.fromEntries(services.map(({ name, origin }) => [name, origin])),
+  );
 }
 
 /**
@@ -176,8 +177,8 @@ function launch(instance) {
     // Per process, whatever .env says: three processes cannot share one port.
     METRICS_PORT: metricsPort,
   };
-  if (service.database) childEnv.DATABASE_URL = service.database;
-  else if (service.name === 'gateway') delete childEnv.DATABASE_URL;
+  if (service.databaseUrl) childEnv.DATABASE_URL = service.databaseUrl;
+  else if (!service.database) delete childEnv.DATABASE_URL;
   const child = spawn(process.execPath, [main], {
     cwd: root,
     env: childEnv,
@@ -279,12 +280,11 @@ if (args.replicas) {
   }
 }
 
-// AUTH first: the others load its public keys when they start; then the
-// gateway, whose identity-token keys CART loads when it starts. The first
-// process of each service alone, as it may create what the others share
-// (signing keys, the gateway's identity key); through the balancer, so that
-// the next service finds it there.
-for (const service of [auth, gateway, cart]) {
+// In the start order of topology.json. The first process of each service
+// alone, as it may create what the others share (signing keys, the gateway's
+// identity key); through the balancer, so that the next service finds it there.
+for (const { name } of topology.START_ORDER) {
+  const service = byName[name];
   const [first, ...rest] = instances(service);
   await waitReady(first.label, launch(first), service.port);
   const started = rest.map((instance) => [instance, launch(instance)]);
@@ -296,11 +296,15 @@ const backend =
   env.REDIS_URL || env.AUTH_DATABASE_URL
     ? 'PostgreSQL/Redis where configured'
     : `embedded (SQLite under ${env.DATA_DIR ?? '.data'}/)`;
-const metricsHint = [gateway, auth, cart]
+const metricsHint = services
   .flatMap((service) =>
     instances(service).map(({ label, metricsPort }) => `${label} ${metricsPort}`),
   )
   .join(', ');
+/** `SHOP  (gateway)  `: the site, and the service when it is named apart from its site. */
+const siteLabel = ({ name, site }) =>
+  `${site.toUpperCase().padEnd(6)}${site === name ? '' : `(${name})`}`.padEnd(17);
+const count = ['one', 'two', 'three', 'four', 'five'][services.length - 1] ?? services.length;
 const replicaHint = args.replicas
   ? `  Replicas: ${[...pids].map(([label, pid]) => `${label} (pid ${pid})`).join(', ')}
   Rolling restart by hand: kill -TERM one pid, wait for "upstream … in", then the next.
@@ -308,11 +312,8 @@ const replicaHint = args.replicas
   : '';
 console.log(`
   Ready, on the ${backend} backend${args.replicas ? `, ${replicas} replicas of each behind a load balancer` : ''}:
-    SHOP  (gateway)  ${gateway.origin}
-    AUTH             ${auth.origin}
-    CART             ${cart.origin}
-  Try: curl -i ${gateway.origin}/health/ready
+${services.map((service) => `    ${siteLabel(service)}${service.origin}\n`).join('')}  Try: curl -i ${byName.gateway.origin}/health/ready
   Metrics, on internal ports only: http://127.0.0.1:<port>/metrics
     ${metricsHint}
-${replicaHint}  Ctrl-C stops ${args.replicas ? 'them all' : 'all three'}.
+${replicaHint}  Ctrl-C stops ${args.replicas ? 'them all' : `all ${count}`}.
 `);

@@ -11,7 +11,9 @@
 //      metrics on a container port named `metrics` that is METRICS_PORT, with
 //      the prometheus.io/{scrape,port,path} pod annotations, and no Service
 //      routing to it (/metrics stays off every public port); no Secret and no literal secret value anywhere, and every Secret key
-//      the manifests read is one docs/scaling.md tells the operator to create
+//      the manifests read is one docs/scaling.md tells the operator to create;
+//      per service of topology.json, a Deployment and a Service of its name on
+//      its port and metrics port, and the URLs of the services it calls
 //   3. that it can fail: broken variants of the same documents, made in
 //      memory, must each be rejected for the expected reason
 // Usage: node tools/deploy-check/check-k8s.mjs [dir]. Exit 1 when anything fails.
@@ -19,6 +21,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import YAML from 'yaml';
+import topology from '../topology.cjs';
 
 const require = createRequire(import.meta.url);
 const dir = resolve(process.argv[2] ?? 'deploy/k8s');
@@ -196,6 +199,41 @@ function checkDeployment(where, deployment, byKind, configMaps, errors) {
 }
 
 /**
+ * The manifests against topology.json: per service, a Deployment of its name
+ * whose containers listen on its port (container port `http`, PORT) and serve
+ * metrics on its metrics port, a Service of its name on its port, and the URL
+ * of each service it calls at `http://<that service>:<its port>`.
+ */
+function checkTopology(byKind, configMaps, errors) {
+  const named = (kind, name) => byKind(kind).find((d) => d.metadata?.name === name);
+  for (const service of topology.SERVICES) {
+    const fail = (message) => errors.push(`topology.json ${service.name}: ${message}`);
+    const deployment = named('Deployment', service.name);
+    if (!deployment) {
+      fail('no Deployment of that name');
+      continue;
+    }
+    const expected = { http: service.port, metrics: service.metricsPort };
+    for (const container of deployment.spec?.template?.spec?.containers ?? []) {
+      const ports = new Map((container.ports ?? []).map((p) => [p.name, p.containerPort]));
+      for (const [name, port] of Object.entries(expected)) {
+        if (ports.get(name) !== port)
+          fail(`container ${container.name} port ${name} is ${ports.get(name)}, not ${port}`);
+      }
+      const env = plainEnvironment(container, configMaps);
+      if (Number(env.PORT) !== service.port) fail(`PORT ${env.PORT} is not ${service.port}`);
+      for (const callee of service.calls.map(topology.service)) {
+        const url = `http://${callee.name}:${callee.port}`;
+        if (env[callee.urlVariable] !== url)
+          fail(`${callee.urlVariable} ${env[callee.urlVariable]} is not ${url}`);
+      }
+    }
+    const ports = (named('Service', service.name)?.spec?.ports ?? []).map((p) => p.port);
+    if (!ports.includes(service.port)) fail(`no Service ${service.name} on port ${service.port}`);
+  }
+}
+
+/**
  * The Secrets and keys the operator is told to create: `kubectl create secret
  * generic <name> --from-literal=<KEY>=… --from-file=<key>` in the docs.
  */
@@ -294,6 +332,7 @@ export function check(files, secrets = new Map()) {
     }
   }
   if (!docs.some((d) => d.doc.kind === 'Deployment')) errors.push('no Deployment found');
+  else checkTopology(all, configMaps, errors);
   return errors;
 }
 
@@ -400,7 +439,20 @@ function mutations(files) {
     [
       'a scrape annotation on another port',
       'prometheus.io/port',
-      edit(deploymentFile, (d) => (podAnnotations(d)['prometheus.io/port'] = '8081')),
+      edit(
+        deploymentFile,
+        (d) =>
+          (podAnnotations(d)['prometheus.io/port'] = String(
+            topology.service(deployment(d).metadata.name).port,
+          )),
+      ),
+    ],
+    [
+      'a container port apart from topology.json',
+      'topology.json',
+      edit(deploymentFile, (d) => {
+        container(d).ports.find((p) => p.name === 'http').containerPort += 1;
+      }),
     ],
     [
       'METRICS_PORT apart from the metrics container port',

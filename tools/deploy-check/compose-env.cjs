@@ -3,8 +3,9 @@
 /**
  * Reads docker-compose.yml the way Compose does for the parts the services'
  * config schemas care about: YAML anchors and `<<:` merge keys, then `${...}`
- * interpolation. Used by the `compose-env.spec.ts` of each service (typed
- * by compose-env.d.cts) and by tools/deploy-check/run.sh; `balancer()` reads
+ * interpolation. Used by the `compose-env.spec.ts` of each service, through
+ * describe-compose-service.ts (typed by compose-env.d.cts), and by
+ * tools/deploy-check/run.sh; `balancer()` reads
  * the nginx config of the `replicas` profile. Deterministic: the caller's environment and any
  * .env file are ignored; `${VAR:-default}` takes its default, `${VAR:?msg}`
  * a valid dummy from REQUIRED_DUMMIES.
@@ -12,6 +13,7 @@
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const YAML = require('yaml');
+const { SERVICES } = require('../topology.cjs');
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -262,7 +264,7 @@ if (require.main === module) {
   // node tools/deploy-check/compose-env.cjs [service...]: print what each gets.
   const compose = loadCompose();
   const services = process.argv.slice(2);
-  const all = ['auth', 'auth-2', 'cart', 'cart-2', 'gateway', 'gateway-2'];
+  const all = SERVICES.flatMap(({ name }) => [name, `${name}-2`]).sort();
   for (const name of services.length ? services : all) {
     const { env } = serviceEnvironment(name, compose);
     process.stdout.write(`${name}: ${Object.keys(env).sort().join(' ')}\n`);

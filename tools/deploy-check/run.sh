@@ -4,10 +4,11 @@
 #      `docker compose config -q` (Compose v2; else docker-compose 1.29)
 #   2. Dockerfile with dockerfile-utils lint, plus the project's rules
 #      (check-dockerfile.mjs: non-root, HEALTHCHECK, production deps, .dockerignore…)
-#   3. the compose-env.spec.ts of auth, gateway and cart (each service's zod
-#      schema against the environment compose gives it, the replicas profile's
-#      second replicas included), run by jest directly so that no Nx cache can
-#      answer for a changed docker-compose.yml.
+#   3. the compose-env.spec.ts of each service (its zod schema against the
+#      environment compose gives it, the ports, origins and URLs of
+#      topology.json, the replicas profile's second replicas included), run by
+#      jest directly so that no Nx cache can answer for a changed
+#      docker-compose.yml.
 #   4. the Kubernetes manifests under deploy/k8s (check-k8s.mjs: each document
 #      against its schema, plus probes, resources, PDBs, Services, the drain,
 #      the metrics port kept off the Services, and no literal secrets; it also
@@ -80,9 +81,10 @@ fi
 step "dockerfile-utils lint Dockerfile" npx --no-install dockerfile-utils lint Dockerfile
 step "project rules for Dockerfile and .dockerignore" node tools/deploy-check/check-dockerfile.mjs Dockerfile
 step "Kubernetes manifests under deploy/k8s" node tools/deploy-check/check-k8s.mjs deploy/k8s
-for lib in libs/auth/feature-auth libs/gateway/feature-proxy libs/cart/feature-cart; do
-  step "jest ${lib}/src/lib/compose-env.spec.ts" \
-    npx --no-install jest -c "${lib}/jest.config.cts" --ci "${lib}/src/lib/compose-env.spec.ts"
+# One per service of topology.json, in the feature lib that owns its config schema.
+for spec in libs/*/feature-*/src/lib/compose-env.spec.ts; do
+  lib=${spec%/src/lib/compose-env.spec.ts}
+  step "jest ${spec}" npx --no-install jest -c "${lib}/jest.config.cts" --ci "${spec}"
 done
 
 echo "${passed} passed, ${failed} failed"

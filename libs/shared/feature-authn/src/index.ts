@@ -16,9 +16,10 @@ export {
   IDENTITY_TOKEN_HEADER,
   IdentityTokenAuthenticator,
 } from './lib/authenticators/identity-token.authenticator';
-export { JwtAuthenticator } from './lib/authenticators/jwt.authenticator';
+export { cachedJwtVerifier, JwtAuthenticator } from './lib/authenticators/jwt.authenticator';
 export type { RevocationCheck, TokenExtractor } from './lib/authenticators/jwt.authenticator';
 export {
+  provideSessionCookieName,
   SessionCookieAuthenticator,
   sessionCookieName,
   touchIntervalMs,
@@ -40,7 +41,7 @@ export {
   MAX_TOKEN_LENGTH,
 } from './lib/verification/jwt-verification';
 export type { JwtVerification, TokenClaims } from './lib/verification/jwt-verification';
-export { PassportJwtVerifier } from './lib/verification/passport-jwt.verifier';
+export { identityFromClaims, PassportJwtVerifier } from './lib/verification/passport-jwt.verifier';
 export type { ClaimsToIdentity } from './lib/verification/passport-jwt.verifier';
 export type { TokenVerifier, VerifiedToken } from './lib/verification/token-verifier';
 export { importJwks, RemoteJwks } from './lib/verification/key-source';

@@ -10,13 +10,11 @@ import {
   IDENTITY_TOKEN_VERIFICATION,
   IdentityTokenAuthenticator,
   provideAccessTokenVerification,
-  SESSION_COOKIE_NAME,
   SessionCookieAuthenticator,
-  sessionCookieName,
+  provideSessionCookieName,
   UnclaimedAuthorizationAuthenticator,
 } from '@svt/shared/feature-authn';
 import { ServiceCoreModule } from '@svt/shared/feature-service-core';
-import { isSecureContextOrigin } from '@svt/shared/util-config';
 import type { CartConfig } from './cart.config';
 import { CartController, CredentialsEchoController } from './cart.controller';
 import { CART_CONFIG } from './cart.tokens';
@@ -67,13 +65,7 @@ export class CartModule {
               }),
             },
             provideAccessTokenVerification(config.AUTH_ORIGIN, config.ACCESS_TOKEN_AUDIENCE),
-            {
-              provide: SESSION_COOKIE_NAME,
-              useValue: sessionCookieName(
-                isSecureContextOrigin(config.SHOP_ORIGIN),
-                config.SESSION_COOKIE_DOMAIN,
-              ),
-            },
+            provideSessionCookieName(config.SHOP_ORIGIN, config.SESSION_COOKIE_DOMAIN),
           ],
           allowedOrigins: [config.CART_ORIGIN, config.SHOP_ORIGIN],
           unauthenticatedDetail: CROSS_SITE_DETAIL,

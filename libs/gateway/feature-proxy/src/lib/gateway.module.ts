@@ -5,13 +5,11 @@ import {
   AuthnModule,
   BearerAuthenticator,
   provideAccessTokenVerification,
-  SESSION_COOKIE_NAME,
   SessionCookieAuthenticator,
-  sessionCookieName,
+  provideSessionCookieName,
   UnclaimedAuthorizationAuthenticator,
 } from '@svt/shared/feature-authn';
 import { ServiceCoreModule } from '@svt/shared/feature-service-core';
-import { isSecureContextOrigin } from '@svt/shared/util-config';
 import { closeOnShutdown } from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
 import {
@@ -54,13 +52,7 @@ export class GatewayModule {
           ],
           providers: [
             provideAccessTokenVerification(config.AUTH_ORIGIN, config.ACCESS_TOKEN_AUDIENCE),
-            {
-              provide: SESSION_COOKIE_NAME,
-              useValue: sessionCookieName(
-                isSecureContextOrigin(config.SHOP_ORIGIN),
-                config.SESSION_COOKIE_DOMAIN,
-              ),
-            },
+            provideSessionCookieName(config.SHOP_ORIGIN, config.SESSION_COOKIE_DOMAIN),
           ],
           allowedOrigins: [config.SHOP_ORIGIN, ...config.ALLOWED_ORIGINS],
           unauthenticatedDetail:

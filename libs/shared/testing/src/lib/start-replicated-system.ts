@@ -3,7 +3,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { findFreePorts } from './free-port';
 import { ServiceProcess } from './service-process';
 import type { MeteredService, Service } from './service-process';
-import { beginRun, entryPoint } from './system-run';
+import { SERVICES, START_ORDER, origin, wiringEnv } from '../../../../../tools/topology.cjs';
+import { beginRun, byService, entryPoint } from './system-run';
 import type { ServiceName } from './system-run';
 import { readTestEnvironment, resolveBackend } from './test-environment';
 import type { Backend } from './test-environment';
@@ -47,7 +48,6 @@ export interface ReplicatedSystem {
   stop(): Promise<void>;
 }
 
-const SERVICES: readonly ServiceName[] = ['auth', 'cart', 'gateway'];
 const BALANCER = join('tools', 'load-balancer.mjs');
 
 /**
@@ -74,39 +74,20 @@ export async function startReplicatedSystem(
   try {
     // A public port per balancer, then a port and a metrics port per replica.
     const ports = await findFreePorts(SERVICES.length * (2 * count + 1));
-    const publicPort = Object.fromEntries(SERVICES.map((name, i) => [name, ports[i]])) as Record<
-      ServiceName,
-      number
-    >;
-    const replicaPorts = Object.fromEntries(
-      SERVICES.map((name, i) => [
-        name,
-        ports.slice(SERVICES.length + i * count, SERVICES.length + (i + 1) * count),
-      ]),
-    ) as Record<ServiceName, number[]>;
+    const publicPort = byService((_, i) => ports[i]);
+    const replicaPorts = byService((_, i) =>
+      ports.slice(SERVICES.length + i * count, SERVICES.length + (i + 1) * count),
+    );
     const metricsBase = SERVICES.length * (count + 1);
-    const replicaMetricsPorts = Object.fromEntries(
-      SERVICES.map((name, i) => [
-        name,
-        ports.slice(metricsBase + i * count, metricsBase + (i + 1) * count),
-      ]),
-    ) as Record<ServiceName, number[]>;
-    const origins: Record<ServiceName, string> = {
-      gateway: `http://shop.localhost:${publicPort.gateway}`,
-      auth: `http://auth.localhost:${publicPort.auth}`,
-      cart: `http://cart.localhost:${publicPort.cart}`,
-    };
-    const envs = {} as Record<ServiceName, Record<string, string>>;
-    for (const name of SERVICES) {
+    const replicaMetricsPorts = byService((_, i) =>
+      ports.slice(metricsBase + i * count, metricsBase + (i + 1) * count),
+    );
+    const origins = byService((name) => origin(name, publicPort[name]));
+    const envs = byService((name) => {
       const databaseUrl = run.databaseUrls[name];
-      envs[name] = {
+      return {
         ...run.commonEnv,
-        SHOP_ORIGIN: origins.gateway,
-        AUTH_ORIGIN: origins.auth,
-        CART_ORIGIN: origins.cart,
-        AUTH_URL: `http://127.0.0.1:${publicPort.auth}`,
-        CART_URL: `http://127.0.0.1:${publicPort.cart}`,
-        GATEWAY_URL: `http://127.0.0.1:${publicPort.gateway}`,
+        ...wiringEnv(publicPort),
         SHUTDOWN_DELAY_MS: String(shutdownDelayMs),
         // The gateway is the edge; only here does a (loopback) proxy stand in front of it.
         ...(name === 'gateway' ? { TRUSTED_PROXIES: 'loopback' } : {}),
@@ -114,7 +95,7 @@ export async function startReplicatedSystem(
         ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
         ...options.env?.[name],
       };
-    }
+    });
 
     const startReplica = async (
       name: ServiceName,
@@ -137,10 +118,10 @@ export async function startReplicatedSystem(
 
     const balancers = {} as Record<ServiceName, ServiceProcess>;
     const replicas = {} as Record<ServiceName, (ServiceProcess & MeteredService)[]>;
-    // AUTH first: the others load its public keys when they start. The first
-    // replica of each alone, as it may create what the others share (signing
-    // keys, the gateway's identity key).
-    for (const name of SERVICES) {
+    // In the start order of topology.json. The first replica of each alone, as
+    // it may create what the others share (signing keys, the gateway's
+    // identity key).
+    for (const { name } of START_ORDER) {
       // Ready once it sends `/health/ready` to a replica that answers 200.
       const balancer = ServiceProcess.start({
         name: `${name}-lb`,

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { findFreePorts } from './free-port';
 import { ServiceProcess } from './service-process';
 import type { MeteredService } from './service-process';
-import { beginRun, entryPoint } from './system-run';
+import { SERVICES, START_ORDER, origin, wiringEnv } from '../../../../../tools/topology.cjs';
+import { beginRun, byService, entryPoint } from './system-run';
 import type { ServiceName } from './system-run';
 import { readTestEnvironment, resolveBackend } from './test-environment';
 import type { Backend, TestEnvironment } from './test-environment';
@@ -79,7 +80,7 @@ export interface CommandResult {
 }
 
 /**
- * Starts auth, then cart and the gateway side by side, from their built entry points
+ * Starts auth, then cart and the gateway side by side (topology.json), from their built entry points
  * (`dist/apps/<name>/main.js`, cwd = workspace root) and waits for each to be
  * ready. Backend: PostgreSQL + Redis when `DATABASE_URL` and `REDIS_URL` are
  * set (fresh databases and a fresh key prefix per call), else the embedded one.
@@ -101,39 +102,23 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
   const run = await beginRun(testEnv, backend);
   const { root, dataDir, redisKeyPrefix, started } = run;
   try {
-    const [authPort, cartPort, gatewayPort, ...metricsPorts] = await findFreePorts(6);
-    const metricsPort: Record<ServiceName, number> = {
-      auth: metricsPorts[0],
-      cart: metricsPorts[1],
-      gateway: metricsPorts[2],
-    };
-    const origins = {
-      shop: `http://shop.localhost:${gatewayPort}`,
-      auth: `http://auth.localhost:${authPort}`,
-      cart: `http://cart.localhost:${cartPort}`,
-    };
+    // A public port per service, then a metrics port per service.
+    const ports = await findFreePorts(2 * SERVICES.length);
+    const publicPort = byService((_, i) => ports[i]);
+    const metricsPort = byService((_, i) => ports[SERVICES.length + i]);
     const common: Record<string, string> = {
       ...run.commonEnv,
-      SHOP_ORIGIN: origins.shop,
-      AUTH_ORIGIN: origins.auth,
-      CART_ORIGIN: origins.cart,
-      AUTH_URL: `http://127.0.0.1:${authPort}`,
-      CART_URL: `http://127.0.0.1:${cartPort}`,
-      GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
+      ...wiringEnv(publicPort),
       ...(testEnv.redisUrl
         ? { REDIS_URL: options.route?.redis?.(testEnv.redisUrl) ?? testEnv.redisUrl }
         : {}),
     };
     const envs: Partial<Record<ServiceName, Record<string, string>>> = {};
-    const launch = async (
-      name: ServiceName,
-      port: number,
-      origin: string,
-    ): Promise<ServiceProcess & MeteredService> => {
+    const launch = async (name: ServiceName): Promise<ServiceProcess & MeteredService> => {
       const databaseUrl = run.databaseUrls[name];
       envs[name] = {
         ...common,
-        PORT: String(port),
+        PORT: String(publicPort[name]),
         METRICS_PORT: String(metricsPort[name]),
         ...(databaseUrl
           ? { DATABASE_URL: options.route?.database?.(databaseUrl) ?? databaseUrl }
@@ -144,8 +129,8 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
         name,
         script: entryPoint(name),
         cwd: root,
-        port,
-        origin,
+        port: publicPort[name],
+        origin: origin(name, publicPort[name]),
         metricsPort: metricsPort[name],
         readyTimeoutMs: options.readyTimeoutMs,
         env: envs[name],
@@ -153,17 +138,18 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
       started.push(service);
       return service;
     };
-    const auth = await launch('auth', authPort, origins.auth);
-    // Both load AUTH's public keys at start; neither needs the other to be ready.
-    // Settled, not raced: a failed start must not leave the other one unseen.
-    const [cartStart, shopStart] = await Promise.allSettled([
-      launch('cart', cartPort, origins.cart),
-      launch('gateway', gatewayPort, origins.shop),
-    ]);
-    if (cartStart.status === 'rejected') throw cartStart.reason;
-    if (shopStart.status === 'rejected') throw shopStart.reason;
-    const [cart, shop] = [cartStart.value, shopStart.value];
-    const firsts: Record<ServiceName, MeteredService> = { auth, cart, gateway: shop };
+    const [first, ...rest] = START_ORDER.map(({ name }) => name);
+    const firsts = {} as Record<ServiceName, MeteredService>;
+    firsts[first] = await launch(first);
+    // The others load the first one's public keys at start and are started
+    // side by side: one that loads another's keys retries until it serves them.
+    // Settled, not raced: a failed start must not leave another one unseen.
+    const starts = await Promise.allSettled(rest.map(launch));
+    for (const [i, start] of starts.entries()) {
+      if (start.status === 'rejected') throw start.reason;
+      firsts[rest[i]] = start.value;
+    }
+    const { gateway: shop, auth, cart } = firsts;
 
     return {
       shop,

@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTempDatabases, deleteRedisKeys } from './backing-stores';
 import type { TempDatabases } from './backing-stores';
+import { SERVICES } from '../../../../../tools/topology.cjs';
+import type { ServiceName } from '../../../../../tools/topology.cjs';
 import { randomHex } from './random';
 import type { ServiceProcess } from './service-process';
 import type { Backend, TestEnvironment } from './test-environment';
 import { findWorkspaceRoot } from './workspace-root';
 
-export type ServiceName = 'auth' | 'gateway' | 'cart';
+export type { ServiceName } from '../../../../../tools/topology.cjs';
 
 /** Set by `jest-environment.ts` when a test or hook of the current file failed. */
 export const FAILURES_GLOBAL = '__SVT_E2E_FAILURES__';
@@ -58,6 +60,16 @@ export interface SystemRun {
   abandon(error: unknown): Promise<never>;
 }
 
+/** A value for every service of topology.json, made from its name and its index there. */
+export function byService<T>(
+  value: (name: ServiceName, index: number) => T,
+): Record<ServiceName, T> {
+  return Object.fromEntries(SERVICES.map(({ name }, i) => [name, value(name, i)])) as Record<
+    ServiceName,
+    T
+  >;
+}
+
 /** The built entry point of a service, relative to the workspace root. */
 export function entryPoint(name: ServiceName): string {
   return join('dist', 'apps', name, 'main.js');
@@ -65,17 +77,17 @@ export function entryPoint(name: ServiceName): string {
 
 /**
  * Checks that the services are built, makes the run's data dir and, on
- * PostgreSQL, its databases (`auth` and `cart`), and says loudly which
+ * PostgreSQL, its databases (one per service with a database), and says loudly which
  * backend it runs on. Cleans up after itself when that fails.
  */
 export async function beginRun(testEnv: TestEnvironment, backend: Backend): Promise<SystemRun> {
   const root = findWorkspaceRoot();
-  const missing = (['auth', 'cart', 'gateway'] as const)
-    .map(entryPoint)
-    .filter((path) => !existsSync(join(root, path)));
+  const missing = SERVICES.map(({ name }) => entryPoint(name)).filter(
+    (path) => !existsSync(join(root, path)),
+  );
   if (missing.length > 0) {
     throw new Error(
-      `e2e: not built: ${missing.join(', ')}; run \`npx nx run-many -t build -p auth gateway cart\` (the e2e target does it)`,
+      `e2e: not built: ${missing.join(', ')}; run \`npx nx run-many -t build -p ${SERVICES.map(({ name }) => name).join(' ')}\` (the e2e target does it)`,
     );
   }
   const runId = randomHex(5);
@@ -99,7 +111,8 @@ export async function beginRun(testEnv: TestEnvironment, backend: Backend): Prom
   };
   try {
     if (backend === 'postgres+redis' && testEnv.databaseUrl) {
-      databases = await createTempDatabases(testEnv.databaseUrl, runId, ['auth', 'cart']);
+      const owners = SERVICES.filter((service) => service.database).map(({ name }) => name);
+      databases = await createTempDatabases(testEnv.databaseUrl, runId, owners);
     }
   } catch (error) {
     await teardown().catch((cleanupError: unknown) => {

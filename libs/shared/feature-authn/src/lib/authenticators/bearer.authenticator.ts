@@ -5,11 +5,9 @@ import { DENYLIST } from '@svt/shared/data-access-sessions';
 import type { AuthnResult } from '../authenticator';
 import { NOT_MINE } from '../authenticator';
 import { ACCESS_TOKEN_VERIFICATION } from '../authn.tokens';
-import type { Identity } from '../identity';
-import type { JwtVerification, TokenClaims } from '../verification/jwt-verification';
-import { hasRequiredClaims, PassportJwtVerifier } from '../verification/passport-jwt.verifier';
-import { VerifiedTokenCache } from '../verification/verified-token-cache';
-import { JwtAuthenticator } from './jwt.authenticator';
+import type { JwtVerification } from '../verification/jwt-verification';
+import { identityFromClaims } from '../verification/passport-jwt.verifier';
+import { cachedJwtVerifier, JwtAuthenticator } from './jwt.authenticator';
 
 /** RFC 6750 §2.1: the scheme, case-insensitive, then one space. */
 const BEARER_SCHEME = /^Bearer(?: |$)/i;
@@ -35,17 +33,6 @@ export function bearerToken(request: FastifyRequest): string | AuthnResult {
   return B64TOKEN.test(token) ? token : MALFORMED;
 }
 
-function accessTokenIdentity(claims: Partial<TokenClaims>): Identity | false {
-  if (!hasRequiredClaims(claims)) return false;
-  return {
-    userId: claims.sub,
-    sessionId: claims.sid,
-    method: 'bearer',
-    credential: 'bearer',
-    expiresAt: claims.exp * 1000,
-  };
-}
-
 /** `Authorization: Bearer <access token>`, an RFC 9068 JWT issued by the auth service. */
 @Injectable()
 export class BearerAuthenticator extends JwtAuthenticator {
@@ -53,15 +40,9 @@ export class BearerAuthenticator extends JwtAuthenticator {
     @Inject(ACCESS_TOKEN_VERIFICATION) verification: JwtVerification,
     @Inject(DENYLIST) denylist: Denylist,
   ) {
-    super(
-      'bearer',
-      bearerToken,
-      new VerifiedTokenCache(
-        new PassportJwtVerifier(verification, accessTokenIdentity),
-        verification.keys,
-        { name: 'bearer' },
-      ),
-      denylist,
+    const verifier = cachedJwtVerifier('bearer', verification, (claims) =>
+      identityFromClaims(claims, () => 'bearer', 'bearer'),
     );
+    super('bearer', bearerToken, verifier, denylist);
   }
 }

@@ -4,7 +4,11 @@ import { failClosed } from '@svt/shared/util-http';
 import type { AuthnResult, Authenticator } from '../authenticator';
 import { timed } from '../authn.metrics';
 import type { Identity } from '../identity';
+import type { JwtVerification } from '../verification/jwt-verification';
+import type { ClaimsToIdentity } from '../verification/passport-jwt.verifier';
+import { PassportJwtVerifier } from '../verification/passport-jwt.verifier';
 import type { TokenVerifier } from '../verification/token-verifier';
+import { VerifiedTokenCache } from '../verification/verified-token-cache';
 
 /**
  * Finds a token in a request: the token, or the answer when there is none of
@@ -45,6 +49,22 @@ export class JwtAuthenticator implements Authenticator {
     const verified = await this.verifier.verify(token);
     return verified ? unlessRevoked(verified.identity, this.denylist) : TOKEN_INVALID;
   }
+}
+
+/**
+ * The verifier of this system's JWTs: passport-jwt behind a verified-token
+ * cache, whose hits and misses are counted under `name`.
+ */
+export function cachedJwtVerifier(
+  name: string,
+  verification: JwtVerification,
+  toIdentity: ClaimsToIdentity,
+): TokenVerifier {
+  return new VerifiedTokenCache(
+    new PassportJwtVerifier(verification, toIdentity),
+    verification.keys,
+    { name },
+  );
 }
 
 /**

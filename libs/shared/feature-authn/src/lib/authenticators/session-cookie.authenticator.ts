@@ -1,7 +1,9 @@
+import type { ValueProvider } from '@nestjs/common';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { SessionStore } from '@svt/shared/data-access-sessions';
 import { SESSION_STORE, sessionEndsAt } from '@svt/shared/data-access-sessions';
+import { isSecureContextOrigin } from '@svt/shared/util-config';
 import { failClosed } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK, sha256Hex } from '@svt/shared/util-security';
@@ -23,6 +25,17 @@ export function touchIntervalMs(idleTimeoutMs: number): number {
 export function sessionCookieName(secure: boolean, domain?: string): string {
   if (!secure) return 'sid';
   return domain ? '__Secure-sid' : '__Host-sid';
+}
+
+/** The session cookie's name for the shop at `shopOrigin` (secure where it is a secure context). */
+export function provideSessionCookieName(
+  shopOrigin: string,
+  domain?: string,
+): ValueProvider<string> {
+  return {
+    provide: SESSION_COOKIE_NAME,
+    useValue: sessionCookieName(isSecureContextOrigin(shopOrigin), domain),
+  };
 }
 
 const SESSION_UNKNOWN: AuthnResult = Object.freeze({

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { SecretOrKeyProvider, StrategyOptionsWithoutRequest } from 'passport-jwt';
 import { Strategy as JwtStrategy } from 'passport-jwt';
-import type { Identity } from '../identity';
+import type { CredentialKind, Identity, LoginMethod } from '../identity';
 import type { JwtVerification, TokenClaims } from './jwt-verification';
 import { checkHeader, CLOCK_TOLERANCE_SECONDS } from './jwt-verification';
 import type { TokenVerifier, VerifiedToken } from './token-verifier';
@@ -77,6 +77,25 @@ export class PassportJwtVerifier implements TokenVerifier {
       run.authenticate(attempt);
     });
   }
+}
+
+/**
+ * The identity a token's claims name, when every claim this system relies on
+ * is there; `false` otherwise.
+ */
+export function identityFromClaims(
+  claims: Partial<TokenClaims>,
+  method: (claims: TokenClaims) => LoginMethod,
+  credential: CredentialKind,
+): Identity | false {
+  if (!hasRequiredClaims(claims)) return false;
+  return {
+    userId: claims.sub,
+    sessionId: claims.sid,
+    method: method(claims),
+    credential,
+    expiresAt: claims.exp * 1000,
+  };
 }
 
 /**
