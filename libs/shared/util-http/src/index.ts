@@ -1,7 +1,3 @@
-// The catalog is util-errors'; re-exported for code that still imports it from here.
-export { AppError } from './lib/app-error';
-export { ERROR_CATALOG } from '@svt/shared/util-errors';
-export type { ErrorCode, FieldError } from '@svt/shared/util-errors';
 export { problemHeaders } from './lib/http-error-mapping';
 export { ProblemFilter, toAppError, toProblem } from './lib/problem.filter';
 export type { Problem } from './lib/problem.filter';

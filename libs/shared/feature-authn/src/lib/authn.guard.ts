@@ -2,7 +2,7 @@ import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '@svt/shared/util-http';
+import { AppError } from '@svt/shared/util-errors';
 import type { Authenticator } from './authenticator';
 import type { AuthnOptions } from './authn.options';
 import { AUTHN_OPTIONS } from './authn.options';
@@ -46,21 +46,16 @@ export class AuthnGuard implements CanActivate {
         this.logger.warn(
           `denied: ${authenticator.name}/${result.reason} ${request.method} ${path}`,
         );
+        // The Bearer challenge (RFC 6750 §3) is the HTTP layer's: problemHeaders().
         throw result.tokenPresented
-          ? new AppError('invalid_token', 'The token is invalid or expired.', {
-              headers: { 'www-authenticate': 'Bearer realm="svt", error="invalid_token"' },
-            })
-          : new AppError('unauthenticated', 'The session has ended; log in again.', {
-              headers: { 'www-authenticate': 'Bearer realm="svt"' },
-            });
+          ? new AppError('invalid_token', 'The token is invalid or expired.')
+          : new AppError('unauthenticated', 'The session has ended; log in again.');
       }
       assertCsrfSafe(request, result.identity, this.allowedOrigins);
       request.identity = result.identity;
       return true;
     }
     countOutcome(null, 'none');
-    throw new AppError('unauthenticated', this.options.unauthenticatedDetail, {
-      headers: { 'www-authenticate': 'Bearer realm="svt"' },
-    });
+    throw new AppError('unauthenticated', this.options.unauthenticatedDetail);
   }
 }

@@ -1,5 +1,5 @@
 import type { Counter } from 'prom-client';
-import { AppError } from '@svt/shared/util-http';
+import { AppError } from '@svt/shared/util-errors';
 import { tokenCacheLookups } from '../authn.metrics';
 import type { KeySource } from './key-source';
 import { CLOCK_TOLERANCE_SECONDS } from './jwt-verification';
