@@ -16,11 +16,9 @@ import type { SqlClient } from '@svt/shared/data-access-sql';
 import {
   AUTH_JWKS,
   AuthnModule,
-  BearerAuthenticator,
+  BEARER_OR_COOKIE,
   provideAccessTokenVerification,
   SESSION_COOKIE_NAME,
-  SessionCookieAuthenticator,
-  UnclaimedAuthorizationAuthenticator,
 } from '@svt/shared/feature-authn';
 import { ServiceCoreModule } from '@svt/shared/feature-service-core';
 import { AccountSessionsController } from './account/account-sessions.controller';
@@ -105,11 +103,7 @@ export class AuthModule {
         PassportModule,
         JwtModule.register({}),
         AuthnModule.forRoot({
-          authenticators: [
-            BearerAuthenticator,
-            UnclaimedAuthorizationAuthenticator,
-            SessionCookieAuthenticator,
-          ],
+          authenticators: BEARER_OR_COOKIE,
           providers: [
             // Here the keys are this service's own signing keys, not a fetched JWKS.
             { provide: AUTH_JWKS, useExisting: SigningKeysService },

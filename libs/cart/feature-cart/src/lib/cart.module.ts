@@ -5,14 +5,12 @@ import type { SqlClient } from '@svt/shared/data-access-sql';
 import type { JwtVerification, KeySource } from '@svt/shared/feature-authn';
 import {
   AuthnModule,
-  BearerAuthenticator,
+  BEARER_OR_COOKIE,
   IDENTITY_TOKEN_TYPE,
   IDENTITY_TOKEN_VERIFICATION,
   IdentityTokenAuthenticator,
   provideAccessTokenVerification,
-  SessionCookieAuthenticator,
   provideSessionCookieName,
-  UnclaimedAuthorizationAuthenticator,
 } from '@svt/shared/feature-authn';
 import { ServiceCoreModule } from '@svt/shared/feature-service-core';
 import type { CartConfig } from './cart.config';
@@ -46,12 +44,7 @@ export class CartModule {
           },
         }),
         AuthnModule.forRoot({
-          authenticators: [
-            IdentityTokenAuthenticator,
-            BearerAuthenticator,
-            UnclaimedAuthorizationAuthenticator,
-            SessionCookieAuthenticator,
-          ],
+          authenticators: [IdentityTokenAuthenticator, ...BEARER_OR_COOKIE],
           providers: [
             {
               provide: IDENTITY_TOKEN_VERIFICATION,

@@ -3,11 +3,9 @@ import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import {
   AuthnModule,
-  BearerAuthenticator,
+  BEARER_OR_COOKIE,
   provideAccessTokenVerification,
-  SessionCookieAuthenticator,
   provideSessionCookieName,
-  UnclaimedAuthorizationAuthenticator,
 } from '@svt/shared/feature-authn';
 import { ServiceCoreModule } from '@svt/shared/feature-service-core';
 import { closeOnShutdown } from '@svt/shared/util-http';
@@ -45,11 +43,7 @@ export class GatewayModule {
           jwks: { config, authUrl: config.AUTH_URL },
         }),
         AuthnModule.forRoot({
-          authenticators: [
-            BearerAuthenticator,
-            UnclaimedAuthorizationAuthenticator,
-            SessionCookieAuthenticator,
-          ],
+          authenticators: BEARER_OR_COOKIE,
           providers: [
             provideAccessTokenVerification(config.AUTH_ORIGIN, config.ACCESS_TOKEN_AUDIENCE),
             provideSessionCookieName(config.SHOP_ORIGIN, config.SESSION_COOKIE_DOMAIN),

@@ -2,6 +2,9 @@ import type { DynamicModule, FactoryProvider, Provider, Type } from '@nestjs/com
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { Authenticator } from './authenticator';
+import { BearerAuthenticator } from './authenticators/bearer.authenticator';
+import { SessionCookieAuthenticator } from './authenticators/session-cookie.authenticator';
+import { UnclaimedAuthorizationAuthenticator } from './authenticators/unclaimed-authorization.authenticator';
 import type { AuthnOptions } from './authn.options';
 import { AUTHN_OPTIONS } from './authn.options';
 import { AuthnGuard } from './authn.guard';
@@ -21,11 +24,22 @@ export interface AuthnModuleOptions extends AuthnOptions {
 }
 
 /**
+ * The shop's two credentials, in the order every service tries them: a Bearer
+ * access token, then (any other `Authorization` scheme refused) the session
+ * cookie. The gateway and AUTH take exactly these; the cart puts the
+ * gateway's identity token first.
+ */
+export const BEARER_OR_COOKIE = [
+  BearerAuthenticator,
+  UnclaimedAuthorizationAuthenticator,
+  SessionCookieAuthenticator,
+] as const;
+
+/**
  * The authenticator pipeline as a global guard: deny by default, each route
  * open only with `@Public()`. A service lists its authenticators, e.g. the
- * cart `[IdentityTokenAuthenticator, BearerAuthenticator,
- * UnclaimedAuthorizationAuthenticator, SessionCookieAuthenticator]`; adding
- * one is a class implementing `Authenticator` and a line in that list.
+ * cart `[IdentityTokenAuthenticator, ...BEARER_OR_COOKIE]`; adding one is a
+ * class implementing `Authenticator` and its place in that list.
  */
 @Module({})
 export class AuthnModule {
