@@ -17,7 +17,8 @@ const require = createRequire(import.meta.url);
 const newman = require('newman');
 const readJson = (path) => JSON.parse(readFileSync(join(root, path), 'utf8'));
 
-const PORTS = [8080, 8081, 8082];
+/** The ports of npm start, which the Postman environment names: topology.json's. */
+const PORTS = require('./topology.cjs').SERVICES.map((service) => service.port);
 
 function get(port, path) {
   return new Promise((resolve) => {
