@@ -72,6 +72,7 @@ export interface ServiceCoreOptions {
 export class ServiceCoreModule {
   static forRoot(options: ServiceCoreOptions): DynamicModule {
     const { config, database, jwks } = options;
+    const keySetsKept = keySets(jwks);
     const providers: Provider[] = [
       { provide: options.configToken, useValue: config },
       { provide: CLOCK, useValue: systemClock },
@@ -96,7 +97,7 @@ export class ServiceCoreModule {
         dataDir: config.DATA_DIR,
         sessions: config.SESSION_STORE,
       }),
-      ...keySets(jwks).map(({ token, url, settings }) => ({
+      ...keySetsKept.map(({ token, url, settings }) => ({
         provide: token,
         useFactory: () => RemoteJwks.start(url, settings),
       })),
@@ -104,7 +105,7 @@ export class ServiceCoreModule {
     const opened = [
       ...(database ? [database.token] : []),
       SHARED_STATE,
-      ...keySets(jwks).map(({ token }) => token),
+      ...keySetsKept.map(({ token }) => token),
     ];
     const dependencies = [
       ...(database ? [dependency('database', database.token, pinged)] : []),
