@@ -10,3 +10,5 @@ export {
 export type { RateLimit } from './lib/env-fields';
 export { jwksFields, sharedStateFields } from './lib/service-fields';
 export type { JwksConfig, SharedStateConfig } from './lib/service-fields';
+export { RELYING_PARTIES } from './lib/single-sign-on';
+export type { RelyingParty } from './lib/single-sign-on';

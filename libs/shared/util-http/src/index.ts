@@ -36,3 +36,5 @@ export {
 export { createOpenApiDocument } from './lib/openapi-document';
 export type { OpenApiOptions } from './lib/openapi-document';
 export { setupOpenApi } from './lib/swagger-ui';
+export { escapeHtml, htmlPage } from './lib/html-page';
+export type { HtmlPage, HtmlPageOptions } from './lib/html-page';
