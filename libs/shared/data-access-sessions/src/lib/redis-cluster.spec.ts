@@ -207,6 +207,7 @@ if (running) {
 
       await expect(state.ping()).rejects.toThrow();
       await expect(state.sessions.find('0'.repeat(64))).rejects.toThrow();
+      await expect(state.oidc.find('Session', 'op-session-1')).rejects.toThrow();
     });
   });
 
