@@ -31,6 +31,7 @@ function aSession(userId: string, now: number): SessionRecord {
     userAgent: null,
     ip: null,
     credentialVersion: 0,
+    ssoSid: null,
   };
 }
 

@@ -38,6 +38,7 @@ function aSession(now: number): SessionRecord {
     userAgent: null,
     ip: null,
     credentialVersion: 0,
+    ssoSid: null,
   };
 }
 
