@@ -31,6 +31,7 @@ function aSession(userId: string, now: number): SessionRecord {
     userAgent: null,
     ip: null,
     credentialVersion: 0,
+    ssoSid: null,
   };
 }
 
@@ -207,6 +208,7 @@ if (running) {
 
       await expect(state.ping()).rejects.toThrow();
       await expect(state.sessions.find('0'.repeat(64))).rejects.toThrow();
+      await expect(state.oidc.find('Session', 'op-session-1')).rejects.toThrow();
     });
   });
 

@@ -28,6 +28,7 @@ function aSession(
     userAgent: null,
     ip: null,
     credentialVersion: 0,
+    ssoSid: null,
     ...overrides,
   };
 }
@@ -108,6 +109,15 @@ describe(RedisSessionStore.name, () => {
 
         await store.touch(record.idHash, record.lastSeenAt + 8 * MINUTE);
         await expect(client.pExpireTime(key)).resolves.toBe(record.expiresAt);
+      });
+
+      it('reads a record stored before single sign-on as a password login, ssoSid null', async () => {
+        const record = aSession('alice', clock.now());
+        // JSON leaves the undefined field out, as records stored before it were.
+        const older = JSON.stringify({ ...record, ssoSid: undefined });
+        await client.set(`${prefix}session:${record.idHash}`, older);
+
+        await expect(store.find(record.idHash)).resolves.toEqual({ ...record, ssoSid: null });
       });
 
       it('writes no key when touching a deleted record', async () => {

@@ -13,6 +13,7 @@ const record: SessionRecord = {
   userAgent: null,
   ip: '203.0.113.7',
   credentialVersion: 3,
+  ssoSid: null,
 };
 
 describe('parseRecord', () => {
@@ -37,6 +38,18 @@ describe('parseRecord', () => {
     const older = JSON.stringify({ ...record, credentialVersion: undefined });
 
     expect(parseRecord(older)).toEqual({ ...record, credentialVersion: 0 });
+  });
+
+  it('reads a record stored before single sign-on as a password login, ssoSid null', () => {
+    const older = JSON.stringify({ ...record, ssoSid: undefined });
+
+    expect(parseRecord(older)).toEqual({ ...record, ssoSid: null });
+  });
+
+  it('reads back the ssoSid of a single sign-on session', () => {
+    const singleSignOn = { ...record, ssoSid: 'op-sid-1' };
+
+    expect(parseRecord(JSON.stringify(singleSignOn))).toEqual(singleSignOn);
   });
 
   it('throws when the stored value is not an object', () => {

@@ -49,5 +49,7 @@ export function parseRecord(json: string): SessionRecord {
     credentialVersion: Number.isSafeInteger(fields['credentialVersion'])
       ? (fields['credentialVersion'] as number)
       : 0,
+    // Absent from records stored before single sign-on.
+    ssoSid: typeof fields['ssoSid'] === 'string' ? fields['ssoSid'] : null,
   });
 }

@@ -57,6 +57,7 @@ describe('SessionStore contract', () => {
         userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
         ip: '203.0.113.7',
         credentialVersion: 2,
+        ssoSid: null,
         ...overrides,
       };
     }
@@ -78,6 +79,20 @@ describe('SessionStore contract', () => {
 
       await expect(store.find(full.idHash)).resolves.toEqual(full);
       await expect(store.find(sparse.idHash)).resolves.toEqual(sparse);
+    });
+
+    it('keeps the OpenID Provider sid of a single sign-on session, and null for a password login', async () => {
+      const singleSignOn = aSession({ ssoSid: 'op-sid-1' });
+      const passwordLogin = aSession({ ssoSid: null });
+      await store.create(singleSignOn);
+      await store.create(passwordLogin);
+
+      await expect(store.find(singleSignOn.idHash)).resolves.toHaveProperty('ssoSid', 'op-sid-1');
+      await expect(store.find(passwordLogin.idHash)).resolves.toHaveProperty('ssoSid', null);
+      await expect(store.listByUser(singleSignOn.userId)).resolves.toEqual([
+        singleSignOn,
+        passwordLogin,
+      ]);
     });
 
     it('resolves to null for an unknown id hash', async () => {

@@ -30,6 +30,14 @@ export interface SessionRecord {
    * versions. Records stored before it existed read as 0.
    */
   readonly credentialVersion: number;
+  /**
+   * The `sid` of the OpenID Provider session a relying party's session was
+   * started from by single sign-on, so that a back-channel logout token,
+   * which names that session (OpenID Connect Back-Channel Logout 1.0,
+   * section 2.4), ends exactly the sessions it started; null for a password
+   * login. Records stored before it existed read as null.
+   */
+  readonly ssoSid: string | null;
 }
 
 /**

@@ -12,9 +12,11 @@ import { SESSION_STORE } from './session-store';
 import type { SessionRecord } from './session-store';
 import { MemorySessionStore } from './memory-session-store';
 import { MirroredDenylist } from './mirrored-denylist';
+import { OIDC_STATE_STORE } from './oidc-state-store';
 import { openSharedState, provideSharedState, SHARED_STATE } from './shared-state';
 import type { OpenSharedStateOptions, SharedState } from './shared-state';
 import { SqliteDenylist } from './sqlite-denylist';
+import { SqliteOidcStateStore } from './sqlite-oidc-state-store';
 import { SqliteRateLimitStore } from './sqlite-rate-limit-store';
 import { SqliteSessionStore } from './sqlite-session-store';
 import { deleteKeysWithPrefix, ManualClock, uniquePrefix } from './testing/contract-harness';
@@ -36,6 +38,7 @@ function aSession(now: number): SessionRecord {
     userAgent: null,
     ip: null,
     credentialVersion: 0,
+    ssoSid: null,
   };
 }
 
@@ -45,6 +48,7 @@ async function writeThroughEachPort(state: SharedState, now: number): Promise<Se
   await state.sessions.create(record);
   await state.denylist.deny('sid-1', now + 60_000);
   await state.rateLimits.hit('login:alice', 60_000);
+  await state.oidc.upsert('Session', 'op-session-1', { uid: 'uid-1', accountId: 'alice' }, 600);
   return record;
 }
 
@@ -53,6 +57,7 @@ async function expectEveryPortClosed(state: SharedState): Promise<void> {
   await expect(state.sessions.find('0'.repeat(64))).rejects.toThrow();
   await expect(state.denylist.isDenied('sid-1')).rejects.toThrow();
   await expect(state.rateLimits.peek('login:alice')).rejects.toThrow();
+  await expect(state.oidc.find('Session', 'op-session-1')).rejects.toThrow();
   await expect(state.ping()).rejects.toThrow();
 }
 
@@ -97,7 +102,7 @@ describe('openSharedState', () => {
       await rm(dir, { recursive: true, force: true });
     });
 
-    it('keeps sessions, denials and counters in the one SQLite file', async () => {
+    it('keeps sessions, denials, counters and OIDC state in the one SQLite file', async () => {
       const clock = new ManualClock();
       const state = await openSharedState({
         redisUrl: '',
@@ -111,6 +116,7 @@ describe('openSharedState', () => {
       const sessions = await SqliteSessionStore.open(file, { now: clock.now });
       const denylist = await SqliteDenylist.open(file, { now: clock.now });
       const rateLimits = await SqliteRateLimitStore.open(file, { now: clock.now });
+      const oidc = await SqliteOidcStateStore.open(file, { now: clock.now });
       try {
         await expect(sessions.find(record.idHash)).resolves.toEqual(record);
         await expect(denylist.isDenied('sid-1')).resolves.toBe(true);
@@ -118,8 +124,9 @@ describe('openSharedState', () => {
           count: 1,
           resetAt: clock.now() + 60_000,
         });
+        await expect(oidc.sessionIdsByAccount('alice')).resolves.toEqual(['op-session-1']);
       } finally {
-        await Promise.all([sessions.close(), denylist.close(), rateLimits.close()]);
+        await Promise.all([sessions.close(), denylist.close(), rateLimits.close(), oidc.close()]);
       }
     });
 
@@ -127,7 +134,7 @@ describe('openSharedState', () => {
       await expectDenialsShared({ redisKeyPrefix: 'svt:', sqliteFile: file });
     });
 
-    it('answers ping, then closes the one connection of all three ports, idempotently', async () => {
+    it('answers ping, then closes the one connection of all four ports, idempotently', async () => {
       const state = await openSharedState({ redisKeyPrefix: 'svt:', sqliteFile: file });
       await expect(state.ping()).resolves.toBeUndefined();
 
@@ -181,7 +188,7 @@ describe('openSharedState', () => {
     });
 
     if (redisUrl) {
-      it('keys sessions, denials and counters under the prefix, and closes them together', async () => {
+      it('keys sessions, denials, counters and OIDC state under the prefix, and closes them together', async () => {
         const prefix = uniquePrefix();
         const sqliteFile = join(tmpdir(), `svt-unused-${randomBytes(4).toString('hex')}.sqlite`);
         const state = await openSharedState({ redisUrl, redisKeyPrefix: prefix, sqliteFile });
@@ -194,6 +201,7 @@ describe('openSharedState', () => {
           await expect(inspector.exists(`${prefix}session:${record.idHash}`)).resolves.toBe(1);
           await expect(inspector.zScore(`${prefix}denylist`, 'sid-1')).resolves.not.toBeNull();
           await expect(inspector.get(`${prefix}rate:login:alice`)).resolves.toBe('1');
+          await expect(inspector.exists(`${prefix}oidc:Session:op-session-1`)).resolves.toBe(1);
           expect(existsSync(sqliteFile)).toBe(false);
 
           await state.close();
@@ -220,7 +228,7 @@ describe('provideSharedState', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('provides the three ports of one shared state, on sessions.sqlite in dataDir', async () => {
+  it('provides the four ports of one shared state, on sessions.sqlite in dataDir', async () => {
     const moduleRef = await Test.createTestingModule({
       providers: provideSharedState({ redisKeyPrefix: 'svt:', dataDir: dir }),
     }).compile();
@@ -229,6 +237,7 @@ describe('provideSharedState', () => {
       expect(moduleRef.get(SESSION_STORE)).toBe(state.sessions);
       expect(moduleRef.get(DENYLIST)).toBe(state.denylist);
       expect(moduleRef.get(RATE_LIMIT_STORE)).toBe(state.rateLimits);
+      expect(moduleRef.get(OIDC_STATE_STORE)).toBe(state.oidc);
       expect(existsSync(join(dir, 'sessions.sqlite'))).toBe(true);
       await expect(state.ping()).resolves.toBeUndefined();
     } finally {

@@ -7,18 +7,25 @@ import { RATE_LIMIT_STORE } from './rate-limit-store';
 import type { RateLimitStore } from './rate-limit-store';
 import { MemorySessionStore } from './memory-session-store';
 import { MirroredDenylist } from './mirrored-denylist';
+import { OIDC_STATE_STORE } from './oidc-state-store';
+import type { OidcStateStore } from './oidc-state-store';
 import { connectRedisCluster, parseRedisSeedUrls } from './redis-cluster-connection';
 import { connectRedis, pingRedis } from './redis-connection';
 import { RedisDenylist } from './redis-denylist';
+import { RedisOidcStateStore } from './redis-oidc-state-store';
 import { RedisRateLimitStore } from './redis-rate-limit-store';
 import { RedisSessionStore } from './redis-session-store';
 import { SESSION_STORE } from './session-store';
 import type { SessionStore } from './session-store';
 import { SqliteDenylist } from './sqlite-denylist';
+import { SqliteOidcStateStore } from './sqlite-oidc-state-store';
 import { SqliteRateLimitStore } from './sqlite-rate-limit-store';
 import { SqliteSessionStore } from './sqlite-session-store';
 
-/** The session store, denylist and rate-limit counters of a service, on one connection. */
+/**
+ * The session store, denylist, rate-limit counters and OpenID Provider state
+ * of a service, on one connection.
+ */
 export interface SharedState {
   readonly sessions: SessionStore;
   /**
@@ -27,6 +34,8 @@ export interface SharedState {
    */
   readonly denylist: Denylist;
   readonly rateLimits: RateLimitStore;
+  /** What oidc-provider keeps: its sessions, interactions, codes, tokens and grants. */
+  readonly oidc: OidcStateStore;
   /** Resolves when the backend answers (readiness). */
   ping(): Promise<void>;
   /** Stops following revocations, then closes the connection (and sweepers). Idempotent. */
@@ -49,7 +58,7 @@ export interface OpenSharedStateOptions {
   readonly redisKeyPrefix: string;
   /** The SQLite file shared by the local processes. */
   readonly sqliteFile: string;
-  /** The clock sessions, denials and windows are judged by (default `Date.now`). */
+  /** The clock sessions, denials, windows and OIDC state are judged by (default `Date.now`). */
   readonly now?: () => number;
   /** How long the first Redis connection may take, retries included (default 5000 ms). */
   readonly redisConnectTimeoutMs?: number;
@@ -75,7 +84,7 @@ export interface ProvideSharedStateOptions {
   /**
    * `shared` (default): sessions on the shared backend. `memory`: sessions in
    * this process only, on purpose, to show that replicas then do not know
-   * each other's sessions; the denylist and counters stay shared.
+   * each other's sessions; the denylist, counters and OIDC state stay shared.
    */
   readonly sessions?: 'shared' | 'memory';
 }
@@ -86,7 +95,8 @@ interface Closable {
 }
 
 /**
- * Opens the session store, denylist and rate-limit counters on one connection:
+ * Opens the session store, denylist, rate-limit counters and OpenID Provider
+ * state on one connection:
  * one Redis client (see `connectRedis`) when `redisUrl` is set, one cluster
  * client (see `connectRedisCluster`) when `redisCluster` is set too, else one
  * `SqliteClient` on `sqliteFile`. Rejects with an Error naming the servers or
@@ -128,13 +138,15 @@ async function openOnRedis(url: string, options: OpenSharedStateOptions): Promis
     await closeClient();
     throw error;
   }
+  const oidc = new RedisOidcStateStore(client, prefix, clock);
   return sharedState({
     sessions: new RedisSessionStore(client, prefix, clock),
     denylist,
     rateLimits: new RedisRateLimitStore(client, prefix, clock),
+    oidc,
     ping: () => pingRedis(client),
     // The mirror first: its subscriber connection closes before the client.
-    closables: [denylist, { close: closeClient }],
+    closables: [denylist, oidc, { close: closeClient }],
   });
 }
 
@@ -151,9 +163,18 @@ async function openOnSqlite(options: OpenSharedStateOptions): Promise<SharedStat
     closables.unshift(sqliteDenylist);
     const rateLimits = await SqliteRateLimitStore.on(sql, clock);
     closables.unshift(rateLimits);
+    const oidc = await SqliteOidcStateStore.on(sql, clock);
+    closables.unshift(oidc);
     const denylist = await MirroredDenylist.start(sqliteDenylist, clock);
     closables.unshift(denylist);
-    return sharedState({ sessions, denylist, rateLimits, ping: () => sql.ping(), closables });
+    return sharedState({
+      sessions,
+      denylist,
+      rateLimits,
+      oidc,
+      ping: () => sql.ping(),
+      closables,
+    });
   } catch (error) {
     await closeInOrder(closables);
     throw error;
@@ -164,6 +185,7 @@ function sharedState(parts: {
   sessions: SessionStore;
   denylist: Denylist;
   rateLimits: RateLimitStore;
+  oidc: OidcStateStore;
   ping: () => Promise<void>;
   closables: readonly Closable[];
 }): SharedState {
@@ -172,6 +194,7 @@ function sharedState(parts: {
     sessions: parts.sessions,
     denylist: parts.denylist,
     rateLimits: parts.rateLimits,
+    oidc: parts.oidc,
     ping: parts.ping,
     close: () => (closing ??= closeInOrder(parts.closables)),
   });
@@ -182,10 +205,10 @@ async function closeInOrder(closables: readonly Closable[]): Promise<void> {
 }
 
 /**
- * Providers for SHARED_STATE, SESSION_STORE, DENYLIST and RATE_LIMIT_STORE:
- * Redis when `redisUrl` is set (a Redis Cluster with `redisCluster`), else `sessions.sqlite` in `dataDir`. The three
- * ports share the one connection of SHARED_STATE; the app closes SHARED_STATE
- * on shutdown.
+ * Providers for SHARED_STATE, SESSION_STORE, DENYLIST, RATE_LIMIT_STORE and
+ * OIDC_STATE_STORE: Redis when `redisUrl` is set (a Redis Cluster with
+ * `redisCluster`), else `sessions.sqlite` in `dataDir`. The four ports share
+ * the one connection of SHARED_STATE; the app closes SHARED_STATE on shutdown.
  */
 export function provideSharedState(options: ProvideSharedStateOptions): FactoryProvider[] {
   return [
@@ -214,6 +237,11 @@ export function provideSharedState(options: ProvideSharedStateOptions): FactoryP
     {
       provide: RATE_LIMIT_STORE,
       useFactory: (state: SharedState): RateLimitStore => state.rateLimits,
+      inject: [SHARED_STATE],
+    },
+    {
+      provide: OIDC_STATE_STORE,
+      useFactory: (state: SharedState): OidcStateStore => state.oidc,
       inject: [SHARED_STATE],
     },
   ];

@@ -156,6 +156,7 @@ describe(SqliteDenylist.name, () => {
       'sessions-001-create',
       'sessions-002-idle-timeout',
       'sessions-003-credential-version',
+      'sessions-004-sso-sid',
     ]);
   });
 

@@ -22,6 +22,7 @@ function aSession(
     userAgent: null,
     ip: null,
     credentialVersion: 0,
+    ssoSid: null,
     ...overrides,
   };
 }
@@ -114,6 +115,29 @@ describe(SqliteSessionStore.name, () => {
       now = 1_800_000;
 
       await expect(store.find('old')).resolves.toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads rows written before single sign-on as password logins, and stores an ssoSid once upgraded', async () => {
+    raw = new SqliteClient(file);
+    await raw.migrate(SESSION_MIGRATIONS.slice(0, 3));
+    await raw.execute(
+      `INSERT INTO sessions (id_hash, handle, user_id, csrf_token, created_at, expires_at, last_seen_at, credential_version)
+       VALUES ('old', 'handle-old', 'alice', 'csrf', 0, 100000000, 0, 0)`,
+    );
+    const store = await SqliteSessionStore.open(file, { now: () => 1_000 });
+    try {
+      await expect(store.find('old')).resolves.toEqual(
+        aSession('old', 100_000_000, { idleTimeoutMs: 1_800_000, ssoSid: null }),
+      );
+
+      await store.create(aSession('new', 100_000_000, { ssoSid: 'op-sid-1' }));
+
+      await expect(store.find('new')).resolves.toEqual(
+        aSession('new', 100_000_000, { ssoSid: 'op-sid-1' }),
+      );
     } finally {
       await store.close();
     }

@@ -41,6 +41,11 @@ export const SESSION_MIGRATIONS: readonly Migration[] = [
     id: 'sessions-003-credential-version',
     up: 'ALTER TABLE sessions ADD COLUMN credential_version BIGINT NOT NULL DEFAULT 0',
   },
+  {
+    // Nullable: rows written before single sign-on were password logins.
+    id: 'sessions-004-sso-sid',
+    up: 'ALTER TABLE sessions ADD COLUMN sso_sid TEXT',
+  },
 ];
 
 interface SessionRow {
@@ -55,10 +60,11 @@ interface SessionRow {
   user_agent: string | null;
   ip: string | null;
   credential_version: number;
+  sso_sid: string | null;
 }
 
 const COLUMNS =
-  'id_hash, handle, user_id, csrf_token, created_at, expires_at, last_seen_at, idle_timeout_ms, user_agent, ip, credential_version';
+  'id_hash, handle, user_id, csrf_token, created_at, expires_at, last_seen_at, idle_timeout_ms, user_agent, ip, credential_version, sso_sid';
 
 /** `now < sessionEndsAt(row)`, bound to `[now, now]`. */
 const LIVE = 'expires_at > ? AND last_seen_at + idle_timeout_ms > ?';
@@ -79,6 +85,7 @@ function toRecord(row: SessionRow): SessionRecord {
     userAgent: row.user_agent,
     ip: row.ip,
     credentialVersion: row.credential_version,
+    ssoSid: row.sso_sid,
   });
 }
 
@@ -141,7 +148,7 @@ export class SqliteSessionStore implements SessionStore {
 
   async create(record: SessionRecord): Promise<void> {
     await this.#sql.execute(
-      `INSERT INTO sessions (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         record.idHash,
         record.handle,
@@ -154,6 +161,7 @@ export class SqliteSessionStore implements SessionStore {
         record.userAgent,
         record.ip,
         record.credentialVersion,
+        record.ssoSid,
       ],
     );
     await this.#sweeper.sweepIfDue();

@@ -57,6 +57,7 @@ export class SessionsService {
       userAgent: client.userAgent?.slice(0, 256) ?? null,
       ip: client.ip,
       credentialVersion: user.credentialVersion,
+      ssoSid: null,
     };
     if (previousSecret) await this.end(previousSecret);
     await failClosed(this.store.create(session), STORE);

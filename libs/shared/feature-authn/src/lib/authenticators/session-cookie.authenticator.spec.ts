@@ -21,6 +21,7 @@ function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
     userAgent: null,
     ip: null,
     credentialVersion: 0,
+    ssoSid: null,
     ...overrides,
   };
 }
