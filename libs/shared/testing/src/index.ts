@@ -56,3 +56,14 @@ export type { Traffic, TrafficReport, TrafficRequest } from './lib/traffic';
 export type { Backend, TestEnvironment } from './lib/test-environment';
 export { findFreePorts } from './lib/free-port';
 export { findWorkspaceRoot } from './lib/workspace-root';
+export { ScriptedBrowser, loginFormToken } from './lib/scripted-browser';
+export type { Hop, NavigateOptions, Navigation } from './lib/scripted-browser';
+export {
+  authorizationUrl,
+  clientAssertion,
+  pkcePair,
+  redeemCode,
+  ssoClientKeyFile,
+  testRelyingParty,
+} from './lib/oidc-client';
+export type { TestRelyingParty } from './lib/oidc-client';

@@ -27,6 +27,10 @@ export const authConfigSchema = z
     METRICS_PORT: env.metricsPort(9181),
     AUTH_ORIGIN: env.origin('http://auth.localhost:8081'),
     SHOP_ORIGIN: env.origin('http://shop.localhost:8080'),
+    CART_ORIGIN: env.origin('http://cart.localhost:8082'),
+    /** The relying parties' internal URLs: their client keys and back-channel logout endpoints. */
+    GATEWAY_URL: env.url('http://127.0.0.1:8080'),
+    CART_URL: env.url('http://127.0.0.1:8082'),
     ALLOWED_ORIGINS: env.origins,
     DATABASE_URL: env.databaseUrl,
     ...sharedStateFields,
@@ -43,6 +47,8 @@ export const authConfigSchema = z
     SESSION_TTL: env.seconds(8 * 3600),
     SESSION_IDLE_TTL: env.seconds(30 * 60),
     SESSION_COOKIE_DOMAIN: env.cookieDomain,
+    /** How long a single sign-on session at AUTH lasts, seconds: a relying party signs in silently until then. */
+    SSO_SESSION_TTL: env.seconds(8 * 3600),
     SESSION_STORE: z.enum(['shared', 'memory']).default('shared'),
     SIGNING_KEY_ACTIVATION_DELAY: z.coerce.number().int().min(0).default(120),
     SIGNING_KEY_ROTATION_INTERVAL: z.coerce.number().int().min(0).default(0),

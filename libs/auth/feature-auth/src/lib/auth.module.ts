@@ -30,6 +30,9 @@ import { SignOutService } from './account/sign-out.service';
 import type { AuthConfig } from './auth.config';
 import { AUTH_CONFIG, AUTH_SQL, SESSION_COOKIE } from './auth.tokens';
 import { JwksController } from './keys/jwks.controller';
+import { LoginPageService } from './oidc/login-page.service';
+import { OpenIdProvider } from './oidc/openid-provider';
+import { SingleSignOnSessions } from './oidc/single-sign-on-sessions.service';
 import { SigningKeysService } from './keys/signing-keys.service';
 import { RegistrationController } from './registration/registration.controller';
 import { RegistrationService } from './registration/registration.service';
@@ -141,6 +144,9 @@ export class AuthModule {
         AccountSessionsService,
         PasswordChangeService,
         TokenLoginService,
+        OpenIdProvider,
+        LoginPageService,
+        SingleSignOnSessions,
       ],
     };
   }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { createHttpApp, pageCors, setupOpenApi } from '@svt/shared/util-http';
 import type { AuthConfig } from './auth.config';
 import { AuthModule } from './auth.module';
+import { mountOpenIdProvider } from './oidc/mount-openid-provider';
 
 /**
  * The auth service, ready to listen; main.ts and the tests both use it.
@@ -21,6 +22,7 @@ export async function createAuthApp(
     logger,
     trustedProxies: config.TRUSTED_PROXIES,
   });
+  await mountOpenIdProvider(app);
   app.enableCors(
     pageCors(config.SHOP_ORIGIN, { credentials: false, methods: ['GET', 'POST', 'DELETE'] }),
   );

@@ -2,6 +2,7 @@ import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { PendingRevocation, UserRepository } from '@svt/auth/data-access';
 import { USER_REPOSITORY } from '@svt/auth/data-access';
+import { SingleSignOnSessions } from '../oidc/single-sign-on-sessions.service';
 import { SessionsService } from '../session/sessions.service';
 import { TokensService } from '../token/tokens.service';
 
@@ -31,7 +32,8 @@ export interface SignedOut {
 }
 
 /**
- * Ends every session and token family of a user: logout-all, and the sign-out
+ * Ends every session, token family and single sign-on session of a user:
+ * logout-all, and the sign-out
  * a password change owes. The change commits first (the new password and a
  * new credential version, in one statement) and stays pending in the user's
  * row until its sign-out has finished, so a sign-out that failed halfway (the
@@ -49,6 +51,7 @@ export class SignOutService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
+    private readonly singleSignOn: SingleSignOnSessions,
     @Inject(USER_REPOSITORY) private readonly users: UserRepository,
   ) {}
 
@@ -76,6 +79,8 @@ export class SignOutService implements OnModuleInit, OnModuleDestroy {
     const [sessions, families] = await allSettled([
       this.sessions.endAll(userId, olderThan, caller),
       this.tokens.endAll(userId, olderThan, caller),
+      // Single sign-on sessions carry no credential version: all end.
+      this.singleSignOn.endAll(userId),
     ]);
     if (caller === undefined) return { sessions, families };
     const [ownSession, ownFamily] = await allSettled([

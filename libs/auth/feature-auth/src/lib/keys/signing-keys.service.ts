@@ -127,6 +127,12 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy, KeySou
     return this.keys.find((key) => key.kid === kid)?.publicKey ?? null;
   }
 
+  /** The private half of a published key, for the OpenID Provider, which signs ID tokens itself. */
+  privateKey(kid: string): KeyObject | null {
+    if (!this.timeline.published.includes(kid)) return null;
+    return this.keys.find((key) => key.kid === kid)?.privateKey ?? null;
+  }
+
   has(kid: string): boolean {
     return this.timeline.published.includes(kid);
   }

@@ -8,6 +8,7 @@ import type { Clock } from '@svt/shared/util-security';
 import { CLOCK, randomSecret, sha256Hex } from '@svt/shared/util-security';
 import type { AuthConfig } from '../auth.config';
 import { AUTH_CONFIG } from '../auth.tokens';
+import { SingleSignOnSessions } from '../oidc/single-sign-on-sessions.service';
 import { CredentialsService } from '../shared/credentials.service';
 import { RevocationsService } from '../shared/revocations.service';
 import type { ClientInfo } from '../shared/request-context';
@@ -29,6 +30,7 @@ export class SessionsService {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly revocations: RevocationsService,
     private readonly credentials: CredentialsService,
+    private readonly singleSignOn: SingleSignOnSessions,
   ) {}
 
   /**
@@ -108,12 +110,25 @@ export class SessionsService {
     return sessions.map((session) => session.handle);
   }
 
-  /** Denies the handles first: if that fails, nothing has ended and a retry finds them all. */
+  /**
+   * Denies the handles first: if that fails, nothing has ended and a retry
+   * finds them all. A session a relying party started by single sign-on
+   * ends the OP session it came from too, and with it the user's sessions
+   * at every other site (Back-Channel Logout): signing out on SHOP signs
+   * the cart site out.
+   */
   private async endSessions(sessions: readonly SessionRecord[]): Promise<void> {
     await this.revocations.deny(sessions.map((session) => session.handle));
     await failClosed(
       Promise.all(sessions.map((session) => this.store.delete(session.idHash))),
       STORE,
+    );
+    await Promise.all(
+      sessions.map((session) =>
+        session.ssoSid === null
+          ? undefined
+          : this.singleSignOn.endFromClientSid(session.userId, session.ssoSid),
+      ),
     );
   }
 }

@@ -10,6 +10,8 @@ export type SecurityEvent =
   | 'login.succeeded'
   | 'login.failed'
   | 'login.backoff_engaged'
+  | 'login.csrf_refused'
+  | 'sso.session_ended'
   | 'rate_limit.exceeded'
   | 'refresh_token.retried'
   | 'refresh_token.reused'
@@ -27,6 +29,7 @@ export type AuditFields = Readonly<Record<string, string | number | boolean | nu
 const WARNINGS: ReadonlySet<SecurityEvent> = new Set([
   'login.failed',
   'login.backoff_engaged',
+  'login.csrf_refused',
   'rate_limit.exceeded',
   'refresh_token.retried',
   'refresh_token.reused',

@@ -4,7 +4,11 @@ import type { AuthConfig } from '../auth.config';
 import { AUTH_CONFIG } from '../auth.tokens';
 
 /** What a key derived from KEY_ENCRYPTION_SECRET is for: one key per purpose. */
-type KeyPurpose = 'svt-account-pseudonym' | 'svt-device-cookie';
+type KeyPurpose =
+  | 'svt-account-pseudonym'
+  | 'svt-device-cookie'
+  | 'svt-oidc-cookies'
+  | 'svt-oidc-login-form';
 
 function deriveKey(secret: string, purpose: KeyPurpose): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, purpose, 'hmac-sha256 key', 32));
@@ -20,10 +24,17 @@ function deriveKey(secret: string, purpose: KeyPurpose): Buffer {
 export class ServerKeys {
   private readonly pseudonymKey: Buffer;
   private readonly deviceKey: Buffer;
+  private readonly loginFormKey: Buffer;
+  /** The key the OpenID Provider signs its cookies with, base64url. */
+  readonly oidcCookieKey: string;
 
   constructor(@Inject(AUTH_CONFIG) config: Pick<AuthConfig, 'KEY_ENCRYPTION_SECRET'>) {
     this.pseudonymKey = deriveKey(config.KEY_ENCRYPTION_SECRET, 'svt-account-pseudonym');
     this.deviceKey = deriveKey(config.KEY_ENCRYPTION_SECRET, 'svt-device-cookie');
+    this.loginFormKey = deriveKey(config.KEY_ENCRYPTION_SECRET, 'svt-oidc-login-form');
+    this.oidcCookieKey = deriveKey(config.KEY_ENCRYPTION_SECRET, 'svt-oidc-cookies').toString(
+      'base64url',
+    );
   }
 
   /** The pseudonym of a normalised email, hex. */
@@ -39,5 +50,15 @@ export class ServerKeys {
   /** The MAC of a device cookie, base64url. */
   deviceMac(value: string): string {
     return createHmac('sha256', this.deviceKey).update(value, 'utf8').digest('base64url');
+  }
+
+  /**
+   * The CSRF token of the login page of one interaction, base64url: a form
+   * posted for another interaction, or forged without the key, is refused.
+   */
+  loginFormToken(interactionUid: string): string {
+    return createHmac('sha256', this.loginFormKey)
+      .update(interactionUid, 'utf8')
+      .digest('base64url');
   }
 }

@@ -1,0 +1,168 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Interaction } from 'oidc-provider';
+import { AppError } from '@svt/shared/util-errors';
+import type { HtmlPage } from '@svt/shared/util-http';
+import type { AuthConfig } from '../auth.config';
+import { AUTH_CONFIG } from '../auth.tokens';
+import { AuditLog } from '../shared/audit-log';
+import { CredentialsService } from '../shared/credentials.service';
+import { ServerKeys } from '../shared/server-keys';
+import { ThrottleService } from '../shared/throttle.service';
+import { OIDC_PATHS } from './oidc-paths';
+import { loginPage } from './oidc-pages';
+import { OpenIdProvider } from './openid-provider';
+
+/** The fields the login form posts; anything longer is refused before any hashing. */
+export interface LoginForm {
+  readonly csrf?: string;
+  readonly email?: string;
+  readonly password?: string;
+}
+
+const INVALID_CREDENTIALS = 'The email or password is incorrect.';
+const FIELD_MAX = 1024;
+
+/**
+ * AUTH's login page for an OpenID interaction. The same rules as the JSON
+ * login: the client's address limited, one password check reserved for the
+ * account before any argon2id hashing (back-off), one message for every
+ * failure, an audit line per failure. Against login CSRF the form must come
+ * from AUTH's own origin (`Origin`) and carry the interaction's token, an
+ * HMAC of its uid; the interaction itself is bound to the browser by the
+ * provider's cookie.
+ */
+@Injectable()
+export class LoginPageService {
+  constructor(
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    private readonly openId: OpenIdProvider,
+    private readonly credentials: CredentialsService,
+    private readonly throttle: ThrottleService,
+    private readonly keys: ServerKeys,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async show(request: FastifyRequest, reply: FastifyReply, uid: string): Promise<void> {
+    const interaction = await this.interaction(request, reply, uid);
+    if (!interaction) return;
+    this.send(reply, 200, this.page(interaction));
+  }
+
+  async submit(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    uid: string,
+    form: LoginForm,
+  ): Promise<void> {
+    const interaction = await this.interaction(request, reply, uid);
+    if (!interaction) return;
+    if (!this.sameOrigin(request) || !this.validToken(uid, form.csrf)) {
+      this.audit.record('login.csrf_refused', { ip: request.ip ?? null });
+      this.send(reply, 403, this.page(interaction, 'This form has expired. Sign in again.'));
+      return;
+    }
+    const email = typeof form.email === 'string' ? form.email.slice(0, FIELD_MAX) : '';
+    const password = typeof form.password === 'string' ? form.password : '';
+    try {
+      if (!email || !password || password.length > FIELD_MAX) {
+        throw new AppError('invalid_credentials', INVALID_CREDENTIALS);
+      }
+      const user = await this.checkPassword(email, password, request.ip ?? null);
+      // The browser is redirected on to the authorization endpoint, which
+      // answers the relying party with a code.
+      reply.hijack();
+      await this.openId.provider.interactionFinished(
+        request.raw,
+        reply.raw,
+        { login: { accountId: user.id, amr: ['pwd'] } },
+        { mergeWithLastSubmission: false },
+      );
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      if (error.retryAfterSeconds !== undefined) {
+        reply.header('Retry-After', String(error.retryAfterSeconds));
+      }
+      const status = error.code === 'rate_limited' ? 429 : 401;
+      this.send(reply, status, this.page(interaction, error.detail, email));
+    }
+  }
+
+  private async checkPassword(email: string, password: string, ip: string | null) {
+    await this.throttle.limit('login-ip', ip);
+    const check = await this.throttle.beginPasswordCheck({ email });
+    const user = await this.credentials.verify(email, password);
+    if (!user) {
+      this.audit.record('login.failed', {
+        account: this.keys.auditAccount(email),
+        device: false,
+        ip,
+      });
+      this.throttle.passwordFailed(check, { ip });
+      throw new AppError('invalid_credentials', INVALID_CREDENTIALS);
+    }
+    await this.throttle.passwordMatched(check);
+    this.audit.record('login.succeeded', { userId: user.id, method: 'sso', ip });
+    return user;
+  }
+
+  /** The interaction this browser started with uid `uid`, or null once an error page is sent. */
+  private async interaction(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    uid: string,
+  ): Promise<Interaction | null> {
+    try {
+      const interaction = await this.openId.provider.interactionDetails(request.raw, reply.raw);
+      if (interaction.uid === uid && interaction.prompt.name === 'login') return interaction;
+    } catch {
+      // Unknown, expired, or started in another browser (no interaction cookie).
+    }
+    this.send(
+      reply,
+      400,
+      loginPage({
+        action: OIDC_PATHS.interaction(uid),
+        csrfToken: '',
+        clientId: 'a site',
+        error:
+          'This sign-in has expired or was started elsewhere. Go back to the site and sign in again.',
+        formTargets: [],
+      }),
+    );
+    return null;
+  }
+
+  private page(interaction: Interaction, error?: string, email?: string): HtmlPage {
+    return loginPage({
+      action: OIDC_PATHS.interaction(interaction.uid),
+      csrfToken: this.keys.loginFormToken(interaction.uid),
+      clientId: String(interaction.params['client_id'] ?? ''),
+      email,
+      error,
+      formTargets: [this.config.AUTH_ORIGIN, this.config.SHOP_ORIGIN, this.config.CART_ORIGIN],
+    });
+  }
+
+  private sameOrigin(request: FastifyRequest): boolean {
+    return request.headers.origin === this.config.AUTH_ORIGIN;
+  }
+
+  private validToken(uid: string, token: unknown): boolean {
+    if (typeof token !== 'string') return false;
+    const expected = Buffer.from(this.keys.loginFormToken(uid));
+    const given = Buffer.from(token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  private send(reply: FastifyReply, status: number, page: HtmlPage): void {
+    void reply
+      .code(status)
+      .header('Content-Type', 'text/html; charset=utf-8')
+      .header('Content-Security-Policy', page.csp)
+      .header('X-Frame-Options', 'DENY')
+      .header('Cache-Control', 'no-store')
+      .send(page.body);
+  }
+}
