@@ -233,11 +233,14 @@ async function start(): Promise<void> {
   if (loaded.ok) {
     config = loaded.config;
     labelDestinations(config);
+    required('#open-cart', HTMLAnchorElement).href = `${config.cartOrigin}/`;
     showStatus(
       'info',
       session
         ? `Ready: a session is open for ${session.email}.`
-        : 'Ready: no session yet. Register, then log in with a session or with tokens.',
+        : new URLSearchParams(location.search).get('sso') === 'signed_out'
+          ? 'Not signed in at AUTH: sign in with AUTH, or register and log in here.'
+          : 'Ready: no session yet. Register, then log in with a session or with tokens.',
     );
   } else {
     showStatus('error', loaded.reason);

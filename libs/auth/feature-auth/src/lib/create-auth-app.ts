@@ -4,6 +4,7 @@ import { createHttpApp, pageCors, setupOpenApi } from '@svt/shared/util-http';
 import type { AuthConfig } from './auth.config';
 import { AuthModule } from './auth.module';
 import { mountOpenIdProvider } from './oidc/mount-openid-provider';
+import { OIDC_API_PATHS, OIDC_TAG } from './oidc/oidc-api-docs';
 
 /**
  * The auth service, ready to listen; main.ts and the tests both use it.
@@ -29,14 +30,16 @@ export async function createAuthApp(
   setupOpenApi(app, {
     title: 'auth',
     description:
-      "The auth service (AUTH): registration, cookie sessions, access and refresh tokens, the user's sessions, and the public signing keys. Through the gateway it answers at SHOP `/api/auth/*`.",
+      "The auth service (AUTH): registration, cookie sessions, access and refresh tokens, the user's sessions, the public signing keys, and single sign-on as an OpenID Provider. Through the gateway it answers at SHOP `/api/auth/*`; the OpenID Provider answers at AUTH's own origin.",
     tags: [
       { name: 'registration', description: 'Creating an account.' },
       { name: 'session', description: 'Cookie sessions: the server keeps the state.' },
       { name: 'token', description: 'Access and refresh tokens: the client keeps the state.' },
       { name: 'account', description: 'The signed-in user: who, which sessions, password.' },
       { name: 'keys', description: 'Public keys for verifying access tokens.' },
+      OIDC_TAG,
     ],
+    extraPaths: OIDC_API_PATHS,
   });
   return app;
 }
