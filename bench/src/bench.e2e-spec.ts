@@ -56,6 +56,15 @@ describe('npm run bench -- --smoke', () => {
     }
   });
 
+  it('opens the cart site signed in by single sign-on on every backend', () => {
+    expect(report.singleSignOn.map((r) => r.backend)).toEqual(report.backends);
+    for (const result of report.singleSignOn) {
+      expect(result.trials).toBe(SMOKE_RUN.singleSignOnTrials);
+      expect(result.p50Ms).toBeGreaterThan(0);
+      expect(result.redirects).toBeGreaterThanOrEqual(3);
+    }
+  });
+
   it('judges every target and writes the results, the table and the chart', async () => {
     expect(report.targets.length).toBeGreaterThanOrEqual(9);
     const written = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as BenchReport;

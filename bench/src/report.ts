@@ -167,6 +167,13 @@ export function renderMarkdown(report: BenchReport): string {
         `| ${r.service} | ${r.backend} | ${fixed(r.medianMs, 1)} | ${fixed(r.maxMs, 1)} | ${r.missed}/${r.trials} |`,
     ),
     '',
+    '| single sign-on: open the cart site → cart shown, signed in | backend | p50 ms | p99 ms | redirects | AUTH CPU ms per sign-in |',
+    '|---|---|--:|--:|--:|--:|',
+    ...report.singleSignOn.map(
+      (r) =>
+        `| ${r.trials} visits, a new browser each | ${r.backend} | ${fixed(r.p50Ms, 1)} | ${fixed(r.p99Ms, 1)} | ${r.redirects} | ${fixed(r.authCpuMsPerSignIn, 2)} |`,
+    ),
+    '',
     '| target | measured | met |',
     '|---|---|---|',
     ...report.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`),

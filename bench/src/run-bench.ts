@@ -17,6 +17,7 @@ import type { LoadRequest } from './load';
 import type { BenchProcess } from './processes';
 import { cpuSeconds, residentMiB, startNodeProcess } from './processes';
 import { judgeTargets } from './report';
+import { measureSingleSignOn } from './single-sign-on';
 import type {
   BenchBackend,
   BenchReport,
@@ -25,6 +26,7 @@ import type {
   RefreshResult,
   RevocationResult,
   ScenarioId,
+  SingleSignOnResult,
   SoakResult,
   ThroughputResult,
 } from './scenarios';
@@ -104,6 +106,7 @@ export async function runBench(
 
   const throughput: ThroughputResult[] = [];
   const revocation: RevocationResult[] = [];
+  const singleSignOn: SingleSignOnResult[] = [];
   let login: LoginResult | undefined;
   let refresh: RefreshResult | undefined;
   let soak: SoakResult | undefined;
@@ -168,6 +171,12 @@ export async function runBench(
       }
       throughput.push(...(await measureThroughput(targets, backend, settings, progress)));
       revocation.push(...(await measureRevocation(rig, settings, progress)));
+      progress(
+        `${backend}: single sign-on, open the cart site → cart shown (${settings.singleSignOnTrials} trials)`,
+      );
+      singleSignOn.push(
+        await measureSingleSignOn(rig.system, backend, settings.singleSignOnTrials),
+      );
       if (backend === 'embedded') {
         login = await measureLogin(rig, settings, progress);
         soak = await measureSoak(rig, settings, progress);
@@ -193,6 +202,7 @@ export async function runBench(
     login,
     refresh,
     revocation,
+    singleSignOn,
     soak,
   };
   return { ...report, targets: judgeTargets(report) };

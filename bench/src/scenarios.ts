@@ -12,6 +12,8 @@ export interface BenchSettings {
   readonly refreshSeconds: number;
   /** Revocations timed per service. */
   readonly revocationTrials: number;
+  /** Visits of the cart site, signed in on SHOP by single sign-on, timed one by one. */
+  readonly singleSignOnTrials: number;
   /** The gateway's memory under a steady rate for this long. */
   readonly soakSeconds: number;
   readonly soakRate: number;
@@ -28,6 +30,7 @@ export const FULL_RUN: BenchSettings = {
   loginSeconds: 10,
   refreshSeconds: 10,
   revocationTrials: 5,
+  singleSignOnTrials: 50,
   soakSeconds: 120,
   soakRate: 1_000,
 };
@@ -41,6 +44,7 @@ export const SMOKE_RUN: BenchSettings = {
   loginSeconds: 1,
   refreshSeconds: 1,
   revocationTrials: 1,
+  singleSignOnTrials: 2,
   soakSeconds: 3,
   soakRate: 100,
 };
@@ -126,6 +130,18 @@ export interface RevocationResult {
   readonly missed: number;
 }
 
+/** From "open the cart site" to "cart shown, signed in" by single sign-on, redirects included. */
+export interface SingleSignOnResult {
+  readonly backend: BenchBackend;
+  readonly trials: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Redirects on the way (the most of any trial). */
+  readonly redirects: number;
+  /** CPU time AUTH spent per silent sign-in (authorization and token endpoints), ms. */
+  readonly authCpuMsPerSignIn: number;
+}
+
 export interface SoakResult {
   readonly backend: BenchBackend;
   readonly seconds: number;
@@ -158,6 +174,7 @@ export interface BenchReport {
   readonly login: LoginResult;
   readonly refresh: RefreshResult;
   readonly revocation: readonly RevocationResult[];
+  readonly singleSignOn: readonly SingleSignOnResult[];
   readonly soak: SoakResult;
   readonly targets: readonly TargetResult[];
 }
