@@ -24,8 +24,8 @@ import {
   IDENTITY_KEY,
   IDENTITY_SIGNER,
 } from './gateway.tokens';
-import type { IdentityKey } from './identity-key';
-import { loadOrCreateIdentityKey } from './identity-key';
+import type { SigningKey } from '@svt/shared/util-security';
+import { loadOrCreateSigningKey } from '@svt/shared/util-security';
 import { IdentityTokenSigner } from './identity-token.signer';
 import { CredentialsEchoController, DemoPageController, loadDemoPage } from './demo-page';
 import { Upstream } from './upstream';
@@ -67,13 +67,13 @@ export class GatewayModule {
         { provide: CART_UPSTREAM, useFactory: () => new Upstream('cart', config.CART_URL) },
         {
           provide: IDENTITY_KEY,
-          useFactory: (): Promise<IdentityKey> =>
-            loadOrCreateIdentityKey(join(config.DATA_DIR, 'gateway-identity-key.pem')),
+          useFactory: (): Promise<SigningKey> =>
+            loadOrCreateSigningKey(join(config.DATA_DIR, 'gateway-identity-key.pem')),
         },
         {
           provide: IDENTITY_SIGNER,
           inject: [IDENTITY_KEY],
-          useFactory: (key: IdentityKey) =>
+          useFactory: (key: SigningKey) =>
             new IdentityTokenSigner(key, config.SHOP_ORIGIN, config.IDENTITY_TOKEN_TTL),
         },
         closeOnShutdown(AUTH_UPSTREAM, CART_UPSTREAM),
