@@ -8,6 +8,9 @@ module.exports = {
   ...nxPreset,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js'],
+  // openid-client, oauth4webapi and jose are ESM-only: transformed to CommonJS
+  // like the sources, for every project whose tests load single sign-on.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
   transform: {
     '^.+\\.[tj]s$': [
       '@swc/jest',

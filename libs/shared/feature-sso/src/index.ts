@@ -1,4 +1,4 @@
-export { SsoModule } from './lib/sso.module';
+export { SsoModule, ssoClientKeyFile } from './lib/sso.module';
 export { SSO_CLIENT_KEY, SSO_OPTIONS } from './lib/sso.options';
 export type { SsoOptions } from './lib/sso.options';
 export { ssoController } from './lib/sso.controller';

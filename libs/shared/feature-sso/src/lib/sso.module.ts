@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
+import type { RelyingParty } from '@svt/shared/util-config';
 import type { SigningKey } from '@svt/shared/util-security';
 import { loadOrCreateSigningKey } from '@svt/shared/util-security';
 import { BackchannelLogoutService } from './backchannel-logout.service';
@@ -18,6 +20,11 @@ import { SsoSessionsService } from './sso-sessions.service';
  * own client key. Needs `ServiceCoreModule` (the shared state and the clock).
  * A JSON-only app also calls `acceptFormsOn(app, ssoFormPaths(party))`.
  */
+/** Where a relying party keeps its client key: one file per client, apart from any other key. */
+export function ssoClientKeyFile(dataDir: string, party: RelyingParty): string {
+  return join(dataDir, `sso-client-key-${party.clientId}.pem`);
+}
+
 @Module({})
 export class SsoModule {
   static forRoot(options: SsoOptions): DynamicModule {
@@ -29,7 +36,8 @@ export class SsoModule {
         { provide: SSO_OPTIONS, useValue: options },
         {
           provide: SSO_CLIENT_KEY,
-          useFactory: (): Promise<SigningKey> => loadOrCreateSigningKey(options.clientKeyFile),
+          useFactory: (): Promise<SigningKey> =>
+            loadOrCreateSigningKey(ssoClientKeyFile(options.dataDir, party)),
         },
         {
           provide: SsoClient,
@@ -58,6 +66,8 @@ export class SsoModule {
         SsoLoginService,
         BackchannelLogoutService,
       ],
+      // For the service's own pages: whether a browser has a session here, and where to sign in.
+      exports: [SSO_OPTIONS, SsoSessionsService],
     };
   }
 }

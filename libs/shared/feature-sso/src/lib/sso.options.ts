@@ -22,8 +22,12 @@ export interface SsoOptions {
    * same origin and domain).
    */
   readonly sessionCookie: SessionCookie;
-  /** The PEM file of the client's own key (`sso-client-key.pem` in DATA_DIR), created on first start. */
-  readonly clientKeyFile: string;
+  /**
+   * DATA_DIR: the client's own key is `sso-client-key-<client id>.pem` there,
+   * created on first start. Named per client because the local processes
+   * share one DATA_DIR: the gateway and CART must not end up with one key.
+   */
+  readonly dataDir: string;
 }
 
 export const SSO_OPTIONS = Symbol.for('svt.SsoOptions');
