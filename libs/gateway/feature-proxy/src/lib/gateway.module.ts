@@ -5,9 +5,12 @@ import {
   AuthnModule,
   BEARER_OR_COOKIE,
   provideAccessTokenVerification,
-  provideSessionCookieName,
+  SESSION_COOKIE_NAME,
+  SessionCookie,
 } from '@svt/shared/feature-authn';
 import { ServiceCoreModule } from '@svt/shared/feature-service-core';
+import { SsoModule } from '@svt/shared/feature-sso';
+import { RELYING_PARTIES } from '@svt/shared/util-config';
 import { closeOnShutdown } from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
 import {
@@ -34,6 +37,9 @@ import { Upstream } from './upstream';
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
+    // One definition of the shop's session cookie: the authenticator reads
+    // the name that single sign-on sets, as AUTH's password login sets it.
+    const sessionCookie = new SessionCookie(config.SHOP_ORIGIN, config.SESSION_COOKIE_DOMAIN);
     return {
       module: GatewayModule,
       imports: [
@@ -46,11 +52,23 @@ export class GatewayModule {
           authenticators: BEARER_OR_COOKIE,
           providers: [
             provideAccessTokenVerification(config.AUTH_ORIGIN, config.ACCESS_TOKEN_AUDIENCE),
-            provideSessionCookieName(config.SHOP_ORIGIN, config.SESSION_COOKIE_DOMAIN),
+            { provide: SESSION_COOKIE_NAME, useValue: sessionCookie.name },
           ],
           allowedOrigins: [config.SHOP_ORIGIN, ...config.ALLOWED_ORIGINS],
           unauthenticatedDetail:
             'Log in, then send the session cookie or an Authorization: Bearer access token.',
+        }),
+        // Served here at /api/sso/*, never forwarded: only /api/auth/* and /api/cart* are.
+        SsoModule.forRoot({
+          party: RELYING_PARTIES.shop,
+          origin: config.SHOP_ORIGIN,
+          authOrigin: config.AUTH_ORIGIN,
+          authUrl: config.AUTH_URL,
+          cookieSecret: config.SSO_COOKIE_SECRET,
+          sessionTtlSeconds: config.SESSION_TTL,
+          sessionIdleTtlSeconds: config.SESSION_IDLE_TTL,
+          sessionCookie,
+          dataDir: config.DATA_DIR,
         }),
       ],
       controllers: [
