@@ -5,7 +5,8 @@ import { CSRF_META } from './cart-page';
  * page's CSP allows nothing else). It calls CART same-origin with the
  * session cookie, sends the CSRF token with a change, and shows "Signed
  * out" as soon as a call answers 401 (a back-channel logout shows on the
- * next call).
+ * next call, e.g. the Refresh button's). `#cart-items` gets `data-loaded`
+ * once the cart is shown, for the browser tests.
  */
 export const CART_PAGE_SCRIPT = `'use strict';
 (function () {
@@ -29,6 +30,7 @@ export const CART_PAGE_SCRIPT = `'use strict';
       row.append(sku, quantity);
       items.append(row);
     });
+    items.dataset.loaded = 'true';
   }
 
   function call(method, path, body) {
@@ -60,9 +62,14 @@ export const CART_PAGE_SCRIPT = `'use strict';
     error.hidden = false;
   }
 
-  call('GET', '/cart').then(function (cart) {
-    if (cart) render(cart);
-  }, show);
+  function refresh() {
+    call('GET', '/cart').then(function (cart) {
+      if (cart) render(cart);
+    }, show);
+  }
+
+  refresh();
+  document.getElementById('cart-refresh').addEventListener('click', refresh);
 
   document.getElementById('cart-add-form').addEventListener('submit', function (event) {
     event.preventDefault();

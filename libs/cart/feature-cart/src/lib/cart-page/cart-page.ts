@@ -44,6 +44,7 @@ export function signedInPage(
       '<input id="cart-quantity" name="quantity" type="number" min="1" max="999" value="1" required>' +
       '<button id="cart-add" type="submit">Add to cart</button>' +
       '</form>' +
+      '<button id="cart-refresh" type="button">Refresh</button>' +
       `<form method="post" action="${escapeHtml(paths.signOut)}">` +
       `<input type="hidden" name="csrf_token" value="${escapeHtml(user.csrfToken)}">` +
       '<button id="cart-sign-out" type="submit">Sign out</button>' +
