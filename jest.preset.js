@@ -8,9 +8,6 @@ module.exports = {
   ...nxPreset,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js'],
-  // openid-client, oauth4webapi and jose are ESM-only: transformed to CommonJS
-  // like the sources, for every project whose tests load single sign-on.
-  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
   transform: {
     '^.+\\.[tj]s$': [
       '@swc/jest',
@@ -24,4 +21,7 @@ module.exports = {
       },
     ],
   },
+  // The OpenID libraries ship ES modules only: SWC turns them into CommonJS
+  // for jest, as it does the project's own code (Node loads them as they are).
+  transformIgnorePatterns: ['/node_modules/(?!(oidc-provider|openid-client|oauth4webapi|jose)/)'],
 };
