@@ -268,6 +268,12 @@ function secretReferences(pod) {
         where: `volume ${volume.name}`,
       });
     }
+    // A projected volume: several Secrets' files in one directory (DATA_DIR).
+    for (const source of volume.projected?.sources ?? []) {
+      for (const item of source.secret?.items ?? []) {
+        refs.push({ secret: source.secret.name, key: item.key, where: `volume ${volume.name}` });
+      }
+    }
   }
   return refs;
 }

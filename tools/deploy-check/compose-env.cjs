@@ -21,6 +21,7 @@ const ROOT = join(__dirname, '..', '..');
 const REQUIRED_DUMMIES = Object.freeze({
   KEY_ENCRYPTION_SECRET: 'compose-env-spec-dummy-secret-0123456789abcdef',
   POSTGRES_PASSWORD: 'compose-env-spec-dummy-password',
+  SSO_COOKIE_SECRET: 'compose-env-spec-dummy-sso-cookie-secret-0123456789',
 });
 
 /** The parsed compose file, merge keys applied. */

@@ -57,18 +57,24 @@ compose_config() {
     echo "docker-compose $(docker-compose version --short) (no Compose v2 here): top-level name: dropped"
   fi
   KEY_ENCRYPTION_SECRET=dummy-dummy-dummy-dummy-dummy-dummy POSTGRES_PASSWORD=dummy \
+    SSO_COOKIE_SECRET=dummy-dummy-dummy-dummy-dummy-dummy \
     "${run[@]}" --profile replicas config -q || return 1
   local out
-  if out=$(env -u KEY_ENCRYPTION_SECRET POSTGRES_PASSWORD=dummy "${run[@]}" config -q 2>&1); then
+  if out=$(env -u KEY_ENCRYPTION_SECRET POSTGRES_PASSWORD=dummy SSO_COOKIE_SECRET=x "${run[@]}" config -q 2>&1); then
     echo "compose accepted a missing KEY_ENCRYPTION_SECRET"
     return 1
   fi
   grep -q 'set KEY_ENCRYPTION_SECRET' <<<"$out" || { echo "$out"; return 1; }
-  if out=$(env -u POSTGRES_PASSWORD KEY_ENCRYPTION_SECRET=x "${run[@]}" config -q 2>&1); then
+  if out=$(env -u POSTGRES_PASSWORD KEY_ENCRYPTION_SECRET=x SSO_COOKIE_SECRET=x "${run[@]}" config -q 2>&1); then
     echo "compose accepted a missing POSTGRES_PASSWORD"
     return 1
   fi
   grep -q 'set POSTGRES_PASSWORD' <<<"$out" || { echo "$out"; return 1; }
+  if out=$(env -u SSO_COOKIE_SECRET KEY_ENCRYPTION_SECRET=x POSTGRES_PASSWORD=dummy "${run[@]}" config -q 2>&1); then
+    echo "compose accepted a missing SSO_COOKIE_SECRET"
+    return 1
+  fi
+  grep -q 'set SSO_COOKIE_SECRET' <<<"$out" || { echo "$out"; return 1; }
   echo "config valid, secrets required"
 }
 

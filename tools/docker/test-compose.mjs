@@ -40,6 +40,7 @@ const GATEWAY_PORTS = new Set([8080, 9080]);
 
 const secrets = {
   KEY_ENCRYPTION_SECRET: randomBytes(32).toString('base64url'),
+  SSO_COOKIE_SECRET: randomBytes(32).toString('base64url'),
   POSTGRES_PASSWORD: randomBytes(24).toString('hex'),
 };
 const env = { ...process.env, ...secrets, IMAGE_TAG };

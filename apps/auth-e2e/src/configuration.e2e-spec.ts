@@ -46,4 +46,15 @@ describe('starting a service with a bad environment', () => {
       /KEY_ENCRYPTION_SECRET: the development placeholder is refused in production/,
     );
   });
+
+  it.each(['gateway', 'cart'])(
+    '%s refuses the development single sign-on cookie placeholder in production',
+    async (app) => {
+      const { code, stderr } = await run(app, { NODE_ENV: 'production' });
+      expect(code).toBe(78);
+      expect(stderr).toMatch(
+        /SSO_COOKIE_SECRET: the development placeholder is refused in production/,
+      );
+    },
+  );
 });

@@ -24,6 +24,7 @@ export {
   sessionCookieName,
   touchIntervalMs,
 } from './lib/authenticators/session-cookie.authenticator';
+export { SessionCookie } from './lib/session-cookie';
 export { UnclaimedAuthorizationAuthenticator } from './lib/authenticators/unclaimed-authorization.authenticator';
 export {
   assertCsrfSafe,

@@ -12,3 +12,5 @@ export { jwksFields, sharedStateFields } from './lib/service-fields';
 export type { JwksConfig, SharedStateConfig } from './lib/service-fields';
 export { RELYING_PARTIES } from './lib/single-sign-on';
 export type { RelyingParty } from './lib/single-sign-on';
+export { checkSsoCookieSecret, DEV_SSO_COOKIE_SECRET, ssoFields } from './lib/sso-fields';
+export type { SsoConfig } from './lib/sso-fields';

@@ -19,6 +19,7 @@ import {
   BEARER_OR_COOKIE,
   provideAccessTokenVerification,
   SESSION_COOKIE_NAME,
+  SessionCookie,
 } from '@svt/shared/feature-authn';
 import { ServiceCoreModule } from '@svt/shared/feature-service-core';
 import { AccountSessionsController } from './account/account-sessions.controller';
@@ -37,7 +38,6 @@ import { SigningKeysService } from './keys/signing-keys.service';
 import { RegistrationController } from './registration/registration.controller';
 import { RegistrationService } from './registration/registration.service';
 import { CookieSessionService } from './session/cookie-session.service';
-import { SessionCookie } from './session/session-cookie';
 import { SessionController } from './session/session.controller';
 import { SessionsService } from './session/sessions.service';
 import { AuditLog } from './shared/audit-log';
@@ -92,7 +92,7 @@ class AuthCoreModule {
 export class AuthModule {
   /** `logger`: the process's, for the audit lines. */
   static forRoot(config: AuthConfig, logger: Logger): DynamicModule {
-    const sessionCookie = new SessionCookie(config);
+    const sessionCookie = new SessionCookie(config.SHOP_ORIGIN, config.SESSION_COOKIE_DOMAIN);
     return {
       module: AuthModule,
       imports: [

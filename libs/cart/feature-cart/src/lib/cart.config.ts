@@ -2,9 +2,11 @@ import { z } from 'zod';
 import {
   checkLogFormat,
   checkRedisCluster,
+  checkSsoCookieSecret,
   env,
   jwksFields,
   sharedStateFields,
+  ssoFields,
 } from '@svt/shared/util-config';
 
 /** The variables of the cart service, each on its own; `cartConfigSchema` adds the rules between them. */
@@ -24,6 +26,7 @@ const cartFields = z.object({
   SESSION_COOKIE_DOMAIN: env.cookieDomain,
   DATABASE_URL: env.databaseUrl,
   ...sharedStateFields,
+  ...ssoFields,
   BODY_LIMIT: env.bodyLimit,
   SHUTDOWN_DELAY_MS: env.shutdownDelayMs,
   /** The most different items one cart may hold: a PUT of another sku is then 409 cart_full. */
@@ -36,6 +39,7 @@ const cartFields = z.object({
 export const cartConfigSchema = cartFields.superRefine((config, ctx) => {
   checkRedisCluster(config, ctx);
   checkLogFormat(config, ctx);
+  checkSsoCookieSecret(config, ctx);
 });
 
 export type CartConfig = z.infer<typeof cartConfigSchema>;

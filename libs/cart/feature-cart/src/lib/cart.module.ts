@@ -10,10 +10,14 @@ import {
   IDENTITY_TOKEN_VERIFICATION,
   IdentityTokenAuthenticator,
   provideAccessTokenVerification,
-  provideSessionCookieName,
+  SESSION_COOKIE_NAME,
+  SessionCookie,
 } from '@svt/shared/feature-authn';
 import { ServiceCoreModule } from '@svt/shared/feature-service-core';
+import { SsoModule } from '@svt/shared/feature-sso';
+import { RELYING_PARTIES } from '@svt/shared/util-config';
 import type { CartConfig } from './cart.config';
+import { CartPageController } from './cart-page/cart-page.controller';
 import { CartController, CredentialsEchoController } from './cart.controller';
 import { CART_CONFIG } from './cart.tokens';
 
@@ -24,12 +28,16 @@ const GATEWAY_JWKS = Symbol.for('svt.GatewayJwks');
 export const CROSS_SITE_DETAIL =
   'No credential was sent. This cart service is on a different site from the shop, so a browser ' +
   'never sends the shop’s session cookie here (cookies stay with the site that set them, and ' +
-  'third-party cookies are blocked). Send the access token instead: Authorization: Bearer <access_token>.';
+  'third-party cookies are blocked). Send the access token instead: Authorization: Bearer <access_token>; ' +
+  'or sign in on this site’s own page, which starts a session of its own with a cookie of this site.';
 
 /** The cart service on CART, a site of its own. */
 @Module({})
 export class CartModule {
   static forRoot(config: CartConfig): DynamicModule {
+    // CART's own session cookie, on CART's origin: single sign-on sets it,
+    // and the session cookie authenticator reads the same name.
+    const sessionCookie = new SessionCookie(config.CART_ORIGIN, config.SESSION_COOKIE_DOMAIN);
     return {
       module: CartModule,
       imports: [
@@ -58,13 +66,24 @@ export class CartModule {
               }),
             },
             provideAccessTokenVerification(config.AUTH_ORIGIN, config.ACCESS_TOKEN_AUDIENCE),
-            provideSessionCookieName(config.SHOP_ORIGIN, config.SESSION_COOKIE_DOMAIN),
+            { provide: SESSION_COOKIE_NAME, useValue: sessionCookie.name },
           ],
           allowedOrigins: [config.CART_ORIGIN, config.SHOP_ORIGIN],
           unauthenticatedDetail: CROSS_SITE_DETAIL,
         }),
+        SsoModule.forRoot({
+          party: RELYING_PARTIES.cart,
+          origin: config.CART_ORIGIN,
+          authOrigin: config.AUTH_ORIGIN,
+          authUrl: config.AUTH_URL,
+          cookieSecret: config.SSO_COOKIE_SECRET,
+          sessionTtlSeconds: config.SESSION_TTL,
+          sessionIdleTtlSeconds: config.SESSION_IDLE_TTL,
+          sessionCookie,
+          dataDir: config.DATA_DIR,
+        }),
       ],
-      controllers: [CartController, CredentialsEchoController],
+      controllers: [CartController, CredentialsEchoController, CartPageController],
       providers: [
         {
           provide: CART_REPOSITORY,

@@ -1,5 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
+import { acceptFormsOn, ssoFormPaths } from '@svt/shared/feature-sso';
+import { RELYING_PARTIES } from '@svt/shared/util-config';
 import { createHttpApp, pageCors, setupOpenApi } from '@svt/shared/util-http';
 import type { CartConfig } from './cart.config';
 import { CartModule } from './cart.module';
@@ -18,6 +20,8 @@ export async function createCartApp(
     bodies: 'json',
     logger,
   });
+  // JSON only, but for AUTH's logout tokens and the sign-out form.
+  acceptFormsOn(app, ssoFormPaths(RELYING_PARTIES.cart));
   app.enableCors(
     pageCors(config.SHOP_ORIGIN, { credentials: true, methods: ['GET', 'PUT', 'DELETE'] }),
   );
@@ -28,6 +32,8 @@ export async function createCartApp(
     tags: [
       { name: 'cart', description: "The signed-in user's cart." },
       { name: 'lab', description: 'What the lab uses to show which credentials arrive.' },
+      { name: 'page', description: "The cart page at CART's own origin." },
+      { name: 'sso', description: 'Single sign-on with AUTH: CART as a relying party.' },
     ],
   });
   return app;

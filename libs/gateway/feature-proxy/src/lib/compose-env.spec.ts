@@ -24,7 +24,7 @@ describeComposeService(
   {
     name: 'gateway',
     schema: gatewayConfigSchema,
-    secrets: {},
+    secrets: { SSO_COOKIE_SECRET: ['SSO_COOKIE_SECRET'] },
     containerSpecific: ['DEMO_DIR', 'TRUSTED_PROXIES'],
     dependsOn: ['auth', 'cart', 'redis'],
     replicaDependsOn: ['auth', 'cart', 'lb', 'redis'],

@@ -50,6 +50,10 @@ export async function createGatewayApp(
         { name: 'proxy', description: 'Forwarded to AUTH and CART.' },
         { name: 'demo', description: "The lab's page and its configuration." },
         { name: 'keys', description: "The gateway's public key for its identity tokens." },
+        {
+          name: 'sso',
+          description: 'Single sign-on with AUTH: the gateway (SHOP) as a relying party.',
+        },
       ],
       extraPaths: GATEWAY_PROXY_PATHS,
     });

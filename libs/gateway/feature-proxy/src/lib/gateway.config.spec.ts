@@ -1,7 +1,10 @@
 import { ConfigError, loadConfig } from '@svt/shared/util-config';
 import { docsPublic, gatewayConfigSchema } from './gateway.config';
 
-const load = (env: Record<string, string>) => loadConfig('gateway', gatewayConfigSchema, env);
+/** A real secret: production refuses the development placeholder. */
+const SSO_COOKIE_SECRET = 'gateway-config-spec-sso-cookie-secret-0123456789';
+const load = (env: Record<string, string>) =>
+  loadConfig('gateway', gatewayConfigSchema, { SSO_COOKIE_SECRET, ...env });
 
 describe('gateway config', () => {
   describe('DOCS_PUBLIC', () => {
@@ -25,6 +28,14 @@ describe('gateway config', () => {
     it('refuses anything but true or false', () => {
       expect(() => load({ DOCS_PUBLIC: 'yes' })).toThrow(ConfigError);
       expect(() => load({ DOCS_PUBLIC: 'yes' })).toThrow(/DOCS_PUBLIC: must be true or false/);
+    });
+  });
+
+  describe('SSO_COOKIE_SECRET', () => {
+    it('refuses the development placeholder in production', () => {
+      expect(() => loadConfig('gateway', gatewayConfigSchema, { NODE_ENV: 'production' })).toThrow(
+        /SSO_COOKIE_SECRET: the development placeholder is refused/,
+      );
     });
   });
 

@@ -2,10 +2,12 @@ import { z } from 'zod';
 import {
   checkLogFormat,
   checkRedisCluster,
+  checkSsoCookieSecret,
   env,
   isOrigin,
   jwksFields,
   sharedStateFields,
+  ssoFields,
 } from '@svt/shared/util-config';
 
 /** The variables of the gateway, each on its own; `gatewayConfigSchema` adds the rules between them. */
@@ -46,6 +48,7 @@ const gatewayFields = z.object({
   /** The built demo page (`npm run build` makes it). */
   DEMO_DIR: z.string().min(1).default('dist/apps/shop-web'),
   ...sharedStateFields,
+  ...ssoFields,
   BODY_LIMIT: env.bodyLimit,
   SHUTDOWN_DELAY_MS: env.shutdownDelayMs,
 });
@@ -54,6 +57,7 @@ const gatewayFields = z.object({
 export const gatewayConfigSchema = gatewayFields.superRefine((config, ctx) => {
   checkRedisCluster(config, ctx);
   checkLogFormat(config, ctx);
+  checkSsoCookieSecret(config, ctx);
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

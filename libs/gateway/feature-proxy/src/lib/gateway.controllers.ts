@@ -27,7 +27,7 @@ import {
   IDENTITY_KEY,
   IDENTITY_SIGNER,
 } from './gateway.tokens';
-import type { IdentityKey } from './identity-key';
+import type { SigningKey } from '@svt/shared/util-security';
 import type { IdentityTokenSigner } from './identity-token.signer';
 import type { Upstream } from './upstream';
 
@@ -210,7 +210,7 @@ export class CartProxyController {
 @ApiTags('keys')
 @Controller('.well-known')
 export class GatewayJwksController {
-  constructor(@Inject(IDENTITY_KEY) private readonly key: IdentityKey) {}
+  constructor(@Inject(IDENTITY_KEY) private readonly key: SigningKey) {}
 
   @Public()
   @Get('jwks.json')

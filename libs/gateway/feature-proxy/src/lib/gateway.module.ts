@@ -5,9 +5,12 @@ import {
   AuthnModule,
   BEARER_OR_COOKIE,
   provideAccessTokenVerification,
-  provideSessionCookieName,
+  SESSION_COOKIE_NAME,
+  SessionCookie,
 } from '@svt/shared/feature-authn';
 import { ServiceCoreModule } from '@svt/shared/feature-service-core';
+import { SsoModule } from '@svt/shared/feature-sso';
+import { RELYING_PARTIES } from '@svt/shared/util-config';
 import { closeOnShutdown } from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
 import {
@@ -24,8 +27,8 @@ import {
   IDENTITY_KEY,
   IDENTITY_SIGNER,
 } from './gateway.tokens';
-import type { IdentityKey } from './identity-key';
-import { loadOrCreateIdentityKey } from './identity-key';
+import type { SigningKey } from '@svt/shared/util-security';
+import { loadOrCreateSigningKey } from '@svt/shared/util-security';
 import { IdentityTokenSigner } from './identity-token.signer';
 import { CredentialsEchoController, DemoPageController, loadDemoPage } from './demo-page';
 import { Upstream } from './upstream';
@@ -34,6 +37,9 @@ import { Upstream } from './upstream';
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
+    // One definition of the shop's session cookie: the authenticator reads
+    // the name that single sign-on sets, as AUTH's password login sets it.
+    const sessionCookie = new SessionCookie(config.SHOP_ORIGIN, config.SESSION_COOKIE_DOMAIN);
     return {
       module: GatewayModule,
       imports: [
@@ -46,11 +52,23 @@ export class GatewayModule {
           authenticators: BEARER_OR_COOKIE,
           providers: [
             provideAccessTokenVerification(config.AUTH_ORIGIN, config.ACCESS_TOKEN_AUDIENCE),
-            provideSessionCookieName(config.SHOP_ORIGIN, config.SESSION_COOKIE_DOMAIN),
+            { provide: SESSION_COOKIE_NAME, useValue: sessionCookie.name },
           ],
           allowedOrigins: [config.SHOP_ORIGIN, ...config.ALLOWED_ORIGINS],
           unauthenticatedDetail:
             'Log in, then send the session cookie or an Authorization: Bearer access token.',
+        }),
+        // Served here at /api/sso/*, never forwarded: only /api/auth/* and /api/cart* are.
+        SsoModule.forRoot({
+          party: RELYING_PARTIES.shop,
+          origin: config.SHOP_ORIGIN,
+          authOrigin: config.AUTH_ORIGIN,
+          authUrl: config.AUTH_URL,
+          cookieSecret: config.SSO_COOKIE_SECRET,
+          sessionTtlSeconds: config.SESSION_TTL,
+          sessionIdleTtlSeconds: config.SESSION_IDLE_TTL,
+          sessionCookie,
+          dataDir: config.DATA_DIR,
         }),
       ],
       controllers: [
@@ -67,13 +85,13 @@ export class GatewayModule {
         { provide: CART_UPSTREAM, useFactory: () => new Upstream('cart', config.CART_URL) },
         {
           provide: IDENTITY_KEY,
-          useFactory: (): Promise<IdentityKey> =>
-            loadOrCreateIdentityKey(join(config.DATA_DIR, 'gateway-identity-key.pem')),
+          useFactory: (): Promise<SigningKey> =>
+            loadOrCreateSigningKey(join(config.DATA_DIR, 'gateway-identity-key.pem')),
         },
         {
           provide: IDENTITY_SIGNER,
           inject: [IDENTITY_KEY],
-          useFactory: (key: IdentityKey) =>
+          useFactory: (key: SigningKey) =>
             new IdentityTokenSigner(key, config.SHOP_ORIGIN, config.IDENTITY_TOKEN_TTL),
         },
         closeOnShutdown(AUTH_UPSTREAM, CART_UPSTREAM),

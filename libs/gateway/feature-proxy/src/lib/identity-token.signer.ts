@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import type { Identity } from '@svt/shared/feature-authn';
 import { IDENTITY_TOKEN_TYPE } from '@svt/shared/feature-authn';
-import type { IdentityKey } from './identity-key';
+import type { SigningKey } from '@svt/shared/util-security';
 
 export interface IdentityTokenSignerOptions {
   /** Tokens kept for reuse (default 10 000); when full, the oldest insertion goes first. */
@@ -37,7 +37,7 @@ export class IdentityTokenSigner {
   private readonly now: () => number;
 
   constructor(
-    private readonly key: IdentityKey,
+    private readonly key: SigningKey,
     private readonly issuer: string,
     private readonly ttlSeconds: number,
     options: IdentityTokenSignerOptions = {},

@@ -5,47 +5,21 @@ import { createPublicKey } from 'node:crypto';
 import { decode, verify } from 'jsonwebtoken';
 import type { Identity } from '@svt/shared/feature-authn';
 import { IDENTITY_TOKEN_TYPE } from '@svt/shared/feature-authn';
-import type { IdentityKey } from './identity-key';
-import { loadOrCreateIdentityKey } from './identity-key';
+import type { SigningKey } from '@svt/shared/util-security';
+import { loadOrCreateSigningKey } from '@svt/shared/util-security';
 import { IdentityTokenSigner } from './identity-token.signer';
-
-describe(loadOrCreateIdentityKey.name, () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'svt-gateway-key-'));
-  });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
-
-  it('creates a key on first start and loads the same one afterwards', async () => {
-    const file = join(dir, 'nested', 'key.pem');
-    const first = await loadOrCreateIdentityKey(file);
-    const second = await loadOrCreateIdentityKey(file);
-    expect(second.kid).toBe(first.kid);
-  });
-
-  it('ends with one key when several gateways start at once', async () => {
-    const file = join(dir, 'key.pem');
-    const keys = await Promise.all(Array.from({ length: 5 }, () => loadOrCreateIdentityKey(file)));
-    expect(new Set(keys.map((key) => key.kid)).size).toBe(1);
-  });
-
-  it('publishes only the public half', async () => {
-    const { jwk } = await loadOrCreateIdentityKey(join(dir, 'key.pem'));
-    expect(Object.keys(jwk).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
-  });
-});
 
 describe(IdentityTokenSigner.name, () => {
   const SHOP = 'http://shop.localhost:8080';
   const CART = 'http://cart.localhost:8082';
   const START = 1_800_000_000_000;
   let dir: string;
-  let key: IdentityKey;
+  let key: SigningKey;
   let clock: { at: number };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'svt-gateway-key-'));
-    key = await loadOrCreateIdentityKey(join(dir, 'key.pem'));
+    key = await loadOrCreateSigningKey(join(dir, 'key.pem'));
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
   beforeEach(() => {

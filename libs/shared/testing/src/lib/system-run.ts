@@ -156,6 +156,8 @@ export async function beginRun(testEnv: TestEnvironment, backend: Backend): Prom
       REDIS_KEY_PREFIX: redisKeyPrefix,
       // AUTH refuses its development placeholder once DATABASE_URL is set.
       KEY_ENCRYPTION_SECRET: `e2e-${randomHex(24)}`,
+      // The gateway and CART refuse theirs likewise (CART has DATABASE_URL too).
+      SSO_COOKIE_SECRET: `e2e-sso-${randomHex(24)}`,
     },
     started,
     get finished() {

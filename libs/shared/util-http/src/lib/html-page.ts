@@ -17,6 +17,8 @@ export interface HtmlPageOptions {
   readonly formActions?: readonly string[];
   /** A script of its own origin, by path, and what it may fetch (`connect-src 'self'`). */
   readonly script?: string;
+  /** `<meta name content>` pairs for the script to read (e.g. a CSRF token), escaped here. */
+  readonly meta?: Readonly<Record<string, string>>;
 }
 
 const STYLE =
@@ -46,6 +48,9 @@ export function htmlPage(options: HtmlPageOptions): HtmlPage {
   const script = options.script
     ? `<script src="${escapeHtml(options.script)}" defer></script>`
     : '';
+  const meta = Object.entries(options.meta ?? {})
+    .map(([name, content]) => `<meta name="${escapeHtml(name)}" content="${escapeHtml(content)}">`)
+    .join('');
   const csp = [
     "default-src 'none'",
     `style-src ${STYLE_HASH}`,
@@ -57,6 +62,7 @@ export function htmlPage(options: HtmlPageOptions): HtmlPage {
   const body =
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+    meta +
     `<title>${escapeHtml(options.title)}</title><style>${STYLE}</style>${script}</head>` +
     `<body>${options.main}</body></html>`;
   return { body, csp };

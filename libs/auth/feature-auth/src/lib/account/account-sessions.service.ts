@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { Identity } from '@svt/shared/feature-authn';
+import type { Identity, SessionCookie } from '@svt/shared/feature-authn';
 import { AppError } from '@svt/shared/util-errors';
 import { SESSION_COOKIE } from '../auth.tokens';
 import { AuditLog } from '../shared/audit-log';
 import { iso } from '../shared/public-user';
-import type { SessionCookie } from '../session/session-cookie';
 import type { ClientInfo } from '../shared/request-context';
 import { SessionsService } from '../session/sessions.service';
 import { TokensService } from '../token/tokens.service';

@@ -2,13 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '@svt/auth/data-access';
 import { sessionEndsAt } from '@svt/shared/data-access-sessions';
-import type { Identity } from '@svt/shared/feature-authn';
+import type { Identity, SessionCookie } from '@svt/shared/feature-authn';
 import { SESSION_COOKIE } from '../auth.tokens';
 import { AuditLog } from '../shared/audit-log';
 import { DeviceCookies } from '../shared/device-cookie';
 import { iso, publicUser } from '../shared/public-user';
 import type { PublicUser } from '../shared/public-user';
-import type { SessionCookie } from './session-cookie';
 import type { ClientInfo } from '../shared/request-context';
 import { SessionsService } from './sessions.service';
 

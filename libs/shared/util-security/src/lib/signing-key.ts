@@ -2,20 +2,32 @@ import type { KeyObject } from 'node:crypto';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { PublicJwk } from '@svt/shared/feature-authn';
 
-/** The gateway's own signing key for identity tokens, and its public JWK. */
-export interface IdentityKey {
+/** The public half of a `SigningKey`, as a JWK (RFC 7517) for a JWKS. */
+export interface PublicSigningJwk {
+  readonly kty: 'EC';
+  readonly crv: string;
+  readonly x: string;
+  readonly y: string;
+  readonly kid: string;
+  readonly alg: 'ES256';
+  readonly use: 'sig';
+}
+
+/** A service's own ES256 signing key: the private half, and the public JWK it publishes. */
+export interface SigningKey {
+  /** The JWK thumbprint-like id: SHA-256 of the public key's members, base64url. */
   readonly kid: string;
   readonly privateKey: KeyObject;
-  readonly jwk: PublicJwk;
+  readonly jwk: PublicSigningJwk;
 }
 
 /**
- * Loads the key from `file`, creating it on first start. Exclusive creation
- * (`wx`) means two gateways starting together end up with one key.
+ * Loads a P-256 key from the PEM `file`, creating it on first start.
+ * Exclusive creation (`wx`) means two replicas starting together end up with
+ * one key. One file per purpose: a key signs one kind of thing.
  */
-export async function loadOrCreateIdentityKey(file: string): Promise<IdentityKey> {
+export async function loadOrCreateSigningKey(file: string): Promise<SigningKey> {
   let pem: string;
   try {
     pem = await readFile(file, 'utf8');
@@ -35,6 +47,9 @@ export async function loadOrCreateIdentityKey(file: string): Promise<IdentityKey
   }
   const privateKey = createPrivateKey(pem);
   const { crv, x, y } = createPublicKey(privateKey).export({ format: 'jwk' });
+  if (crv === undefined || x === undefined || y === undefined) {
+    throw new TypeError(`${file} does not hold an EC key`);
+  }
   const kid = createHash('sha256')
     .update(JSON.stringify({ crv, kty: 'EC', x, y }))
     .digest('base64url');

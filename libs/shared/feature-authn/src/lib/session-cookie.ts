@@ -1,22 +1,22 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
-import { sessionCookieName } from '@svt/shared/feature-authn';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
-import type { AuthConfig } from '../auth.config';
+import { sessionCookieName } from './authenticators/session-cookie.authenticator';
 
 /**
  * The session cookie as API.md fixes it: `HttpOnly; SameSite=Lax; Path=/`, no
- * `Domain`, and `Secure` with the `__Host-` prefix wherever the SHOP origin
+ * `Domain`, and `Secure` with the `__Host-` prefix wherever `origin` (the
+ * site the cookie belongs to: SHOP for AUTH and the gateway, CART for CART)
  * is a secure context (https, or a localhost name). A deployment may set
  * SESSION_COOKIE_DOMAIN to share it with same-site siblings: then
- * `Domain=<it>` and the `__Secure-` prefix.
+ * `Domain=<it>` and the `__Secure-` prefix. Its `name` is the one
+ * `provideSessionCookieName(origin, domain)` gives the authenticator.
  */
 export class SessionCookie {
   readonly name: string;
   private readonly attributes: CookieSerializeOptions;
 
-  constructor(config: Pick<AuthConfig, 'SHOP_ORIGIN' | 'SESSION_COOKIE_DOMAIN'>) {
-    const secure = isSecureContextOrigin(config.SHOP_ORIGIN);
-    const domain = config.SESSION_COOKIE_DOMAIN;
+  constructor(origin: string, domain?: string) {
+    const secure = isSecureContextOrigin(origin);
     this.name = sessionCookieName(secure, domain);
     this.attributes = {
       httpOnly: true,
