@@ -10,7 +10,8 @@
  * - `port`, `metricsPort`: its public port and its internal /metrics port,
  *   moved by `<NAME>_PORT` and `<NAME>_METRICS_PORT` under npm start;
  * - `database`: whether it has a database of its own (DATABASE_URL);
- * - `calls`: the services it sends requests to, at `<NAME>_URL`.
+ * - `calls`: the services it sends requests to, at `<NAME>_URL` (AUTH calls the
+ *   relying parties of single sign-on only once they run, so it still starts first).
  * `startOrder`: AUTH first, as the others load its public keys when they
  * start; then the gateway, whose identity-token keys CART loads when it starts.
  */
