@@ -1,4 +1,6 @@
 export { SESSION_STORE, sessionEndsAt } from './lib/session-store';
+export { newSession } from './lib/new-session';
+export type { NewSessionFields } from './lib/new-session';
 export type { SessionRecord, SessionStore } from './lib/session-store';
 export { MemorySessionStore } from './lib/memory-session-store';
 export type { MemorySessionStoreOptions } from './lib/memory-session-store';

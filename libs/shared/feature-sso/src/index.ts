@@ -13,8 +13,6 @@ export { SsoClient } from './lib/sso-client';
 export type { SsoCallbackResult, SsoClientOptions } from './lib/sso-client';
 export { SsoSessionsService } from './lib/sso-sessions.service';
 export type { SsoClientInfo } from './lib/sso-sessions.service';
-export { ssoSessionRecord, ssoSidOf } from './lib/sso-session-record';
-export type { SsoSessionRecord } from './lib/sso-session-record';
 export { BackchannelLogoutService } from './lib/backchannel-logout.service';
 export {
   BACKCHANNEL_LOGOUT_EVENT,

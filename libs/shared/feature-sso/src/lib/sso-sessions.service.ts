@@ -1,13 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Denylist, SessionRecord, SessionStore } from '@svt/shared/data-access-sessions';
-import { DENYLIST, SESSION_STORE } from '@svt/shared/data-access-sessions';
+import { DENYLIST, newSession, SESSION_STORE } from '@svt/shared/data-access-sessions';
 import { failClosed } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
-import { CLOCK, randomSecret, sha256Hex } from '@svt/shared/util-security';
+import { CLOCK, sha256Hex } from '@svt/shared/util-security';
 import { SSO_OPTIONS } from './sso.options';
 import type { SsoOptions } from './sso.options';
-import { ssoSessionRecord, ssoSidOf } from './sso-session-record';
 
 const STORE = 'session store';
 
@@ -54,20 +52,12 @@ export class SsoSessionsService {
     client: SsoClientInfo,
     previousSecret?: string,
   ): Promise<{ secret: string; session: SessionRecord }> {
-    const now = this.clock.now();
-    const secret = randomSecret();
-    const session = ssoSessionRecord(
+    const { secret, record: session } = newSession(
       {
-        idHash: sha256Hex(secret),
-        handle: randomUUID(),
         userId,
-        csrfToken: randomSecret(),
-        createdAt: now,
-        expiresAt: now + this.options.sessionTtlSeconds * 1000,
-        lastSeenAt: now,
-        idleTimeoutMs: this.options.sessionIdleTtlSeconds * 1000,
-        userAgent: client.userAgent?.slice(0, 256) ?? null,
-        ip: client.ip,
+        ttlSeconds: this.options.sessionTtlSeconds,
+        idleTtlSeconds: this.options.sessionIdleTtlSeconds,
+        client,
         // The relying party never learns the user's credential version (the
         // ID token carries no account data), so it claims the lowest: a
         // password change ends sessions of versions below the new one, which
@@ -75,8 +65,9 @@ export class SsoSessionsService {
         // side: a changed password must also end what a stolen AUTH session
         // may have started here.
         credentialVersion: 0,
+        ssoSid,
       },
-      ssoSid,
+      this.clock.now(),
     );
     if (previousSecret) await this.end(previousSecret);
     await failClosed(this.store.create(session), STORE);
@@ -102,7 +93,7 @@ export class SsoSessionsService {
    */
   async endBySsoSid(userId: string, ssoSid: string): Promise<number> {
     const sessions = (await failClosed(this.store.listByUser(userId), STORE)).filter(
-      (session) => ssoSidOf(session) === ssoSid,
+      (session) => session.ssoSid === ssoSid,
     );
     await this.endSessions(sessions);
     return sessions.length;

@@ -30,7 +30,6 @@ import type { SsoCallbackResult } from './sso-client';
 import { SsoClient } from './sso-client';
 import { ssoFormPaths } from './sso-form-paths';
 import { SsoModule } from './sso.module';
-import { ssoSidOf } from './sso-session-record';
 
 const CART = 'http://cart.localhost:8082';
 const AUTH = 'http://auth.localhost:8081';
@@ -216,7 +215,7 @@ describe('the relying party routes', () => {
       expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
       const session = await sessions.find(sha256Hex(cookie?.value as string));
       expect(session).toMatchObject({ userId: 'user-1', credentialVersion: 0 });
-      expect(session && ssoSidOf(session)).toBe('auth-sid-1');
+      expect(session?.ssoSid).toBe('auth-sid-1');
       // The flow is used once.
       expect(response.cookies).toContainEqual(
         expect.objectContaining({ name: '__Host-sso-flow', value: '' }),

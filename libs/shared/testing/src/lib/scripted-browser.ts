@@ -104,6 +104,26 @@ export class ScriptedBrowser {
     return { url: current, response: answer, hops };
   }
 
+  /**
+   * Fills AUTH's login page `page` ended on with `credentials`, posts it from
+   * AUTH's own origin, and follows where it leads (until `options.stopBefore`).
+   */
+  async signIn(
+    page: Navigation,
+    credentials: { readonly email: string; readonly password: string },
+    options: NavigateOptions = {},
+  ): Promise<Navigation> {
+    const posted = await this.postForm(page.url, {
+      csrf: loginFormToken(page.response.text),
+      email: credentials.email,
+      password: credentials.password,
+    });
+    if (posted.status !== 303) {
+      throw new Error(`AUTH's login page answered ${posted.status}: ${posted.text.slice(0, 200)}`);
+    }
+    return this.follow(page.url, posted, options);
+  }
+
   private known<T>(origin: string, map: Map<string, T>): T {
     const found = map.get(origin);
     if (found === undefined) throw new TypeError(`${origin} is none of the system's sites`);

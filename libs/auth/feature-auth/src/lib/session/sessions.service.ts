@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { User } from '@svt/auth/data-access';
 import type { SessionRecord, SessionStore } from '@svt/shared/data-access-sessions';
-import { SESSION_STORE } from '@svt/shared/data-access-sessions';
+import { newSession, SESSION_STORE } from '@svt/shared/data-access-sessions';
 import { failClosed } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
-import { CLOCK, randomSecret, sha256Hex } from '@svt/shared/util-security';
+import { CLOCK, sha256Hex } from '@svt/shared/util-security';
 import type { AuthConfig } from '../auth.config';
 import { AUTH_CONFIG } from '../auth.tokens';
 import { SingleSignOnSessions } from '../oidc/single-sign-on-sessions.service';
@@ -45,22 +44,17 @@ export class SessionsService {
     client: ClientInfo,
     previousSecret?: string,
   ): Promise<{ secret: string; session: SessionRecord }> {
-    const now = this.clock.now();
-    const secret = randomSecret();
-    const session: SessionRecord = {
-      idHash: sha256Hex(secret),
-      handle: randomUUID(),
-      userId: user.id,
-      csrfToken: randomSecret(),
-      createdAt: now,
-      expiresAt: now + this.config.SESSION_TTL * 1000,
-      lastSeenAt: now,
-      idleTimeoutMs: this.config.SESSION_IDLE_TTL * 1000,
-      userAgent: client.userAgent?.slice(0, 256) ?? null,
-      ip: client.ip,
-      credentialVersion: user.credentialVersion,
-      ssoSid: null,
-    };
+    const { secret, record: session } = newSession(
+      {
+        userId: user.id,
+        ttlSeconds: this.config.SESSION_TTL,
+        idleTtlSeconds: this.config.SESSION_IDLE_TTL,
+        client,
+        credentialVersion: user.credentialVersion,
+        ssoSid: null,
+      },
+      this.clock.now(),
+    );
     if (previousSecret) await this.end(previousSecret);
     await failClosed(this.store.create(session), STORE);
     try {
