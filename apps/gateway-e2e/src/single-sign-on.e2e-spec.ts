@@ -3,11 +3,11 @@ import {
   csrfHeaders,
   expectStatus,
   http,
-  loginFormToken,
   loginWithToken,
   pollUntil,
   registerUser,
   startSystem,
+  strongPassword,
 } from '@svt/shared/testing';
 import type {
   HttpClient,
@@ -44,19 +44,13 @@ function isLoginPage(url: string): boolean {
 }
 
 /** Fills AUTH's login page the navigation ended on, and follows where it leads. */
-async function signInAtAuth(
+function signInAtAuth(
   browser: ScriptedBrowser,
   page: Navigation,
   user: RegisteredUser,
 ): Promise<Navigation> {
   expect(isLoginPage(page.url)).toBe(true);
-  const posted = await browser.postForm(page.url, {
-    csrf: loginFormToken(page.response.text),
-    email: user.email,
-    password: user.password,
-  });
-  expect(posted.status).toBe(303);
-  return browser.follow(page.url, posted);
+  return browser.signIn(page, user);
 }
 
 /** "Sign in with AUTH" on SHOP, from a browser with no session anywhere. */
@@ -188,6 +182,49 @@ describe('single sign-on from AUTH', () => {
       expect(isLoginPage(again.url)).toBe(true);
     });
 
+    it('by a password change ends the SSO sessions on both sites and at AUTH', async () => {
+      const user = await registerUser(shop, undefined, '/api/auth');
+      const browser = aBrowser();
+      await signInOnShop(browser, user);
+      await browser.navigate(`${sut.cart.origin}/`);
+      const tokens = await loginWithToken(shop, user, '/api/auth');
+      const changed = await shop.post(
+        '/api/auth/password',
+        { currentPassword: user.password, newPassword: strongPassword() },
+        { bearer: tokens.accessToken },
+      );
+      expect(changed.status).toBeLessThan(300);
+      expectStatus(await cart.get('/cart', { jar: browser.jar(sut.cart.origin) }), 401);
+      expectStatus(await shop.get('/api/auth/session', { jar: browser.jar(sut.shop.origin) }), 401);
+      expect(isLoginPage((await browser.navigate(`${sut.cart.origin}/`)).url)).toBe(true);
+    });
+
+    it('of the cart site’s session from the session list ends the SSO session it came from', async () => {
+      const user = await registerUser(shop, undefined, '/api/auth');
+      const browser = aBrowser();
+      await signInOnShop(browser, user);
+      await browser.navigate(`${sut.cart.origin}/`);
+      const cartJar = browser.jar(sut.cart.origin);
+      const shopJar = browser.jar(sut.shop.origin);
+      // Listed from SHOP's session: the one marked current is SHOP's, the other CART's.
+      const listing = await shop.get<Record<string, unknown>[]>('/api/auth/sessions', {
+        jar: shopJar,
+      });
+      const sessions = listing.json?.filter((entry) => entry['method'] === 'session') ?? [];
+      expect(sessions).toHaveLength(2);
+      const cartEntry = sessions.find((entry) => entry['current'] === false);
+      const { csrfToken } = (await shop.get('/api/auth/session', { jar: shopJar })).json ?? {};
+      expectStatus(
+        await shop.delete(`/api/auth/sessions/${String(cartEntry?.['id'])}`, {
+          jar: shopJar,
+          headers: csrfHeaders(sut.shop.origin, String(csrfToken)),
+        }),
+        204,
+      );
+      expectStatus(await cart.get('/cart', { jar: cartJar }), 401);
+      expect(isLoginPage((await browser.navigate(`${sut.cart.origin}/`)).url)).toBe(true);
+    });
+
     it('everywhere (logout-all) ends the SSO sessions on both sites and at AUTH', async () => {
       const user = await registerUser(shop, undefined, '/api/auth');
       const browser = aBrowser();
@@ -208,12 +245,7 @@ describe('single sign-on from AUTH', () => {
     const user = await registerUser(shop, undefined, '/api/auth');
     const browser = aBrowser();
     const page = await browser.navigate(`${sut.shop.origin}/api/sso/login`);
-    const posted = await browser.postForm(page.url, {
-      csrf: loginFormToken(page.response.text),
-      email: user.email,
-      password: user.password,
-    });
-    const atCallback = await browser.follow(page.url, posted, {
+    const atCallback = await browser.signIn(page, user, {
       stopBefore: (url) => url.pathname === '/api/sso/callback',
     });
     const callback = new URL(atCallback.url);

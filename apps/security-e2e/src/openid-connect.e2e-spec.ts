@@ -138,12 +138,7 @@ async function signInUntilCallback(
   callbackPath: string,
 ): Promise<URL> {
   expect(isLoginPage(page.url)).toBe(true);
-  const posted = await browser.postForm(page.url, {
-    csrf: loginFormToken(page.response.text),
-    email: user.email,
-    password: user.password,
-  });
-  const atCallback = await browser.follow(page.url, posted, {
+  const atCallback = await browser.signIn(page, user, {
     stopBefore: (url) => url.pathname === callbackPath,
   });
   return new URL(atCallback.url);
@@ -385,13 +380,7 @@ describe('OpenID Connect at AUTH and the relying parties', () => {
     it('refuses a replay of a real one, and one that is not a logout token', async () => {
       const user = await registerUser(shop, undefined, '/api/auth');
       const browser = aBrowser();
-      const page = await browser.navigate(`${sut.shop.origin}/api/sso/login`);
-      const posted = await browser.postForm(page.url, {
-        csrf: loginFormToken(page.response.text),
-        email: user.email,
-        password: user.password,
-      });
-      await browser.follow(page.url, posted);
+      await browser.signIn(await browser.navigate(`${sut.shop.origin}/api/sso/login`), user);
       expectStatus((await browser.navigate(`${sut.cart.origin}/`)).response, 200);
       const before = recorder.tokens.length;
       // Sign out on SHOP: AUTH ends the OP session and tells CART by the back channel.
@@ -495,13 +484,7 @@ describe('OpenID Connect at AUTH and the relying parties', () => {
   it('keeps the shop session’s CSRF rule for the SSO session (a logout without the token is refused)', async () => {
     const user = await registerUser(shop, undefined, '/api/auth');
     const browser = aBrowser();
-    const page = await browser.navigate(`${sut.shop.origin}/api/sso/login`);
-    const posted = await browser.postForm(page.url, {
-      csrf: loginFormToken(page.response.text),
-      email: user.email,
-      password: user.password,
-    });
-    await browser.follow(page.url, posted);
+    await browser.signIn(await browser.navigate(`${sut.shop.origin}/api/sso/login`), user);
     const jar = browser.jar(sut.shop.origin);
     const refused = await shop.delete('/api/auth/session', {
       jar,
