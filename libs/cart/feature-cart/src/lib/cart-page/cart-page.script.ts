@@ -21,6 +21,13 @@ export const CART_PAGE_SCRIPT = `'use strict';
 
   function render(cart) {
     items.replaceChildren();
+    if (cart.items.length === 0) {
+      var empty = document.createElement('td');
+      empty.colSpan = 2;
+      empty.textContent = 'The cart is empty.';
+      items.append(document.createElement('tr'));
+      items.lastChild.append(empty);
+    }
     cart.items.forEach(function (item) {
       var row = document.createElement('tr');
       var sku = document.createElement('td');
