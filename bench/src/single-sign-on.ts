@@ -1,4 +1,4 @@
-import { ScriptedBrowser, loginFormToken, registerUser, http } from '@svt/shared/testing';
+import { ScriptedBrowser, http, registerUser } from '@svt/shared/testing';
 import type { SystemUnderTest } from '@svt/shared/testing';
 import { percentile } from './load';
 import { cpuSeconds } from './processes';
@@ -26,12 +26,7 @@ export async function measureSingleSignOn(
   for (let trial = 0; trial < trials; trial++) {
     const browser = new ScriptedBrowser([system.shop, system.auth, system.cart]);
     const page = await browser.navigate(`${system.shop.origin}/api/sso/login`);
-    const posted = await browser.postForm(page.url, {
-      csrf: loginFormToken(page.response.text),
-      email: user.email,
-      password: user.password,
-    });
-    const signedIn = await browser.follow(page.url, posted);
+    const signedIn = await browser.signIn(page, user);
     if (signedIn.url !== `${system.shop.origin}/`) {
       throw new Error(`bench: signing in on SHOP ended at ${signedIn.url}`);
     }
