@@ -36,6 +36,7 @@ export class OpenIdProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OpenIdProvider.name);
   private current: { provider: Provider; keys: string; handler: RequestHandler } | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private readonly issuer: URL;
 
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
@@ -43,11 +44,20 @@ export class OpenIdProvider implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(USER_REPOSITORY) private readonly users: UserRepository,
     private readonly signingKeys: SigningKeysService,
     private readonly serverKeys: ServerKeys,
-  ) {}
+  ) {
+    this.issuer = new URL(config.AUTH_ORIGIN);
+  }
 
   onApplicationBootstrap(): void {
     this.refresh();
-    this.timer = setInterval(() => this.refresh(), KEY_CHECK_INTERVAL_MS);
+    this.timer = setInterval(() => {
+      try {
+        this.refresh();
+      } catch (error) {
+        // The provider of the last key set goes on serving; the next check retries.
+        this.logger.warn(`OpenID Provider keys not refreshed: ${(error as Error).message}`);
+      }
+    }, KEY_CHECK_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -71,10 +81,6 @@ export class OpenIdProvider implements OnApplicationBootstrap, OnModuleDestroy {
     request.headers['x-forwarded-host'] = this.issuer.host;
     request.headers['x-forwarded-proto'] = this.issuer.protocol.slice(0, -1);
     this.current.handler(request, response);
-  }
-
-  private get issuer(): URL {
-    return new URL(this.config.AUTH_ORIGIN);
   }
 
   private refresh(): void {
