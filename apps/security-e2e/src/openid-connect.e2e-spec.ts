@@ -194,6 +194,21 @@ describe('OpenID Connect at AUTH and the relying parties', () => {
       expect(JSON.stringify(payload)).not.toContain(user.email);
     });
 
+    it('gives ID tokens that no API takes as an access token (RFC 8725 §3.11)', async () => {
+      const { code, verifier } = await aCode();
+      const redeemed = await redeemCode(auth, cartParty, { code, code_verifier: verifier });
+      const idToken = String(redeemed.json?.['id_token']);
+      for (const [client, path] of [
+        [shop, '/api/me'],
+        [cart, '/cart'],
+        [auth, '/auth/me'],
+      ] as const) {
+        const answer = await client.get(path, { bearer: idToken });
+        expect(answer.status).toBe(401);
+        expect(answer.json?.['code']).toBe('invalid_token');
+      }
+    });
+
     it.each([
       ['a wrong verifier', (verifier: string) => `${verifier.slice(0, -2)}xx`],
       ['no verifier', () => undefined],
