@@ -51,6 +51,13 @@ function remember(value) {
   if (typeof value === 'string' && value.length >= 8) mustNotLog.add(value);
 }
 const cookieValue = (setCookie) => setCookie.split(';')[0].split('=').slice(1).join('=');
+/**
+ * The OpenID Provider's interaction cookies hold the uid of a sign-in in
+ * progress, which is in its URLs (`/oidc/interaction/<uid>`) and so in every
+ * access log by design: not a credential (the provider trusts it only beside
+ * its signature cookie, `.sig`, which is never in a URL, and stays searched for).
+ */
+const NOT_SECRET_COOKIE = /^_interaction(_resume)?=/;
 
 /** `docker compose` on the test's project; asynchronous, so that traffic can go on meanwhile. */
 function compose(...composeArgs) {
@@ -202,7 +209,9 @@ async function runCollection(portOffset) {
     const response = execution.response;
     if (!response) continue;
     for (const header of response.headers.all()) {
-      if (header.key.toLowerCase() === 'set-cookie') remember(cookieValue(header.value));
+      if (header.key.toLowerCase() === 'set-cookie' && !NOT_SECRET_COOKIE.test(header.value)) {
+        remember(cookieValue(header.value));
+      }
     }
     try {
       const body = JSON.parse(response.stream.toString());

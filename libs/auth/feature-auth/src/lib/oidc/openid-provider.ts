@@ -2,8 +2,8 @@ import type { JsonWebKey } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import { Provider, errors } from 'oidc-provider';
+import type * as OidcProviderModule from 'oidc-provider';
+import type { ClientMetadata, Configuration, KoaContextWithOIDC, Provider } from 'oidc-provider';
 import type { UserRepository } from '@svt/auth/data-access';
 import { USER_REPOSITORY } from '@svt/auth/data-access';
 import type { OidcStateStore } from '@svt/shared/data-access-sessions';
@@ -12,6 +12,7 @@ import type { AuthConfig } from '../auth.config';
 import { AUTH_CONFIG } from '../auth.tokens';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { ServerKeys } from '../shared/server-keys';
+import { loadOidcProvider } from './load-oidc-provider';
 import { oidcAdapterFor } from './oidc-adapter';
 import { registeredClients } from './oidc-clients';
 import { OIDC_PATHS } from './oidc-paths';
@@ -37,6 +38,7 @@ export class OpenIdProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private current: { provider: Provider; keys: string; handler: RequestHandler } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly issuer: URL;
+  private oidc: typeof OidcProviderModule | null = null;
 
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
@@ -48,7 +50,8 @@ export class OpenIdProvider implements OnApplicationBootstrap, OnModuleDestroy {
     this.issuer = new URL(config.AUTH_ORIGIN);
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    this.oidc = await loadOidcProvider((message) => this.logger.warn(message));
     this.refresh();
     this.timer = setInterval(() => {
       try {
@@ -87,7 +90,11 @@ export class OpenIdProvider implements OnApplicationBootstrap, OnModuleDestroy {
     const keys = this.privateJwks();
     const fingerprint = keys.map((key) => key.kid).join(',');
     if (this.current?.keys === fingerprint) return;
-    const provider = new Provider(this.config.AUTH_ORIGIN, this.configuration(keys));
+    if (!this.oidc) throw new TypeError('oidc-provider is not loaded yet');
+    const provider = new this.oidc.Provider(
+      this.config.AUTH_ORIGIN,
+      this.configuration(keys, this.oidc.errors),
+    );
     // Reads the X-Forwarded-Host and -Proto that `handle` sets.
     provider.proxy = true;
     provider.on('server_error', (_ctx: unknown, error: Error) =>
@@ -121,7 +128,10 @@ export class OpenIdProvider implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  private configuration(keys: JsonWebKeyWithKid[]): Configuration {
+  private configuration(
+    keys: JsonWebKeyWithKid[],
+    errors: (typeof OidcProviderModule)['errors'],
+  ): Configuration {
     const clients = registeredClients(this.config);
     // Secure where the issuer is https (a browser takes Secure cookies from
     // http://localhost too, but the provider refuses to send them over http).
