@@ -51,7 +51,8 @@ export class OpenIdProvider implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.oidc = await loadOidcProvider((message) => this.logger.warn(message));
+    // Its one warning is about Node 20, which it runs on (docs/single-sign-on.md): a notice, not a fault.
+    this.oidc = await loadOidcProvider((message) => this.logger.log(message));
     this.refresh();
     this.timer = setInterval(() => {
       try {
