@@ -1,6 +1,6 @@
 export { SsoModule, ssoClientKeyFile } from './lib/sso.module';
-export { SSO_CLIENT_KEY, SSO_OPTIONS } from './lib/sso.options';
-export type { SsoOptions } from './lib/sso.options';
+export { SSO_CLIENT_KEY, SSO_OPTIONS, ssoOptions } from './lib/sso.options';
+export type { SsoOptions, SsoServiceConfig } from './lib/sso.options';
 export { ssoController } from './lib/sso.controller';
 export { acceptFormsOn, formFields } from './lib/form-body';
 export { ssoFormPaths } from './lib/sso-form-paths';

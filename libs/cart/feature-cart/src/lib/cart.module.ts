@@ -14,7 +14,7 @@ import {
   SessionCookie,
 } from '@svt/shared/feature-authn';
 import { ServiceCoreModule } from '@svt/shared/feature-service-core';
-import { SsoModule } from '@svt/shared/feature-sso';
+import { SsoModule, ssoOptions } from '@svt/shared/feature-sso';
 import { RELYING_PARTIES } from '@svt/shared/util-config';
 import type { CartConfig } from './cart.config';
 import { CartPageController } from './cart-page/cart-page.controller';
@@ -71,17 +71,13 @@ export class CartModule {
           allowedOrigins: [config.CART_ORIGIN, config.SHOP_ORIGIN],
           unauthenticatedDetail: CROSS_SITE_DETAIL,
         }),
-        SsoModule.forRoot({
-          party: RELYING_PARTIES.cart,
-          origin: config.CART_ORIGIN,
-          authOrigin: config.AUTH_ORIGIN,
-          authUrl: config.AUTH_URL,
-          cookieSecret: config.SSO_COOKIE_SECRET,
-          sessionTtlSeconds: config.SESSION_TTL,
-          sessionIdleTtlSeconds: config.SESSION_IDLE_TTL,
-          sessionCookie,
-          dataDir: config.DATA_DIR,
-        }),
+        SsoModule.forRoot(
+          ssoOptions(config, {
+            party: RELYING_PARTIES.cart,
+            origin: config.CART_ORIGIN,
+            sessionCookie,
+          }),
+        ),
       ],
       controllers: [CartController, CredentialsEchoController, CartPageController],
       providers: [

@@ -9,7 +9,7 @@ import {
   SessionCookie,
 } from '@svt/shared/feature-authn';
 import { ServiceCoreModule } from '@svt/shared/feature-service-core';
-import { SsoModule } from '@svt/shared/feature-sso';
+import { SsoModule, ssoOptions } from '@svt/shared/feature-sso';
 import { RELYING_PARTIES } from '@svt/shared/util-config';
 import { closeOnShutdown } from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
@@ -59,17 +59,13 @@ export class GatewayModule {
             'Log in, then send the session cookie or an Authorization: Bearer access token.',
         }),
         // Served here at /api/sso/*, never forwarded: only /api/auth/* and /api/cart* are.
-        SsoModule.forRoot({
-          party: RELYING_PARTIES.shop,
-          origin: config.SHOP_ORIGIN,
-          authOrigin: config.AUTH_ORIGIN,
-          authUrl: config.AUTH_URL,
-          cookieSecret: config.SSO_COOKIE_SECRET,
-          sessionTtlSeconds: config.SESSION_TTL,
-          sessionIdleTtlSeconds: config.SESSION_IDLE_TTL,
-          sessionCookie,
-          dataDir: config.DATA_DIR,
-        }),
+        SsoModule.forRoot(
+          ssoOptions(config, {
+            party: RELYING_PARTIES.shop,
+            origin: config.SHOP_ORIGIN,
+            sessionCookie,
+          }),
+        ),
       ],
       controllers: [
         MeController,

@@ -1,5 +1,5 @@
 import type { SessionCookie } from '@svt/shared/feature-authn';
-import type { RelyingParty } from '@svt/shared/util-config';
+import type { RelyingParty, SsoConfig } from '@svt/shared/util-config';
 
 /** What a service says about itself as a relying party of AUTH. */
 export interface SsoOptions {
@@ -28,6 +28,29 @@ export interface SsoOptions {
    * share one DATA_DIR: the gateway and CART must not end up with one key.
    */
   readonly dataDir: string;
+}
+
+/** The variables `ssoOptions` reads: `ssoFields`, AUTH's two addresses and the data dir. */
+export type SsoServiceConfig = SsoConfig & {
+  readonly AUTH_ORIGIN: string;
+  readonly AUTH_URL: string;
+  readonly DATA_DIR: string;
+};
+
+/** A service's `SsoOptions` from its validated config, and what it says of its own site. */
+export function ssoOptions(
+  config: SsoServiceConfig,
+  site: Pick<SsoOptions, 'party' | 'origin' | 'sessionCookie'>,
+): SsoOptions {
+  return {
+    ...site,
+    authOrigin: config.AUTH_ORIGIN,
+    authUrl: config.AUTH_URL,
+    cookieSecret: config.SSO_COOKIE_SECRET,
+    sessionTtlSeconds: config.SESSION_TTL,
+    sessionIdleTtlSeconds: config.SESSION_IDLE_TTL,
+    dataDir: config.DATA_DIR,
+  };
 }
 
 export const SSO_OPTIONS = Symbol.for('svt.SsoOptions');

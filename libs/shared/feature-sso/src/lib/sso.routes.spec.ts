@@ -30,6 +30,7 @@ import type { SsoCallbackResult } from './sso-client';
 import { SsoClient } from './sso-client';
 import { ssoFormPaths } from './sso-form-paths';
 import { SsoModule } from './sso.module';
+import { ssoOptions } from './sso.options';
 
 const CART = 'http://cart.localhost:8082';
 const AUTH = 'http://auth.localhost:8081';
@@ -82,17 +83,19 @@ describe('the relying party routes', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         SharedStateModule,
-        SsoModule.forRoot({
-          party,
-          origin: CART,
-          authOrigin: AUTH,
-          authUrl,
-          cookieSecret: 'a-test-secret-of-at-least-32-characters',
-          sessionTtlSeconds: 3600,
-          sessionIdleTtlSeconds: 600,
-          sessionCookie,
-          dataDir: dir,
-        }),
+        SsoModule.forRoot(
+          ssoOptions(
+            {
+              AUTH_ORIGIN: AUTH,
+              AUTH_URL: authUrl,
+              SSO_COOKIE_SECRET: 'a-test-secret-of-at-least-32-characters',
+              SESSION_TTL: 3600,
+              SESSION_IDLE_TTL: 600,
+              DATA_DIR: dir,
+            },
+            { party, origin: CART, sessionCookie },
+          ),
+        ),
       ],
     })
       .overrideProvider(SsoClient)
