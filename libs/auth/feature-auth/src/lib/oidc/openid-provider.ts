@@ -88,10 +88,11 @@ export class OpenIdProvider implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private refresh(): void {
-    const keys = this.privateJwks();
-    const fingerprint = keys.map((key) => key.kid).join(',');
+    const kids = this.signingOrder();
+    const fingerprint = kids.join(',');
     if (this.current?.keys === fingerprint) return;
     if (!this.oidc) throw new TypeError('oidc-provider is not loaded yet');
+    const keys = this.privateJwks(kids);
     const provider = new this.oidc.Provider(
       this.config.AUTH_ORIGIN,
       this.configuration(keys, this.oidc.errors),
@@ -113,15 +114,19 @@ export class OpenIdProvider implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.warn(`Back-channel logout to ${client.clientId} failed: ${error.message}`),
     );
     this.current = { provider, keys: fingerprint, handler: provider.callback() };
-    if (fingerprint) this.logger.log(`OpenID Provider signs with ${keys[0].kid}`);
+    this.logger.log(`OpenID Provider signs with ${kids[0]}`);
   }
 
-  /** The published signing keys, private halves included, the one that signs first. */
-  private privateJwks(): JsonWebKeyWithKid[] {
-    const signing = this.signingKeys.current();
+  /** The kids of the published signing keys, the one that signs first. */
+  private signingOrder(): string[] {
+    const signing = this.signingKeys.current().kid;
     const published = this.signingKeys.jwks().keys.map((key) => key.kid);
-    const ordered = [signing.kid, ...published.filter((kid) => kid !== signing.kid)];
-    return ordered.flatMap((kid) => {
+    return [signing, ...published.filter((kid) => kid !== signing)];
+  }
+
+  /** The keys of `kids`, private halves included, for the provider to sign with and publish. */
+  private privateJwks(kids: readonly string[]): JsonWebKeyWithKid[] {
+    return kids.flatMap((kid) => {
       const key = this.signingKeys.privateKey(kid);
       return key
         ? [{ ...key.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' } as JsonWebKeyWithKid]
