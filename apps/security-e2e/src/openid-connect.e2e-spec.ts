@@ -483,6 +483,14 @@ describe('OpenID Connect at AUTH and the relying parties', () => {
       expect(answer.headers['location']).toBeUndefined();
     });
 
+    it('refuses, with nothing to fill in, a sign-in another browser started', async () => {
+      const { page } = await aLoginPage();
+      const elsewhere = await aBrowser().get(page.url);
+      expect(elsewhere.status).toBe(400);
+      expect(elsewhere.text).not.toContain('<form');
+      expect(elsewhere.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    });
+
     it('answers a wrong password with one message and no redirect', async () => {
       const user = await registerUser(shop, undefined, '/api/auth');
       const { browser, page } = await aLoginPage();

@@ -11,7 +11,7 @@ import { CredentialsService } from '../shared/credentials.service';
 import { ServerKeys } from '../shared/server-keys';
 import { ThrottleService } from '../shared/throttle.service';
 import { OIDC_PATHS } from './oidc-paths';
-import { loginPage } from './oidc-pages';
+import { expiredSignInPage, loginPage } from './oidc-pages';
 import { OpenIdProvider } from './openid-provider';
 
 /** The fields the login form posts; anything longer is refused before any hashing. */
@@ -119,18 +119,7 @@ export class LoginPageService {
     } catch {
       // Unknown, expired, or started in another browser (no interaction cookie).
     }
-    this.send(
-      reply,
-      400,
-      loginPage({
-        action: OIDC_PATHS.interaction(uid),
-        csrfToken: '',
-        clientId: 'a site',
-        error:
-          'This sign-in has expired or was started elsewhere. Go back to the site and sign in again.',
-        formTargets: [],
-      }),
-    );
+    this.send(reply, 400, expiredSignInPage());
     return null;
   }
 

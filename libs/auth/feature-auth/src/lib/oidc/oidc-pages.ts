@@ -42,6 +42,14 @@ export function logoutPage(form: string, formTargets: readonly string[]): HtmlPa
   });
 }
 
+/** A sign-in AUTH no longer knows, or one this browser did not start: nothing to fill in. */
+export function expiredSignInPage(): HtmlPage {
+  return htmlPage({
+    title: 'Sign-in expired',
+    main: '<h1>This sign-in has expired</h1><p class="error" role="alert">It took too long, or it was started in another browser. Go back to the site and sign in again.</p>',
+  });
+}
+
 export function signedOutPage(): HtmlPage {
   return htmlPage({ title: 'Signed out', main: '<h1>You are signed out of AUTH.</h1>' });
 }
