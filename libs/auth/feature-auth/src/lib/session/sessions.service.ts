@@ -72,7 +72,7 @@ export class SessionsService {
     const idHash = sha256Hex(secret);
     const session = await failClosed(this.store.find(idHash), STORE);
     if (!session) return null;
-    await this.endSessions([session]);
+    await this.endOne(session);
     return session;
   }
 
@@ -85,7 +85,7 @@ export class SessionsService {
     const sessions = await this.list(userId);
     const session = sessions.find((candidate) => candidate.handle === handle);
     if (!session) return false;
-    await this.endSessions([session]);
+    await this.endOne(session);
     return true;
   }
 
@@ -105,24 +105,26 @@ export class SessionsService {
   }
 
   /**
-   * Denies the handles first: if that fails, nothing has ended and a retry
-   * finds them all. A session a relying party started by single sign-on
-   * ends the OP session it came from too, and with it the user's sessions
-   * at every other site (Back-Channel Logout): signing out on SHOP signs
-   * the cart site out.
+   * One session ended on its own (a logout, a revocation). One a relying
+   * party started by single sign-on ends the OP session it came from too,
+   * and with it the user's sessions at every other site (Back-Channel
+   * Logout): signing out on SHOP signs the cart site out. `endAll` leaves
+   * that to its caller, which ends every OP session of the user at once
+   * (`SignOutService`).
    */
+  private async endOne(session: SessionRecord): Promise<void> {
+    await this.endSessions([session]);
+    if (session.ssoSid !== null) {
+      await this.singleSignOn.endFromClientSid(session.userId, session.ssoSid);
+    }
+  }
+
+  /** Denies the handles first: if that fails, nothing has ended and a retry finds them all. */
   private async endSessions(sessions: readonly SessionRecord[]): Promise<void> {
     await this.revocations.deny(sessions.map((session) => session.handle));
     await failClosed(
       Promise.all(sessions.map((session) => this.store.delete(session.idHash))),
       STORE,
-    );
-    await Promise.all(
-      sessions.map((session) =>
-        session.ssoSid === null
-          ? undefined
-          : this.singleSignOn.endFromClientSid(session.userId, session.ssoSid),
-      ),
     );
   }
 }
