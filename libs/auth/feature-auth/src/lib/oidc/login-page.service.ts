@@ -1,9 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Interaction } from 'oidc-provider';
 import { AppError } from '@svt/shared/util-errors';
 import type { HtmlPage } from '@svt/shared/util-http';
+import { safeEqual } from '@svt/shared/util-security';
 import type { AuthConfig } from '../auth.config';
 import { AUTH_CONFIG } from '../auth.tokens';
 import { AuditLog } from '../shared/audit-log';
@@ -90,19 +90,11 @@ export class LoginPageService {
   }
 
   private async checkPassword(email: string, password: string, ip: string | null) {
-    await this.throttle.limit('login-ip', ip);
-    const check = await this.throttle.beginPasswordCheck({ email });
-    const user = await this.credentials.verify(email, password);
-    if (!user) {
-      this.audit.record('login.failed', {
-        account: this.keys.auditAccount(email),
-        device: false,
-        ip,
-      });
-      this.throttle.passwordFailed(check, { ip });
-      throw new AppError('invalid_credentials', INVALID_CREDENTIALS);
-    }
-    await this.throttle.passwordMatched(check);
+    const user = await this.throttle.passwordLogin({ email, ip, device: null }, async () => {
+      const found = await this.credentials.verify(email, password);
+      if (!found) throw new AppError('invalid_credentials', INVALID_CREDENTIALS);
+      return found;
+    });
     this.audit.record('login.succeeded', { userId: user.id, method: 'sso', ip });
     return user;
   }
@@ -139,10 +131,7 @@ export class LoginPageService {
   }
 
   private validToken(uid: string, token: unknown): boolean {
-    if (typeof token !== 'string') return false;
-    const expected = Buffer.from(this.keys.loginFormToken(uid));
-    const given = Buffer.from(token);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return typeof token === 'string' && safeEqual(token, this.keys.loginFormToken(uid));
   }
 
   private send(reply: FastifyReply, status: number, page: HtmlPage): void {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { BackoffPolicy, RateLimitStore } from '@svt/shared/data-access-sessions';
 import { RATE_LIMIT_STORE } from '@svt/shared/data-access-sessions';
 import type { RateLimit } from '@svt/shared/util-config';
-import type { AppError } from '@svt/shared/util-errors';
+import { AppError } from '@svt/shared/util-errors';
 import { failClosed, rateLimited } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK } from '@svt/shared/util-security';
@@ -132,6 +132,39 @@ export class ThrottleService {
     const attempt = await failClosed(this.store.attempt(key, policy), STORE);
     if (!attempt.allowed) throw this.tooMany(attempt.retryAt);
     return { key, guesser, number: attempt.number, blockMs: attempt.blockMs };
+  }
+
+  /**
+   * One password login under the attempt policy, whichever page or route it
+   * comes from: the client's address limited, a check reserved for the
+   * account (or for the device proven by its cookie) before any hashing,
+   * then `check`. An `invalid_credentials` from it is audited and stays
+   * counted; a success forgives the reserved attempt. Resolves to what
+   * `check` resolved.
+   */
+  async passwordLogin<T>(
+    attempt: { readonly email: string; readonly ip: string | null; readonly device: string | null },
+    check: () => Promise<T>,
+  ): Promise<T> {
+    const { email, ip, device } = attempt;
+    await this.limit('login-ip', ip);
+    const reserved = await this.beginPasswordCheck(device ? { device, email } : { email });
+    let result: T;
+    try {
+      result = await check();
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'invalid_credentials') {
+        this.audit.record('login.failed', {
+          account: this.keys.auditAccount(email),
+          device: device !== null,
+          ip,
+        });
+        this.passwordFailed(reserved, { ip });
+      }
+      throw error;
+    }
+    await this.passwordMatched(reserved);
+    return result;
   }
 
   /** The password was right: the reserved failure, and any before it, are forgotten. */
