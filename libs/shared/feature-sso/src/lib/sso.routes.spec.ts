@@ -15,9 +15,9 @@ import { sign } from 'jsonwebtoken';
 import {
   DENYLIST,
   MemoryDenylist,
-  MemoryRateLimitStore,
+  MemoryReplayCache,
   MemorySessionStore,
-  RATE_LIMIT_STORE,
+  REPLAY_CACHE,
   SESSION_STORE,
 } from '@svt/shared/data-access-sessions';
 import { SessionCookie } from '@svt/shared/feature-authn';
@@ -74,10 +74,10 @@ describe('the relying party routes', () => {
       providers: [
         { provide: SESSION_STORE, useValue: sessions },
         { provide: DENYLIST, useValue: denylist },
-        { provide: RATE_LIMIT_STORE, useValue: new MemoryRateLimitStore() },
+        { provide: REPLAY_CACHE, useValue: new MemoryReplayCache() },
         { provide: CLOCK, useValue: { now: () => Date.now() } },
       ],
-      exports: [SESSION_STORE, DENYLIST, RATE_LIMIT_STORE, CLOCK],
+      exports: [SESSION_STORE, DENYLIST, REPLAY_CACHE, CLOCK],
     })
     class SharedStateModule {}
     const moduleRef = await Test.createTestingModule({
