@@ -5,7 +5,8 @@ import type { SqlClient } from '@svt/shared/data-access-sql';
 import type { JwtVerification, KeySource } from '@svt/shared/feature-authn';
 import {
   AuthnModule,
-  BEARER_OR_COOKIE,
+  dpopOptions,
+  TOKEN_OR_COOKIE,
   IDENTITY_TOKEN_TYPE,
   IDENTITY_TOKEN_VERIFICATION,
   IdentityTokenAuthenticator,
@@ -52,7 +53,7 @@ export class CartModule {
           },
         }),
         AuthnModule.forRoot({
-          authenticators: [IdentityTokenAuthenticator, ...BEARER_OR_COOKIE],
+          authenticators: [IdentityTokenAuthenticator, ...TOKEN_OR_COOKIE],
           providers: [
             {
               provide: IDENTITY_TOKEN_VERIFICATION,
@@ -70,6 +71,11 @@ export class CartModule {
           ],
           allowedOrigins: [config.CART_ORIGIN, config.SHOP_ORIGIN],
           unauthenticatedDetail: CROSS_SITE_DETAIL,
+          // A direct call names CART's own URL; through the gateway, CART sees no proof.
+          dpop: dpopOptions(config, {
+            origin: config.CART_ORIGIN,
+            sharedSecret: config.SSO_COOKIE_SECRET,
+          }),
         }),
         SsoModule.forRoot(
           ssoOptions(config, {

@@ -22,6 +22,15 @@ export const NO_STORE: HeadersObject = {
   },
 };
 
+/** The optional `DPoP` proof of a token request (RFC 9449 §5). */
+export const DPOP_PROOF_HEADER = {
+  name: 'DPoP',
+  required: false,
+  description:
+    'A DPoP proof (RFC 9449): a `dpop+jwt` signed with ES256 by the public key in its `jwk` header, for this method and URL (`htm`, `htu`), with a fresh `jti` and `iat`. With it the tokens are bound to that key (`token_type: "DPoP"`); a bound refresh token needs a proof by its key. Required with `DPOP_REQUIRED=true`.',
+  schema: { type: 'string' },
+} as const;
+
 /** Login CSRF: a browser may register, log in or refresh only from an allowed origin. */
 export const LOGIN_PROBLEMS = [
   'validation_failed',
