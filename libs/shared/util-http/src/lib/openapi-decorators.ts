@@ -93,7 +93,7 @@ export function problemResponses(...codes: readonly ErrorCode[]): Record<string,
 
 /**
  * Marks an operation (or a controller) as needing a credential: the
- * `__Host-sid` session cookie or a Bearer access token, either one.
+ * `__Host-Http-sid` session cookie or a Bearer access token, either one.
  */
 export function ApiAuthenticated(): MethodDecorator & ClassDecorator {
   return applyDecorators(ApiCookieAuth(SESSION_SCHEME), ApiBearerAuth(BEARER_SCHEME));
