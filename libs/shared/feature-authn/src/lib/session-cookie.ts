@@ -33,10 +33,11 @@ export interface SessionCookieOptions {
  *   `Strict` cookie even when the page was reached from another site (the
  *   callback's redirect from AUTH included). No cross-site request, top-level
  *   or not, then acts with the shop's session.
- * - CART's cookie is `Lax`. The cart page (`GET /` on CART) is opened
- *   top-level by a link on the shop, another site, and reads the session
- *   server-side; such a navigation, like the single sign-on callback's
- *   redirect back to that page, carries `Lax` cookies and never `Strict` ones.
+ * - CART's cookie is `Lax`. The cart page (`GET /` on CART) reads the
+ *   session server-side, and is reached by navigations started on another
+ *   site: a link on the shop, and the way back from AUTH's login page through
+ *   the single sign-on callback. These carry `Lax` cookies, never `Strict`
+ *   ones: with `Strict` the page finds no session and signs in again, in a loop.
  */
 export class SessionCookie {
   readonly name: string;
