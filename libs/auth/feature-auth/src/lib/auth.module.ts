@@ -93,7 +93,11 @@ class AuthCoreModule {
 export class AuthModule {
   /** `logger`: the process's, for the audit lines. */
   static forRoot(config: AuthConfig, logger: Logger): DynamicModule {
-    const sessionCookie = new SessionCookie(config.SHOP_ORIGIN, config.SESSION_COOKIE_DOMAIN);
+    // The shop's session cookie, as the gateway's single sign-on sets it.
+    const sessionCookie = new SessionCookie(config.SHOP_ORIGIN, {
+      domain: config.SESSION_COOKIE_DOMAIN,
+      sameSite: 'strict',
+    });
     return {
       module: AuthModule,
       imports: [

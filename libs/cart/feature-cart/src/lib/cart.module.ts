@@ -37,8 +37,12 @@ export const CROSS_SITE_DETAIL =
 export class CartModule {
   static forRoot(config: CartConfig): DynamicModule {
     // CART's own session cookie, on CART's origin: single sign-on sets it,
-    // and the session cookie authenticator reads the same name.
-    const sessionCookie = new SessionCookie(config.CART_ORIGIN, config.SESSION_COOKIE_DOMAIN);
+    // and the session cookie authenticator reads the same name. Lax: the cart
+    // page reads it on a top-level navigation from the shop, another site.
+    const sessionCookie = new SessionCookie(config.CART_ORIGIN, {
+      domain: config.SESSION_COOKIE_DOMAIN,
+      sameSite: 'lax',
+    });
     return {
       module: CartModule,
       imports: [

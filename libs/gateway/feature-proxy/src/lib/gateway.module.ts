@@ -40,7 +40,10 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     // One definition of the shop's session cookie: the authenticator reads
     // the name that single sign-on sets, as AUTH's password login sets it.
-    const sessionCookie = new SessionCookie(config.SHOP_ORIGIN, config.SESSION_COOKIE_DOMAIN);
+    const sessionCookie = new SessionCookie(config.SHOP_ORIGIN, {
+      domain: config.SESSION_COOKIE_DOMAIN,
+      sameSite: 'strict',
+    });
     return {
       module: GatewayModule,
       imports: [

@@ -136,7 +136,7 @@ function headersOf(
 
 /**
  * Marks an operation (or a controller) as needing a credential: the
- * `__Host-sid` session cookie or an access token, Bearer or DPoP-bound.
+ * `__Host-Http-sid` session cookie or an access token, Bearer or DPoP-bound.
  */
 export function ApiAuthenticated(): MethodDecorator & ClassDecorator {
   return applyDecorators(

@@ -155,13 +155,13 @@ export function createOpenApiDocument(
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
     .addServer('/', 'This service, at whatever origin serves the document.')
     .addCookieAuth(
-      '__Host-sid',
+      '__Host-Http-sid',
       {
         type: 'apiKey',
         in: 'cookie',
-        name: '__Host-sid',
+        name: '__Host-Http-sid',
         description:
-          'The session cookie set by `POST /auth/session` (`HttpOnly; Secure; SameSite=Lax; Path=/`). Cookie-authenticated `POST`/`PUT`/`PATCH`/`DELETE` also need `X-CSRF-Token` and an allowed `Origin`.',
+          'The session cookie (`HttpOnly; Secure; Path=/`): the shop’s, set by `POST /auth/session` and by single sign-on at SHOP, is `SameSite=Strict`; the cart site’s, set by single sign-on at CART, is `SameSite=Lax`. Cookie-authenticated `POST`/`PUT`/`PATCH`/`DELETE` also need `X-CSRF-Token` and an allowed `Origin`.',
       },
       SESSION_SCHEME,
     )

@@ -2,7 +2,8 @@ import type { HeadersObject } from '@nestjs/swagger';
 
 export const SET_COOKIE: HeadersObject = {
   'Set-Cookie': {
-    description: 'The session cookie: `__Host-sid=…; Path=/; HttpOnly; Secure; SameSite=Lax`.',
+    description:
+      'The session cookie: `__Host-Http-sid=…; Path=/; HttpOnly; Secure; SameSite=Strict`.',
     schema: { type: 'string' },
   },
 };
@@ -10,7 +11,7 @@ export const SET_COOKIE: HeadersObject = {
 export const LOGIN_SET_COOKIE: HeadersObject = {
   'Set-Cookie': {
     description:
-      'The session cookie, `__Host-sid=…; Path=/; HttpOnly; Secure; SameSite=Lax`, and the device cookie (OWASP device cookies: later login attempts from this browser count on the device), `__Secure-device=…; Path=/auth; HttpOnly; Secure; SameSite=Strict` (`Path=/api/auth` through the gateway).',
+      'The session cookie, `__Host-Http-sid=…; Path=/; HttpOnly; Secure; SameSite=Strict`, and the device cookie (OWASP device cookies: later login attempts from this browser count on the device), `__Secure-device=…; Path=/auth; HttpOnly; Secure; SameSite=Strict` (`Path=/api/auth` through the gateway).',
     schema: { type: 'string' },
   },
 };
