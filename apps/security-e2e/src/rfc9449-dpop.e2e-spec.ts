@@ -68,7 +68,8 @@ let ed25519Key: DpopKey;
 let rs256Key: DpopKey;
 
 beforeAll(async () => {
-  sut = await startSystem({ env: { auth: LIMITS } });
+  // Replicas start while the system runs, on a machine other suites share.
+  sut = await startSystem({ env: { auth: LIMITS }, readyTimeoutMs: 120_000 });
   auth = http(sut.auth);
   shop = http(sut.shop);
   cart = http(sut.cart);
@@ -81,7 +82,7 @@ beforeAll(async () => {
   alice = await registerUser(auth);
   bound = await loginWithDpop(auth, aliceKey, alice);
   unbound = await loginWithToken(auth, alice);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await sut?.stop();
@@ -288,7 +289,7 @@ describe('RFC 9449 §11.1 a proof is single use across replicas', () => {
 
   beforeAll(async () => {
     replica = http(await sut.startReplica('gateway'));
-  }, 120_000);
+  }, 300_000);
 
   it('answers 200 at the replica to a fresh proof (the control)', async () => {
     const proof = await dpopProof(aliceKey, {
@@ -432,7 +433,7 @@ describe('RFC 9449 §8, §9 nonces (replicas with DPOP_NONCE_REQUIRED=true)', ()
     ]);
     replicas.gateway = http(gateway);
     replicas.cart = http(cartReplica);
-  }, 120_000);
+  }, 300_000);
 
   const nonceServers: [string, 'gateway' | 'cart' | 'auth', string][] = [
     ['the gateway', 'gateway', '/api/me'],
