@@ -421,7 +421,8 @@ describe('DPOP_REQUIRED=true on AUTH and the gateway', () => {
     expectProblem(response, 400, 'invalid_dpop_proof');
   });
 
-  it('refuses a Bearer access token with 401 at the gateway and at AUTH', async () => {
+  // RFC 9110 §11.6.1: a 401's challenges are the schemes that can work here, and Bearer no longer can.
+  it('refuses a Bearer access token with 401 and a DPoP challenge at the gateway and at AUTH', async () => {
     const plain = await loginWithToken(auth, user);
 
     for (const [client, path] of [
@@ -430,7 +431,20 @@ describe('DPOP_REQUIRED=true on AUTH and the gateway', () => {
     ] as const) {
       const response = await client.get(path, { bearer: plain.accessToken });
       expectProblem(response, 401);
-      expect(response.headers['www-authenticate']).toMatch(/\bDPoP\b/);
+      expect(response.headers['www-authenticate']).toMatch(/^DPoP\b|,\s*DPoP\b/);
+      expect(response.headers['www-authenticate']).not.toMatch(/^Bearer\b|,\s*Bearer\b/);
+    }
+  });
+
+  it('answers a request without a credential with 401 and a DPoP challenge, not a Bearer one', async () => {
+    for (const [client, path] of [
+      [strictGateway, '/api/me'],
+      [strictAuth, '/auth/me'],
+    ] as const) {
+      const response = await client.get(path);
+      expectProblem(response, 401, 'unauthenticated');
+      expect(response.headers['www-authenticate']).toMatch(/^DPoP\b|,\s*DPoP\b/);
+      expect(response.headers['www-authenticate']).not.toMatch(/^Bearer\b|,\s*Bearer\b/);
     }
   });
 
