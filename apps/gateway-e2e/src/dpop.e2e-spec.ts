@@ -160,6 +160,46 @@ describe('requests with a DPoP-bound access token', () => {
   });
 });
 
+describe("a page on SHOP calling CART with DPoP (CART's CORS)", () => {
+  const headerList = (value: string | undefined) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim().toLowerCase())
+      .filter(Boolean);
+
+  it('a preflight from SHOP for a PUT with Authorization and DPoP is allowed', async () => {
+    const response = await cart.options('/cart/items/tea', {
+      headers: {
+        origin: sut.shop.origin,
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': 'authorization,content-type,dpop',
+      },
+    });
+
+    expect(response.status).toBeGreaterThanOrEqual(200);
+    expect(response.status).toBeLessThan(300);
+    expect(response.headers['access-control-allow-origin']).toBe(sut.shop.origin);
+    expect(headerList(response.headers['access-control-allow-headers'])).toEqual(
+      expect.arrayContaining(['authorization', 'dpop']),
+    );
+  });
+
+  it('a DPoP request from SHOP is answered with DPoP-Nonce exposed to the page', async () => {
+    const { key, login } = await dpopUser();
+
+    const response = await dpopRequest(cart, key, {
+      method: 'GET',
+      path: '/cart',
+      accessToken: login.accessToken,
+      headers: { origin: sut.shop.origin },
+    });
+
+    expectStatus(response, 200);
+    expect(response.headers['access-control-allow-origin']).toBe(sut.shop.origin);
+    expect(headerList(response.headers['access-control-expose-headers'])).toContain('dpop-nonce');
+  });
+});
+
 describe('refresh of a DPoP family with a proof by its key', () => {
   it.each<[string, () => HttpClient, string]>([
     ['through the gateway', () => shop, '/api/auth'],

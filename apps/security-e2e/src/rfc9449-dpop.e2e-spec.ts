@@ -427,22 +427,33 @@ describe('RFC 9449 §8, §9 nonces (replicas with DPOP_NONCE_REQUIRED=true)', ()
     replicas.cart = http(cartReplica);
   }, 300_000);
 
-  const nonceServers: [string, 'gateway' | 'cart' | 'auth', string][] = [
+  type NonceService = 'gateway' | 'cart' | 'auth';
+  const nonceServers: [string, NonceService, string][] = [
     ['the gateway', 'gateway', '/api/me'],
     ['CART', 'cart', '/cart'],
     ['AUTH', 'auth', '/auth/sessions'],
   ];
+  const pathAt = Object.fromEntries(nonceServers.map(([, service, path]) => [service, path]));
+  /** A service that is not `service`, whose nonces must not work at it. */
+  const another: Record<NonceService, NonceService> = {
+    gateway: 'cart',
+    cart: 'auth',
+    auth: 'gateway',
+  };
 
-  describe.each(nonceServers)('at %s (GET %s)', (_name, service, path) => {
-    const get = async (nonce?: string) => {
-      const proof = await dpopProof(aliceKey, {
-        htm: 'GET',
-        htu: htuOf(replicas[service], path),
-        accessToken: bound.accessToken,
-        nonce,
-      });
-      return getWithProof(replicas[service], path, proof);
-    };
+  const getAt = async (service: NonceService, nonce?: string) => {
+    const path = pathAt[service];
+    const proof = await dpopProof(aliceKey, {
+      htm: 'GET',
+      htu: htuOf(replicas[service], path),
+      accessToken: bound.accessToken,
+      nonce,
+    });
+    return getWithProof(replicas[service], path, proof);
+  };
+
+  describe.each(nonceServers)('at %s (GET %s)', (_name, service) => {
+    const get = (nonce?: string) => getAt(service, nonce);
 
     const expectNonceDemanded = (response: HttpResponse<unknown>): string => {
       expectProblem(response, 401, 'use_dpop_nonce');
@@ -465,6 +476,13 @@ describe('RFC 9449 §8, §9 nonces (replicas with DPOP_NONCE_REQUIRED=true)', ()
       const first = nonce.startsWith('A') ? 'B' : 'A';
 
       expectNonceDemanded(await get(`${first}${nonce.slice(1)}`));
+    });
+
+    it('answers a nonce that another service gave with 401 use_dpop_nonce', async () => {
+      const foreign = (await getAt(another[service])).headers['dpop-nonce'];
+      expect(foreign).toMatch(/^\S+$/);
+
+      expectNonceDemanded(await get(foreign));
     });
 
     it('answers 200 to the retry with the nonce it gave (the control)', async () => {
