@@ -132,6 +132,26 @@ describe('requests with a DPoP-bound access token', () => {
     expect(response.json).toEqual(expect.objectContaining({ id: user.id }));
   });
 
+  it('accepts the scheme in lower case (RFC 7235 §2.1: schemes are case-insensitive)', async () => {
+    const proof = await dpopProof(key, { htm: 'GET', htu: htuOf(shop, '/api/me'), accessToken });
+
+    const response = await shop.get<GatewayMeBody>('/api/me', {
+      headers: { authorization: `dpop ${accessToken}`, dpop: proof },
+    });
+
+    expectStatus(response, 200);
+    expect(response.json?.method).toBe('dpop');
+  });
+
+  it('leaves the query out of htu (RFC 9449 §4.3): a proof without it answers a request with one', async () => {
+    const proof = await dpopProof(key, { htm: 'GET', htu: htuOf(shop, '/api/me'), accessToken });
+
+    expectStatus(
+      await shop.get('/api/me?view=full', { headers: dpopHeaders(proof, accessToken) }),
+      200,
+    );
+  });
+
   it('writes and reads the cart through the gateway, a proof per request', async () => {
     const put = await call<CartBody>(shop, 'PUT', '/api/cart/items/tea', { quantity: 3 });
     expectStatus(put, 200);

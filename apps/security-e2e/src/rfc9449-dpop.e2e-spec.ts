@@ -145,6 +145,23 @@ const proofAttacks: ProofAttack[] = [
   ],
   ['a proof without jti', (t) => craftDpopProof(aliceKey, { ...t, payload: { jti: undefined } })],
   ['a proof without iat', (t) => craftDpopProof(aliceKey, { ...t, payload: { iat: undefined } })],
+  // RFC 9110 §9.1: methods are case-sensitive.
+  [
+    'a proof whose htm is the method in lower case',
+    (t) => dpopProof(aliceKey, { ...t, htm: t.htm.toLowerCase() }),
+  ],
+  [
+    'a proof whose iat is a string',
+    (t) => craftDpopProof(aliceKey, { ...t, payload: { iat: String(epochSeconds()) } }),
+  ],
+  [
+    'a proof of 6 kB (a jti of 6000 characters)',
+    (t) => craftDpopProof(aliceKey, { ...t, payload: { jti: 'x'.repeat(6000) } }),
+  ],
+  [
+    'two proofs in one DPoP header, comma-separated',
+    async (t) => `${await dpopProof(aliceKey, t)}, ${await dpopProof(aliceKey, t)}`,
+  ],
   ['a proof that is not a JWT', async () => 'not-a-proof'],
 ];
 
