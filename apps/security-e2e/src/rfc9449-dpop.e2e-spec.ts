@@ -293,6 +293,32 @@ describe('RFC 9449 §4.3 the htu of a route AUTH serves both directly and throug
   });
 });
 
+describe('RFC 9449 §4.3 X-Forwarded-Prefix at an AUTH that trusts no proxy (TRUSTED_PROXIES=none)', () => {
+  let lonelyAuth: HttpClient;
+  const spoofed = { 'x-forwarded-prefix': '/api' };
+
+  beforeAll(async () => {
+    lonelyAuth = http(await sut.startReplica('auth', { TRUSTED_PROXIES: 'none' }));
+  }, 300_000);
+
+  const getSessions = async (htu: string) => {
+    const proof = await dpopProof(aliceKey, { htm: 'GET', htu, accessToken: bound.accessToken });
+    return lonelyAuth.get('/auth/sessions', {
+      headers: { ...spoofed, ...dpopHeaders(proof, bound.accessToken) },
+    });
+  };
+
+  // A proof made for the gateway's URL must not be spendable at AUTH's own
+  // URL: the prefix counts only when the peer is a trusted proxy.
+  it("refuses a proof for the gateway's URL sent directly with a forged X-Forwarded-Prefix", async () => {
+    expectProofRefused(await getSessions(htuOf(shop, '/api/auth/sessions')));
+  });
+
+  it("answers 200 to a proof for AUTH's own URL, the forged prefix ignored", async () => {
+    expectStatus(await getSessions(htuOf(lonelyAuth, '/auth/sessions')), 200);
+  });
+});
+
 describe('RFC 9449 §11.1 a proof is single use across replicas', () => {
   let replica: HttpClient;
 
