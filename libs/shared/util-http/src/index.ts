@@ -1,4 +1,5 @@
 export { problemHeaders, statusOf } from './lib/http-error-mapping';
+export type { TokenScheme } from './lib/http-error-mapping';
 export { ProblemFilter, toAppError, toProblem } from './lib/problem.filter';
 export type { Problem } from './lib/problem.filter';
 export { createValidationPipe } from './lib/validation';
