@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import {
   csrfHeaders,
   DEVICE_COOKIE,
+  generateDpopKey,
+  loginWithDpop,
+  refreshWithDpop,
   expectProblem,
   expectStatus,
   http,
@@ -38,6 +41,7 @@ const EVENTS = [
   'login.backoff_engaged',
   'rate_limit.exceeded',
   'refresh_token.reused',
+  'refresh_token.wrong_key',
   'logout',
   'logout_all',
   'session.revoked',
@@ -100,6 +104,17 @@ beforeAll(async () => {
   keep('a rotated refresh token', next.json?.refresh_token);
   expectProblem(await refresh(auth, tokens.refreshToken), 401, 'invalid_refresh_token');
   ids['reusedFamily'] = sidOf(tokens.accessToken);
+
+  // A refresh token bound to a DPoP key, presented with a proof by another key.
+  const bound = await loginWithDpop(auth, await generateDpopKey(), alice);
+  keep('a DPoP-bound access token', bound.accessToken);
+  keep('a DPoP-bound refresh token', bound.refreshToken);
+  expectProblem(
+    await refreshWithDpop(auth, await generateDpopKey(), bound.refreshToken),
+    401,
+    'invalid_refresh_token',
+  );
+  ids['boundFamily'] = sidOf(bound.accessToken);
 
   const revoked = await loginWithToken(auth, alice);
   keep('a revoked refresh token', revoked.refreshToken);
@@ -237,6 +252,15 @@ describe('ASVS 5.0 §16.2.1 each event says who, what and which session', () => 
     expect(entriesOf('refresh_token.reused')).toEqual([
       expect.objectContaining({ userId: alice.id, sessionId: ids['reusedFamily'] }),
     ]);
+  });
+
+  it('refresh_token.wrong_key names the user and the family whose key was missing', () => {
+    expect(entriesOf('refresh_token.wrong_key')).toEqual([
+      expect.objectContaining({ userId: alice.id, sessionId: ids['boundFamily'] }),
+    ]);
+    expect(entriesOf('login.succeeded')).toEqual(
+      expect.arrayContaining([expect.objectContaining({ userId: alice.id, method: 'dpop' })]),
+    );
   });
 
   it('session.revoked names the revoked session by its handle', () => {
