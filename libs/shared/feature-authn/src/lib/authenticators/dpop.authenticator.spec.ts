@@ -51,15 +51,28 @@ function request(
 const errorOf = (result: AuthnResult): AppError | undefined =>
   result.kind === 'rejected' ? result.error : undefined;
 
-describe('DpopAuthenticator', () => {
-  const { keys, privateKey } = keySource();
-  const verification: JwtVerification = {
+const { keys, privateKey } = keySource();
+const verification: JwtVerification = {
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  type: ACCESS_TOKEN_TYPE,
+  algorithm: 'ES256',
+  keys,
+};
+
+/** An access token of AUTH's for family-1, bound by `cnf` when given one. */
+const accessToken = (cnf?: Record<string, unknown>): string =>
+  sign({ sid: 'family-1', jti: randomUUID(), ...(cnf ? { cnf } : {}) }, privateKey, {
+    algorithm: 'ES256',
+    keyid: 'k1',
+    header: { alg: 'ES256', typ: ACCESS_TOKEN_TYPE },
     issuer: ISSUER,
     audience: AUDIENCE,
-    type: ACCESS_TOKEN_TYPE,
-    algorithm: 'ES256',
-    keys,
-  };
+    subject: 'user-1',
+    expiresIn: 60,
+  });
+
+describe('DpopAuthenticator', () => {
   let clientKeys: Awaited<ReturnType<typeof generateKeyPair>>;
   let jkt: string;
   let denials: Denials;
@@ -71,17 +84,6 @@ describe('DpopAuthenticator', () => {
   beforeEach(() => {
     denials = new Denials();
   });
-
-  const accessToken = (cnf?: Record<string, unknown>, sid = 'family-1'): string =>
-    sign({ sid, jti: randomUUID(), ...(cnf ? { cnf } : {}) }, privateKey, {
-      algorithm: 'ES256',
-      keyid: 'k1',
-      header: { alg: 'ES256', typ: ACCESS_TOKEN_TYPE },
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      subject: 'user-1',
-      expiresIn: 60,
-    });
 
   const pipeline = (options: Partial<DpopOptions> = {}) => {
     const dpop: DpopOptions = { required: false, origin: ORIGIN, ...options };
@@ -186,24 +188,6 @@ describe('DpopAuthenticator', () => {
 });
 
 describe('BearerAuthenticator beside DPoP', () => {
-  const { keys, privateKey } = keySource();
-  const verification: JwtVerification = {
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    type: ACCESS_TOKEN_TYPE,
-    algorithm: 'ES256',
-    keys,
-  };
-  const token = (cnf?: Record<string, unknown>): string =>
-    sign({ sid: 'family-1', jti: randomUUID(), ...(cnf ? { cnf } : {}) }, privateKey, {
-      algorithm: 'ES256',
-      keyid: 'k1',
-      header: { alg: 'ES256', typ: ACCESS_TOKEN_TYPE },
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      subject: 'user-1',
-      expiresIn: 60,
-    });
   const bearer = (required: boolean) =>
     new BearerAuthenticator(verification, new Denials() as unknown as Denylist, {
       required,
@@ -213,19 +197,19 @@ describe('BearerAuthenticator beside DPoP', () => {
     request('GET', '/api/me', { authorization: `Bearer ${value}` });
 
   it('refuses a bound token presented as Bearer (no downgrade)', async () => {
-    const result = await bearer(false).authenticate(carrying(token({ jkt: 'some-key' })));
+    const result = await bearer(false).authenticate(carrying(accessToken({ jkt: 'some-key' })));
     expect(result).toMatchObject({ kind: 'rejected', reason: 'token_bound' });
     expect(errorOf(result)?.code).toBe('invalid_token');
   });
 
   it('refuses a malformed confirmation rather than treating the token as unbound', async () => {
-    const result = await bearer(false).authenticate(carrying(token({ jkt: 42 })));
+    const result = await bearer(false).authenticate(carrying(accessToken({ jkt: 42 })));
     expect(result).toMatchObject({ kind: 'rejected', reason: 'token_invalid' });
   });
 
   it('accepts an unbound token, unless DPoP is required', async () => {
-    expect((await bearer(false).authenticate(carrying(token()))).kind).toBe('authenticated');
-    expect(await bearer(true).authenticate(carrying(token()))).toMatchObject({
+    expect((await bearer(false).authenticate(carrying(accessToken()))).kind).toBe('authenticated');
+    expect(await bearer(true).authenticate(carrying(accessToken()))).toMatchObject({
       kind: 'rejected',
       reason: 'bearer_refused',
     });
