@@ -8,7 +8,7 @@ module.exports = {
   displayName: 'bench',
   preset: '../jest.preset.js',
   testEnvironment: '<rootDir>/../libs/shared/testing/src/jest-environment.ts',
-  testMatch: ['<rootDir>/src/**/*.e2e-spec.ts'],
+  testMatch: ['<rootDir>/src/**/*.e2e-spec.ts', '<rootDir>/src/**/*.spec.ts'],
   testTimeout: 240_000,
   maxWorkers: 1,
   coverageDirectory: '../coverage/bench',

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dpopComparison } from './report';
 import { runBench } from './run-bench';
 import { SCENARIO_TITLES, SMOKE_RUN } from './scenarios';
 import type { BenchReport } from './scenarios';
@@ -34,6 +35,20 @@ describe('npm run bench -- --smoke', () => {
         errors: 0,
       });
       expect(result.requestsPerSecond).toBeGreaterThan(0);
+    }
+  });
+
+  it('measures DPoP beside Bearer on every backend, each request with a fresh proof', () => {
+    for (const backend of report.backends) {
+      const dpop = report.throughput.find(
+        (r) => r.scenario === 'gateway-dpop' && r.backend === backend,
+      );
+      expect(dpop?.errors).toBe(0);
+      expect(dpop?.rounds).toHaveLength(SMOKE_RUN.rounds);
+      expect(dpop?.requestsPerSecond).toBeGreaterThan(0);
+      expect(dpopComparison(report).join('\n')).toContain(
+        `DPoP-bound token vs Bearer through the gateway (${backend}):`,
+      );
     }
   });
 
@@ -71,6 +86,9 @@ describe('npm run bench -- --smoke', () => {
     expect(written.throughput).toHaveLength(report.throughput.length);
     const table = await readFile(join(dir, 'table.md'), 'utf8');
     expect(table).toContain('| gateway, Bearer | embedded |');
-    expect(await readFile(join(dir, 'chart.svg'), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
+    expect(table).toContain('| gateway, DPoP-bound token | embedded |');
+    const chart = await readFile(join(dir, 'chart.svg'), 'utf8');
+    expect(chart).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
+    expect(chart).toContain('gateway, DPoP-bound token (embedded)');
   });
 });

@@ -33,6 +33,11 @@ export interface LoadOptions {
    * the next request (refresh-token rotation).
    */
   readonly chain?: RequestChain;
+  /**
+   * Headers made afresh for every request, beside the fixed ones (a DPoP
+   * proof, which the server accepts once).
+   */
+  readonly headersPerRequest?: () => Readonly<Record<string, string>>;
 }
 
 /**
@@ -50,8 +55,9 @@ export interface RequestChain {
 export async function runLoad(load: LoadRequest, options: LoadOptions): Promise<LoadResult> {
   const expected = options.expectStatus ?? 200;
   const chain = options.chain;
+  const perRequest = options.headersPerRequest;
   const result = await autocannon({
-    url: chain ? options.url : `${options.url}${load.path}`,
+    url: chain || perRequest ? options.url : `${options.url}${load.path}`,
     connections: options.connections,
     duration: options.durationSeconds,
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
@@ -70,7 +76,20 @@ export async function runLoad(load: LoadRequest, options: LoadOptions): Promise<
             },
           ],
         }
-      : {}),
+      : perRequest
+        ? {
+            requests: [
+              {
+                method: load.method ?? 'GET',
+                path: load.path,
+                setupRequest: (req: autocannon.Request) => ({
+                  ...req,
+                  headers: { ...req.headers, ...perRequest() },
+                }),
+              },
+            ],
+          }
+        : {}),
   });
   const unexpected = Object.entries(result.statusCodeStats ?? {}).reduce(
     (sum, [status, stats]) => (Number(status) === expected ? sum : sum + (stats.count ?? 0)),

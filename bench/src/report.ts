@@ -47,6 +47,35 @@ export function ratio(
     : top.requestsPerSecond / bottom.requestsPerSecond;
 }
 
+/**
+ * DPoP against Bearer through the gateway, per backend: the share of
+ * Bearer's req/s (round by round) and the gateway's CPU per request of each.
+ * No target: the price of binding tokens to a key, measured.
+ */
+export function dpopComparison(report: Pick<BenchReport, 'throughput' | 'backends'>): string[] {
+  return report.backends.flatMap((backend) => {
+    const dpop = find(report, 'gateway-dpop', backend);
+    const bearer = find(report, 'gateway-bearer', backend);
+    const share = ratio(report, ['gateway-dpop', backend], ['gateway-bearer', backend]);
+    if (!dpop || !bearer || share === undefined) return [];
+    const cpu =
+      dpop.cpuMicrosPerRequest && bearer.cpuMicrosPerRequest
+        ? `; the gateway's CPU per request ${fixed(dpop.cpuMicrosPerRequest)} µs against ${fixed(bearer.cpuMicrosPerRequest)} µs (${(dpop.cpuMicrosPerRequest / bearer.cpuMicrosPerRequest).toFixed(2)}×)`
+        : '';
+    // A refused proof answers fast: with errors the figures measure refusals.
+    const errors =
+      dpop.errors === 0
+        ? 'No errors'
+        : `**${dpop.errors} errors: a broken measurement, not a slow one**`;
+    const onDemand = dpop.proofsOnDemand
+      ? `; ${dpop.proofsOnDemand} proofs signed during the load when the pool ran dry`
+      : '';
+    return [
+      `DPoP-bound token vs Bearer through the gateway (${backend}): ${percent(share)} of the req/s${cpu}. ${errors}${onDemand}.`,
+    ];
+  });
+}
+
 /** The issue's targets, judged from one run's figures. */
 export function judgeTargets(report: Omit<BenchReport, 'targets'>): TargetResult[] {
   const targets: TargetResult[] = [];
@@ -158,6 +187,7 @@ export function renderMarkdown(report: BenchReport): string {
     `| login (argon2id), AUTH | ${l.backend} | ${fixed(l.loginsPerSecond, 1)} | – | ${fixed(l.p99Ms, 1)} | ${l.errors} | – | – |`,
     `| refresh rotation, AUTH | ${f.backend} | ${fixed(f.refreshesPerSecond)} | – | ${fixed(f.p99Ms, 1)} | ${f.errors} | – | – |`,
     '',
+    ...dpopComparison(report).flatMap((line) => [line, '']),
     `While logins ran, AUTH's \`/health/live\` answered in p50 ${fixed(l.liveP50Ms, 1)} ms, p99 ${fixed(l.liveP99Ms, 1)} ms (${l.liveSamples} samples). AUTH kept ${cores(l.authCores)} busy during the logins and ${cores(f.authCores)} during the refreshes; the rest of the machine ran the stores and the load generator.`,
     '',
     '| revocation → first refusal | backend | median ms | max ms | missed |',
@@ -184,6 +214,7 @@ export function renderMarkdown(report: BenchReport): string {
 const BAR_COLOURS: Readonly<Record<ScenarioId, string>> = {
   'gateway-unauthenticated': '#9aa5b1',
   'gateway-bearer': '#2f6fde',
+  'gateway-dpop': '#7b4fd6',
   'gateway-session': '#1f9d74',
   'peer-bare-proxy': '#c9a227',
   'peer-usual-nest-gateway': '#d1495b',

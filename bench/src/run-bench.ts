@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { promisify } from 'node:util';
+import { generateKeyPair, generateProof } from 'dpop';
 import type { Service, SystemUnderTest, TestEnvironment } from '@svt/shared/testing';
 import {
+  describeResponse,
   findWorkspaceRoot,
   http,
   loginWithSession,
@@ -12,6 +14,8 @@ import {
   resolveBackend,
   startSystem,
 } from '@svt/shared/testing';
+import { DpopProofs } from './dpop-proofs';
+import type { DpopKeyPair } from './dpop-proofs';
 import { median, probeLatency, runLoad } from './load';
 import type { LoadRequest } from './load';
 import type { BenchProcess } from './processes';
@@ -42,6 +46,18 @@ interface TokenBody {
   readonly refresh_token: string;
 }
 
+interface DpopTokenBody {
+  readonly access_token: string;
+  readonly token_type: string;
+}
+
+/**
+ * DPoP proofs made before a round: enough for the fastest rate the scenario
+ * has shown so far (this guess before it has run), with a margin.
+ */
+const DPOP_FIRST_GUESS_RPS = 4_000;
+const DPOP_POOL_MARGIN = 2;
+
 /** A revocation that has not bitten after this long counts as missed. */
 const REVOCATION_DEADLINE_MS = 5_000;
 
@@ -51,6 +67,8 @@ interface Target {
   readonly url: string;
   readonly request: LoadRequest;
   readonly pid: number | undefined;
+  /** A fresh proof for every request, for a DPoP-bound token. */
+  readonly proofs?: DpopProofs;
 }
 
 /** The processes of one backend's part of the run. */
@@ -61,6 +79,8 @@ interface Rig {
   readonly gateway: Service;
   readonly upstream: BenchProcess;
   readonly accessToken: string;
+  /** A second token family, bound to `key` by a DPoP proof at login. */
+  readonly dpop: { readonly accessToken: string; readonly key: DpopKeyPair };
   /** The `Cookie` header of a session login, the cookie named as the gateway names it. */
   readonly sessionCookie: string;
   readonly credentials: { email: string; password: string };
@@ -127,6 +147,21 @@ export async function runBench(
           url: rig.gateway.url,
           request: { path: '/api/cart', headers: { authorization: `Bearer ${rig.accessToken}` } },
           pid: rig.gateway.pid,
+        },
+        {
+          id: 'gateway-dpop',
+          url: rig.gateway.url,
+          request: {
+            path: '/api/cart',
+            headers: { authorization: `DPoP ${rig.dpop.accessToken}` },
+          },
+          pid: rig.gateway.pid,
+          // The replica answers to SHOP's origin: its proofs name SHOP's URL.
+          proofs: new DpopProofs(
+            rig.dpop.key,
+            rig.dpop.accessToken,
+            `${rig.gateway.origin}/api/cart`,
+          ),
         },
         {
           id: 'gateway-session',
@@ -233,6 +268,7 @@ async function startRig(
     const credentials = await registerUser(client);
     const tokens = await loginWithToken(client, credentials);
     const session = await loginWithSession(client, credentials);
+    const dpop = await loginWithDpop(system.shop, credentials);
     const loginAccounts = await Promise.all(
       Array.from({ length: LOGIN_CONNECTIONS }, async () => {
         const account = await registerUser(client);
@@ -245,6 +281,7 @@ async function startRig(
       gateway,
       upstream,
       accessToken: tokens.accessToken,
+      dpop,
       sessionCookie: session.jar.header(),
       credentials: { email: credentials.email, password: credentials.password },
       loginAccounts,
@@ -253,6 +290,28 @@ async function startRig(
     await system.stop();
     throw error;
   }
+}
+
+/**
+ * A token login through the gateway with a DPoP proof: the family it starts is
+ * bound to the key, and its access token needs that key's proofs.
+ */
+async function loginWithDpop(
+  shop: Service,
+  credentials: { email: string; password: string },
+): Promise<Rig['dpop']> {
+  const key = await generateKeyPair('ES256');
+  const proof = await generateProof(key, `${shop.origin}/api/auth/token`, 'POST');
+  const response = await http(shop).post<DpopTokenBody>(
+    '/api/auth/token',
+    { email: credentials.email, password: credentials.password },
+    { headers: { dpop: proof } },
+  );
+  const body = response.json;
+  if (response.status !== 201 || body?.token_type !== 'DPoP') {
+    throw new Error(`bench: DPoP token login answered ${describeResponse(response)}`);
+  }
+  return { accessToken: body.access_token, key };
 }
 
 /**
@@ -265,16 +324,40 @@ async function measureThroughput(
   settings: BenchSettings,
   progress: Progress,
 ): Promise<ThroughputResult[]> {
-  for (const target of targets) {
-    await runLoad(target.request, {
+  const fastest = new Map<ScenarioId, number>();
+  /**
+   * A fresh pool of proofs for a run of `seconds`, made right before it: a
+   * proof's `iat` is good for 60 s.
+   */
+  const refill = (target: Target, seconds: number): void => {
+    const rate = fastest.get(target.id) ?? DPOP_FIRST_GUESS_RPS;
+    target.proofs?.refill(Math.ceil(rate * seconds * DPOP_POOL_MARGIN) + settings.connections);
+  };
+  const load = async (target: Target, seconds: number) => {
+    const proofs = target.proofs;
+    const result = await runLoad(target.request, {
       url: target.url,
       connections: settings.connections,
-      durationSeconds: settings.warmupSeconds,
+      durationSeconds: seconds,
+      ...(proofs ? { headersPerRequest: () => ({ dpop: proofs.next() }) } : {}),
     });
+    fastest.set(target.id, Math.max(fastest.get(target.id) ?? 0, result.requestsPerSecond));
+    return { result, proofsOnDemand: proofs?.onDemand ?? 0 };
+  };
+  for (const target of targets) {
+    refill(target, settings.warmupSeconds);
+    await load(target, settings.warmupSeconds);
   }
   const rounds = new Map<
     ScenarioId,
-    { rps: number; p50: number; p99: number; errors: number; cpu: number | undefined }[]
+    {
+      rps: number;
+      p50: number;
+      p99: number;
+      errors: number;
+      cpu: number | undefined;
+      proofsOnDemand: number;
+    }[]
   >();
   const memory = new Map<ScenarioId, number | undefined>();
   for (let round = 0; round < settings.rounds; round++) {
@@ -283,13 +366,15 @@ async function measureThroughput(
       progress(
         `${backend}: ${SCENARIO_TITLES[target.id]}, round ${round + 1}/${settings.rounds} (${settings.durationSeconds} s)`,
       );
+      refill(target, settings.durationSeconds);
       const cpuBefore = await cpuSeconds(target.pid);
-      const result = await runLoad(target.request, {
-        url: target.url,
-        connections: settings.connections,
-        durationSeconds: settings.durationSeconds,
-      });
+      const { result, proofsOnDemand } = await load(target, settings.durationSeconds);
       const cpuAfter = await cpuSeconds(target.pid);
+      if (result.errors > 0 || proofsOnDemand > 0) {
+        progress(
+          `${backend}: ${SCENARIO_TITLES[target.id]}: ${result.errors} errors${target.proofs ? `, ${proofsOnDemand} proofs made during the load (the pool ran dry)` : ''}`,
+        );
+      }
       const list = rounds.get(target.id) ?? [];
       list.push({
         rps: result.requestsPerSecond,
@@ -300,6 +385,7 @@ async function measureThroughput(
           cpuBefore === undefined || cpuAfter === undefined || result.requests === 0
             ? undefined
             : ((cpuAfter - cpuBefore) * 1e6) / result.requests,
+        proofsOnDemand,
       });
       rounds.set(target.id, list);
       memory.set(target.id, await residentMiB(target.pid));
@@ -319,6 +405,9 @@ async function measureThroughput(
         : undefined,
       rssMiB: memory.get(target.id),
       rounds: list.map((r) => r.rps),
+      ...(target.proofs
+        ? { proofsOnDemand: list.reduce((sum, r) => sum + r.proofsOnDemand, 0) }
+        : {}),
     };
   });
 }

@@ -53,6 +53,7 @@ export const SMOKE_RUN: BenchSettings = {
 export type ScenarioId =
   | 'gateway-unauthenticated'
   | 'gateway-bearer'
+  | 'gateway-dpop'
   | 'gateway-session'
   | 'peer-bare-proxy'
   | 'peer-usual-nest-gateway';
@@ -60,6 +61,7 @@ export type ScenarioId =
 export const SCENARIO_TITLES: Readonly<Record<ScenarioId, string>> = {
   'gateway-unauthenticated': 'gateway, no credential (its ceiling)',
   'gateway-bearer': 'gateway, Bearer',
+  'gateway-dpop': 'gateway, DPoP-bound token',
   'gateway-session': 'gateway, session cookie',
   'peer-bare-proxy': 'peer: bare fastify + undici proxy',
   'peer-usual-nest-gateway': 'peer: usual NestJS gateway',
@@ -86,6 +88,11 @@ export interface ThroughputResult {
   readonly rssMiB: number | undefined;
   /** Every round's req/s, in the order they ran. */
   readonly rounds: readonly number[];
+  /**
+   * DPoP proofs signed during the rounds because the pool made before each
+   * ran dry (the load generator's CPU then went to signing); DPoP only.
+   */
+  readonly proofsOnDemand?: number;
 }
 
 /**
