@@ -1,6 +1,6 @@
 import { generateKeyPair, generateProof } from 'dpop';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair as joseKeyPair, SignJWT } from 'jose';
-import { accessTokenHash, checkProof } from './dpop-proof';
+import { accessTokenHash, checkProof, ProofKeyCache } from './dpop-proof';
 
 const HTU = 'https://shop.test/api/me';
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln';
@@ -102,5 +102,41 @@ describe('checkProof', () => {
   it('refuses what is not a JWS at all, and a proof too large to parse', async () => {
     await expect(checkProof('not.a.proof', expected())).resolves.toHaveProperty('refused');
     await expect(checkProof('a'.repeat(5000), expected())).resolves.toHaveProperty('refused');
+  });
+});
+
+describe('ProofKeyCache', () => {
+  const pointOf = async () => {
+    const { publicKey } = await generateKeyPair('ES256');
+    const { x, y } = await exportJWK(publicKey);
+    return { x: x ?? '', y: y ?? '' };
+  };
+
+  it('imports a client key once for all its proofs, and names it by its thumbprint', async () => {
+    const cache = new ProofKeyCache();
+    const { x, y } = await pointOf();
+    const first = cache.get(x, y);
+    expect(cache.get(x, y)).toBe(first);
+    await expect(first).resolves.toMatchObject({
+      jkt: await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x, y }, 'sha256'),
+    });
+  });
+
+  it('keeps at most its size, dropping the oldest key first', async () => {
+    const cache = new ProofKeyCache(2);
+    const [a, b, c] = await Promise.all([pointOf(), pointOf(), pointOf()]);
+    const first = cache.get(a.x, a.y);
+    cache.get(b.x, b.y);
+    cache.get(c.x, c.y);
+    expect(cache.get(a.x, a.y)).not.toBe(first);
+  });
+
+  it('does not keep a point jose refuses', async () => {
+    const cache = new ProofKeyCache();
+    const notOnTheCurve = 'A'.repeat(43);
+    const refused = cache.get(notOnTheCurve, notOnTheCurve);
+    await expect(refused).rejects.toThrow();
+    expect(cache.get(notOnTheCurve, notOnTheCurve)).not.toBe(refused);
+    await expect(cache.get(notOnTheCurve, notOnTheCurve)).rejects.toThrow();
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { JWK } from 'jose';
-import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, errors, importJWK, jwtVerify } from 'jose';
 import { CLOCK_TOLERANCE_SECONDS } from '../verification/jwt-verification';
 
 /** The `typ` of a DPoP proof (RFC 9449 §4.2). */
@@ -40,22 +40,99 @@ export interface CheckedProof {
 /** Why a proof was refused, said to the client in the problem's `detail`. */
 export type ProofRefusal = { readonly refused: string };
 
+/** A P-256 coordinate, base64url: 32 bytes. */
+const COORDINATE = /^[A-Za-z0-9_-]{43}$/;
+
+/** A proof's key as jose imported it, and its RFC 7638 thumbprint. */
+interface ProofKey {
+  readonly key: Awaited<ReturnType<typeof importJWK>>;
+  readonly jkt: string;
+}
+
+/**
+ * The keys of recent proofs, imported once. A client signs every proof with
+ * the same key, and importing its JWK and hashing its thumbprint cost as
+ * much as checking the signature: paid once per key, not per request.
+ * Keyed by the public point (a P-256 `jwk` has nothing else); at most
+ * `maxKeys`, the oldest dropped first.
+ */
+export class ProofKeyCache {
+  private readonly keys = new Map<string, Promise<ProofKey>>();
+
+  constructor(private readonly maxKeys = 10_000) {}
+
+  /** The imported key of the public P-256 point (x, y); rejects when it is not one. */
+  get(x: string, y: string): Promise<ProofKey> {
+    const id = `${x}.${y}`;
+    const known = this.keys.get(id);
+    if (known) return known;
+    const jwk: JWK = { kty: 'EC', crv: 'P-256', x, y };
+    const imported = Promise.all([
+      importJWK(jwk, DPOP_ALGORITHM),
+      calculateJwkThumbprint(jwk, 'sha256'),
+    ]).then(([key, jkt]) => ({ key, jkt }));
+    // A point jose refused is not kept.
+    imported.catch(() => this.keys.delete(id));
+    if (this.keys.size >= this.maxKeys) this.keys.delete(this.keys.keys().next().value as string);
+    this.keys.set(id, imported);
+    return imported;
+  }
+}
+
+const defaultKeys = new ProofKeyCache();
+
+/**
+ * The public P-256 point of a proof's `jwk` header, or why there is none:
+ * exactly `kty`, `crv`, `x`, `y` (RFC 9449 §4.2: a public key; a private
+ * member such as `d` is refused, not ignored).
+ */
+function publicPointOf(proof: string): { x: string; y: string } | ProofRefusal {
+  let jwk: unknown;
+  try {
+    jwk = decodeProtectedHeader(proof).jwk;
+  } catch {
+    return { refused: 'The DPoP proof is not a well-formed JWS.' };
+  }
+  if (jwk === null || typeof jwk !== 'object') {
+    return { refused: 'The DPoP proof needs its public key in a jwk header.' };
+  }
+  const { kty, crv, x, y, ...rest } = jwk as Record<string, unknown>;
+  if (
+    Object.keys(rest).some((member) => member !== 'alg' && member !== 'use' && member !== 'kid')
+  ) {
+    return { refused: "The DPoP proof's jwk must be a public key and nothing more." };
+  }
+  if (kty !== 'EC' || crv !== 'P-256' || typeof x !== 'string' || typeof y !== 'string') {
+    return { refused: "The DPoP proof's jwk must be a P-256 public key (ES256)." };
+  }
+  if (!COORDINATE.test(x) || !COORDINATE.test(y)) {
+    return { refused: "The DPoP proof's jwk is not a P-256 point." };
+  }
+  return { x, y };
+}
+
 /**
  * Checks a DPoP proof (RFC 9449 §4.3) with `jose`, except what needs state
  * (the `jti` replay cache, the nonce): a compact JWS of type `dpop+jwt`,
- * signed with ES256 by the public key in its own `jwk` header (a private key
- * there is refused by jose's `EmbeddedJWK`), with `jti`, `htm`, `htu` and an
- * `iat` at most 60 s old and not in the future; with an access token, `ath`
- * its SHA-256. The refusal reasons are safe to show.
+ * signed with ES256 by the public P-256 key in its own `jwk` header (private
+ * members refused), with `jti`, `htm`, `htu` and an `iat` at most 60 s old
+ * and not in the future; with an access token, `ath` its SHA-256. The
+ * refusal reasons are safe to show.
  */
 export async function checkProof(
   proof: string,
   expected: ProofExpectation,
+  keys: ProofKeyCache = defaultKeys,
 ): Promise<CheckedProof | ProofRefusal> {
   if (proof.length > MAX_PROOF_LENGTH) return { refused: 'The DPoP proof is too large.' };
+  const point = publicPointOf(proof);
+  if ('refused' in point) return point;
   let verified;
+  let jkt: string;
   try {
-    verified = await jwtVerify(proof, EmbeddedJWK, {
+    const proofKey = await keys.get(point.x, point.y);
+    jkt = proofKey.jkt;
+    verified = await jwtVerify(proof, proofKey.key, {
       typ: DPOP_PROOF_TYPE,
       algorithms: [DPOP_ALGORITHM],
       requiredClaims: ['jti', 'htm', 'htu', 'iat'],
@@ -66,8 +143,7 @@ export async function checkProof(
   } catch (error) {
     return { refused: describeJoseError(error) };
   }
-  const { payload, protectedHeader } = verified;
-  const { jti, htm, htu, iat, ath, nonce } = payload as Record<string, unknown>;
+  const { jti, htm, htu, iat, ath, nonce } = verified.payload as Record<string, unknown>;
   if (typeof jti !== 'string' || jti.length < 16 || jti.length > 256) {
     return { refused: 'The DPoP proof needs a jti of 16 to 256 characters.' };
   }
@@ -84,7 +160,6 @@ export async function checkProof(
   if (nonce !== undefined && typeof nonce !== 'string') {
     return { refused: 'The DPoP nonce must be a string.' };
   }
-  const jkt = await calculateJwkThumbprint(protectedHeader.jwk as JWK, 'sha256');
   return { jkt, jti, iat, ...(typeof nonce === 'string' ? { nonce } : {}) };
 }
 
