@@ -349,7 +349,7 @@ describe('an injected script against each way the page holds a login', () => {
     await act(bearerPage.page, 'token-refresh', /^Refreshed: /);
     await act(dpopPage.page, 'bound-refresh', /^Refreshed with a proof /);
     for (const { page } of [sessionPage, bearerPage, dpopPage]) await runMatrix(page);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     for (const shopPage of [sessionPage, bearerPage, dpopPage]) await shopPage?.context.close();
