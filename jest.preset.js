@@ -23,5 +23,7 @@ module.exports = {
   },
   // The OpenID libraries ship ES modules only: SWC turns them into CommonJS
   // for jest, as it does the project's own code (Node loads them as they are).
-  transformIgnorePatterns: ['/node_modules/(?!(oidc-provider|openid-client|oauth4webapi|jose|dpop)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(oidc-provider|openid-client|oauth4webapi|jose|dpop)/)',
+  ],
 };

@@ -50,7 +50,7 @@ describe('POST /auth/session', () => {
       expect(response.json?.csrfToken.length).toBeGreaterThanOrEqual(16);
     });
 
-    it('sets __Host-sid with HttpOnly, Secure, SameSite=Lax, Path=/ and no Domain', async () => {
+    it('sets __Host-Http-sid with HttpOnly, Secure, SameSite=Strict, Path=/ and no Domain', async () => {
       const response = await auth.post('/auth/session', {
         email: user.email,
         password: user.password,
@@ -58,7 +58,7 @@ describe('POST /auth/session', () => {
 
       const cookie = response.cookies.find((c) => c.name === SESSION_COOKIE);
       expect(cookie).toMatchObject({ httpOnly: true, secure: true, path: '/' });
-      expect(cookie?.sameSite?.toLowerCase()).toBe('lax');
+      expect(cookie?.sameSite?.toLowerCase()).toBe('strict');
       expect(cookie?.domain).toBeUndefined();
     });
 
@@ -212,7 +212,7 @@ describe('DELETE /auth/session', () => {
     ['SHOP', () => sut.shop.origin],
     ['AUTH', () => sut.auth.origin],
   ])('with the %s Origin and the CSRF token', (_label, origin) => {
-    it('answers 204, clears __Host-sid, and the old cookie no longer works', async () => {
+    it('answers 204, clears __Host-Http-sid, and the old cookie no longer works', async () => {
       const session = await loginWithSession(auth, user);
       const oldCookie = session.jar.clone();
 

@@ -56,7 +56,7 @@ describe('/api/auth/* on SHOP', () => {
   });
 
   describe('POST /api/auth/session', () => {
-    it('answers 201 and sets __Host-sid on SHOP with HttpOnly, Secure, SameSite=Lax, Path=/ and no Domain', async () => {
+    it('answers 201 and sets __Host-Http-sid on SHOP with HttpOnly, Secure, SameSite=Strict, Path=/ and no Domain', async () => {
       const response = await shop.post<SessionBody>('/api/auth/session', {
         email: user.email,
         password: user.password,
@@ -66,7 +66,7 @@ describe('/api/auth/* on SHOP', () => {
       expect(response.json?.user).toEqual({ id: user.id, email: user.email });
       const cookie = response.cookies.find((c) => c.name === SESSION_COOKIE);
       expect(cookie).toMatchObject({ httpOnly: true, secure: true, path: '/' });
-      expect(cookie?.sameSite?.toLowerCase()).toBe('lax');
+      expect(cookie?.sameSite?.toLowerCase()).toBe('strict');
       expect(cookie?.domain).toBeUndefined();
     });
 

@@ -63,7 +63,7 @@ describe('GET /demo/config.json', () => {
       apiOrigin: sibling.service.origin,
       cartOrigin: sut.cart.origin,
       authOrigin: sut.auth.origin,
-      sessionCookieName: '__Host-sid',
+      sessionCookieName: '__Host-Http-sid',
     });
   });
 });
@@ -76,7 +76,7 @@ describe('GET /api/credentials', () => {
     });
 
     expectStatus(response, 200);
-    expect(response.json?.cookie?.names).toContain('__Host-sid');
+    expect(response.json?.cookie?.names).toContain('__Host-Http-sid');
     expect(response.json?.authorization).toEqual({
       scheme: 'Bearer',
       headerBytes: `Authorization: Bearer ${alice.tokens.accessToken}`.length,

@@ -36,7 +36,7 @@ describe.each([
       servers: [{ url: '/' }],
       components: {
         securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: '__Host-sid' },
+          session: { type: 'apiKey', in: 'cookie', name: '__Host-Http-sid' },
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         },
       },

@@ -60,7 +60,7 @@ async function signInOnShop(browser: ScriptedBrowser, user: RegisteredUser): Pro
 }
 
 function sessionCookieOf(jar: CookieJar): string | undefined {
-  return jar.get('__Host-sid') ?? jar.get('sid');
+  return jar.get('__Host-Http-sid') ?? jar.get('sid');
 }
 
 describe('single sign-on from AUTH', () => {

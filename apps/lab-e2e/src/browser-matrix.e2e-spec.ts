@@ -225,18 +225,18 @@ describe('the default deployment: a host-only __Host- session cookie', () => {
           ]),
         ),
       });
-      expect(config.sessionCookieName).toBe('__Host-sid');
+      expect(config.sessionCookieName).toBe('__Host-Http-sid');
       const cookies = await shopPage.context.cookies();
       expect(cookies).toHaveLength(2);
       expect(cookies).toEqual(
         expect.arrayContaining([
           expect.objectContaining({
-            name: '__Host-sid',
+            name: '__Host-Http-sid',
             domain: 'shop.localhost',
             path: '/',
             httpOnly: true,
             secure: true,
-            sameSite: 'Lax',
+            sameSite: 'Strict',
           }),
           DEVICE_COOKIE_IN_BROWSER,
         ]),
@@ -395,18 +395,18 @@ describe('a deployment with a parent-domain cookie (SESSION_COOKIE_DOMAIN=shop.l
     await sut?.stop();
   });
 
-  it('sets a __Secure- cookie for the whole of shop.localhost', async () => {
-    expect(config.sessionCookieName).toBe('__Secure-sid');
+  it('sets an __Http- cookie for the whole of shop.localhost', async () => {
+    expect(config.sessionCookieName).toBe('__Http-sid');
     const cookies = await shopPage.context.cookies();
     expect(cookies).toHaveLength(2);
     expect(cookies).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          name: '__Secure-sid',
+          name: '__Http-sid',
           domain: '.shop.localhost',
           httpOnly: true,
           secure: true,
-          sameSite: 'Lax',
+          sameSite: 'Strict',
         }),
         DEVICE_COOKIE_IN_BROWSER,
       ]),
@@ -426,7 +426,7 @@ describe('a deployment with a parent-domain cookie (SESSION_COOKIE_DOMAIN=shop.l
 
     recordBrowserClaim(
       CLAIMS.parentDomain,
-      `Chromium ${browser.version()}, __Secure-sid; Domain=shop.localhost: ${describeMatrix(matrix)}`,
+      `Chromium ${browser.version()}, __Http-sid; Domain=shop.localhost: ${describeMatrix(matrix)}`,
     );
   });
 

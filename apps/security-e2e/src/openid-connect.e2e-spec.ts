@@ -317,7 +317,8 @@ describe('OpenID Connect at AUTH and the relying parties', () => {
       expect(answer.status).toBe(400);
       expect(answer.json?.['code']).toBe('sso_failed');
       expect(
-        browser.jar(sut.cart.origin).get('__Host-sid') ?? browser.jar(sut.cart.origin).get('sid'),
+        browser.jar(sut.cart.origin).get('__Host-Http-sid') ??
+          browser.jar(sut.cart.origin).get('sid'),
       ).toBeUndefined();
     }
 

@@ -276,7 +276,7 @@ export function describeStatus(status: number | 'network-error'): string {
   return reason ? `${status} ${reason}` : String(status);
 }
 
-/** "Cookie: __Host-sid, 54 bytes", "Authorization: Bearer, 512 bytes", "nothing". */
+/** "Cookie: __Host-Http-sid, 59 bytes", "Authorization: Bearer, 512 bytes", "nothing". */
 export function describeArrived(arrived: Arrived | null): string {
   if (!arrived) return 'unknown (the echo could not be read)';
   const parts: string[] = [];

@@ -9,14 +9,31 @@ export {
   SESSION_COOKIE_NAME,
 } from './lib/authn.tokens';
 export { AuthnGuard } from './lib/authn.guard';
-export { AuthnModule, BEARER_OR_COOKIE, provideAccessTokenVerification } from './lib/authn.module';
+export { AuthnModule, TOKEN_OR_COOKIE, provideAccessTokenVerification } from './lib/authn.module';
 export type { AuthnModuleOptions } from './lib/authn.module';
 export { BearerAuthenticator, bearerToken } from './lib/authenticators/bearer.authenticator';
+export { DpopAuthenticator } from './lib/authenticators/dpop.authenticator';
+export { DpopProofChecker } from './lib/dpop/dpop-proof-checker';
+export type { PresentedToken, ProofUse, ProvenKey } from './lib/dpop/dpop-proof-checker';
+export { DPOP_OPTIONS, dpopOptions } from './lib/dpop/dpop.options';
+export type { DpopOptions, DpopSettings } from './lib/dpop/dpop.options';
+export {
+  accessTokenHash,
+  checkProof,
+  DPOP_ALGORITHM,
+  DPOP_PROOF_MAX_AGE_SECONDS,
+  DPOP_PROOF_TYPE,
+} from './lib/dpop/dpop-proof';
+export { DpopNonces } from './lib/dpop/dpop-nonces';
 export {
   IDENTITY_TOKEN_HEADER,
   IdentityTokenAuthenticator,
 } from './lib/authenticators/identity-token.authenticator';
-export { cachedJwtVerifier, JwtAuthenticator } from './lib/authenticators/jwt.authenticator';
+export {
+  cachedJwtVerifier,
+  JwtAuthenticator,
+  unlessRevoked,
+} from './lib/authenticators/jwt.authenticator';
 export type { RevocationCheck, TokenExtractor } from './lib/authenticators/jwt.authenticator';
 export {
   provideSessionCookieName,

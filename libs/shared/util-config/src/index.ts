@@ -8,8 +8,8 @@ export {
   isSecureContextOrigin,
 } from './lib/env-fields';
 export type { RateLimit } from './lib/env-fields';
-export { jwksFields, sharedStateFields } from './lib/service-fields';
-export type { JwksConfig, SharedStateConfig } from './lib/service-fields';
+export { dpopFields, jwksFields, sharedStateFields } from './lib/service-fields';
+export type { DpopConfig, JwksConfig, SharedStateConfig } from './lib/service-fields';
 export { RELYING_PARTIES } from './lib/single-sign-on';
 export type { RelyingParty } from './lib/single-sign-on';
 export { checkSsoCookieSecret, DEV_SSO_COOKIE_SECRET, ssoFields } from './lib/sso-fields';

@@ -1,4 +1,4 @@
-export { problemHeaders } from './lib/http-error-mapping';
+export { problemHeaders, statusOf } from './lib/http-error-mapping';
 export { ProblemFilter, toAppError, toProblem } from './lib/problem.filter';
 export type { Problem } from './lib/problem.filter';
 export { createValidationPipe } from './lib/validation';
@@ -27,11 +27,14 @@ export type { RequestIdSource, RequestLoggingOptions } from './lib/request-loggi
 export {
   ApiAuthenticated,
   ApiProblems,
+  ApiTokenRequestProblems,
   AUTHENTICATED_PROBLEMS,
   BEARER_SCHEME,
   COOKIE_CHANGE_PROBLEMS,
+  DPOP_SCHEME,
   problemResponses,
   SESSION_SCHEME,
+  TOKEN_REQUEST_DPOP_PROBLEMS,
 } from './lib/openapi-decorators';
 export { createOpenApiDocument } from './lib/openapi-document';
 export type { OpenApiOptions } from './lib/openapi-document';

@@ -33,6 +33,7 @@ const family: TokenFamily = {
   ip: '127.0.0.1',
   lastSeenAt: NOW,
   credentialVersion: 0,
+  dpopJkt: null,
 };
 
 /** The address key of the client the rotations in these tests come from. */
@@ -423,6 +424,16 @@ describe.each(sqlBackends().map((backend) => [backend.name, backend] as const))(
       it('answers invalid for an unknown token', async () => {
         await expect(tokens.rotate('unknown', next('x', NOW), NOW, GRACE)).resolves.toEqual({
           kind: 'invalid',
+        });
+      });
+
+      it('keeps the DPoP key a family is bound to', async () => {
+        const bound = { ...family, id: 'family-bound', dpopJkt: 'jkt-of-the-key' };
+        await tokens.createFamily(bound, { hash: 'bound-1', expiresAt: NOW + IDLE });
+
+        await expect(tokens.familyOfToken('bound-1')).resolves.toEqual(bound);
+        await expect(tokens.findFamily('family-bound')).resolves.toMatchObject({
+          dpopJkt: 'jkt-of-the-key',
         });
       });
 

@@ -73,4 +73,9 @@ export const authMigrations: readonly Migration[] = [
       ALTER TABLE token_families ADD COLUMN credential_version BIGINT NOT NULL DEFAULT 0;
       ALTER TABLE refresh_tokens ADD COLUMN used_from TEXT`,
   },
+  {
+    // RFC 9449 §5: a family started with a DPoP proof is bound to that key.
+    id: '006-dpop-binding',
+    up: `ALTER TABLE token_families ADD COLUMN dpop_jkt TEXT`,
+  },
 ];

@@ -18,6 +18,12 @@ export interface TokenFamily {
    * rotates.
    */
   readonly credentialVersion: number;
+  /**
+   * The JWK thumbprint (RFC 7638) of the DPoP key the family is bound to
+   * (RFC 9449 §5): its refreshes need a proof by that key, and its access
+   * tokens carry it as `cnf.jkt`. Null for a Bearer family.
+   */
+  readonly dpopJkt: string | null;
 }
 
 /** The first token of a family. */
@@ -129,6 +135,7 @@ interface FamilyRow {
   /** Nullable in the schema only (see migration 004). */
   last_seen_at: number | null;
   credential_version: number;
+  dpop_jkt: string | null;
 }
 
 /** A spent-or-not token joined with its family and its successor, if any. */
@@ -150,6 +157,7 @@ const toFamily = (row: FamilyRow): TokenFamily => ({
   ip: row.ip,
   lastSeenAt: row.last_seen_at ?? row.created_at,
   credentialVersion: row.credential_version,
+  dpopJkt: row.dpop_jkt,
 });
 
 /** The family is still under the user's current credential version. */
@@ -167,8 +175,8 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
       await tx.execute(
         `INSERT INTO token_families
            (id, user_id, created_at, expires_at, revoked_at, user_agent, ip, last_seen_at,
-            credential_version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            credential_version, dpop_jkt)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           family.id,
           family.userId,
@@ -179,6 +187,7 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
           family.ip,
           family.createdAt,
           family.credentialVersion,
+          family.dpopJkt,
         ],
       );
       await insertToken(

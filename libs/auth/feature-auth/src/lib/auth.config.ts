@@ -4,6 +4,7 @@ import {
   checkRedisCluster,
   env,
   isLoopbackHost,
+  dpopFields,
   sharedStateFields,
 } from '@svt/shared/util-config';
 
@@ -33,6 +34,7 @@ export const authConfigSchema = z
     CART_URL: env.url('http://127.0.0.1:8082'),
     ALLOWED_ORIGINS: env.origins,
     DATABASE_URL: env.databaseUrl,
+    ...dpopFields,
     ...sharedStateFields,
     ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
     ACCESS_TOKEN_TTL: env.seconds(600, ACCESS_TOKEN_TTL_MAX),

@@ -16,7 +16,8 @@ import type { SqlClient } from '@svt/shared/data-access-sql';
 import {
   AUTH_JWKS,
   AuthnModule,
-  BEARER_OR_COOKIE,
+  dpopOptions,
+  TOKEN_OR_COOKIE,
   provideAccessTokenVerification,
   SESSION_COOKIE_NAME,
   SessionCookie,
@@ -92,7 +93,11 @@ class AuthCoreModule {
 export class AuthModule {
   /** `logger`: the process's, for the audit lines. */
   static forRoot(config: AuthConfig, logger: Logger): DynamicModule {
-    const sessionCookie = new SessionCookie(config.SHOP_ORIGIN, config.SESSION_COOKIE_DOMAIN);
+    // The shop's session cookie, as the gateway's single sign-on sets it.
+    const sessionCookie = new SessionCookie(config.SHOP_ORIGIN, {
+      domain: config.SESSION_COOKIE_DOMAIN,
+      sameSite: 'strict',
+    });
     return {
       module: AuthModule,
       imports: [
@@ -106,7 +111,7 @@ export class AuthModule {
         PassportModule,
         JwtModule.register({}),
         AuthnModule.forRoot({
-          authenticators: BEARER_OR_COOKIE,
+          authenticators: TOKEN_OR_COOKIE,
           providers: [
             // Here the keys are this service's own signing keys, not a fetched JWKS.
             { provide: AUTH_JWKS, useExisting: SigningKeysService },
@@ -115,7 +120,13 @@ export class AuthModule {
           ],
           allowedOrigins: [config.SHOP_ORIGIN, config.AUTH_ORIGIN, ...config.ALLOWED_ORIGINS],
           unauthenticatedDetail:
-            'Send the session cookie or an Authorization: Bearer access token.',
+            'Send the session cookie or an access token (Authorization: Bearer, or DPoP with its proof).',
+          // Called directly at AUTH_ORIGIN, or by the shop page through the gateway's /api.
+          dpop: dpopOptions(config, {
+            origin: config.AUTH_ORIGIN,
+            mountedAt: { origin: config.SHOP_ORIGIN, prefix: '/api' },
+            sharedSecret: config.KEY_ENCRYPTION_SECRET,
+          }),
         }),
       ],
       controllers: [

@@ -5,6 +5,7 @@ import {
   checkSsoCookieSecret,
   env,
   jwksFields,
+  dpopFields,
   sharedStateFields,
   ssoFields,
 } from '@svt/shared/util-config';
@@ -25,6 +26,7 @@ const cartFields = z.object({
   ...jwksFields,
   SESSION_COOKIE_DOMAIN: env.cookieDomain,
   DATABASE_URL: env.databaseUrl,
+  ...dpopFields,
   ...sharedStateFields,
   ...ssoFields,
   BODY_LIMIT: env.bodyLimit,

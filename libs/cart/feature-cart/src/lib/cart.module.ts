@@ -5,7 +5,8 @@ import type { SqlClient } from '@svt/shared/data-access-sql';
 import type { JwtVerification, KeySource } from '@svt/shared/feature-authn';
 import {
   AuthnModule,
-  BEARER_OR_COOKIE,
+  dpopOptions,
+  TOKEN_OR_COOKIE,
   IDENTITY_TOKEN_TYPE,
   IDENTITY_TOKEN_VERIFICATION,
   IdentityTokenAuthenticator,
@@ -36,8 +37,12 @@ export const CROSS_SITE_DETAIL =
 export class CartModule {
   static forRoot(config: CartConfig): DynamicModule {
     // CART's own session cookie, on CART's origin: single sign-on sets it,
-    // and the session cookie authenticator reads the same name.
-    const sessionCookie = new SessionCookie(config.CART_ORIGIN, config.SESSION_COOKIE_DOMAIN);
+    // and the session cookie authenticator reads the same name. Lax: the cart
+    // page reads it on a top-level navigation from the shop, another site.
+    const sessionCookie = new SessionCookie(config.CART_ORIGIN, {
+      domain: config.SESSION_COOKIE_DOMAIN,
+      sameSite: 'lax',
+    });
     return {
       module: CartModule,
       imports: [
@@ -52,7 +57,7 @@ export class CartModule {
           },
         }),
         AuthnModule.forRoot({
-          authenticators: [IdentityTokenAuthenticator, ...BEARER_OR_COOKIE],
+          authenticators: [IdentityTokenAuthenticator, ...TOKEN_OR_COOKIE],
           providers: [
             {
               provide: IDENTITY_TOKEN_VERIFICATION,
@@ -70,6 +75,11 @@ export class CartModule {
           ],
           allowedOrigins: [config.CART_ORIGIN, config.SHOP_ORIGIN],
           unauthenticatedDetail: CROSS_SITE_DETAIL,
+          // A direct call names CART's own URL; through the gateway, CART sees no proof.
+          dpop: dpopOptions(config, {
+            origin: config.CART_ORIGIN,
+            sharedSecret: config.SSO_COOKIE_SECRET,
+          }),
         }),
         SsoModule.forRoot(
           ssoOptions(config, {

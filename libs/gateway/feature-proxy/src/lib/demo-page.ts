@@ -53,7 +53,7 @@ export class DemoConfigDto {
   @ApiProperty({ format: 'uri', example: 'http://auth.localhost:8081' })
   readonly authOrigin!: string;
 
-  @ApiProperty({ example: '__Host-sid' })
+  @ApiProperty({ example: '__Host-Http-sid' })
   readonly sessionCookieName!: string;
 }
 
@@ -141,5 +141,5 @@ export const CredentialsEchoController = credentialsEchoController({
   path: 'api/credentials',
   tag: 'demo',
   summary: 'Which credential headers reached the gateway (no values)',
-  cookieExample: { names: ['__Host-sid'], headerBytes: 58 },
+  cookieExample: { names: ['__Host-Http-sid'], headerBytes: 63 },
 });

@@ -6,6 +6,7 @@ import {
   env,
   isOrigin,
   jwksFields,
+  dpopFields,
   sharedStateFields,
   ssoFields,
 } from '@svt/shared/util-config';
@@ -47,6 +48,7 @@ const gatewayFields = z.object({
     .optional(),
   /** The built demo page (`npm run build` makes it). */
   DEMO_DIR: z.string().min(1).default('dist/apps/shop-web'),
+  ...dpopFields,
   ...sharedStateFields,
   ...ssoFields,
   BODY_LIMIT: env.bodyLimit,

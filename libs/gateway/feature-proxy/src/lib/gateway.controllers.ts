@@ -32,7 +32,12 @@ import type { IdentityTokenSigner } from './identity-token.signer';
 import type { Upstream } from './upstream';
 
 /** The caller's own credentials stay at the gateway; CART gets the identity token instead. */
-const USER_CREDENTIALS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'x-csrf-token']);
+const USER_CREDENTIALS: ReadonlySet<string> = new Set([
+  'authorization',
+  'dpop',
+  'cookie',
+  'x-csrf-token',
+]);
 
 /** `/api/x?y` → `/x?y`, keeping the query string untouched. */
 function upstreamPath(request: FastifyRequest): string {
@@ -127,7 +132,10 @@ export class GatewayMeDto {
   @ApiProperty({ example: '0b6a8f7e-3c1d-4e2f-9a8b-7c6d5e4f3a2b' })
   readonly userId!: string;
 
-  @ApiProperty({ enum: ['session', 'bearer'], description: 'How the gateway authenticated you.' })
+  @ApiProperty({
+    enum: ['session', 'bearer', 'dpop'],
+    description: 'How the gateway authenticated you: `dpop` for an access token bound to a key.',
+  })
   readonly method!: string;
 }
 

@@ -3,7 +3,8 @@ import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import {
   AuthnModule,
-  BEARER_OR_COOKIE,
+  dpopOptions,
+  TOKEN_OR_COOKIE,
   provideAccessTokenVerification,
   SESSION_COOKIE_NAME,
   SessionCookie,
@@ -39,7 +40,10 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     // One definition of the shop's session cookie: the authenticator reads
     // the name that single sign-on sets, as AUTH's password login sets it.
-    const sessionCookie = new SessionCookie(config.SHOP_ORIGIN, config.SESSION_COOKIE_DOMAIN);
+    const sessionCookie = new SessionCookie(config.SHOP_ORIGIN, {
+      domain: config.SESSION_COOKIE_DOMAIN,
+      sameSite: 'strict',
+    });
     return {
       module: GatewayModule,
       imports: [
@@ -49,14 +53,18 @@ export class GatewayModule {
           jwks: { config, authUrl: config.AUTH_URL },
         }),
         AuthnModule.forRoot({
-          authenticators: BEARER_OR_COOKIE,
+          authenticators: TOKEN_OR_COOKIE,
           providers: [
             provideAccessTokenVerification(config.AUTH_ORIGIN, config.ACCESS_TOKEN_AUDIENCE),
             { provide: SESSION_COOKIE_NAME, useValue: sessionCookie.name },
           ],
           allowedOrigins: [config.SHOP_ORIGIN, ...config.ALLOWED_ORIGINS],
           unauthenticatedDetail:
-            'Log in, then send the session cookie or an Authorization: Bearer access token.',
+            'Log in, then send the session cookie or an access token (Authorization: Bearer, or DPoP with its proof).',
+          dpop: dpopOptions(config, {
+            origin: config.SHOP_ORIGIN,
+            sharedSecret: config.SSO_COOKIE_SECRET,
+          }),
         }),
         // Served here at /api/sso/*, never forwarded: only /api/auth/* and /api/cart* are.
         SsoModule.forRoot(

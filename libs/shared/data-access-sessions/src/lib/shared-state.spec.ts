@@ -8,6 +8,7 @@ import { SqliteClient } from '@svt/shared/data-access-sql';
 import { createClient } from 'redis';
 import { DENYLIST } from './denylist';
 import { RATE_LIMIT_STORE } from './rate-limit-store';
+import { REPLAY_CACHE } from './replay-cache';
 import { SESSION_STORE } from './session-store';
 import type { SessionRecord } from './session-store';
 import { MemorySessionStore } from './memory-session-store';
@@ -18,6 +19,7 @@ import type { OpenSharedStateOptions, SharedState } from './shared-state';
 import { SqliteDenylist } from './sqlite-denylist';
 import { SqliteOidcStateStore } from './sqlite-oidc-state-store';
 import { SqliteRateLimitStore } from './sqlite-rate-limit-store';
+import { SqliteReplayCache } from './sqlite-replay-cache';
 import { SqliteSessionStore } from './sqlite-session-store';
 import { deleteKeysWithPrefix, ManualClock, uniquePrefix } from './testing/contract-harness';
 
@@ -48,6 +50,7 @@ async function writeThroughEachPort(state: SharedState, now: number): Promise<Se
   await state.sessions.create(record);
   await state.denylist.deny('sid-1', now + 60_000);
   await state.rateLimits.hit('login:alice', 60_000);
+  await state.replays.firstUse('jti-1', 60_000);
   await state.oidc.upsert('Session', 'op-session-1', { uid: 'uid-1', accountId: 'alice' }, 600);
   return record;
 }
@@ -57,6 +60,7 @@ async function expectEveryPortClosed(state: SharedState): Promise<void> {
   await expect(state.sessions.find('0'.repeat(64))).rejects.toThrow();
   await expect(state.denylist.isDenied('sid-1')).rejects.toThrow();
   await expect(state.rateLimits.peek('login:alice')).rejects.toThrow();
+  await expect(state.replays.firstUse('jti-2', 60_000)).rejects.toThrow();
   await expect(state.oidc.find('Session', 'op-session-1')).rejects.toThrow();
   await expect(state.ping()).rejects.toThrow();
 }
@@ -102,7 +106,7 @@ describe('openSharedState', () => {
       await rm(dir, { recursive: true, force: true });
     });
 
-    it('keeps sessions, denials, counters and OIDC state in the one SQLite file', async () => {
+    it('keeps sessions, denials, counters, used ids and OIDC state in the one SQLite file', async () => {
       const clock = new ManualClock();
       const state = await openSharedState({
         redisUrl: '',
@@ -116,6 +120,7 @@ describe('openSharedState', () => {
       const sessions = await SqliteSessionStore.open(file, { now: clock.now });
       const denylist = await SqliteDenylist.open(file, { now: clock.now });
       const rateLimits = await SqliteRateLimitStore.open(file, { now: clock.now });
+      const replays = await SqliteReplayCache.open(file, { now: clock.now });
       const oidc = await SqliteOidcStateStore.open(file, { now: clock.now });
       try {
         await expect(sessions.find(record.idHash)).resolves.toEqual(record);
@@ -124,9 +129,16 @@ describe('openSharedState', () => {
           count: 1,
           resetAt: clock.now() + 60_000,
         });
+        await expect(replays.firstUse('jti-1', 60_000)).resolves.toBe(false);
         await expect(oidc.sessionIdsByAccount('alice')).resolves.toEqual(['op-session-1']);
       } finally {
-        await Promise.all([sessions.close(), denylist.close(), rateLimits.close(), oidc.close()]);
+        await Promise.all([
+          sessions.close(),
+          denylist.close(),
+          rateLimits.close(),
+          replays.close(),
+          oidc.close(),
+        ]);
       }
     });
 
@@ -134,7 +146,7 @@ describe('openSharedState', () => {
       await expectDenialsShared({ redisKeyPrefix: 'svt:', sqliteFile: file });
     });
 
-    it('answers ping, then closes the one connection of all four ports, idempotently', async () => {
+    it('answers ping, then closes the one connection of all five ports, idempotently', async () => {
       const state = await openSharedState({ redisKeyPrefix: 'svt:', sqliteFile: file });
       await expect(state.ping()).resolves.toBeUndefined();
 
@@ -188,7 +200,7 @@ describe('openSharedState', () => {
     });
 
     if (redisUrl) {
-      it('keys sessions, denials, counters and OIDC state under the prefix, and closes them together', async () => {
+      it('keys sessions, denials, counters, used ids and OIDC state under the prefix, and closes them together', async () => {
         const prefix = uniquePrefix();
         const sqliteFile = join(tmpdir(), `svt-unused-${randomBytes(4).toString('hex')}.sqlite`);
         const state = await openSharedState({ redisUrl, redisKeyPrefix: prefix, sqliteFile });
@@ -201,6 +213,7 @@ describe('openSharedState', () => {
           await expect(inspector.exists(`${prefix}session:${record.idHash}`)).resolves.toBe(1);
           await expect(inspector.zScore(`${prefix}denylist`, 'sid-1')).resolves.not.toBeNull();
           await expect(inspector.get(`${prefix}rate:login:alice`)).resolves.toBe('1');
+          await expect(inspector.exists(`${prefix}replay:jti-1`)).resolves.toBe(1);
           await expect(inspector.exists(`${prefix}oidc:Session:op-session-1`)).resolves.toBe(1);
           expect(existsSync(sqliteFile)).toBe(false);
 
@@ -228,7 +241,7 @@ describe('provideSharedState', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('provides the four ports of one shared state, on sessions.sqlite in dataDir', async () => {
+  it('provides the five ports of one shared state, on sessions.sqlite in dataDir', async () => {
     const moduleRef = await Test.createTestingModule({
       providers: provideSharedState({ redisKeyPrefix: 'svt:', dataDir: dir }),
     }).compile();
@@ -237,6 +250,7 @@ describe('provideSharedState', () => {
       expect(moduleRef.get(SESSION_STORE)).toBe(state.sessions);
       expect(moduleRef.get(DENYLIST)).toBe(state.denylist);
       expect(moduleRef.get(RATE_LIMIT_STORE)).toBe(state.rateLimits);
+      expect(moduleRef.get(REPLAY_CACHE)).toBe(state.replays);
       expect(moduleRef.get(OIDC_STATE_STORE)).toBe(state.oidc);
       expect(existsSync(join(dir, 'sessions.sqlite'))).toBe(true);
       await expect(state.ping()).resolves.toBeUndefined();

@@ -14,17 +14,21 @@ import { connectRedis, pingRedis } from './redis-connection';
 import { RedisDenylist } from './redis-denylist';
 import { RedisOidcStateStore } from './redis-oidc-state-store';
 import { RedisRateLimitStore } from './redis-rate-limit-store';
+import { RedisReplayCache } from './redis-replay-cache';
 import { RedisSessionStore } from './redis-session-store';
+import { REPLAY_CACHE } from './replay-cache';
+import type { ReplayCache } from './replay-cache';
 import { SESSION_STORE } from './session-store';
 import type { SessionStore } from './session-store';
 import { SqliteDenylist } from './sqlite-denylist';
 import { SqliteOidcStateStore } from './sqlite-oidc-state-store';
 import { SqliteRateLimitStore } from './sqlite-rate-limit-store';
+import { SqliteReplayCache } from './sqlite-replay-cache';
 import { SqliteSessionStore } from './sqlite-session-store';
 
 /**
- * The session store, denylist, rate-limit counters and OpenID Provider state
- * of a service, on one connection.
+ * The session store, denylist, rate-limit counters, replay cache and OpenID
+ * Provider state of a service, on one connection.
  */
 export interface SharedState {
   readonly sessions: SessionStore;
@@ -34,6 +38,8 @@ export interface SharedState {
    */
   readonly denylist: Denylist;
   readonly rateLimits: RateLimitStore;
+  /** Single-use ids: DPoP proof `jti`s, logout token `jti`s. */
+  readonly replays: ReplayCache;
   /** What oidc-provider keeps: its sessions, interactions, codes, tokens and grants. */
   readonly oidc: OidcStateStore;
   /** Resolves when the backend answers (readiness). */
@@ -58,7 +64,10 @@ export interface OpenSharedStateOptions {
   readonly redisKeyPrefix: string;
   /** The SQLite file shared by the local processes. */
   readonly sqliteFile: string;
-  /** The clock sessions, denials, windows and OIDC state are judged by (default `Date.now`). */
+  /**
+   * The clock sessions, denials, windows, remembered ids and OIDC state are
+   * judged by (default `Date.now`); on Redis, the server's clock expires keys.
+   */
   readonly now?: () => number;
   /** How long the first Redis connection may take, retries included (default 5000 ms). */
   readonly redisConnectTimeoutMs?: number;
@@ -84,7 +93,8 @@ export interface ProvideSharedStateOptions {
   /**
    * `shared` (default): sessions on the shared backend. `memory`: sessions in
    * this process only, on purpose, to show that replicas then do not know
-   * each other's sessions; the denylist, counters and OIDC state stay shared.
+   * each other's sessions; the denylist, counters, replay cache and OIDC
+   * state stay shared.
    */
   readonly sessions?: 'shared' | 'memory';
 }
@@ -95,8 +105,8 @@ interface Closable {
 }
 
 /**
- * Opens the session store, denylist, rate-limit counters and OpenID Provider
- * state on one connection:
+ * Opens the session store, denylist, rate-limit counters, replay cache and
+ * OpenID Provider state on one connection:
  * one Redis client (see `connectRedis`) when `redisUrl` is set, one cluster
  * client (see `connectRedisCluster`) when `redisCluster` is set too, else one
  * `SqliteClient` on `sqliteFile`. Rejects with an Error naming the servers or
@@ -143,6 +153,7 @@ async function openOnRedis(url: string, options: OpenSharedStateOptions): Promis
     sessions: new RedisSessionStore(client, prefix, clock),
     denylist,
     rateLimits: new RedisRateLimitStore(client, prefix, clock),
+    replays: new RedisReplayCache(client, prefix),
     oidc,
     ping: () => pingRedis(client),
     // The mirror first: its subscriber connection closes before the client.
@@ -163,6 +174,8 @@ async function openOnSqlite(options: OpenSharedStateOptions): Promise<SharedStat
     closables.unshift(sqliteDenylist);
     const rateLimits = await SqliteRateLimitStore.on(sql, clock);
     closables.unshift(rateLimits);
+    const replays = await SqliteReplayCache.on(sql, clock);
+    closables.unshift(replays);
     const oidc = await SqliteOidcStateStore.on(sql, clock);
     closables.unshift(oidc);
     const denylist = await MirroredDenylist.start(sqliteDenylist, clock);
@@ -171,6 +184,7 @@ async function openOnSqlite(options: OpenSharedStateOptions): Promise<SharedStat
       sessions,
       denylist,
       rateLimits,
+      replays,
       oidc,
       ping: () => sql.ping(),
       closables,
@@ -185,6 +199,7 @@ function sharedState(parts: {
   sessions: SessionStore;
   denylist: Denylist;
   rateLimits: RateLimitStore;
+  replays: ReplayCache;
   oidc: OidcStateStore;
   ping: () => Promise<void>;
   closables: readonly Closable[];
@@ -194,6 +209,7 @@ function sharedState(parts: {
     sessions: parts.sessions,
     denylist: parts.denylist,
     rateLimits: parts.rateLimits,
+    replays: parts.replays,
     oidc: parts.oidc,
     ping: parts.ping,
     close: () => (closing ??= closeInOrder(parts.closables)),
@@ -205,10 +221,11 @@ async function closeInOrder(closables: readonly Closable[]): Promise<void> {
 }
 
 /**
- * Providers for SHARED_STATE, SESSION_STORE, DENYLIST, RATE_LIMIT_STORE and
- * OIDC_STATE_STORE: Redis when `redisUrl` is set (a Redis Cluster with
- * `redisCluster`), else `sessions.sqlite` in `dataDir`. The four ports share
- * the one connection of SHARED_STATE; the app closes SHARED_STATE on shutdown.
+ * Providers for SHARED_STATE, SESSION_STORE, DENYLIST, RATE_LIMIT_STORE,
+ * REPLAY_CACHE and OIDC_STATE_STORE: Redis when `redisUrl` is set (a Redis
+ * Cluster with `redisCluster`), else `sessions.sqlite` in `dataDir`. The five
+ * ports share the one connection of SHARED_STATE; the app closes SHARED_STATE
+ * on shutdown.
  */
 export function provideSharedState(options: ProvideSharedStateOptions): FactoryProvider[] {
   return [
@@ -237,6 +254,11 @@ export function provideSharedState(options: ProvideSharedStateOptions): FactoryP
     {
       provide: RATE_LIMIT_STORE,
       useFactory: (state: SharedState): RateLimitStore => state.rateLimits,
+      inject: [SHARED_STATE],
+    },
+    {
+      provide: REPLAY_CACHE,
+      useFactory: (state: SharedState): ReplayCache => state.replays,
       inject: [SHARED_STATE],
     },
     {

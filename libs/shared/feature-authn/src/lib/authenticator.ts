@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { AppError } from '@svt/shared/util-errors';
 import type { Identity } from './identity';
 
 /**
@@ -12,6 +13,11 @@ export type AuthnResult =
       readonly kind: 'rejected';
       readonly reason: RejectionReason;
       readonly tokenPresented: boolean;
+      /**
+       * The answer, when the authenticator has a more exact one than
+       * `invalid_token` or `unauthenticated` (a DPoP refusal, a nonce to use).
+       */
+      readonly error?: AppError;
     };
 
 /** Stable reason ids, logged with every denial. */
@@ -19,6 +25,9 @@ export type RejectionReason =
   | 'malformed_authorization'
   | 'token_invalid'
   | 'token_revoked'
+  | 'token_bound'
+  | 'bearer_refused'
+  | 'dpop_proof_invalid'
   | 'session_unknown';
 
 export interface Authenticator {

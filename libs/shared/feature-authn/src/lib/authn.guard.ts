@@ -47,9 +47,12 @@ export class AuthnGuard implements CanActivate {
           `denied: ${authenticator.name}/${result.reason} ${request.method} ${path}`,
         );
         // The Bearer challenge (RFC 6750 §3) is the HTTP layer's: problemHeaders().
-        throw result.tokenPresented
-          ? new AppError('invalid_token', 'The token is invalid or expired.')
-          : new AppError('unauthenticated', 'The session has ended; log in again.');
+        throw (
+          result.error ??
+          (result.tokenPresented
+            ? new AppError('invalid_token', 'The token is invalid or expired.')
+            : new AppError('unauthenticated', 'The session has ended; log in again.'))
+        );
       }
       assertCsrfSafe(request, result.identity, this.allowedOrigins);
       request.identity = result.identity;

@@ -1,11 +1,12 @@
 import { Counter, Histogram } from 'prom-client';
 
-/** `session` (cookie), `bearer` (access token) or `identity` (the gateway's identity token). */
-export type AuthnMethod = 'session' | 'bearer' | 'identity';
+/** `session` (cookie), `bearer` or `dpop` (access token) or `identity` (the gateway's identity token). */
+export type AuthnMethod = 'session' | 'bearer' | 'dpop' | 'identity';
 
 const METHOD_OF: Readonly<Record<string, AuthnMethod>> = {
   'session-cookie': 'session',
   bearer: 'bearer',
+  dpop: 'dpop',
   'identity-token': 'identity',
 };
 
@@ -36,17 +37,17 @@ export function countOutcome(
   counter.inc();
 }
 
-/** Round trips to the shared state behind authentication: sessions and the denylist. */
+/** Round trips to the shared state behind authentication: sessions, the denylist, DPoP proof ids. */
 export const storeDuration = new Histogram({
   name: 'authn_store_duration_seconds',
-  help: 'Time of session-store and denylist calls made while authenticating.',
+  help: 'Time of session-store, denylist and DPoP replay-cache calls made while authenticating.',
   labelNames: ['store', 'operation', 'outcome'] as const,
   buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
 });
 
 /** Times `work` under `store`/`operation`, labelled ok or error. */
 export async function timed<T>(
-  store: 'sessions' | 'denylist',
+  store: 'sessions' | 'denylist' | 'replays',
   operation: string,
   work: Promise<T>,
 ): Promise<T> {

@@ -3,11 +3,15 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { Authenticator } from './authenticator';
 import { BearerAuthenticator } from './authenticators/bearer.authenticator';
+import { DpopAuthenticator } from './authenticators/dpop.authenticator';
 import { SessionCookieAuthenticator } from './authenticators/session-cookie.authenticator';
 import { UnclaimedAuthorizationAuthenticator } from './authenticators/unclaimed-authorization.authenticator';
 import type { AuthnOptions } from './authn.options';
 import { AUTHN_OPTIONS } from './authn.options';
 import { AuthnGuard } from './authn.guard';
+import { DpopProofChecker } from './dpop/dpop-proof-checker';
+import type { DpopOptions } from './dpop/dpop.options';
+import { DPOP_OPTIONS } from './dpop/dpop.options';
 import { ACCESS_TOKEN_VERIFICATION, AUTH_JWKS, AUTHENTICATORS } from './authn.tokens';
 import type { JwtVerification } from './verification/jwt-verification';
 import { ACCESS_TOKEN_TYPE } from './verification/jwt-verification';
@@ -21,15 +25,22 @@ export interface AuthnModuleOptions extends AuthnOptions {
   readonly authenticators: readonly Type<Authenticator>[];
   /** What those authenticators inject beyond the shared state: verifications, the cookie name. */
   readonly providers?: readonly Provider[];
+  /**
+   * How DPoP proofs are checked, for `DpopAuthenticator` and the token
+   * endpoints (`DpopProofChecker` is exported); needed with DPoP in the
+   * pipeline.
+   */
+  readonly dpop?: DpopOptions;
 }
 
 /**
- * The shop's two credentials, in the order every service tries them: a Bearer
- * access token, then (any other `Authorization` scheme refused) the session
- * cookie. The gateway and AUTH take exactly these; the cart puts the
- * gateway's identity token first.
+ * The shop's credentials, in the order every service tries them: an access
+ * token bound to a DPoP key, an unbound (Bearer) one, then (any other
+ * `Authorization` scheme refused) the session cookie. The gateway and AUTH
+ * take exactly these; the cart puts the gateway's identity token first.
  */
-export const BEARER_OR_COOKIE = [
+export const TOKEN_OR_COOKIE = [
+  DpopAuthenticator,
   BearerAuthenticator,
   UnclaimedAuthorizationAuthenticator,
   SessionCookieAuthenticator,
@@ -38,7 +49,7 @@ export const BEARER_OR_COOKIE = [
 /**
  * The authenticator pipeline as a global guard: deny by default, each route
  * open only with `@Public()`. A service lists its authenticators, e.g. the
- * cart `[IdentityTokenAuthenticator, ...BEARER_OR_COOKIE]`; adding one is a
+ * cart `[IdentityTokenAuthenticator, ...TOKEN_OR_COOKIE]`; adding one is a
  * class implementing `Authenticator` and its place in that list.
  */
 @Module({})
@@ -46,13 +57,16 @@ export class AuthnModule {
   static forRoot({
     authenticators,
     providers = [],
+    dpop,
     ...options
   }: AuthnModuleOptions): DynamicModule {
+    const dpopProviders = dpop ? [{ provide: DPOP_OPTIONS, useValue: dpop }, DpopProofChecker] : [];
     return {
       module: AuthnModule,
       global: true,
       providers: [
         { provide: AUTHN_OPTIONS, useValue: options },
+        ...dpopProviders,
         ...providers,
         ...authenticators,
         {
@@ -62,7 +76,7 @@ export class AuthnModule {
         },
         { provide: APP_GUARD, useClass: AuthnGuard },
       ],
-      exports: [AUTHN_OPTIONS],
+      exports: [AUTHN_OPTIONS, ...(dpop ? [DpopProofChecker] : [])],
     };
   }
 }

@@ -6,11 +6,11 @@ const request = (headers: Record<string, string>): FastifyRequest =>
 
 describe(describeCredentials.name, () => {
   it('names the cookies and counts the header line, without any value', () => {
-    const arrived = describeCredentials(request({ cookie: '__Host-sid=abc; theme=dark' }));
+    const arrived = describeCredentials(request({ cookie: '__Host-Http-sid=abc; theme=dark' }));
     expect(arrived).toEqual({
       cookie: {
-        names: ['__Host-sid', 'theme'],
-        headerBytes: 'Cookie: __Host-sid=abc; theme=dark'.length,
+        names: ['__Host-Http-sid', 'theme'],
+        headerBytes: 'Cookie: __Host-Http-sid=abc; theme=dark'.length,
       },
       authorization: null,
     });

@@ -1,12 +1,17 @@
-/** How the user logged in. */
-export type LoginMethod = 'session' | 'bearer';
+/** How the user logged in: a session, or tokens (bound to a DPoP key or not). */
+export type LoginMethod = 'session' | 'bearer' | 'dpop';
 
 /**
- * What carried the identity on this request: this system's three, or the
- * name a new authenticator gives its own (`(string & {})` keeps the three
+ * What carried the identity on this request: this system's four, or the
+ * name a new authenticator gives its own (`(string & {})` keeps the four
  * suggested by the editor while leaving the set open).
  */
-export type CredentialKind = 'session-cookie' | 'bearer' | 'identity-token' | (string & {});
+export type CredentialKind =
+  | 'session-cookie'
+  | 'bearer'
+  | 'dpop'
+  | 'identity-token'
+  | (string & {});
 
 /** Who is calling, as an authenticator established it. */
 export interface Identity {
@@ -24,6 +29,11 @@ export interface Identity {
   readonly absoluteExpiresAt?: number;
   /** The session's CSRF token, when the credential is the session cookie. */
   readonly csrfToken?: string;
+  /**
+   * Access tokens bound to a DPoP key (RFC 9449 §6.1): the key's thumbprint,
+   * the token's `cnf.jkt`. Such a token is accepted only with a proof by it.
+   */
+  readonly boundKey?: string;
 }
 
 declare module 'fastify' {

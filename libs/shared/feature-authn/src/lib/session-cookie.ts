@@ -2,26 +2,54 @@ import type { CookieSerializeOptions } from '@fastify/cookie';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
 import { sessionCookieName } from './authenticators/session-cookie.authenticator';
 
+/** How a site's session cookie is set. */
+export interface SessionCookieOptions {
+  /**
+   * SESSION_COOKIE_DOMAIN: a parent domain to share the cookie with same-site
+   * siblings. Unset: a host-only cookie.
+   */
+  readonly domain?: string;
+  /**
+   * `strict` where every request that needs the session starts on the site
+   * itself; `lax` where a page that reads it is reached by a link from
+   * another site.
+   */
+  readonly sameSite: 'strict' | 'lax';
+}
+
 /**
- * The session cookie as API.md fixes it: `HttpOnly; SameSite=Lax; Path=/`, no
- * `Domain`, and `Secure` with the `__Host-` prefix wherever `origin` (the
- * site the cookie belongs to: SHOP for AUTH and the gateway, CART for CART)
- * is a secure context (https, or a localhost name). A deployment may set
- * SESSION_COOKIE_DOMAIN to share it with same-site siblings: then
- * `Domain=<it>` and the `__Secure-` prefix. Its `name` is the one
- * `provideSessionCookieName(origin, domain)` gives the authenticator.
+ * The session cookie: `HttpOnly; Path=/`, no `Domain`, and `Secure` with the
+ * `__Host-Http-` prefix wherever `origin` (the site the cookie belongs to:
+ * SHOP for AUTH and the gateway, CART for CART) is a secure context (https,
+ * or a localhost name). A deployment may set SESSION_COOKIE_DOMAIN to share it
+ * with same-site siblings: then `Domain=<it>` and the `__Http-` prefix. Its
+ * `name` is the one `provideSessionCookieName(origin, domain)` gives the
+ * authenticator.
+ *
+ * SameSite, per site:
+ * - SHOP's cookie (set by AUTH through the gateway, and by the gateway's
+ *   single sign-on callback) is `Strict`. The shop page is static and reads
+ *   the session only with `fetch()` calls to its own site, which carry a
+ *   `Strict` cookie even when the page was reached from another site (the
+ *   callback's redirect from AUTH included). No cross-site request, top-level
+ *   or not, then acts with the shop's session.
+ * - CART's cookie is `Lax`. The cart page (`GET /` on CART) reads the
+ *   session server-side, and is reached by navigations started on another
+ *   site: a link on the shop, and the way back from AUTH's login page through
+ *   the single sign-on callback. These carry `Lax` cookies, never `Strict`
+ *   ones: with `Strict` the page finds no session and signs in again, in a loop.
  */
 export class SessionCookie {
   readonly name: string;
   private readonly attributes: CookieSerializeOptions;
 
-  constructor(origin: string, domain?: string) {
+  constructor(origin: string, { domain, sameSite }: SessionCookieOptions) {
     const secure = isSecureContextOrigin(origin);
     this.name = sessionCookieName(secure, domain);
     this.attributes = {
       httpOnly: true,
       secure,
-      sameSite: 'lax',
+      sameSite,
       path: '/',
       ...(domain ? { domain } : {}),
     };

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createRemoteJWKSet } from 'jose';
-import type { RateLimitStore } from '@svt/shared/data-access-sessions';
-import { RATE_LIMIT_STORE } from '@svt/shared/data-access-sessions';
+import type { ReplayCache } from '@svt/shared/data-access-sessions';
+import { REPLAY_CACHE } from '@svt/shared/data-access-sessions';
 import { failClosed } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK } from '@svt/shared/util-security';
@@ -30,7 +30,7 @@ export class BackchannelLogoutService {
 
   constructor(
     @Inject(SSO_OPTIONS) options: SsoOptions,
-    @Inject(RATE_LIMIT_STORE) rateLimits: RateLimitStore,
+    @Inject(REPLAY_CACHE) replays: ReplayCache,
     @Inject(CLOCK) clock: Clock,
     private readonly sessions: SsoSessionsService,
   ) {
@@ -45,7 +45,7 @@ export class BackchannelLogoutService {
     this.verifier = new LogoutTokenVerifier(keys, expectations, () => clock.now());
     // Remembered for as long as a token could be accepted at all.
     this.replays = new LogoutReplayCache(
-      rateLimits,
+      replays,
       (MAX_AGE_SECONDS + 2 * CLOCK_TOLERANCE_SECONDS) * 1000,
     );
   }
@@ -62,7 +62,7 @@ export class BackchannelLogoutService {
       return false;
     }
     const { sub, sid, jti } = check.claims;
-    if (!(await failClosed(this.replays.firstUse(jti), 'rate-limit store'))) {
+    if (!(await failClosed(this.replays.firstUse(jti), 'replay cache'))) {
       this.logger.warn('Logout token refused: replayed_jti');
       return false;
     }

@@ -1,4 +1,4 @@
-import { MemoryRateLimitStore } from '@svt/shared/data-access-sessions';
+import { MemoryReplayCache } from '@svt/shared/data-access-sessions';
 import { LogoutReplayCache } from './logout-replay';
 
 describe(LogoutReplayCache.name, () => {
@@ -6,7 +6,7 @@ describe(LogoutReplayCache.name, () => {
   let cache: LogoutReplayCache;
   beforeEach(() => {
     now = Date.UTC(2026, 0, 1);
-    cache = new LogoutReplayCache(new MemoryRateLimitStore({ now: () => now }), 180_000);
+    cache = new LogoutReplayCache(new MemoryReplayCache({ now: () => now }), 180_000);
   });
 
   it('accepts the first use of a jti', async () => {

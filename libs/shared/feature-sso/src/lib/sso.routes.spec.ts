@@ -15,9 +15,9 @@ import { sign } from 'jsonwebtoken';
 import {
   DENYLIST,
   MemoryDenylist,
-  MemoryRateLimitStore,
+  MemoryReplayCache,
   MemorySessionStore,
-  RATE_LIMIT_STORE,
+  REPLAY_CACHE,
   SESSION_STORE,
 } from '@svt/shared/data-access-sessions';
 import { SessionCookie } from '@svt/shared/feature-authn';
@@ -51,7 +51,7 @@ describe('the relying party routes', () => {
   let sessions: MemorySessionStore;
   let denylist: MemoryDenylist;
   let finish: jest.Mock<Promise<SsoCallbackResult>>;
-  const sessionCookie = new SessionCookie(CART);
+  const sessionCookie = new SessionCookie(CART, { sameSite: 'lax' });
 
   beforeAll(async () => {
     const jwk = authKey.publicKey.export({ format: 'jwk' }) as JsonWebKey;
@@ -74,10 +74,10 @@ describe('the relying party routes', () => {
       providers: [
         { provide: SESSION_STORE, useValue: sessions },
         { provide: DENYLIST, useValue: denylist },
-        { provide: RATE_LIMIT_STORE, useValue: new MemoryRateLimitStore() },
+        { provide: REPLAY_CACHE, useValue: new MemoryReplayCache() },
         { provide: CLOCK, useValue: { now: () => Date.now() } },
       ],
-      exports: [SESSION_STORE, DENYLIST, RATE_LIMIT_STORE, CLOCK],
+      exports: [SESSION_STORE, DENYLIST, REPLAY_CACHE, CLOCK],
     })
     class SharedStateModule {}
     const moduleRef = await Test.createTestingModule({
@@ -214,7 +214,7 @@ describe('the relying party routes', () => {
         `?code=c&state=${state}&iss=${AUTH}`,
         expect.objectContaining({ state, returnTo: '/cart?x=1', promptNone: false }),
       );
-      const cookie = response.cookies.find((c) => c.name === '__Host-sid');
+      const cookie = response.cookies.find((c) => c.name === '__Host-Http-sid');
       expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
       const session = await sessions.find(sha256Hex(cookie?.value as string));
       expect(session).toMatchObject({ userId: 'user-1', credentialVersion: 0 });
@@ -249,7 +249,7 @@ describe('the relying party routes', () => {
       });
       expect(response.statusCode).toBe(303);
       expect(response.headers.location).toBe('/?sso=signed_out');
-      expect(response.cookies.map((c) => c.name)).not.toContain('__Host-sid');
+      expect(response.cookies.map((c) => c.name)).not.toContain('__Host-Http-sid');
     });
 
     it.each([
@@ -334,13 +334,13 @@ describe('the relying party routes', () => {
         method: 'POST',
         url: party.logoutPath,
         headers: { 'content-type': 'application/x-www-form-urlencoded', origin: CART },
-        cookies: { '__Host-sid': secret },
+        cookies: { '__Host-Http-sid': secret },
         payload: new URLSearchParams({ csrf_token: String(session?.csrfToken) }).toString(),
       });
       expect(response.statusCode).toBe(303);
       expect(response.headers.location).toBe(END_SESSION);
       expect(response.cookies).toContainEqual(
-        expect.objectContaining({ name: '__Host-sid', value: '' }),
+        expect.objectContaining({ name: '__Host-Http-sid', value: '' }),
       );
       await expect(sessions.find(sha256Hex(secret))).resolves.toBeNull();
     });
@@ -351,7 +351,7 @@ describe('the relying party routes', () => {
         method: 'POST',
         url: party.logoutPath,
         headers: { 'content-type': 'application/x-www-form-urlencoded', origin: CART },
-        cookies: { '__Host-sid': secret },
+        cookies: { '__Host-Http-sid': secret },
         payload: 'csrf_token=wrong',
       });
       expect(response.statusCode).toBe(403);

@@ -1,6 +1,6 @@
 /** Response bodies of the public contract (/work/shared/API.md), as the suites read them. */
 
-export const SESSION_COOKIE = '__Host-sid';
+export const SESSION_COOKIE = '__Host-Http-sid';
 /** The device cookie a browser gets at a session login (OWASP device cookies). */
 export const DEVICE_COOKIE = '__Secure-device';
 

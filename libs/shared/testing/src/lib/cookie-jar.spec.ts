@@ -20,9 +20,11 @@ describe(CookieJar.name, () => {
 
   describe('when a response sets cookies', () => {
     it('sends them back as name=value pairs joined by "; "', () => {
-      jar.store(response('__Host-sid=abc; Path=/; HttpOnly; Secure; SameSite=Lax', 'theme=dark'));
-      expect(jar.header()).toBe('__Host-sid=abc; theme=dark');
-      expect(jar.get('__Host-sid')).toBe('abc');
+      jar.store(
+        response('__Host-Http-sid=abc; Path=/; HttpOnly; Secure; SameSite=Lax', 'theme=dark'),
+      );
+      expect(jar.header()).toBe('__Host-Http-sid=abc; theme=dark');
+      expect(jar.get('__Host-Http-sid')).toBe('abc');
     });
 
     it('replaces a cookie of the same name', () => {

@@ -21,7 +21,7 @@ export interface RegisteredUser extends Credentials {
 }
 
 export interface SessionLogin {
-  /** Holds `__Host-sid` for the site that answered. */
+  /** Holds `__Host-Http-sid` for the site that answered. */
   jar: CookieJar;
   csrfToken: string;
   user: UserBody;

@@ -27,7 +27,7 @@ describe(http.name, () => {
         seen = { method: req.method, url: req.url, headers: req.headers, body };
         if (req.url === '/login') {
           res.setHeader('set-cookie', [
-            '__Host-sid=s1; Path=/; HttpOnly; Secure; SameSite=Lax',
+            '__Host-Http-sid=s1; Path=/; HttpOnly; Secure; SameSite=Lax',
             'theme=dark; Path=/',
           ]);
           res.writeHead(201, {
@@ -35,7 +35,7 @@ describe(http.name, () => {
           });
           res.end('{"ok":true}');
         } else if (req.url === '/logout') {
-          res.setHeader('set-cookie', '__Host-sid=; Path=/; Max-Age=0');
+          res.setHeader('set-cookie', '__Host-Http-sid=; Path=/; Max-Age=0');
           res.writeHead(204);
           res.end();
         } else if (req.url === '/problem') {
@@ -119,7 +119,7 @@ describe(http.name, () => {
     const response = await client.post('/login');
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(response.cookies.map((c) => [c.name, c.value, c.httpOnly])).toEqual([
-      ['__Host-sid', 's1', true],
+      ['__Host-Http-sid', 's1', true],
       ['theme', 'dark', false],
     ]);
     expect(response.setCookie).toHaveLength(2);
@@ -130,7 +130,7 @@ describe(http.name, () => {
       const jar = new CookieJar();
       await client.post('/login', undefined, { jar });
       await client.get('/echo', { jar });
-      expect(seen.headers.cookie).toBe('__Host-sid=s1; theme=dark');
+      expect(seen.headers.cookie).toBe('__Host-Http-sid=s1; theme=dark');
       await client.delete('/logout', { jar });
       await client.get('/echo', { jar, headers: { cookie: 'extra=1' } });
       expect(seen.headers.cookie).toBe('theme=dark; extra=1');

@@ -11,11 +11,11 @@ function validCookie(line: string): SetCookie {
 describe(parseSetCookie.name, () => {
   describe('when the line carries every attribute', () => {
     const raw =
-      '__Host-sid=abc_DEF-123; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Max-Age=3600; HttpOnly; Secure; SameSite=Lax';
+      '__Host-Http-sid=abc_DEF-123; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Max-Age=3600; HttpOnly; Secure; SameSite=Lax';
 
     it('reads the name, the value and each attribute', () => {
       expect(parseSetCookie(raw)).toEqual({
-        name: '__Host-sid',
+        name: '__Host-Http-sid',
         value: 'abc_DEF-123',
         path: '/',
         expires: new Date('2037-10-21T07:28:00Z'),
@@ -66,7 +66,7 @@ describe(parseSetCookie.name, () => {
   });
 
   it('reads an empty value, as a clearing cookie has', () => {
-    expect(parseSetCookie('__Host-sid=; Path=/; Max-Age=0')).toMatchObject({
+    expect(parseSetCookie('__Host-Http-sid=; Path=/; Max-Age=0')).toMatchObject({
       value: '',
       maxAge: 0,
     });

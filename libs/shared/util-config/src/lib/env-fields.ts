@@ -56,6 +56,11 @@ export const env = {
     .enum(['true', 'false'], { message: 'must be true or false' })
     .default('false')
     .transform((v) => v === 'true'),
+  /** A `true`/`false` switch, `false` unless set. */
+  flag: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
   /** Milliseconds a Redis command may wait for its reply before the request gets a 503. */
   redisCommandTimeoutMs: z.coerce.number().int().min(1).max(60_000).default(1000),
   redisKeyPrefix: z

@@ -25,6 +25,24 @@ export const jwksFields = {
   JWKS_MAX_STALENESS: env.seconds(600),
 };
 
+/**
+ * DPoP (RFC 9449), in every service that accepts access tokens. Bound tokens
+ * are always accepted; these make them the only kind.
+ */
+export const dpopFields = {
+  /** `true`: token requests need a proof, and `Authorization: Bearer` is refused. */
+  DPOP_REQUIRED: env.flag,
+  /**
+   * `true`: every proof must carry a nonce this service issued (RFC 9449 §8,
+   * §9), answered in `DPoP-Nonce`; it bounds how long a proof made in
+   * advance stays usable.
+   */
+  DPOP_NONCE_REQUIRED: env.flag,
+};
+
+/** The parsed `dpopFields`. */
+export type DpopConfig = Readonly<z.output<z.ZodObject<typeof dpopFields>>>;
+
 /** The parsed `sharedStateFields`. */
 export type SharedStateConfig = Readonly<z.output<z.ZodObject<typeof sharedStateFields>>>;
 

@@ -15,6 +15,13 @@ export interface AppErrorOptions {
   readonly retryAfterSeconds?: number;
   /** The failure underneath, for the log only: a client never sees it. */
   readonly cause?: unknown;
+  /** With `invalid_dpop_proof` and `use_dpop_nonce`: the nonce the next proof must carry. */
+  readonly dpopNonce?: string;
+  /**
+   * The refusal is of a token request (RFC 6749 §5.2), not of a protected
+   * resource: DPoP errors are then client errors without a challenge.
+   */
+  readonly tokenRequest?: boolean;
 }
 
 /**
@@ -25,6 +32,8 @@ export interface AppErrorOptions {
 export class AppError extends Error {
   readonly errors?: readonly FieldError[];
   readonly retryAfterSeconds?: number;
+  readonly dpopNonce?: string;
+  readonly tokenRequest?: boolean;
 
   constructor(
     readonly code: ErrorCode,
@@ -35,5 +44,7 @@ export class AppError extends Error {
     this.name = 'AppError';
     if (options.errors) this.errors = options.errors;
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options.dpopNonce !== undefined) this.dpopNonce = options.dpopNonce;
+    if (options.tokenRequest) this.tokenRequest = true;
   }
 }

@@ -13,6 +13,8 @@ export const ERROR_CATALOG = {
   invalid_credentials: { title: 'Invalid email or password' },
   invalid_token: { title: 'The access token is invalid' },
   invalid_refresh_token: { title: 'The refresh token is invalid' },
+  invalid_dpop_proof: { title: 'The DPoP proof is invalid' },
+  use_dpop_nonce: { title: 'The DPoP proof needs a server nonce' },
   forbidden_origin: { title: 'The request origin is not allowed' },
   wrong_password: { title: 'The current password is wrong' },
   csrf_failed: { title: 'The CSRF token is missing or wrong' },

@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   invalid_credentials: 401,
   invalid_token: 401,
   invalid_refresh_token: 401,
+  invalid_dpop_proof: 401,
+  use_dpop_nonce: 401,
   forbidden_origin: 403,
   wrong_password: 403,
   csrf_failed: 403,
@@ -32,6 +34,24 @@ export const ERROR_STATUS = {
 
 const CHALLENGE = 'Bearer realm="svt"';
 
+/** The DPoP errors (RFC 9449 §7.1, §9): a DPoP challenge at a resource, a 400 at a token endpoint. */
+const DPOP_ERRORS: ReadonlySet<ErrorCode> = new Set(['invalid_dpop_proof', 'use_dpop_nonce']);
+
+/**
+ * The status of an error: its code's, except that a DPoP refusal of a token
+ * request is the client error RFC 6749 §5.2 prescribes (RFC 9449 §5, §8).
+ */
+export function statusOf(error: AppError): number {
+  return error.tokenRequest && DPOP_ERRORS.has(error.code) ? 400 : ERROR_STATUS[error.code];
+}
+
+/** RFC 9110 §11.6.1 challenge for a 401 of this code. */
+function challenge(code: ErrorCode): string {
+  if (DPOP_ERRORS.has(code)) return `DPoP algs="ES256", error="${code}"`;
+  // RFC 6750 §3.1: error="invalid_token" when the token presented was refused, so a client knows to get a new one.
+  return code === 'invalid_token' ? `${CHALLENGE}, error="invalid_token"` : CHALLENGE;
+}
+
 /**
  * The response headers an error implies, derived here from its code and its
  * transport-neutral fields rather than carried by the error as HTTP headers:
@@ -40,14 +60,10 @@ const CHALLENGE = 'Bearer realm="svt"';
  */
 export function problemHeaders(error: AppError): Record<string, string> {
   return {
-    // RFC 9110 §15.5.2: every 401 names a scheme, failed logins included. RFC 6750 §3.1:
-    // error="invalid_token" when the token presented was refused, so a client knows to get a new one.
-    ...(ERROR_STATUS[error.code] === 401
-      ? {
-          'www-authenticate':
-            error.code === 'invalid_token' ? `${CHALLENGE}, error="invalid_token"` : CHALLENGE,
-        }
-      : {}),
+    // RFC 9110 §15.5.2: every 401 names a scheme, failed logins included.
+    ...(statusOf(error) === 401 ? { 'www-authenticate': challenge(error.code) } : {}),
+    // RFC 9449 §8, §9: the nonce the next proof must carry.
+    ...(error.dpopNonce !== undefined ? { 'dpop-nonce': error.dpopNonce } : {}),
     // RFC 9110 §10.2.3: Retry-After in delay-seconds.
     ...(error.retryAfterSeconds !== undefined
       ? { 'retry-after': String(error.retryAfterSeconds) }

@@ -1,20 +1,29 @@
 import { applyDecorators } from '@nestjs/common';
 import type { ResponseObject } from '@nestjs/swagger';
-import { ApiBearerAuth, ApiCookieAuth, ApiResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiResponse, ApiSecurity } from '@nestjs/swagger';
 import type { ErrorCode } from '@svt/shared/util-errors';
 import { AppError, ERROR_CATALOG } from '@svt/shared/util-errors';
-import { ERROR_STATUS } from './http-error-mapping';
+import { statusOf } from './http-error-mapping';
 import { toProblem } from './problem.filter';
 
 /** Security scheme names, as operations reference them. */
 export const SESSION_SCHEME = 'session';
 export const BEARER_SCHEME = 'bearer';
+export const DPOP_SCHEME = 'dpop';
 
 /** Codes every authenticated route may answer: no or a bad credential, a store that cannot answer. */
 export const AUTHENTICATED_PROBLEMS = [
   'unauthenticated',
   'invalid_token',
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
   'store_unavailable',
+] as const satisfies readonly ErrorCode[];
+
+/** Codes a token request with a DPoP proof may also answer, as 400s (RFC 9449 §5). */
+export const TOKEN_REQUEST_DPOP_PROBLEMS = [
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
 ] as const satisfies readonly ErrorCode[];
 
 /** Codes a cookie-authenticated change may also answer (Bearer requests need neither check). */
@@ -28,6 +37,8 @@ const EXAMPLE_DETAILS: Partial<Record<ErrorCode, string>> = {
   validation_failed: 'One or more fields are invalid.',
   unauthenticated: 'No credential was sent: a session cookie or an Authorization header.',
   invalid_token: 'The access token has expired.',
+  invalid_dpop_proof: 'This DPoP proof has been used before.',
+  use_dpop_nonce: 'Make the DPoP proof again with the nonce in DPoP-Nonce.',
   cart_full:
     'The cart already holds 100 different items, the most it may: change the quantity of one, or remove one first.',
   rate_limited: 'Too many attempts; try again in 30 seconds.',
@@ -49,14 +60,28 @@ const HEADERS_BY_STATUS: Readonly<Record<number, Record<string, { $ref: string }
   429: { 'Retry-After': { $ref: '#/components/headers/Retry-After' } },
 };
 
+/** `DPoP-Nonce` rides with `use_dpop_nonce`, whatever its status. */
+const DPOP_NONCE_HEADER = { 'DPoP-Nonce': { $ref: '#/components/headers/DPoP-Nonce' } };
+
 /**
  * The problem responses an operation may answer, from the error catalog: one
  * response per status, one example per code. List every code of an operation
  * in one call: a second call for the same status would replace the first.
  */
 export function ApiProblems(...codes: readonly ErrorCode[]): MethodDecorator & ClassDecorator {
+  return asDecorators(problemResponses(...codes));
+}
+
+/** `ApiProblems` of a token endpoint, whose DPoP refusals are 400s (RFC 9449 §5). */
+export function ApiTokenRequestProblems(
+  ...codes: readonly ErrorCode[]
+): MethodDecorator & ClassDecorator {
+  return asDecorators(responsesByStatus(codes, true));
+}
+
+function asDecorators(responses: Record<string, ResponseObject>): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    ...Object.entries(problemResponses(...codes)).map(([status, response]) =>
+    ...Object.entries(responses).map(([status, response]) =>
       ApiResponse({ status: Number(status), ...response }),
     ),
   );
@@ -64,9 +89,16 @@ export function ApiProblems(...codes: readonly ErrorCode[]): MethodDecorator & C
 
 /** The same responses as a plain OpenAPI `responses` fragment, for paths described by hand. */
 export function problemResponses(...codes: readonly ErrorCode[]): Record<string, ResponseObject> {
+  return responsesByStatus(codes, false);
+}
+
+function responsesByStatus(
+  codes: readonly ErrorCode[],
+  tokenRequest: boolean,
+): Record<string, ResponseObject> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) {
-    const status = ERROR_STATUS[code];
+    const status = statusOf(new AppError(code, undefined, { tokenRequest }));
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return Object.fromEntries(
@@ -74,7 +106,7 @@ export function problemResponses(...codes: readonly ErrorCode[]): Record<string,
       String(status),
       {
         description: `Problem: ${group.map((code) => `\`${code}\``).join(', ')} (see docs/errors.md).`,
-        ...(HEADERS_BY_STATUS[status] ? { headers: HEADERS_BY_STATUS[status] } : {}),
+        ...headersOf(status, group),
         content: {
           'application/problem+json': {
             schema: { $ref: '#/components/schemas/Problem' },
@@ -91,10 +123,25 @@ export function problemResponses(...codes: readonly ErrorCode[]): Record<string,
   );
 }
 
+function headersOf(
+  status: number,
+  codes: readonly ErrorCode[],
+): { headers?: Record<string, { $ref: string }> } {
+  const headers = {
+    ...HEADERS_BY_STATUS[status],
+    ...(codes.includes('use_dpop_nonce') ? DPOP_NONCE_HEADER : {}),
+  };
+  return Object.keys(headers).length > 0 ? { headers } : {};
+}
+
 /**
  * Marks an operation (or a controller) as needing a credential: the
- * `__Host-sid` session cookie or a Bearer access token, either one.
+ * `__Host-Http-sid` session cookie or an access token, Bearer or DPoP-bound.
  */
 export function ApiAuthenticated(): MethodDecorator & ClassDecorator {
-  return applyDecorators(ApiCookieAuth(SESSION_SCHEME), ApiBearerAuth(BEARER_SCHEME));
+  return applyDecorators(
+    ApiCookieAuth(SESSION_SCHEME),
+    ApiBearerAuth(BEARER_SCHEME),
+    ApiSecurity(DPOP_SCHEME),
+  );
 }

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { HeadersObject, OpenAPIObject, PathItemObject, SchemaObject } from '@nestjs/swagger';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ERROR_CATALOG } from '@svt/shared/util-errors';
-import { BEARER_SCHEME, SESSION_SCHEME } from './openapi-decorators';
+import { BEARER_SCHEME, DPOP_SCHEME, SESSION_SCHEME } from './openapi-decorators';
 
 /** What a documented service says about itself. */
 export interface OpenApiOptions {
@@ -66,8 +66,19 @@ const PROBLEM_SCHEMAS: Record<string, SchemaObject> = {
 const RESPONSE_HEADERS: HeadersObject = {
   'WWW-Authenticate': {
     description:
-      'RFC 6750 §3: `Bearer realm="svt"`, with `error="invalid_token"` when a token was presented.',
-    schema: { type: 'string', examples: ['Bearer realm="svt", error="invalid_token"'] },
+      'RFC 6750 §3: `Bearer realm="svt"`, with `error="invalid_token"` when a token was presented; RFC 9449 §7.1: `DPoP algs="ES256", error="invalid_dpop_proof"` (or `use_dpop_nonce`) when a DPoP proof was refused.',
+    schema: {
+      type: 'string',
+      examples: [
+        'Bearer realm="svt", error="invalid_token"',
+        'DPoP algs="ES256", error="use_dpop_nonce"',
+      ],
+    },
+  },
+  'DPoP-Nonce': {
+    description:
+      'RFC 9449 §8, §9: the server nonce the next DPoP proof must carry (services run with `DPOP_NONCE_REQUIRED=true`).',
+    schema: { type: 'string', examples: ['p1x2ab.kq3nD0YyJ1m6tqf8ZQv7Lw'] },
   },
   'Retry-After': {
     description: 'Seconds to wait before trying again.',
@@ -144,13 +155,13 @@ export function createOpenApiDocument(
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
     .addServer('/', 'This service, at whatever origin serves the document.')
     .addCookieAuth(
-      '__Host-sid',
+      '__Host-Http-sid',
       {
         type: 'apiKey',
         in: 'cookie',
-        name: '__Host-sid',
+        name: '__Host-Http-sid',
         description:
-          'The session cookie set by `POST /auth/session` (`HttpOnly; Secure; SameSite=Lax; Path=/`). Cookie-authenticated `POST`/`PUT`/`PATCH`/`DELETE` also need `X-CSRF-Token` and an allowed `Origin`.',
+          'The session cookie (`HttpOnly; Secure; Path=/`): the shop’s, set by `POST /auth/session` and by single sign-on at SHOP, is `SameSite=Strict`; the cart site’s, set by single sign-on at CART, is `SameSite=Lax`. Cookie-authenticated `POST`/`PUT`/`PATCH`/`DELETE` also need `X-CSRF-Token` and an allowed `Origin`.',
       },
       SESSION_SCHEME,
     )
@@ -163,7 +174,13 @@ export function createOpenApiDocument(
           'An ES256 access token from `POST /auth/token`. An `Authorization` header wins over a cookie; an invalid one is 401, never a fall-back.',
       },
       BEARER_SCHEME,
-    );
+    )
+    .addSecurity(DPOP_SCHEME, {
+      type: 'http',
+      scheme: 'dpop',
+      description:
+        'RFC 9449: `Authorization: DPoP <access token>` from a token login that sent a proof (`token_type: "DPoP"`), with a fresh `DPoP` proof header per request, made by the same key for this method and URL. A bound token sent as Bearer is refused.',
+    });
   for (const tag of options.tags) builder = builder.addTag(tag.name, tag.description);
   builder = builder.addTag('health', 'Liveness and readiness, for orchestrators.');
   const document = SwaggerModule.createDocument(app, builder.build(), {

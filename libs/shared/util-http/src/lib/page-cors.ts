@@ -8,16 +8,18 @@ export interface PageCorsOptions {
 
 /**
  * CORS for the pages of one origin calling a service from another: they may
- * send a Bearer token and JSON, and read why a call failed (`WWW-Authenticate`)
- * and when to retry (`Retry-After`); browsers keep the preflight 10 minutes.
+ * send an access token (Bearer, or DPoP with its proof) and JSON, and read
+ * why a call failed (`WWW-Authenticate`), the nonce the next proof needs
+ * (`DPoP-Nonce`) and when to retry (`Retry-After`); browsers keep the
+ * preflight 10 minutes.
  */
 export function pageCors(origin: string, options: PageCorsOptions) {
   return {
     origin: [origin],
     credentials: options.credentials,
     methods: [...options.methods],
-    allowedHeaders: ['Authorization', 'Content-Type', ...(options.extraHeaders ?? [])],
-    exposedHeaders: ['Retry-After', 'WWW-Authenticate'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'DPoP', ...(options.extraHeaders ?? [])],
+    exposedHeaders: ['Retry-After', 'WWW-Authenticate', 'DPoP-Nonce'],
     maxAge: 600,
   };
 }

@@ -3,7 +3,7 @@ import { Catch, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { ErrorCode, FieldError } from '@svt/shared/util-errors';
 import { AppError, ERROR_CATALOG } from '@svt/shared/util-errors';
-import { ERROR_STATUS, problemHeaders } from './http-error-mapping';
+import { problemHeaders, statusOf } from './http-error-mapping';
 
 /** An RFC 9457 problem document, plus our stable `code`. */
 export interface Problem {
@@ -59,7 +59,7 @@ export function toProblem(error: AppError): Problem {
   return {
     type: `${PROBLEM_TYPE_BASE}${error.code}`,
     title: ERROR_CATALOG[error.code].title,
-    status: ERROR_STATUS[error.code],
+    status: statusOf(error),
     detail: error.detail,
     code: error.code,
     ...(error.errors ? { errors: error.errors } : {}),
@@ -77,7 +77,7 @@ export class ProblemFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const error = toAppError(exception);
-    const status = ERROR_STATUS[error.code];
+    const status = statusOf(error);
     if (status >= 500) {
       this.logger.error(
         `${error.code}: ${describe(error.cause ?? error)}`,

@@ -13,7 +13,7 @@ import { SignOutService } from './sign-out.service';
 /** One row of `GET /auth/sessions`: a cookie session or a token family. */
 export interface SessionListing {
   readonly id: string;
-  readonly method: 'session' | 'bearer';
+  readonly method: 'session' | 'bearer' | 'dpop';
   readonly createdAt: string;
   readonly lastSeenAt: string;
   readonly userAgent: string | null;
@@ -47,7 +47,10 @@ export class AccountSessionsService {
         id: session.handle,
         method: 'session' as const,
       })),
-      ...families.map((family) => ({ ...family, method: 'bearer' as const })),
+      ...families.map((family) => ({
+        ...family,
+        method: family.dpopJkt === null ? ('bearer' as const) : ('dpop' as const),
+      })),
     ];
     return rows
       .sort((a, b) => a.createdAt - b.createdAt)

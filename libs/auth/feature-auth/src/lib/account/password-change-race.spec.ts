@@ -119,7 +119,7 @@ describe('a login racing a password change', () => {
   it('refuses the token family it would start, and leaves none live', async () => {
     const stale = await checkOldPasswordDuringChange();
 
-    await expect(tokens.login(stale, client)).rejects.toMatchObject({
+    await expect(tokens.login(stale, client, null)).rejects.toMatchObject({
       code: 'invalid_credentials',
     });
     await expect(tokens.list(user.id)).resolves.toEqual([]);
@@ -133,12 +133,14 @@ describe('a login racing a password change', () => {
     await expect(sessions.start(current, client)).resolves.toMatchObject({
       session: { userId: user.id, credentialVersion: 1 },
     });
-    await expect(tokens.login(current, client)).resolves.toMatchObject({ token_type: 'Bearer' });
+    await expect(tokens.login(current, client, null)).resolves.toMatchObject({
+      token_type: 'Bearer',
+    });
   });
 
   it('ends, with the change, the sessions and families of older versions only', async () => {
     const before = await sessions.start(user, client);
-    await tokens.login(user, client);
+    await tokens.login(user, client, null);
     const credentialVersion = await credentials.setPassword(user.id, 'new password');
     const after = await sessions.start({ ...user, credentialVersion }, client);
 

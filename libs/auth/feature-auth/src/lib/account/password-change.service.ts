@@ -76,6 +76,7 @@ export class PasswordChangeService {
       const started = await this.cookieSessions.start(changed, client, reply);
       return started.body;
     }
-    return this.tokens.login(changed, client);
+    // A bound caller's new family stays bound to the key it proved for this request.
+    return this.tokens.login(changed, client, identity.boundKey ?? null);
   }
 }

@@ -2,7 +2,8 @@ import type { HeadersObject } from '@nestjs/swagger';
 
 export const SET_COOKIE: HeadersObject = {
   'Set-Cookie': {
-    description: 'The session cookie: `__Host-sid=…; Path=/; HttpOnly; Secure; SameSite=Lax`.',
+    description:
+      'The session cookie: `__Host-Http-sid=…; Path=/; HttpOnly; Secure; SameSite=Strict`.',
     schema: { type: 'string' },
   },
 };
@@ -10,7 +11,7 @@ export const SET_COOKIE: HeadersObject = {
 export const LOGIN_SET_COOKIE: HeadersObject = {
   'Set-Cookie': {
     description:
-      'The session cookie, `__Host-sid=…; Path=/; HttpOnly; Secure; SameSite=Lax`, and the device cookie (OWASP device cookies: later login attempts from this browser count on the device), `__Secure-device=…; Path=/auth; HttpOnly; Secure; SameSite=Strict` (`Path=/api/auth` through the gateway).',
+      'The session cookie, `__Host-Http-sid=…; Path=/; HttpOnly; Secure; SameSite=Strict`, and the device cookie (OWASP device cookies: later login attempts from this browser count on the device), `__Secure-device=…; Path=/auth; HttpOnly; Secure; SameSite=Strict` (`Path=/api/auth` through the gateway).',
     schema: { type: 'string' },
   },
 };
@@ -21,6 +22,15 @@ export const NO_STORE: HeadersObject = {
     schema: { type: 'string', enum: ['no-store'] },
   },
 };
+
+/** The optional `DPoP` proof of a token request (RFC 9449 §5). */
+export const DPOP_PROOF_HEADER = {
+  name: 'DPoP',
+  required: false,
+  description:
+    'A DPoP proof (RFC 9449): a `dpop+jwt` signed with ES256 by the public key in its `jwk` header, for this method and URL (`htm`, `htu`), with a fresh `jti` and `iat`. With it the tokens are bound to that key (`token_type: "DPoP"`); a bound refresh token needs a proof by its key. Required with `DPOP_REQUIRED=true`.',
+  schema: { type: 'string' },
+} as const;
 
 /** Login CSRF: a browser may register, log in or refresh only from an allowed origin. */
 export const LOGIN_PROBLEMS = [

@@ -15,6 +15,7 @@ export type SecurityEvent =
   | 'rate_limit.exceeded'
   | 'refresh_token.retried'
   | 'refresh_token.reused'
+  | 'refresh_token.wrong_key'
   | 'logout'
   | 'logout_all'
   | 'session.revoked'
@@ -33,6 +34,7 @@ const WARNINGS: ReadonlySet<SecurityEvent> = new Set([
   'rate_limit.exceeded',
   'refresh_token.retried',
   'refresh_token.reused',
+  'refresh_token.wrong_key',
   'password.change_failed',
   'signing_key.revoked',
 ]);

@@ -127,13 +127,18 @@ export class SessionResponseDto {
 export class TokenResponseDto {
   @ApiProperty({
     description:
-      'An ES256 JWT (`iss`, `aud`, `sub`, `sid`, `jti`, `iat`, `exp`), at most 15 minutes.',
+      'An ES256 JWT (`iss`, `aud`, `sub`, `sid`, `jti`, `iat`, `exp`, and `cnf.jkt` when bound to a DPoP key), at most 15 minutes.',
     example: 'eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl',
   })
   readonly access_token!: string;
 
-  @ApiProperty({ enum: ['Bearer'], example: 'Bearer' })
-  readonly token_type!: 'Bearer';
+  @ApiProperty({
+    enum: ['Bearer', 'DPoP'],
+    example: 'Bearer',
+    description:
+      '`DPoP` when the request carried a DPoP proof: the tokens are bound to its key, and each use needs a proof by it.',
+  })
+  readonly token_type!: 'Bearer' | 'DPoP';
 
   @ApiProperty({ description: 'Seconds until the access token expires.', example: 900 })
   readonly expires_in!: number;
@@ -150,8 +155,11 @@ export class SessionListingDto {
   @ApiProperty({ description: 'An opaque handle, never a secret.', example: 'h_5d2c9e1f' })
   readonly id!: string;
 
-  @ApiProperty({ enum: ['session', 'bearer'] })
-  readonly method!: 'session' | 'bearer';
+  @ApiProperty({
+    enum: ['session', 'bearer', 'dpop'],
+    description: 'A cookie session, or a token family: `dpop` when bound to a DPoP key.',
+  })
+  readonly method!: 'session' | 'bearer' | 'dpop';
 
   @ApiProperty({ format: 'date-time', example: '2025-01-01T12:00:00.000Z' })
   readonly createdAt!: string;
@@ -171,6 +179,9 @@ export class SessionListingDto {
 
 /** `GET /auth/me`. */
 export class MeResponseDto extends PublicUserDto {
-  @ApiProperty({ enum: ['session', 'bearer'], description: 'How the caller authenticated.' })
+  @ApiProperty({
+    enum: ['session', 'bearer', 'dpop'],
+    description: 'How the caller authenticated.',
+  })
   readonly method!: string;
 }

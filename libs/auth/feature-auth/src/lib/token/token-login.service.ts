@@ -13,9 +13,10 @@ export class TokenLoginService {
     private readonly audit: AuditLog,
   ) {}
 
-  async login(user: User, client: ClientInfo): Promise<TokenResponse> {
-    const response = await this.tokens.login(user, client);
-    this.audit.record('login.succeeded', { userId: user.id, method: 'bearer', ip: client.ip });
+  async login(user: User, client: ClientInfo, dpopJkt: string | null): Promise<TokenResponse> {
+    const response = await this.tokens.login(user, client, dpopJkt);
+    const method = dpopJkt === null ? 'bearer' : 'dpop';
+    this.audit.record('login.succeeded', { userId: user.id, method, ip: client.ip });
     return response;
   }
 }

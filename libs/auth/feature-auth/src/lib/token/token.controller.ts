@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common
 import {
   ApiBody,
   ApiCreatedResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -10,13 +11,18 @@ import {
 import type { FastifyReply } from 'fastify';
 import type { User } from '@svt/auth/data-access';
 import { Public, SameSiteRequestGuard } from '@svt/shared/feature-authn';
-import { ApiProblems } from '@svt/shared/util-http';
-import { LOGIN_PROBLEMS, NO_STORE } from '../shared/api-docs';
+import {
+  ApiProblems,
+  ApiTokenRequestProblems,
+  TOKEN_REQUEST_DPOP_PROBLEMS,
+} from '@svt/shared/util-http';
+import { DPOP_PROOF_HEADER, LOGIN_PROBLEMS, NO_STORE } from '../shared/api-docs';
 import { CredentialsDto, RefreshTokenDto, TokenResponseDto } from '../shared/auth.dto';
 import { LoginGuard } from '../shared/login.guard';
 import { Client, LoggedInUser } from '../shared/request-context';
 import type { ClientInfo } from '../shared/request-context';
 import { TokenLoginService } from './token-login.service';
+import { DpopKey, TokenRequestProofGuard } from './token-proof.guard';
 import type { TokenResponse } from './tokens.service';
 import { TokensService } from './tokens.service';
 
@@ -30,38 +36,47 @@ export class TokenController {
   ) {}
 
   @Public()
-  @UseGuards(SameSiteRequestGuard, LoginGuard)
+  @UseGuards(SameSiteRequestGuard, TokenRequestProofGuard, LoginGuard)
   @Post()
   @ApiOperation({ summary: 'Log in for an access token and a refresh token' })
   @ApiBody({ type: CredentialsDto })
+  @ApiHeader(DPOP_PROOF_HEADER)
   @ApiCreatedResponse({ type: TokenResponseDto, description: 'Logged in.', headers: NO_STORE })
-  @ApiProblems(...LOGIN_PROBLEMS, 'invalid_credentials')
+  @ApiTokenRequestProblems(...LOGIN_PROBLEMS, ...TOKEN_REQUEST_DPOP_PROBLEMS, 'invalid_credentials')
   login(
     @LoggedInUser() user: User,
     @Client() client: ClientInfo,
+    @DpopKey() dpopKey: string | null,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
     reply.header('cache-control', 'no-store');
-    return this.tokenLogin.login(user, client);
+    return this.tokenLogin.login(user, client, dpopKey);
   }
 
   @Public()
-  @UseGuards(SameSiteRequestGuard)
+  @UseGuards(SameSiteRequestGuard, TokenRequestProofGuard)
   @Post('refresh')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Rotate the refresh token',
-    description: 'The old refresh token is spent; presenting a spent one ends its whole family.',
+    description:
+      'The old refresh token is spent; presenting a spent one ends its whole family. A refresh token bound to a DPoP key needs a proof by that key; one by another key is refused without spending it.',
   })
+  @ApiHeader(DPOP_PROOF_HEADER)
   @ApiOkResponse({ type: TokenResponseDto, headers: NO_STORE })
-  @ApiProblems(...LOGIN_PROBLEMS, 'invalid_refresh_token')
+  @ApiTokenRequestProblems(
+    ...LOGIN_PROBLEMS,
+    ...TOKEN_REQUEST_DPOP_PROBLEMS,
+    'invalid_refresh_token',
+  )
   refresh(
     @Body() body: RefreshTokenDto,
     @Client() client: ClientInfo,
+    @DpopKey() dpopKey: string | null,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
     reply.header('cache-control', 'no-store');
-    return this.tokens.refresh(body.refresh_token, client);
+    return this.tokens.refresh(body.refresh_token, client, dpopKey);
   }
 
   @Public()

@@ -19,10 +19,10 @@ import type { ClientInfo } from '../shared/request-context';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { ThrottleService } from '../shared/throttle.service';
 
-/** The token response of RFC 6749 §5.1. */
+/** The token response of RFC 6749 §5.1; `DPoP` for a family bound to a key (RFC 9449 §5). */
 export interface TokenResponse {
   readonly access_token: string;
-  readonly token_type: 'Bearer';
+  readonly token_type: 'Bearer' | 'DPoP';
   readonly expires_in: number;
   readonly refresh_token: string;
 }
@@ -71,13 +71,15 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Starts a token family for `user` as its password check read it. Refused
-   * with `invalid_credentials` when a password change has committed since
-   * that check (see `CredentialsService.assertStillCurrent`).
+   * Starts a token family for `user` as its password check read it, bound
+   * to the DPoP key `dpopJkt` when the request proved one. Refused with
+   * `invalid_credentials` when a password change has committed since that
+   * check (see `CredentialsService.assertStillCurrent`).
    */
   async login(
     user: Pick<User, 'id' | 'credentialVersion'>,
     client: ClientInfo,
+    dpopJkt: string | null,
   ): Promise<TokenResponse> {
     const now = this.clock.now();
     const familyId = randomUUID();
@@ -93,6 +95,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
         userAgent: client.userAgent?.slice(0, 256) ?? null,
         ip: client.ip,
         credentialVersion: user.credentialVersion,
+        dpopJkt,
       },
       { hash: sha256Hex(refreshToken), expiresAt: now + this.config.REFRESH_TOKEN_IDLE_TTL * 1000 },
     );
@@ -103,7 +106,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
       await this.families.revokeFamilies(user.id, [familyId], this.clock.now());
       throw error;
     }
-    return this.respond(user.id, familyId, refreshToken);
+    return this.respond(user.id, familyId, refreshToken, dpopJkt);
   }
 
   /**
@@ -113,13 +116,22 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
    * any other reuse of a spent token revokes the family and its access
    * tokens. A spent token of a family revoked before denies the family again
    * (idempotent), so a revocation whose denial failed is repaired by the
-   * next presentation.
+   * next presentation. A family bound to a DPoP key refreshes only with a
+   * proof by that key (`dpopJkt`); anything else is refused before the token
+   * is spent, so a thief without the key cannot burn it either.
    */
-  async refresh(presented: string, client: ClientInfo): Promise<TokenResponse> {
+  async refresh(
+    presented: string,
+    client: ClientInfo,
+    dpopJkt: string | null,
+  ): Promise<TokenResponse> {
     await this.throttle.limit('refresh-ip', client.ip);
     const presentedHash = sha256Hex(presented);
     const owner = await this.families.familyOfToken(presentedHash);
-    if (owner) await this.throttle.limit('refresh-account', owner.userId);
+    if (owner) {
+      await this.throttle.limit('refresh-account', owner.userId);
+      this.assertSameKey(owner, dpopJkt, client);
+    }
 
     const now = this.clock.now();
     const next = randomSecret();
@@ -137,7 +149,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     );
     switch (outcome.kind) {
       case 'rotated':
-        return this.respond(outcome.family.userId, outcome.family.id, next);
+        return this.respond(outcome.family.userId, outcome.family.id, next, outcome.family.dpopJkt);
       case 'retried':
         this.audit.record('refresh_token.retried', {
           userId: outcome.family.userId,
@@ -149,6 +161,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
           outcome.family.userId,
           outcome.family.id,
           unseal(outcome.sealedSuccessor, presented, 'svt-refresh-successor'),
+          outcome.family.dpopJkt,
         );
       case 'reused':
         this.audit.record('refresh_token.reused', {
@@ -227,10 +240,54 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     return ids;
   }
 
-  private respond(userId: string, familyId: string, refreshToken: string): TokenResponse {
+  /**
+   * RFC 9449 §5: a bound family's refresh token is spent only with a proof by
+   * its key, and an unbound one is not bound after the fact. A proof by
+   * another key is audited: it is the refresh token of a family in hands
+   * that do not hold the key.
+   */
+  private assertSameKey(family: TokenFamily, dpopJkt: string | null, client: ClientInfo): void {
+    if (family.dpopJkt === dpopJkt) return;
+    if (family.dpopJkt === null) {
+      throw new AppError(
+        'invalid_dpop_proof',
+        'This refresh token is not bound to a key: refresh it without a DPoP proof.',
+        { tokenRequest: true },
+      );
+    }
+    if (dpopJkt === null) {
+      throw new AppError(
+        'invalid_dpop_proof',
+        'This refresh token is bound to a key: send a DPoP proof made with it.',
+        { tokenRequest: true },
+      );
+    }
+    this.audit.record('refresh_token.wrong_key', {
+      userId: family.userId,
+      sessionId: family.id,
+      ip: client.ip,
+    });
+    throw new AppError(
+      'invalid_refresh_token',
+      'The refresh token is invalid, expired or already used.',
+    );
+  }
+
+  private respond(
+    userId: string,
+    familyId: string,
+    refreshToken: string,
+    dpopJkt: string | null,
+  ): TokenResponse {
     const key = this.keys.current();
     const accessToken = this.jwt.sign(
-      { sid: familyId, jti: randomUUID(), iat: Math.floor(this.clock.now() / 1000) },
+      {
+        sid: familyId,
+        jti: randomUUID(),
+        iat: Math.floor(this.clock.now() / 1000),
+        // RFC 9449 §6.1: the confirmation a resource server checks each proof against.
+        ...(dpopJkt !== null ? { cnf: { jkt: dpopJkt } } : {}),
+      },
       {
         algorithm: 'ES256',
         privateKey: key.privateKey,
@@ -244,7 +301,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     );
     return {
       access_token: accessToken,
-      token_type: 'Bearer',
+      token_type: dpopJkt !== null ? 'DPoP' : 'Bearer',
       expires_in: this.config.ACCESS_TOKEN_TTL,
       refresh_token: refreshToken,
     };

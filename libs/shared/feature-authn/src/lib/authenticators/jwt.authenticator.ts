@@ -73,7 +73,7 @@ export function cachedJwtVerifier(
  * mirrors the revocations in this process (the steady state); otherwise asked
  * of the store, and an unreachable store fails closed.
  */
-function unlessRevoked(
+export function unlessRevoked(
   identity: Identity,
   denylist: RevocationCheck,
 ): AuthnResult | Promise<AuthnResult> {

@@ -18,13 +18,16 @@ export function touchIntervalMs(idleTimeoutMs: number): number {
 }
 
 /**
- * Name of the session cookie (RFC 6265bis §4.1.3): `__Host-` wherever
- * `Secure` is possible and the cookie is host-only; `__Secure-` when it names
- * a parent `Domain`, which `__Host-` forbids; bare over plain http.
+ * Name of the session cookie, after RFC 10017's rule for a BFF's cookie:
+ * `__Host-Http-` wherever `Secure` is possible and the cookie is host-only;
+ * `__Http-` when it names a parent `Domain`, which `__Host-` forbids. Both
+ * prefixes make a browser accept the cookie only from a server's Set-Cookie
+ * with HttpOnly and Secure, so a script can neither read nor plant it. Bare
+ * over plain http, where no prefix can hold.
  */
 export function sessionCookieName(secure: boolean, domain?: string): string {
   if (!secure) return 'sid';
-  return domain ? '__Secure-sid' : '__Host-sid';
+  return domain ? '__Http-sid' : '__Host-Http-sid';
 }
 
 /** The session cookie's name for the shop at `shopOrigin` (secure where it is a secure context). */

@@ -21,6 +21,8 @@ export interface TokenClaims {
   readonly exp: number;
   /** Identity tokens only: how the user logged in at the gateway. */
   readonly amr?: readonly string[];
+  /** Access tokens bound to a DPoP key: its RFC 7638 thumbprint (RFC 9449 §6.1). */
+  readonly cnf?: { readonly jkt?: unknown };
 }
 
 /** Skew allowed between the issuer's clock and ours, for `exp`, `nbf` and `iat`. */

@@ -89,12 +89,18 @@ export function identityFromClaims(
   credential: CredentialKind,
 ): Identity | false {
   if (!hasRequiredClaims(claims)) return false;
+  const boundKey = claims.cnf?.jkt;
+  // A confirmation this system cannot honour makes the token unusable, never unbound.
+  if (claims.cnf !== undefined && (typeof boundKey !== 'string' || boundKey.length === 0)) {
+    return false;
+  }
   return {
     userId: claims.sub,
     sessionId: claims.sid,
     method: method(claims),
     credential,
     expiresAt: claims.exp * 1000,
+    ...(typeof boundKey === 'string' ? { boundKey } : {}),
   };
 }
 

@@ -1,0 +1,35 @@
+import { SessionCookie } from './session-cookie';
+
+describe(SessionCookie.name, () => {
+  describe.each([
+    ['on a secure-context origin, host-only', 'https://shop.example', undefined, '__Host-Http-sid'],
+    ['on a localhost name, host-only', 'http://shop.localhost:8080', undefined, '__Host-Http-sid'],
+    ['with a parent Domain', 'https://shop.example', 'shop.example', '__Http-sid'],
+    ['over plain http', 'http://shop.test:8080', undefined, 'sid'],
+  ])('%s', (_case, origin, domain, name) => {
+    const cookie = new SessionCookie(origin, { domain, sameSite: 'strict' });
+
+    it(`is named ${name}`, () => {
+      expect(cookie.name).toBe(name);
+    });
+
+    it('is HttpOnly, on Path=/, Secure wherever it has a prefix', () => {
+      expect(cookie.set(60)).toMatchObject({
+        httpOnly: true,
+        secure: name !== 'sid',
+        path: '/',
+        maxAge: 60,
+      });
+      expect(cookie.set(60).domain).toBe(domain);
+    });
+  });
+
+  it.each(['strict', 'lax'] as const)(
+    'sets and clears with SameSite=%s, as the site asks',
+    (sameSite) => {
+      const cookie = new SessionCookie('https://cart.example', { sameSite });
+      expect(cookie.set(60).sameSite).toBe(sameSite);
+      expect(cookie.clear()).toMatchObject({ sameSite, httpOnly: true, secure: true, maxAge: 0 });
+    },
+  );
+});
