@@ -56,6 +56,8 @@ interface ProofSpec {
   readonly iatOffset: number;
   /** Whether the proof goes with the access token (`ath`); a refresh proof does not. */
   readonly withToken: boolean;
+  /** The server's nonce, when it demands one. */
+  readonly nonce?: string;
 }
 
 /** What the script got out of the page's IndexedDB key. */
@@ -94,8 +96,15 @@ interface TokenBody {
   token_type?: string;
 }
 
+/** The servers' setting that makes every proof carry a recent server nonce (RFC 9449 §8, §9). */
+const NONCES = { DPOP_NONCE_REQUIRED: 'true' };
+
+/** Chromium's console line for a 400 answer: how a token endpoint asks for a nonce. */
+const NONCE_DEMAND_LINE = 'Failed to load resource: the server responded with a status of 400';
+
 let browser: Browser;
 let sut: SystemUnderTest;
+let nonceSut: SystemUnderTest | undefined;
 let shop: HttpClient;
 let shopOrigin: string;
 
@@ -110,14 +119,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await sut?.stop();
+  await nonceSut?.stop();
 });
 
-async function openShop(): Promise<ShopPage> {
+async function openShop(origin = shopOrigin): Promise<ShopPage> {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   const problems = await watchConsole(page);
-  await page.goto(`${shopOrigin}/`);
+  await page.goto(`${origin}/`);
   await page.locator('body[data-ready="true"]').waitFor();
   return { context, page, problems };
 }
@@ -238,6 +248,7 @@ async function attackKey(args: { token: string; specs: readonly ProofSpec[] }): 
       htu: spec.htu,
       iat: Math.floor(Date.now() / 1000) + spec.iatOffset,
       ...(spec.withToken ? { ath } : {}),
+      ...(spec.nonce ? { nonce: spec.nonce } : {}),
     })}`;
     const signature = await crypto.subtle.sign(
       { name: 'ECDSA', hash: 'SHA-256' },
@@ -329,6 +340,9 @@ describe('an injected script against each way the page holds a login', () => {
   /** Pre-minted by the page's key: [now, later, later with a future iat]. */
   let preMinted: string[];
   let preMintedRefresh: string;
+  let noncePage: ShopPage | undefined;
+  /** Pre-minted in the page on servers that demand nonces, with the nonce of the moment and an `iat` ahead. */
+  let nonceAhead: { token: string; proof: string };
 
   /** The replay row's "now", kept until "later" completes it. */
   const replayed: string[] = [];
@@ -352,7 +366,9 @@ describe('an injected script against each way the page holds a login', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const shopPage of [sessionPage, bearerPage, dpopPage]) await shopPage?.context.close();
+    for (const shopPage of [sessionPage, bearerPage, dpopPage, noncePage]) {
+      await shopPage?.context.close();
+    }
   });
 
   it('(1) reads the Bearer tokens and the bound token, but neither the HttpOnly session cookie nor the DPoP private key', async () => {
@@ -512,9 +528,64 @@ describe('an injected script against each way the page holds a login', () => {
     );
   });
 
+  describe('on servers that demand DPoP nonces (DPOP_NONCE_REQUIRED=true)', () => {
+    beforeAll(async () => {
+      nonceSut = await startSystem({ env: { auth: NONCES, gateway: NONCES, cart: NONCES } });
+    }, 120_000);
+
+    it('the page logs in, refreshes and runs its matrix, each origin retried once with its nonce; the script pre-mints a proof with that nonce', async () => {
+      const origin = nonceSut?.shop.origin ?? '';
+      noncePage = await openShop(origin);
+      const { page } = noncePage;
+      await page.evaluate(installWiretap);
+      await logIn(page, 'bound-login', /^Logged in with a bound token/);
+      await act(page, 'bound-refresh', /^Refreshed with a proof /);
+      await runMatrix(page);
+      const cells = await page.$$eval('#matrix td[data-credential="dpop"]', (elements) =>
+        elements.map((element) => {
+          const { destination, status } = (
+            element as unknown as { dataset: Record<string, string | undefined> }
+          ).dataset;
+          return `${destination ?? ''} ${status ?? ''}`;
+        }),
+      );
+      const loot = await page.evaluate(readLoot);
+      const nonceOf = (s: Loot['sent'][number]) => (s.dpop ? proofPayload(s.dpop)['nonce'] : null);
+      const logins = loot.sent.filter((s) => s.url.endsWith('/api/auth/token'));
+      const token = loot.pairs.at(-1)?.access_token ?? '';
+      const nonce = loot.sent
+        .map(nonceOf)
+        .filter((n) => typeof n === 'string')
+        .at(-1);
+      const minted = await page.evaluate(attackKey, {
+        token,
+        specs: [
+          {
+            htm: 'GET',
+            htu: `${origin}/api/me`,
+            iatOffset: FUTURE_IAT_S,
+            withToken: true,
+            nonce: String(nonce),
+          },
+        ],
+      });
+      nonceAhead = { token, proof: minted.proofs[0] ?? '' };
+
+      expect(logins.map((s) => typeof nonceOf(s))).toEqual(['undefined', 'string']);
+      expect(typeof nonce).toBe('string');
+      expect(cells).toEqual(
+        expect.arrayContaining(['gateway-me 200', 'gateway-cart 200', 'cart-direct 200']),
+      );
+      // The token endpoint asks with a 400 (RFC 6749 §5.2); anything else is a page error.
+      expect(noncePage.problems.filter((p) => !p.includes(NONCE_DEMAND_LINE))).toEqual([]);
+    });
+  });
+
   describe('two minutes later, every tab closed', () => {
     beforeAll(async () => {
-      for (const shopPage of [sessionPage, bearerPage, dpopPage]) await shopPage.context.close();
+      for (const shopPage of [sessionPage, bearerPage, dpopPage, noncePage]) {
+        await shopPage?.context.close();
+      }
       await delay(WAIT_MS);
     }, WAIT_MS + 30_000);
 
@@ -524,15 +595,21 @@ describe('an injected script against each way the page holds a login', () => {
       const staleProof = await getMe({ authorization: `DPoP ${dpopToken}`, dpop: preMinted[1] });
       // RFC 9449 §11.1: without a server nonce, a proof dated ahead waits out the window.
       const aheadProof = await getMe({ authorization: `DPoP ${dpopToken}`, dpop: preMinted[2] });
+      // With nonces, the nonce the script could sign in has expired by then.
+      const aheadWithNonce = await http(nonceSut?.shop ?? sut.shop).get<MeBody>('/api/me', {
+        headers: { authorization: `DPoP ${nonceAhead.token}`, dpop: nonceAhead.proof },
+      });
 
       expect(sessionLater.status).toBe(401);
       expect(bearerLater.status).toBe(200);
       expect(staleProof.status).toBe(401);
       expect(staleProof.json?.code).toBe('invalid_dpop_proof');
       expect(aheadProof.status).toBe(200);
+      expect(aheadWithNonce.status).toBe(401);
+      expect(aheadWithNonce.json?.code).toBe('use_dpop_nonce');
 
       replayed.push(
-        `after ${WAIT_MS / 1000} s: session ${outcome(sessionLater)}; Bearer ${outcome(bearerLater)}; DPoP with a proof pre-minted then ${outcome(staleProof)} (iat past the 60 s window), but with one pre-minted with iat ${FUTURE_IAT_S} s ahead ${outcome(aheadProof)} (no server nonce: RFC 9449 §11.1)`,
+        `after ${WAIT_MS / 1000} s: session ${outcome(sessionLater)}; Bearer ${outcome(bearerLater)}; DPoP with a proof pre-minted then ${outcome(staleProof)} (iat past the 60 s window), but with one pre-minted with iat ${FUTURE_IAT_S} s ahead ${outcome(aheadProof)} (no server nonce: RFC 9449 §11.1); on servers that demand nonces the same trick ${outcome(aheadWithNonce)}`,
       );
       recordBrowserClaim(
         CLAIMS.replay,
