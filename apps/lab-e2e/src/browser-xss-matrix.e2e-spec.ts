@@ -652,11 +652,13 @@ describe('an injected script against each way the page holds a login', () => {
       );
     });
 
-    it('shows the page in the bound-token mode in a screenshot (tmp/lab/xss-dpop.png)', async () => {
+    it('shows the page in the bound-token mode in a screenshot (tmp/lab/xss-dpop.png), then logs out of it', async () => {
       const shopPage = await openShop();
       await logIn(shopPage.page, 'bound-login', /^Logged in with a bound token/);
       await runMatrix(shopPage.page);
       const png = await shopPage.page.screenshot({ path: labFile('xss-dpop.png'), fullPage: true });
+      await act(shopPage.page, 'bound-logout', /^Logged out: the bound refresh token is revoked/);
+      await shopPage.page.locator('#state[data-bound="false"]').waitFor();
       await shopPage.context.close();
 
       expect(isPng(png)).toBe(true);
