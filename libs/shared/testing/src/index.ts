@@ -1,4 +1,9 @@
-export { expectBearerChallenge, expectProblem, expectStatus } from './lib/assertions';
+export {
+  expectBearerChallenge,
+  expectDpopChallenge,
+  expectProblem,
+  expectStatus,
+} from './lib/assertions';
 export { deleteRedisKeys } from './lib/backing-stores';
 export * from './lib/contract';
 export { CookieJar } from './lib/cookie-jar';
@@ -20,6 +25,26 @@ export type {
   SignedUpUser,
   TokenLogin,
 } from './lib/flows';
+export {
+  accessTokenHash,
+  craftDpopProof,
+  dpopHeaders,
+  dpopProof,
+  dpopRequest,
+  dpopRequestWithNonce,
+  generateDpopKey,
+  htuOf,
+  loginWithDpop,
+  privateJwk,
+  refreshWithDpop,
+} from './lib/dpop-proof';
+export type {
+  CraftedDpopProof,
+  DpopAlgorithm,
+  DpopKey,
+  DpopProofClaims,
+  DpopRequest,
+} from './lib/dpop-proof';
 export { describeResponse, http } from './lib/http-client';
 export type {
   HttpClient,

@@ -1,4 +1,5 @@
 export { problemHeaders, statusOf } from './lib/http-error-mapping';
+export type { TokenScheme } from './lib/http-error-mapping';
 export { ProblemFilter, toAppError, toProblem } from './lib/problem.filter';
 export type { Problem } from './lib/problem.filter';
 export { createValidationPipe } from './lib/validation';
@@ -15,7 +16,12 @@ export { rateLimited } from './lib/rate-limited';
 export { instrumentRequests } from './lib/metrics';
 export { startMetricsServer } from './lib/metrics-server';
 export type { MetricsServer } from './lib/metrics-server';
-export { REQUEST_ID_HEADER, requestIdGenerator, requestLogging } from './lib/request-logging';
+export {
+  peerIsOneOf,
+  REQUEST_ID_HEADER,
+  requestIdGenerator,
+  requestLogging,
+} from './lib/request-logging';
 export { createLogger, logLevel } from './lib/logger';
 export type { LogFormat, LoggerOptions } from './lib/logger';
 export { NestLogger } from './lib/nest-logger';

@@ -124,7 +124,11 @@ export class AuthModule {
           // Called directly at AUTH_ORIGIN, or by the shop page through the gateway's /api.
           dpop: dpopOptions(config, {
             origin: config.AUTH_ORIGIN,
-            mountedAt: { origin: config.SHOP_ORIGIN, prefix: '/api' },
+            mountedAt: {
+              origin: config.SHOP_ORIGIN,
+              prefix: '/api',
+              trustedProxies: config.TRUSTED_PROXIES,
+            },
             sharedSecret: config.KEY_ENCRYPTION_SECRET,
           }),
         }),

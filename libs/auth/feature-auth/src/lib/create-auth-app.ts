@@ -22,6 +22,8 @@ export async function createAuthApp(
     bodies: 'json',
     logger,
     trustedProxies: config.TRUSTED_PROXIES,
+
+    tokenScheme: config.DPOP_REQUIRED ? 'DPoP' : 'Bearer',
   });
   await mountOpenIdProvider(app);
   app.enableCors(

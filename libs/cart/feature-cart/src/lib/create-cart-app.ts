@@ -19,6 +19,8 @@ export async function createCartApp(
     bodyLimit: config.BODY_LIMIT,
     bodies: 'json',
     logger,
+
+    tokenScheme: config.DPOP_REQUIRED ? 'DPoP' : 'Bearer',
   });
   // JSON only, but for AUTH's logout tokens and the sign-out form.
   acceptFormsOn(app, ssoFormPaths(RELYING_PARTIES.cart));

@@ -22,6 +22,8 @@ export async function createGatewayApp(
     trustedProxies: config.TRUSTED_PROXIES,
     // The edge makes its own request ids, except for one a trusted proxy in front sent.
     requestIdFrom: 'trusted-proxies',
+
+    tokenScheme: config.DPOP_REQUIRED ? 'DPoP' : 'Bearer',
   });
   // SHOP's own pages are same-origin and need no CORS. Under its same-site
   // sibling name (API_ORIGIN) the gateway is another origin: there, and only

@@ -1,5 +1,10 @@
 import { AssertionError } from 'node:assert';
-import { expectBearerChallenge, expectProblem, expectStatus } from './assertions';
+import {
+  expectBearerChallenge,
+  expectDpopChallenge,
+  expectProblem,
+  expectStatus,
+} from './assertions';
 import type { HttpResponse } from './http-client';
 
 function response(
@@ -96,6 +101,32 @@ describe(expectBearerChallenge.name, () => {
     const headers: Record<string, string> =
       challenge === undefined ? {} : { 'www-authenticate': challenge };
     expect(() => expectBearerChallenge(response(401, {}, headers), presented)).toThrow(
+      AssertionError,
+    );
+  });
+});
+
+describe(expectDpopChallenge.name, () => {
+  const withChallenge = (challenge: string) => response(401, {}, { 'www-authenticate': challenge });
+
+  it.each([
+    'DPoP algs="ES256", error="invalid_dpop_proof"',
+    'DPoP error="invalid_dpop_proof", algs="ES256", error_description="stale"',
+    'Bearer realm="svt", DPoP algs="ES256", error="invalid_dpop_proof"',
+  ])('accepts %j', (challenge) => {
+    expect(() => expectDpopChallenge(withChallenge(challenge), 'invalid_dpop_proof')).not.toThrow();
+  });
+
+  it.each([
+    ['no challenge', undefined],
+    ['a Bearer challenge only', 'Bearer realm="svt", error="invalid_dpop_proof"'],
+    ['another error', 'DPoP algs="ES256", error="use_dpop_nonce"'],
+    ['no algs', 'DPoP error="invalid_dpop_proof"'],
+    ['the error in the Bearer challenge', 'DPoP algs="ES256", Bearer error="invalid_dpop_proof"'],
+  ])('rejects %s', (_label, challenge) => {
+    const headers: Record<string, string> =
+      challenge === undefined ? {} : { 'www-authenticate': challenge };
+    expect(() => expectDpopChallenge(response(401, {}, headers), 'invalid_dpop_proof')).toThrow(
       AssertionError,
     );
   });

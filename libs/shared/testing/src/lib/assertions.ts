@@ -63,6 +63,22 @@ export function expectBearerChallenge(
     throw problem(`it names an error: "${challenge}"`);
 }
 
+/**
+ * Asserts a DPoP challenge (RFC 9449 §7.1) in `WWW-Authenticate`:
+ * `DPoP algs="ES256", error="<error>"` (other challenges may come with it).
+ */
+export function expectDpopChallenge(response: HttpResponse<unknown>, error: string): void {
+  const challenge = response.headers['www-authenticate'];
+  const params = /(?:^|,\s*)DPoP\s+(.*)$/.exec(challenge ?? '')?.[1] ?? '';
+  const dpopParams = params.split(/,\s*(?=[A-Za-z][\w-]*\s+[\w-]+=)/, 1)[0];
+  if (!/\balgs="ES256"/.test(dpopParams) || !new RegExp(`\\berror="${error}"`).test(dpopParams)) {
+    throw new AssertionError({
+      message: `expected WWW-Authenticate: DPoP algs="ES256", error="${error}", but it is "${challenge ?? '(none)'}"\n  got: ${describeResponse(response)}`,
+      actual: challenge,
+    });
+  }
+}
+
 /** Asserts the status, with the whole response in the message when it differs. */
 export function expectStatus(response: HttpResponse<unknown>, status: number): void {
   if (response.status !== status) {

@@ -37,12 +37,12 @@ export interface TokenBody {
 }
 
 export interface AuthMeBody extends UserBody {
-  method: 'session' | 'bearer';
+  method: 'session' | 'bearer' | 'dpop';
 }
 
 export interface GatewayMeBody {
   userId: string;
-  method: 'session' | 'bearer';
+  method: 'session' | 'bearer' | 'dpop';
 }
 
 export interface CartItem {

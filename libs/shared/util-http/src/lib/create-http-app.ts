@@ -16,6 +16,7 @@ import { instrumentRequests } from './metrics';
 import { formatAddress, startMetricsServer } from './metrics-server';
 import type { MetricsServer } from './metrics-server';
 import { NestLogger } from './nest-logger';
+import type { TokenScheme } from './http-error-mapping';
 import { ProblemFilter, toProblem } from './problem.filter';
 import { REQUEST_ID_HEADER, requestIdGenerator, requestLogging } from './request-logging';
 import { createValidationPipe } from './validation';
@@ -42,6 +43,8 @@ export interface HttpAppOptions {
    * facing clients, makes its own for everyone else).
    */
   readonly requestIdFrom?: 'anyone' | 'trusted-proxies';
+  /** The scheme 401s challenge with: `DPoP` where only DPoP-bound tokens work (default `Bearer`). */
+  readonly tokenScheme?: TokenScheme;
 }
 
 /**
@@ -127,7 +130,7 @@ export async function createHttpApp(
     );
   }
   await app.register(fastifyCookie);
-  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalFilters(new ProblemFilter(options.tokenScheme));
   app.useGlobalPipes(createValidationPipe());
   return app;
 }

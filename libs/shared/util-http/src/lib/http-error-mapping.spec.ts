@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERROR_CATALOG } from '@svt/shared/util-errors';
-import { ERROR_STATUS } from './http-error-mapping';
+import { AppError, ERROR_CATALOG } from '@svt/shared/util-errors';
+import { ERROR_STATUS, problemHeaders, statusOf } from './http-error-mapping';
 
 const documentation = readFileSync(join(__dirname, '../../../../../docs/errors.md'), 'utf8');
 const documentedRows = new Map(
@@ -21,5 +21,44 @@ describe('docs/errors.md', () => {
 
   it('documents no code that the catalog lacks', () => {
     expect([...documentedRows.keys()].sort()).toEqual(Object.keys(ERROR_CATALOG).sort());
+  });
+});
+
+describe('problemHeaders and statusOf', () => {
+  it('challenges Bearer by default, with error="invalid_token" for a refused token', () => {
+    expect(problemHeaders(new AppError('unauthenticated'))).toEqual({
+      'www-authenticate': 'Bearer realm="svt"',
+    });
+    expect(problemHeaders(new AppError('invalid_token'))['www-authenticate']).toBe(
+      'Bearer realm="svt", error="invalid_token"',
+    );
+  });
+
+  it('challenges DPoP where only DPoP-bound tokens work', () => {
+    expect(problemHeaders(new AppError('unauthenticated'), 'DPoP')['www-authenticate']).toBe(
+      'DPoP algs="ES256"',
+    );
+    expect(problemHeaders(new AppError('invalid_token'), 'DPoP')['www-authenticate']).toBe(
+      'DPoP algs="ES256", error="invalid_token"',
+    );
+  });
+
+  it('answers a refused proof at a resource with a DPoP challenge and the next nonce', () => {
+    const error = new AppError('use_dpop_nonce', undefined, { dpopNonce: 'n-1' });
+    expect(statusOf(error)).toBe(401);
+    expect(problemHeaders(error)).toEqual({
+      'www-authenticate': 'DPoP algs="ES256", error="use_dpop_nonce"',
+      'dpop-nonce': 'n-1',
+    });
+  });
+
+  it('answers a refused proof of a token request with 400 and no challenge (RFC 6749 §5.2)', () => {
+    const error = new AppError('invalid_dpop_proof', undefined, { tokenRequest: true });
+    expect(statusOf(error)).toBe(400);
+    expect(problemHeaders(error)).toEqual({});
+    // Other codes keep their status at a token endpoint.
+    expect(statusOf(new AppError('invalid_refresh_token', undefined, { tokenRequest: true }))).toBe(
+      401,
+    );
   });
 });

@@ -45,11 +45,21 @@ export function statusOf(error: AppError): number {
   return error.tokenRequest && DPOP_ERRORS.has(error.code) ? 400 : ERROR_STATUS[error.code];
 }
 
+/**
+ * The access-token scheme a service's 401s challenge with: `Bearer`, or
+ * `DPoP` where only DPoP-bound tokens work (DPOP_REQUIRED), since a
+ * challenge names a scheme that can succeed (RFC 9110 §11.6.1).
+ */
+export type TokenScheme = 'Bearer' | 'DPoP';
+
+const DPOP_CHALLENGE = 'DPoP algs="ES256"';
+
 /** RFC 9110 §11.6.1 challenge for a 401 of this code. */
-function challenge(code: ErrorCode): string {
-  if (DPOP_ERRORS.has(code)) return `DPoP algs="ES256", error="${code}"`;
-  // RFC 6750 §3.1: error="invalid_token" when the token presented was refused, so a client knows to get a new one.
-  return code === 'invalid_token' ? `${CHALLENGE}, error="invalid_token"` : CHALLENGE;
+function challenge(code: ErrorCode, scheme: TokenScheme): string {
+  if (DPOP_ERRORS.has(code)) return `${DPOP_CHALLENGE}, error="${code}"`;
+  const base = scheme === 'DPoP' ? DPOP_CHALLENGE : CHALLENGE;
+  // RFC 6750 §3.1, RFC 9449 §7.1: error="invalid_token" when the token presented was refused.
+  return code === 'invalid_token' ? `${base}, error="invalid_token"` : base;
 }
 
 /**
@@ -58,10 +68,13 @@ function challenge(code: ErrorCode): string {
  * the thrower (a store, a service) then needs to know nothing of HTTP, and
  * every 401 gets the same challenge whoever threw it.
  */
-export function problemHeaders(error: AppError): Record<string, string> {
+export function problemHeaders(
+  error: AppError,
+  scheme: TokenScheme = 'Bearer',
+): Record<string, string> {
   return {
     // RFC 9110 §15.5.2: every 401 names a scheme, failed logins included.
-    ...(statusOf(error) === 401 ? { 'www-authenticate': challenge(error.code) } : {}),
+    ...(statusOf(error) === 401 ? { 'www-authenticate': challenge(error.code, scheme) } : {}),
     // RFC 9449 §8, §9: the nonce the next proof must carry.
     ...(error.dpopNonce !== undefined ? { 'dpop-nonce': error.dpopNonce } : {}),
     // RFC 9110 §10.2.3: Retry-After in delay-seconds.

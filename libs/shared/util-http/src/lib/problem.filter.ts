@@ -3,6 +3,7 @@ import { Catch, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { ErrorCode, FieldError } from '@svt/shared/util-errors';
 import { AppError, ERROR_CATALOG } from '@svt/shared/util-errors';
+import type { TokenScheme } from './http-error-mapping';
 import { problemHeaders, statusOf } from './http-error-mapping';
 
 /** An RFC 9457 problem document, plus our stable `code`. */
@@ -74,6 +75,9 @@ export function toProblem(error: AppError): Problem {
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('Problem');
 
+  /** `tokenScheme`: the scheme the app's 401s challenge with (see `TokenScheme`). */
+  constructor(private readonly tokenScheme: TokenScheme = 'Bearer') {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const error = toAppError(exception);
@@ -87,7 +91,7 @@ export class ProblemFilter implements ExceptionFilter {
     void reply
       .status(status)
       .headers({
-        ...problemHeaders(error),
+        ...problemHeaders(error, this.tokenScheme),
         'content-type': 'application/problem+json',
         'cache-control': 'no-store',
       })

@@ -42,7 +42,7 @@ export function requestIdGenerator(source: RequestIdSource): (request: IncomingM
 }
 
 /** Whether the TCP peer is one of `proxies`, matched as Fastify matches its trustProxy list. */
-function peerIsOneOf(proxies: readonly string[]): (request: IncomingMessage) => boolean {
+export function peerIsOneOf(proxies: readonly string[]): (request: IncomingMessage) => boolean {
   const trusted = compile([...proxies]);
   return (request) => {
     const peer = request.socket.remoteAddress;

@@ -167,17 +167,21 @@ describe('DpopAuthenticator', () => {
     expect(errorOf(await dpop.authenticate(wrongNonce))?.code).toBe('use_dpop_nonce');
   });
 
-  it('names the mounting service’s URL for a request it forwarded, and its own otherwise', () => {
+  it('names the mounting service’s URL for a request a trusted proxy forwarded, and its own otherwise', () => {
     const { checker } = pipeline({
       origin: 'http://auth.test',
-      mountedAt: { origin: ORIGIN, prefix: '/api' },
+      mountedAt: { origin: ORIGIN, prefix: '/api', trustedProxies: ['loopback'] },
     });
-    expect(checker.targetUri(request('GET', '/auth/sessions?a=b', {}))).toBe(
+    const from = (peer: string, headers: Record<string, string>, url = '/auth/sessions?a=b') =>
+      ({ method: 'GET', url, headers, raw: { socket: { remoteAddress: peer } } }) as never;
+    expect(checker.targetUri(from('127.0.0.1', {}))).toBe('http://auth.test/auth/sessions');
+    expect(checker.targetUri(from('127.0.0.1', { 'x-forwarded-prefix': '/api' }))).toBe(
+      `${ORIGIN}/api/auth/sessions`,
+    );
+    // The same header from a client that is not a trusted proxy changes nothing.
+    expect(checker.targetUri(from('203.0.113.9', { 'x-forwarded-prefix': '/api' }))).toBe(
       'http://auth.test/auth/sessions',
     );
-    expect(
-      checker.targetUri(request('GET', '/auth/sessions', { 'x-forwarded-prefix': '/api' })),
-    ).toBe(`${ORIGIN}/api/auth/sessions`);
   });
 });
 

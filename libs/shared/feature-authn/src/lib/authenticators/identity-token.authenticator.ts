@@ -5,6 +5,7 @@ import { DENYLIST } from '@svt/shared/data-access-sessions';
 import type { AuthnResult } from '../authenticator';
 import { NOT_MINE } from '../authenticator';
 import { IDENTITY_TOKEN_VERIFICATION } from '../authn.tokens';
+import type { LoginMethod } from '../identity';
 import type { JwtVerification } from '../verification/jwt-verification';
 import { identityFromClaims } from '../verification/passport-jwt.verifier';
 import { cachedJwtVerifier, JwtAuthenticator } from './jwt.authenticator';
@@ -17,6 +18,12 @@ const REPEATED: AuthnResult = Object.freeze({
   reason: 'token_invalid',
   tokenPresented: true,
 });
+
+/** The login method the gateway put in `amr`; a token login unless it says otherwise. */
+function loginMethodOf(amr: readonly string[] | undefined): LoginMethod {
+  if (amr?.includes('session')) return 'session';
+  return amr?.includes('dpop') ? 'dpop' : 'bearer';
+}
 
 function identityTokenOf(request: FastifyRequest): string | AuthnResult {
   const token = request.headers[IDENTITY_TOKEN_HEADER];
@@ -33,11 +40,7 @@ export class IdentityTokenAuthenticator extends JwtAuthenticator {
   ) {
     // `amr` says how the user logged in at the gateway.
     const verifier = cachedJwtVerifier('identity-token', verification, (claims) =>
-      identityFromClaims(
-        claims,
-        ({ amr }) => (amr?.includes('session') ? 'session' : 'bearer'),
-        'identity-token',
-      ),
+      identityFromClaims(claims, ({ amr }) => loginMethodOf(amr), 'identity-token'),
     );
     super('identity-token', identityTokenOf, verifier, denylist);
   }

@@ -315,4 +315,27 @@ describe(IdentityTokenAuthenticator.name, () => {
       authenticator.authenticate(withHeaders({ [IDENTITY_TOKEN_HEADER]: ['a', 'b'] })),
     ).resolves.toEqual({ kind: 'rejected', reason: 'token_invalid', tokenPresented: true });
   });
+
+  it.each([
+    [['session'], 'session'],
+    [['bearer'], 'bearer'],
+    [['dpop'], 'dpop'],
+    [undefined, 'bearer'],
+  ])('takes the login method from amr %j as %s', async (amr, method) => {
+    const keys = new FakeKeys();
+    const key = keys.publish('k1');
+    const authenticator = new IdentityTokenAuthenticator(
+      { issuer: ISSUER, audience: AUDIENCE, type: IDENTITY_TOKEN_TYPE, algorithm: 'ES256', keys },
+      new FakeDenylist() as unknown as Denylist,
+    );
+    const now = Math.floor(Date.now() / 1000);
+    const token = sign(
+      { iss: ISSUER, aud: AUDIENCE, sub: 'u1', sid: 's1', jti: 'j1', iat: now, exp: now + 60, amr },
+      key,
+      { algorithm: 'ES256', keyid: 'k1', header: { alg: 'ES256', typ: IDENTITY_TOKEN_TYPE } },
+    );
+    await expect(
+      authenticator.authenticate(withHeaders({ [IDENTITY_TOKEN_HEADER]: token })),
+    ).resolves.toMatchObject({ kind: 'authenticated', identity: { method } });
+  });
 });

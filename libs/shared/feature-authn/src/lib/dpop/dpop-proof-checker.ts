@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ReplayCache } from '@svt/shared/data-access-sessions';
 import { REPLAY_CACHE } from '@svt/shared/data-access-sessions';
 import { AppError } from '@svt/shared/util-errors';
-import { failClosed } from '@svt/shared/util-http';
+import { failClosed, peerIsOneOf } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK } from '@svt/shared/util-security';
 import { timed } from '../authn.metrics';
@@ -46,6 +46,7 @@ export interface PresentedToken {
 export class DpopProofChecker {
   private readonly nonces: DpopNonces | null;
   private readonly now: () => number;
+  private readonly fromMountingProxy: (request: FastifyRequest) => boolean;
 
   constructor(
     @Inject(DPOP_OPTIONS) readonly options: DpopOptions,
@@ -56,6 +57,10 @@ export class DpopProofChecker {
     this.nonces = options.nonceSecret
       ? new DpopNonces(options.nonceSecret, options.origin, this.now)
       : null;
+    const mount = options.mountedAt;
+    const trusted = mount ? peerIsOneOf(mount.trustedProxies) : () => false;
+    this.fromMountingProxy = (request) =>
+      request.headers['x-forwarded-prefix'] === mount?.prefix && trusted(request.raw);
   }
 
   /** Whether requests must carry a proof (DPOP_REQUIRED). */
@@ -108,15 +113,14 @@ export class DpopProofChecker {
   /**
    * The URL the client sent this request to, which its proof must name: this
    * service's public origin and the path, or the mounting service's origin
-   * and prefix when the request came through it. A client that forges the
-   * prefix only changes which URL its own fresh proof must name.
+   * and prefix when a trusted proxy (the gateway) forwarded it. A prefix
+   * from anyone else is ignored, so a proof made for the gateway's URL never
+   * works at this service's own.
    */
   targetUri(request: FastifyRequest): string {
     const path = request.url.split('?', 1)[0] ?? '/';
     const mount = this.options.mountedAt;
-    if (mount && request.headers['x-forwarded-prefix'] === mount.prefix) {
-      return `${mount.origin}${mount.prefix}${path}`;
-    }
+    if (mount && this.fromMountingProxy(request)) return `${mount.origin}${mount.prefix}${path}`;
     return `${this.options.origin}${path}`;
   }
 }

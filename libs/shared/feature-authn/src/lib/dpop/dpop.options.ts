@@ -14,10 +14,16 @@ export interface DpopOptions {
   readonly origin: string;
   /**
    * Where another service mounts this one (AUTH under the gateway's `/api`):
-   * a request carrying `X-Forwarded-Prefix: <prefix>` was sent by the client
-   * to `${origin}${prefix}${path}`, and its proof names that.
+   * a request that a peer among `trustedProxies` forwarded with
+   * `X-Forwarded-Prefix: <prefix>` was sent by the client to
+   * `${origin}${prefix}${path}`, and its proof names that.
    */
-  readonly mountedAt?: { readonly origin: string; readonly prefix: string };
+  readonly mountedAt?: {
+    readonly origin: string;
+    readonly prefix: string;
+    /** TRUSTED_PROXIES: IPs, CIDRs or proxy-addr names (`loopback`…). */
+    readonly trustedProxies: readonly string[];
+  };
 }
 
 export const DPOP_OPTIONS = Symbol.for('svt.DpopOptions');
