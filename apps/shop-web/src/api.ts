@@ -1,3 +1,5 @@
+import { dpopKeyPair, dpopProof } from './dpop.js';
+
 /** An RFC 9457 problem, reduced to what the page shows. */
 export interface Problem {
   readonly code: string | null;
@@ -29,17 +31,59 @@ export function jsonRequest(method: string, data: unknown): RequestInit {
 }
 
 export async function callApi(url: string, init: RequestInit = {}): Promise<ApiResult> {
+  return (await exchange(url, init)).result;
+}
+
+/** The latest `DPoP-Nonce` each origin handed out, sent in the next proof to it. */
+const dpopNonces = new Map<string, string>();
+
+/**
+ * A call with `Authorization: DPoP <token>` (when a token is given) and a
+ * fresh proof. A server that demands a nonce answers `use_dpop_nonce` with
+ * one (RFC 9449 §8, §9): the call is retried once with it.
+ */
+export async function callApiWithProof(
+  url: string,
+  init: RequestInit,
+  accessToken: string | null,
+): Promise<ApiResult> {
+  const keys = await dpopKeyPair();
+  const origin = new URL(url, location.href).origin;
+  for (let attempt = 1; ; attempt += 1) {
+    const method = init.method ?? 'GET';
+    const nonce = dpopNonces.get(origin) ?? null;
+    const headers = new Headers(init.headers);
+    headers.set('DPoP', await dpopProof(keys, method, url, accessToken, nonce));
+    if (accessToken) headers.set('Authorization', `DPoP ${accessToken}`);
+    const { result, response } = await exchange(url, { ...init, headers });
+    const fresh = response?.headers.get('DPoP-Nonce');
+    if (fresh) dpopNonces.set(origin, fresh);
+    const wantsNonce = result.kind === 'problem' && result.problem.code === 'use_dpop_nonce';
+    if (!(wantsNonce && fresh && attempt === 1)) return result;
+  }
+}
+
+async function exchange(
+  url: string,
+  init: RequestInit,
+): Promise<{ result: ApiResult; response: Response | null }> {
   let response: Response;
   try {
     response = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (error) {
     // fetch rejects only when there is no answer the page may read: the
     // server is unreachable, CORS refused it, or it timed out.
-    return { kind: 'network-error', message: error instanceof Error ? error.message : 'failed' };
+    const message = error instanceof Error ? error.message : 'failed';
+    return { result: { kind: 'network-error', message }, response: null };
   }
   const body = await readJson(response);
-  if (response.ok) return { kind: 'ok', status: response.status, body };
-  return { kind: 'problem', status: response.status, problem: toProblem(response.status, body) };
+  const status = response.status;
+  return {
+    result: response.ok
+      ? { kind: 'ok', status, body }
+      : { kind: 'problem', status, problem: toProblem(status, body) },
+    response,
+  };
 }
 
 async function readJson(response: Response): Promise<unknown> {
@@ -52,7 +96,9 @@ async function readJson(response: Response): Promise<unknown> {
 }
 
 function toProblem(status: number, body: unknown): Problem {
-  const code = isRecord(body) && typeof body['code'] === 'string' ? body['code'] : null;
+  // `error` is where RFC 6749 §5.2 puts the code of a token endpoint's refusal.
+  const named = isRecord(body) ? (body['code'] ?? body['error']) : null;
+  const code = typeof named === 'string' ? named : null;
   const detail =
     isRecord(body) && typeof body['detail'] === 'string' && body['detail']
       ? body['detail']

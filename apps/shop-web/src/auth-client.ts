@@ -1,5 +1,5 @@
 import type { ApiResult } from './api.js';
-import { callApi, isRecord, jsonRequest } from './api.js';
+import { callApi, callApiWithProof, isRecord, jsonRequest } from './api.js';
 
 /** A cookie session as the page knows it: the cookie itself is HttpOnly and out of reach. */
 export interface SessionInfo {
@@ -11,6 +11,8 @@ export interface SessionInfo {
 
 /** Both tokens of a token login; the page keeps them in memory only. */
 export interface TokenPair {
+  /** `Bearer`, or `DPoP` for a token bound to the page's key. */
+  readonly tokenType: string;
   readonly accessToken: string;
   readonly refreshToken: string;
   readonly expiresIn: number;
@@ -64,6 +66,21 @@ export async function tokenRefresh(refreshToken: string): Promise<Parsed<TokenPa
   return parsed(await callApi(`${AUTH}/token/refresh`, init), parseTokenPair);
 }
 
+/** A token login with a DPoP proof: the tokens come back bound to the page's key. */
+export async function boundTokenLogin(input: LoginInput): Promise<Parsed<TokenPair>> {
+  const init: RequestInit = { ...jsonRequest('POST', input), credentials: 'omit' };
+  return parsed(await callApiWithProof(`${AUTH}/token`, init, null), parseTokenPair);
+}
+
+/** A bound refresh token is refreshed only with a proof by the same key. */
+export async function boundTokenRefresh(refreshToken: string): Promise<Parsed<TokenPair>> {
+  const init: RequestInit = {
+    ...jsonRequest('POST', { refresh_token: refreshToken }),
+    credentials: 'omit',
+  };
+  return parsed(await callApiWithProof(`${AUTH}/token/refresh`, init, null), parseTokenPair);
+}
+
 export function tokenRevoke(refreshToken: string): Promise<ApiResult> {
   const init: RequestInit = {
     ...jsonRequest('POST', { refresh_token: refreshToken }),
@@ -100,8 +117,10 @@ function parseTokenPair(body: unknown): TokenPair | null {
   const accessToken = body['access_token'];
   const refreshToken = body['refresh_token'];
   const expiresIn = body['expires_in'];
+  const tokenType = body['token_type'];
   if (typeof accessToken !== 'string' || typeof refreshToken !== 'string') return null;
   return {
+    tokenType: typeof tokenType === 'string' ? tokenType : 'Bearer',
     accessToken,
     refreshToken,
     expiresIn: typeof expiresIn === 'number' ? expiresIn : 0,

@@ -1,6 +1,8 @@
 import type { ApiResult } from './api.js';
 import type { LoginInput, Parsed, SessionInfo, TokenPair } from './auth-client.js';
 import {
+  boundTokenLogin,
+  boundTokenRefresh,
   currentSession,
   register,
   sessionLogin,
@@ -11,18 +13,22 @@ import {
 } from './auth-client.js';
 import type { DemoConfig } from './config.js';
 import { loadConfig } from './config.js';
+import { dpopKeyPair, dpopThumbprint } from './dpop.js';
 import { bearerHeaderBytes } from './jwt.js';
 import type { CellOutcome, Credential, Destination } from './matrix.js';
 import { endpoints, isCredential, isDestination, probe } from './matrix.js';
-import type { StatusKind } from './view.js';
+import type { BoundTokens, StatusKind } from './view.js';
 import { renderCell, renderState, required, resetCell, showStatus } from './view.js';
 
 // Everything the page holds lives in these variables and nowhere else: no
 // localStorage, sessionStorage or cookie, which any injected script could
 // read (and which outlive the tab). A reload forgets the tokens on purpose.
+// The one exception is the DPoP key, in IndexedDB: it is not extractable, so
+// a script can use it while the page is open but not carry it away.
 let config: DemoConfig | null = null;
 let session: SessionInfo | null = null;
 let tokens: TokenPair | null = null;
+let bound: BoundTokens | null = null;
 
 const ACTIONS = {
   register: registerAction,
@@ -31,6 +37,9 @@ const ACTIONS = {
   'session-logout': sessionLogoutAction,
   'token-refresh': tokenRefreshAction,
   'token-logout': tokenLogoutAction,
+  'bound-login': boundLoginAction,
+  'bound-refresh': boundRefreshAction,
+  'bound-logout': boundLogoutAction,
   'run-matrix': runMatrixAction,
 } satisfies Record<string, () => Promise<Outcome>>;
 type Action = keyof typeof ACTIONS;
@@ -134,6 +143,48 @@ async function tokenLogoutAction(): Promise<Outcome> {
   return success('Logged out: the refresh token is revoked and both tokens are gone from memory.');
 }
 
+async function boundLoginAction(): Promise<Outcome> {
+  const input = credentialsInput();
+  if (!input) return MISSING_INPUT;
+  const result = await boundTokenLogin(input);
+  if (result.kind !== 'ok') return failedParse('Could not log in with a bound token', result);
+  if (result.value.tokenType !== 'DPoP') {
+    // The server ignored the proof: an unbound token is a plain Bearer token.
+    await tokenRevoke(result.value.refreshToken);
+    return failure(`The server issued a ${result.value.tokenType} token, not a bound one.`);
+  }
+  bound = { tokens: result.value, thumbprint: await dpopThumbprint(await dpopKeyPair()) };
+  return success(
+    `Logged in with a bound token: it works only with a proof signed by this browser's key, which no script can export. Valid for ${bound.tokens.expiresIn} s.`,
+  );
+}
+
+async function boundRefreshAction(): Promise<Outcome> {
+  if (!bound) return info('No bound token in memory: log in with a bound token first.');
+  const result = await boundTokenRefresh(bound.tokens.refreshToken);
+  if (result.kind === 'ok') {
+    bound = { ...bound, tokens: result.value };
+    return success(
+      'Refreshed with a proof by the same key: a new bound pair; the old one is spent.',
+    );
+  }
+  if (result.kind === 'problem' && result.status === 401) {
+    bound = null;
+    return failure(`Could not refresh: ${result.problem.detail} The tokens were dropped.`);
+  }
+  return failedParse('Could not refresh the bound token', result);
+}
+
+async function boundLogoutAction(): Promise<Outcome> {
+  if (!bound) return info('No bound token in memory: nothing to revoke.');
+  const result = await tokenRevoke(bound.tokens.refreshToken);
+  if (result.kind !== 'ok') return failed('Could not revoke the bound refresh token', result);
+  bound = null;
+  return success(
+    'Logged out: the bound refresh token is revoked and both tokens are gone from memory.',
+  );
+}
+
 interface Cell {
   readonly element: HTMLTableCellElement;
   readonly credential: Credential;
@@ -155,7 +206,11 @@ async function runMatrixAction(): Promise<Outcome> {
   if (!config) return failure('The page has no configuration, so it cannot run the matrix.');
   const table = required('#matrix', HTMLTableElement);
   const cells = matrixCells(table);
-  const holding = { accessToken: tokens?.accessToken ?? null, hasSession: session !== null };
+  const holding = {
+    accessToken: tokens?.accessToken ?? null,
+    boundToken: bound?.tokens.accessToken ?? null,
+    hasSession: session !== null,
+  };
   const current = config;
   delete table.dataset['complete'];
   table.setAttribute('aria-busy', 'true');
@@ -198,7 +253,7 @@ function enqueue(action: Action): void {
       outcome = failure('The page itself failed; the console has the details.');
     }
     showStatus(outcome.kind, outcome.text);
-    renderState(session, tokens);
+    renderState(session, tokens, bound);
   });
 }
 
@@ -228,7 +283,7 @@ async function start(): Promise<void> {
   const loaded = await loadConfig();
   const existing = await currentSession();
   session = existing.kind === 'ok' ? existing.value : null;
-  renderState(session, tokens);
+  renderState(session, tokens, bound);
 
   if (loaded.ok) {
     config = loaded.config;
@@ -240,7 +295,7 @@ async function start(): Promise<void> {
         ? `Ready: a session is open for ${session.email}.`
         : new URLSearchParams(location.search).get('sso') === 'signed_out'
           ? 'Not signed in at AUTH: sign in with AUTH, or register and log in here.'
-          : 'Ready: no session yet. Register, then log in with a session or with tokens.',
+          : 'Ready: no session yet. Register, then log in with a session, with tokens or with a bound token.',
     );
   } else {
     showStatus('error', loaded.reason);

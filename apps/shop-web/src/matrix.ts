@@ -1,12 +1,16 @@
 import type { Problem } from './api.js';
-import { callApi, isRecord } from './api.js';
+import type { ApiResult } from './api.js';
+import { callApi, callApiWithProof, isRecord } from './api.js';
 import type { DemoConfig } from './config.js';
 import { bearerHeader } from './jwt.js';
 
-export const CREDENTIALS = ['session', 'bearer'] as const;
+export const CREDENTIALS = ['session', 'bearer', 'dpop'] as const;
 export const DESTINATIONS = ['gateway-me', 'gateway-cart', 'cart-direct', 'sibling-me'] as const;
 
-/** `session`: the browser's cookie, no header. `bearer`: the header, no cookie. */
+/**
+ * `session`: the browser's cookie, no header. `bearer`: the header, no cookie.
+ * `dpop`: the bound token's header and a fresh proof for each call, no cookie.
+ */
 export type Credential = (typeof CREDENTIALS)[number];
 export type Destination = (typeof DESTINATIONS)[number];
 
@@ -19,6 +23,8 @@ export interface Arrived {
 /** What the page holds when a run starts. */
 export interface Holding {
   readonly accessToken: string | null;
+  /** The DPoP-bound access token. */
+  readonly boundToken: string | null;
   readonly hasSession: boolean;
 }
 
@@ -28,7 +34,7 @@ export interface CellOutcome {
   readonly arrived: Arrived | null;
   readonly cookieSent: boolean;
   readonly authorizationSent: boolean;
-  /** The arrived header this row is about: Cookie for `session`, Authorization for `bearer`. */
+  /** The arrived header this row is about: Cookie for `session`, Authorization otherwise. */
   readonly credentialBytes: number;
   readonly why: string;
 }
@@ -65,13 +71,22 @@ export function endpoints(config: DemoConfig, destination: Destination): Endpoin
   }
 }
 
-function requestInit(credential: Credential, holding: Holding): RequestInit {
-  if (credential === 'session') return { credentials: 'include', cache: 'no-store' };
-  return {
-    credentials: 'omit',
-    cache: 'no-store',
-    headers: holding.accessToken ? { Authorization: bearerHeader(holding.accessToken) } : {},
-  };
+/** One GET with the row's credential; a bound token gets a proof of its own for each URL. */
+function call(url: string, credential: Credential, holding: Holding): Promise<ApiResult> {
+  switch (credential) {
+    case 'session':
+      return callApi(url, { credentials: 'include', cache: 'no-store' });
+    case 'bearer':
+      return callApi(url, {
+        credentials: 'omit',
+        cache: 'no-store',
+        headers: holding.accessToken ? { Authorization: bearerHeader(holding.accessToken) } : {},
+      });
+    case 'dpop':
+      return holding.boundToken
+        ? callApiWithProof(url, { credentials: 'omit', cache: 'no-store' }, holding.boundToken)
+        : callApi(url, { credentials: 'omit', cache: 'no-store' });
+  }
 }
 
 /**
@@ -85,9 +100,8 @@ export async function probe(
   holding: Holding,
 ): Promise<CellOutcome> {
   const { url, echoUrl } = endpoints(config, destination);
-  const init = requestInit(credential, holding);
-  const real = await callApi(url, init);
-  const echo = await callApi(echoUrl, init);
+  const real = await call(url, credential, holding);
+  const echo = await call(echoUrl, credential, holding);
   const arrived = echo.kind === 'ok' ? parseArrived(echo.body) : null;
   const cookieSent = arrived?.cookie?.names.includes(config.sessionCookieName) ?? false;
   const authorizationSent = arrived?.authorization != null;
@@ -154,7 +168,14 @@ export function explain(h: Happened): string {
   if (!h.arrived) {
     return `The echo on ${h.host} could not be read, so what arrived there is unknown.`;
   }
-  return h.credential === 'session' ? explainSession(h) : explainBearer(h);
+  switch (h.credential) {
+    case 'session':
+      return explainSession(h);
+    case 'bearer':
+      return explainBearer(h);
+    case 'dpop':
+      return explainBound(h);
+  }
 }
 
 function explainSession(h: Happened): string {
@@ -199,6 +220,20 @@ function explainBearer(h: Happened): string {
   }
   if (h.status === 401) return `The header arrived, but the token was refused: ${detail(h)}`;
   return `The header arrived; the server still refused: ${detail(h)}`;
+}
+
+function explainBound(h: Happened): string {
+  if (!h.holding.boundToken) {
+    return 'No bound token in memory, so there is no header to send: log in with a bound token first.';
+  }
+  if (!h.authorizationSent) {
+    return `The Authorization header did not reach ${h.host}: something on the way removed it.`;
+  }
+  if (isSuccess(h.status)) {
+    return `The token went with a proof for this very URL, signed by the page's key: ${h.host} checked both.`;
+  }
+  if (h.status === 401) return `The token and its proof arrived, but were refused: ${detail(h)}`;
+  return `The token and its proof arrived; the server still refused: ${detail(h)}`;
 }
 
 function isSuccess(status: number | 'network-error'): boolean {

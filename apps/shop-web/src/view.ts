@@ -12,6 +12,12 @@ export function required<T extends Element>(selector: string, type: new () => T)
 
 export type StatusKind = 'success' | 'error' | 'info';
 
+/** A DPoP-bound token pair and the thumbprint of the key it is bound to. */
+export interface BoundTokens {
+  readonly tokens: TokenPair;
+  readonly thumbprint: string;
+}
+
 /** One line in the live region; errors say so in words, not only in colour. */
 export function showStatus(kind: StatusKind, text: string): void {
   const status = required('#status', HTMLElement);
@@ -29,14 +35,20 @@ const CLAIM_NOTES: Readonly<Record<string, string>> = {
   iat: 'issued at',
   nbf: 'not before',
   exp: 'expires',
+  cnf: 'confirmation: the thumbprint of the key whose proofs it needs',
 };
 const TIME_CLAIMS = new Set(['iat', 'nbf', 'exp']);
 
-export function renderState(session: SessionInfo | null, tokens: TokenPair | null): void {
+export function renderState(
+  session: SessionInfo | null,
+  tokens: TokenPair | null,
+  bound: BoundTokens | null,
+): void {
   const state = required('#state', HTMLElement);
   const bytes = tokens ? bearerHeaderBytes(tokens.accessToken) : 0;
   state.dataset['session'] = String(session !== null);
   state.dataset['tokens'] = String(tokens !== null);
+  state.dataset['bound'] = String(bound !== null);
   state.dataset['accessTokenBytes'] = String(bytes);
 
   required('#state-session', HTMLElement).textContent = session
@@ -49,8 +61,13 @@ export function renderState(session: SessionInfo | null, tokens: TokenPair | nul
   required('#state-access-bytes', HTMLElement).textContent = tokens
     ? `${bytes} bytes (the whole "Authorization: Bearer …" header)`
     : 'none: no access token';
+  required('#state-bound', HTMLElement).textContent = bound
+    ? `yes, in memory, bound to key ${bound.thumbprint} (its private half in IndexedDB, not extractable)`
+    : 'no';
 
-  const claims = tokens ? readClaims(tokens.accessToken) : null;
+  // The bound token's claims when there is one: its `cnf` is the difference.
+  const shown = bound?.tokens ?? tokens;
+  const claims = shown ? readClaims(shown.accessToken) : null;
   const list = required('#claims', HTMLDListElement);
   list.replaceChildren();
   for (const [name, value] of Object.entries(claims ?? {})) {
