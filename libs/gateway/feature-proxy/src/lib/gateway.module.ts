@@ -14,6 +14,7 @@ import { SsoModule, ssoOptions } from '@svt/shared/feature-sso';
 import { RELYING_PARTIES } from '@svt/shared/util-config';
 import { closeOnShutdown } from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
+import { apiOrigin } from './gateway.config';
 import {
   AuthProxyController,
   CartProxyController,
@@ -63,6 +64,8 @@ export class GatewayModule {
             'Log in, then send the session cookie or an access token (Authorization: Bearer, or DPoP with its proof).',
           dpop: dpopOptions(config, {
             origin: config.SHOP_ORIGIN,
+            // The same gateway under its same-site sibling name.
+            alsoAt: [apiOrigin(config)],
             sharedSecret: config.SSO_COOKIE_SECRET,
           }),
         }),

@@ -185,6 +185,14 @@ describe('DpopAuthenticator', () => {
       'http://auth.test/auth/sessions',
     );
   });
+
+  it('names the other public origin of the service that Host names, and only its own', () => {
+    const { checker } = pipeline({ alsoAt: ['http://api.shop.test:8443'] });
+    const to = (host: string) => request('GET', '/api/me', { host });
+    expect(checker.targetUri(to('api.shop.test:8443'))).toBe('http://api.shop.test:8443/api/me');
+    expect(checker.targetUri(to('shop.test'))).toBe(`${ORIGIN}/api/me`);
+    expect(checker.targetUri(to('evil.test'))).toBe(`${ORIGIN}/api/me`);
+  });
 });
 
 describe('BearerAuthenticator beside DPoP', () => {

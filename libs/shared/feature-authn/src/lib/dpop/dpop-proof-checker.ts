@@ -47,6 +47,8 @@ export class DpopProofChecker {
   private readonly nonces: DpopNonces | null;
   private readonly now: () => number;
   private readonly fromMountingProxy: (request: FastifyRequest) => boolean;
+  /** `host` → origin, for the other public origins the service answers at. */
+  private readonly aliases: ReadonlyMap<string, string>;
 
   constructor(
     @Inject(DPOP_OPTIONS) readonly options: DpopOptions,
@@ -61,6 +63,7 @@ export class DpopProofChecker {
     const trusted = mount ? peerIsOneOf(mount.trustedProxies) : () => false;
     this.fromMountingProxy = (request) =>
       request.headers['x-forwarded-prefix'] === mount?.prefix && trusted(request.raw);
+    this.aliases = new Map((options.alsoAt ?? []).map((origin) => [new URL(origin).host, origin]));
   }
 
   /** Whether requests must carry a proof (DPOP_REQUIRED). */
@@ -112,15 +115,16 @@ export class DpopProofChecker {
 
   /**
    * The URL the client sent this request to, which its proof must name: this
-   * service's public origin and the path, or the mounting service's origin
-   * and prefix when a trusted proxy (the gateway) forwarded it. A prefix
-   * from anyone else is ignored, so a proof made for the gateway's URL never
-   * works at this service's own.
+   * service's public origin (or the other one of its own that `Host` names)
+   * and the path, or the mounting service's origin and prefix when a trusted
+   * proxy (the gateway) forwarded it. A prefix from anyone else is ignored,
+   * so a proof made for the gateway's URL never works at this service's own.
    */
   targetUri(request: FastifyRequest): string {
     const path = request.url.split('?', 1)[0] ?? '/';
     const mount = this.options.mountedAt;
     if (mount && this.fromMountingProxy(request)) return `${mount.origin}${mount.prefix}${path}`;
-    return `${this.options.origin}${path}`;
+    const alias = this.aliases.get(request.headers.host ?? '');
+    return `${alias ?? this.options.origin}${path}`;
   }
 }

@@ -13,6 +13,12 @@ export interface DpopOptions {
   /** The service's public origin: a proof sent to it names `${origin}${path}`. */
   readonly origin: string;
   /**
+   * Other public origins the service answers at (the gateway's sibling
+   * API_ORIGIN): a request whose `Host` is one of them was sent there, and
+   * its proof names that origin.
+   */
+  readonly alsoAt?: readonly string[];
+  /**
    * Where another service mounts this one (AUTH under the gateway's `/api`):
    * a request that a peer among `trustedProxies` forwarded with
    * `X-Forwarded-Prefix: <prefix>` was sent by the client to
@@ -41,11 +47,14 @@ export interface DpopSettings {
  */
 export function dpopOptions(
   settings: DpopSettings,
-  options: Pick<DpopOptions, 'origin' | 'mountedAt'> & { readonly sharedSecret: string },
+  options: Pick<DpopOptions, 'origin' | 'alsoAt' | 'mountedAt'> & {
+    readonly sharedSecret: string;
+  },
 ): DpopOptions {
   return {
     required: settings.DPOP_REQUIRED,
     origin: options.origin,
+    ...(options.alsoAt ? { alsoAt: options.alsoAt } : {}),
     ...(options.mountedAt ? { mountedAt: options.mountedAt } : {}),
     ...(settings.DPOP_NONCE_REQUIRED ? { nonceSecret: options.sharedSecret } : {}),
   };
