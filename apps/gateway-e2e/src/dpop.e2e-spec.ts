@@ -32,8 +32,8 @@ import type {
  * DPoP (RFC 9449) as a client uses it through SHOP and directly at CART and
  * AUTH: a token bound to the client's key, proofs per request, refresh, the
  * nonce dance, and the switches DPOP_NONCE_REQUIRED and DPOP_REQUIRED. The
- * wire contract: /work/notes/dpop-spec.md; the refusals are in
- * security-e2e's rfc9449-dpop suite.
+ * rules are in docs/dpop.md; the refusals in security-e2e's rfc9449-dpop
+ * suite.
  */
 
 let sut: SystemUnderTest;

@@ -33,7 +33,7 @@ import { rawJwt, refresh } from './support';
 /**
  * RFC 9449 (DPoP) attacked at every verifier: the gateway (/api/me, /api/cart),
  * CART directly, and AUTH both directly and through the gateway, whose proofs
- * name SHOP's URL. The wire contract: /work/notes/dpop-spec.md. A proof is
+ * name SHOP's URL (docs/dpop.md has the rules these attack). A proof is
  * refused with 401 `invalid_dpop_proof` and a DPoP challenge at a resource
  * server, with 400 `invalid_dpop_proof` at the token endpoint (RFC 9449 §5,
  * RFC 6749 §5.2); a token presented under the wrong scheme with 401
