@@ -1,5 +1,6 @@
-import { createHash, KeyObject, randomUUID, sign } from 'node:crypto';
+import { KeyObject, randomUUID, sign } from 'node:crypto';
 import type { webcrypto } from 'node:crypto';
+import { accessTokenHash } from '@svt/shared/testing';
 
 /** The key a DPoP-bound token was issued to, as the `dpop` package makes it. */
 export interface DpopKeyPair {
@@ -36,7 +37,7 @@ export class DpopProofs {
     this.header = base64url(
       JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty, crv, x, y } }),
     );
-    this.ath = base64url(createHash('sha256').update(accessToken).digest());
+    this.ath = accessTokenHash(accessToken);
   }
 
   /** Replaces the pool with `count` fresh proofs and resets the counters. */
