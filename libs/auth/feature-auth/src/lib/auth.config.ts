@@ -23,6 +23,7 @@ export const authConfigSchema = z
   .object({
     NODE_ENV: env.nodeEnv,
     LOG_FORMAT: env.logFormat,
+    LOG_LEVEL: env.logLevel,
     HOST: env.host,
     PORT: env.port(8081),
     METRICS_PORT: env.metricsPort(9181),

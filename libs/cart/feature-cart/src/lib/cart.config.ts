@@ -14,6 +14,7 @@ import {
 const cartFields = z.object({
   NODE_ENV: env.nodeEnv,
   LOG_FORMAT: env.logFormat,
+  LOG_LEVEL: env.logLevel,
   HOST: env.host,
   PORT: env.port(8082),
   METRICS_PORT: env.metricsPort(9182),

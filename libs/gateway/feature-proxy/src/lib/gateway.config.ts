@@ -15,6 +15,7 @@ import {
 const gatewayFields = z.object({
   NODE_ENV: env.nodeEnv,
   LOG_FORMAT: env.logFormat,
+  LOG_LEVEL: env.logLevel,
   HOST: env.host,
   PORT: env.port(8080),
   METRICS_PORT: env.metricsPort(9180),

@@ -12,6 +12,15 @@ export const env = {
    * developer's terminal; `npm start` asks for it when its output is one.
    */
   logFormat: z.enum(['json', 'pretty'], { message: 'must be json or pretty' }).default('json'),
+  /**
+   * The least severe level written. Unset: `info` (one access line per
+   * request), `warn` under NODE_ENV=test.
+   */
+  logLevel: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], {
+      message: 'must be trace, debug, info, warn, error or fatal',
+    })
+    .optional(),
   host: z.string().min(1).default('127.0.0.1'),
   port,
   /**

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import type { DestinationStream, Logger } from 'pino';
+import type { DestinationStream, Level, Logger } from 'pino';
 import { listen } from './create-http-app';
 import { createLogger, logLevel } from './logger';
 import type { LogFormat } from './logger';
@@ -8,6 +8,7 @@ import type { LogFormat } from './logger';
 export interface ServiceConfig {
   readonly NODE_ENV: 'development' | 'test' | 'production';
   readonly LOG_FORMAT: LogFormat;
+  readonly LOG_LEVEL?: Level;
   readonly HOST: string;
   readonly PORT: number;
   readonly METRICS_PORT: number;
@@ -31,7 +32,7 @@ export interface StartServiceIo {
 }
 
 /**
- * A service's entry point: its logger (LOG_FORMAT; `warn` and up under test),
+ * A service's entry point: its logger (LOG_FORMAT, LOG_LEVEL: `warn` and up under test by default),
  * its app, then one line, whatever the level, saying where it listens, or one
  * `fatal` line saying why it could not (the message, and pino's `err`) and
  * exit 1. `npm start` waits for the listening line. Never rejects.
@@ -46,7 +47,7 @@ export async function startService(
   try {
     logger = await createLogger({
       format: config.LOG_FORMAT,
-      level: logLevel(config.NODE_ENV),
+      level: config.LOG_LEVEL ?? logLevel(config.NODE_ENV),
       destination: io.destination,
     });
   } catch (error) {
