@@ -1,6 +1,6 @@
 export { problemHeaders, statusOf } from './lib/http-error-mapping';
 export type { TokenScheme } from './lib/http-error-mapping';
-export { ProblemFilter, toAppError, toProblem } from './lib/problem.filter';
+export { ProblemFilter, sendProblem, toAppError, toProblem } from './lib/problem.filter';
 export type { Problem } from './lib/problem.filter';
 export { createValidationPipe } from './lib/validation';
 export { createHttpApp, listen } from './lib/create-http-app';
@@ -20,7 +20,7 @@ export {
   peerIsOneOf,
   REQUEST_ID_HEADER,
   requestIdGenerator,
-  requestLogging,
+  logRequests,
 } from './lib/request-logging';
 export { createLogger, logLevel } from './lib/logger';
 export type { LogFormat, LoggerOptions } from './lib/logger';
@@ -29,7 +29,7 @@ export { pageCors } from './lib/page-cors';
 export type { PageCorsOptions } from './lib/page-cors';
 export { startService } from './lib/start-service';
 export type { ServiceConfig, ServiceDefinition, StartServiceIo } from './lib/start-service';
-export type { RequestIdSource, RequestLoggingOptions } from './lib/request-logging';
+export type { RequestIdSource } from './lib/request-logging';
 export {
   ApiAuthenticated,
   ApiProblems,

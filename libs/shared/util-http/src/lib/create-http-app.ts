@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -18,7 +17,7 @@ import type { MetricsServer } from './metrics-server';
 import { NestLogger } from './nest-logger';
 import type { TokenScheme } from './http-error-mapping';
 import { ProblemFilter, toProblem } from './problem.filter';
-import { REQUEST_ID_HEADER, requestIdGenerator, requestLogging } from './request-logging';
+import { logRequests, REQUEST_ID_HEADER, requestIdGenerator } from './request-logging';
 import { createValidationPipe } from './validation';
 
 export interface HttpAppOptions {
@@ -30,7 +29,7 @@ export interface HttpAppOptions {
    * `raw`: every body is kept as bytes, for a proxy to forward untouched.
    */
   readonly bodies: 'json' | 'raw';
-  /** The process's logger (`createLogger`): Nest's lines and the request lines go through it. */
+  /** The process's logger (`createLogger`): Nest's lines and the request lines (`logRequests`) go through it. */
   readonly logger: Logger;
   /**
    * Peers whose `X-Forwarded-For` names the client (IPs, CIDRs, or proxy-addr
@@ -90,13 +89,7 @@ export async function createHttpApp(
     ),
     requestIdHeader: false,
   });
-  @Module({
-    imports: [
-      DrainModule,
-      module,
-      LoggerModule.forRoot(requestLogging({ logger: options.logger })),
-    ],
-  })
+  @Module({ imports: [DrainModule, module] })
   class HttpAppModule {}
   const app = await NestFactory.create<NestFastifyApplication>(HttpAppModule, adapter, {
     bodyParser: false,
@@ -108,6 +101,7 @@ export async function createHttpApp(
   });
   const fastify = app.getHttpAdapter().getInstance();
   instrumentRequests(fastify);
+  logRequests(fastify, options.logger);
   // The client learns the id its request was logged under.
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);

@@ -1,5 +1,4 @@
 import type { LoggerService } from '@nestjs/common';
-import { storage } from 'nestjs-pino/storage';
 import type { Level, Logger } from 'pino';
 
 /**
@@ -17,9 +16,9 @@ const BOOTSTRAP_CONTEXTS: ReadonlySet<unknown> = new Set([
 
 /**
  * Nest's logger (`NestFactory.create(…, { logger })`), writing through the
- * process's pino logger from Nest's first line on, and inside a request
- * through the child nestjs-pino bound to it, so that the line names the
- * request. Nest's bootstrap lines are at `debug`. A failed bootstrap is
+ * process's pino logger from Nest's first line on. A line about one request
+ * names it itself (`req: { id }`): nothing is bound to a request's async
+ * context. Nest's bootstrap lines are at `debug`. A failed bootstrap is
  * reported by whoever called `NestFactory.create` (with `abortOnError: false`
  * Nest rethrows it), so Nest's `ExceptionHandler` report of the same error is
  * at `debug` too.
@@ -53,7 +52,7 @@ export class NestLogger implements LoggerService {
 
   /** Nest passes the context last: `error(message, stack, context)`, `log(message, context)`. */
   private write(level: Level, message: unknown, params: unknown[]): void {
-    const logger = storage.getStore()?.logger ?? this.root;
+    const logger = this.root;
     if (!logger.isLevelEnabled(level)) return;
     const context = params.at(-1);
     const fields: Record<string, unknown> = typeof context === 'string' ? { context } : {};

@@ -59,7 +59,9 @@ describe(ProblemFilter.name, () => {
       headers: (headers: Record<string, string>) => (Object.assign(sent.headers, headers), reply),
       send: () => reply,
     };
-    const host = { switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
+    const host = {
+      switchToHttp: () => ({ getRequest: () => ({ id: 'req-1' }), getResponse: () => reply }),
+    } as unknown as ArgumentsHost;
     new ProblemFilter().catch(error, host);
     return sent;
   }

@@ -1,6 +1,6 @@
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import { Catch, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode, FieldError } from '@svt/shared/util-errors';
 import { AppError, ERROR_CATALOG } from '@svt/shared/util-errors';
 import type { TokenScheme } from './http-error-mapping';
@@ -68,34 +68,50 @@ export function toProblem(error: AppError): Problem {
 }
 
 /**
- * The one exception filter of every app: RFC 9457 bodies with a stable code,
- * never a stack trace or a library message.
+ * Answers `exception` as an RFC 9457 problem with a stable code, never a
+ * stack trace or a library message; a server error is logged with its cause,
+ * naming the request. `tokenScheme`: the scheme a 401 challenges with.
  */
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  exception: unknown,
+  tokenScheme: TokenScheme = 'Bearer',
+): void {
+  const error = toAppError(exception);
+  const status = statusOf(error);
+  if (status >= 500) {
+    serverErrors.error(
+      `${error.code} (request ${request.id}): ${describe(error.cause ?? error)}`,
+      error.cause instanceof Error ? error.cause.stack : undefined,
+    );
+  }
+  void reply
+    .status(status)
+    .headers({
+      ...problemHeaders(error, tokenScheme),
+      'content-type': 'application/problem+json',
+      'cache-control': 'no-store',
+    })
+    .send(JSON.stringify(toProblem(error)));
+}
+
+const serverErrors = new Logger('Problem');
+
+/** The one exception filter of every Nest route: `sendProblem`. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Problem');
-
   /** `tokenScheme`: the scheme the app's 401s challenge with (see `TokenScheme`). */
   constructor(private readonly tokenScheme: TokenScheme = 'Bearer') {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const error = toAppError(exception);
-    const status = statusOf(error);
-    if (status >= 500) {
-      this.logger.error(
-        `${error.code}: ${describe(error.cause ?? error)}`,
-        error.cause instanceof Error ? error.cause.stack : undefined,
-      );
-    }
-    void reply
-      .status(status)
-      .headers({
-        ...problemHeaders(error, this.tokenScheme),
-        'content-type': 'application/problem+json',
-        'cache-control': 'no-store',
-      })
-      .send(JSON.stringify(toProblem(error)));
+    const http = host.switchToHttp();
+    sendProblem(
+      http.getRequest<FastifyRequest>(),
+      http.getResponse<FastifyReply>(),
+      exception,
+      this.tokenScheme,
+    );
   }
 }
 

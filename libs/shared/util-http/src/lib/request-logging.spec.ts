@@ -1,5 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { requestIdGenerator } from './request-logging';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { createLogger } from './logger';
+import { logRequests, requestIdGenerator } from './request-logging';
 import type { RequestIdSource } from './request-logging';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -65,5 +68,56 @@ describe(requestIdGenerator.name, () => {
     it('still refuses a malformed id from a trusted proxy', () => {
       expect(outcome({ trustedProxies: ['loopback'] }, '127.0.0.1', 'a b')).toBe('new');
     });
+  });
+});
+
+describe(logRequests.name, () => {
+  /** An app with three routes, and the lines its request log wrote so far. */
+  async function served(): Promise<{
+    app: FastifyInstance;
+    lines: () => Record<string, unknown>[];
+  }> {
+    const writes: string[] = [];
+    const logger = await createLogger({
+      format: 'json',
+      destination: { write: (text: string) => writes.push(text) },
+    });
+    const app = Fastify();
+    logRequests(app, logger);
+    app.get('/cart', async () => ({ items: [] }));
+    app.get('/boom', async (_request, reply) => reply.code(503).send());
+    app.get('/health/live', async () => ({ status: 'ok' }));
+    await app.ready();
+    return { app, lines: () => writes.map((text) => JSON.parse(text) as Record<string, unknown>) };
+  }
+
+  it('writes one line per request with its id, method, path, user agent, status and time', async () => {
+    const { app, lines } = await served();
+    await app.inject({
+      url: '/cart?access_token=secret',
+      headers: { 'user-agent': 'test-agent', authorization: 'Bearer secret' },
+    });
+    expect(lines()).toHaveLength(1);
+    expect(lines()[0]).toMatchObject({
+      level: 'info',
+      msg: 'request completed',
+      req: { id: expect.any(String), method: 'GET', path: '/cart', userAgent: 'test-agent' },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+    });
+    expect(JSON.stringify(lines())).not.toContain('secret');
+  });
+
+  it('writes a server error at `error`', async () => {
+    const { app, lines } = await served();
+    await app.inject({ url: '/boom' });
+    expect(lines()[0]).toMatchObject({ level: 'error', res: { statusCode: 503 } });
+  });
+
+  it('leaves the health checks out', async () => {
+    const { app, lines } = await served();
+    await app.inject({ url: '/health/live' });
+    await app.inject({ url: '/health/live?x=1' });
+    expect(lines()).toEqual([]);
   });
 });

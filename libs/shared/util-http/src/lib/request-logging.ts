@@ -1,22 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { compile } from '@fastify/proxy-addr';
-import type { Params } from 'nestjs-pino';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 
 /** The header that carries a request's id from the gateway to the services, and back to the client. */
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-export interface RequestLoggingOptions {
-  /**
-   * The process's logger (see `createLogger`), whose level, format and
-   * redaction the request lines share: at `info` one line per request, at
-   * `warn` only the failed ones.
-   */
-  readonly logger: Logger;
-}
 
 /**
  * Whose X-Request-Id is kept: `anyone`'s (a service behind the gateway), or
@@ -50,43 +41,49 @@ export function peerIsOneOf(proxies: readonly string[]): (request: IncomingMessa
   };
 }
 
+/** Health checks are probed every few seconds by orchestrators: not logged. */
+const HEALTH = /^\/health(?:[/?]|$)/;
+
 /**
- * nestjs-pino settings every service shares: one line per request with its
- * id, method, path (never the query), status and time; no headers but the
- * user agent, no bodies. The lines are the logger's children: same format,
- * same censored paths.
+ * One line per request, written when the answer has gone out: its id,
+ * method, path (never the query), user agent, status and time, at `info`
+ * (`error` for a 5xx). No other header and no body. Written from Fastify's
+ * own hooks with the process's logger, not a child logger per request: the
+ * line costs one write, and nothing is bound to the request's async context.
+ * The line is made of these fields only, none of them a secret, so it skips
+ * the logger's redaction, whose wildcard paths would search every field.
  */
-export function requestLogging(options: RequestLoggingOptions): Params {
-  return {
-    pinoHttp: {
-      logger: options.logger,
-      // Fastify's request id (see requestIdGenerator), not one of pino-http's own.
-      genReqId: (request) => String((request as IncomingMessage & { id?: unknown }).id),
-      // Health checks (a balancer's, every 250 ms) are not requests worth a line. Nest
-      // runs this middleware under a mount point, whose url is `/`: the path is in originalUrl.
-      autoLogging: {
-        ignore: (request) => {
-          const { originalUrl, url } = request as IncomingMessage & { originalUrl?: string };
-          return /^\/health\b/.test(originalUrl ?? url ?? '');
-        },
-      },
-      customLogLevel: (_request, response, error) =>
-        error || response.statusCode >= 500 ? 'error' : 'info',
-      serializers: {
-        req: (request: {
-          id: string;
-          method: string;
-          url: string;
-          headers: Record<string, unknown>;
-          remoteAddress?: string;
-        }) => ({
+export function logRequests(fastify: FastifyInstance, root: Logger): void {
+  const logger = root.child({}, { redact: [] });
+  const write = (
+    request: FastifyRequest,
+    statusCode: number,
+    elapsedMs: number | undefined,
+    message: string,
+  ): void => {
+    const level = statusCode >= 500 ? 'error' : 'info';
+    if (!logger.isLevelEnabled(level) || HEALTH.test(request.url)) return;
+    logger[level](
+      {
+        req: {
           id: request.id,
           method: request.method,
           path: request.url.split('?', 1)[0],
           userAgent: request.headers['user-agent'],
-        }),
-        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+        },
+        res: { statusCode },
+        responseTime: elapsedMs === undefined ? undefined : Math.round(elapsedMs),
       },
-    },
+      message,
+    );
   };
+  fastify.addHook('onResponse', (request, reply, done) => {
+    write(request, reply.statusCode, reply.elapsedTime, 'request completed');
+    done();
+  });
+  // The client went away before the answer: no status was sent.
+  fastify.addHook('onRequestAbort', (request, done) => {
+    write(request, 0, undefined, 'request aborted');
+    done();
+  });
 }
