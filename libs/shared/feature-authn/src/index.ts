@@ -9,6 +9,7 @@ export {
   SESSION_COOKIE_NAME,
 } from './lib/authn.tokens';
 export { AuthnGuard } from './lib/authn.guard';
+export { AuthnPipeline } from './lib/authn-pipeline';
 export { AuthnModule, TOKEN_OR_COOKIE, provideAccessTokenVerification } from './lib/authn.module';
 export type { AuthnModuleOptions } from './lib/authn.module';
 export { BearerAuthenticator, bearerToken } from './lib/authenticators/bearer.authenticator';

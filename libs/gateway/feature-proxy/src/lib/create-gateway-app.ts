@@ -5,6 +5,7 @@ import type { GatewayConfig } from './gateway.config';
 import { apiOrigin, docsPublic } from './gateway.config';
 import { GATEWAY_PROXY_PATHS } from './gateway.controllers';
 import { GatewayModule } from './gateway.module';
+import { GatewayProxy } from './gateway-proxy';
 
 /**
  * The gateway, ready to listen. Bodies stay raw bytes: the upstreams parse
@@ -15,6 +16,7 @@ export async function createGatewayApp(
   config: GatewayConfig,
   logger: Logger,
 ): Promise<NestFastifyApplication> {
+  const tokenScheme = config.DPOP_REQUIRED ? 'DPoP' : 'Bearer';
   const app = await createHttpApp(GatewayModule.forRoot(config), {
     bodyLimit: config.BODY_LIMIT,
     bodies: 'raw',
@@ -22,9 +24,9 @@ export async function createGatewayApp(
     trustedProxies: config.TRUSTED_PROXIES,
     // The edge makes its own request ids, except for one a trusted proxy in front sent.
     requestIdFrom: 'trusted-proxies',
-
-    tokenScheme: config.DPOP_REQUIRED ? 'DPoP' : 'Bearer',
+    tokenScheme,
   });
+  app.get(GatewayProxy).register(app.getHttpAdapter().getInstance(), tokenScheme);
   // SHOP's own pages are same-origin and need no CORS. Under its same-site
   // sibling name (API_ORIGIN) the gateway is another origin: there, and only
   // there, pages from SHOP may call it, cookies included.

@@ -1,15 +1,9 @@
-import { All, Controller, Get, Inject, Req, Res } from '@nestjs/common';
-import {
-  ApiExcludeController,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProperty,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { OperationObject, PathItemObject, SecurityRequirementObject } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { Identity, PublicJwk } from '@svt/shared/feature-authn';
-import { CurrentIdentity, IDENTITY_TOKEN_HEADER, JwksDto, Public } from '@svt/shared/feature-authn';
+import { CurrentIdentity, JwksDto, Public } from '@svt/shared/feature-authn';
 import {
   ApiAuthenticated,
   ApiProblems,
@@ -19,30 +13,8 @@ import {
   problemResponses,
   SESSION_SCHEME,
 } from '@svt/shared/util-http';
-import type { GatewayConfig } from './gateway.config';
-import {
-  AUTH_UPSTREAM,
-  CART_UPSTREAM,
-  GATEWAY_CONFIG,
-  IDENTITY_KEY,
-  IDENTITY_SIGNER,
-} from './gateway.tokens';
+import { IDENTITY_KEY } from './gateway.tokens';
 import type { SigningKey } from '@svt/shared/util-security';
-import type { IdentityTokenSigner } from './identity-token.signer';
-import type { Upstream } from './upstream';
-
-/** The caller's own credentials stay at the gateway; CART gets the identity token instead. */
-const USER_CREDENTIALS: ReadonlySet<string> = new Set([
-  'authorization',
-  'dpop',
-  'cookie',
-  'x-csrf-token',
-]);
-
-/** `/api/x?y` → `/x?y`, keeping the query string untouched. */
-function upstreamPath(request: FastifyRequest): string {
-  return request.url.replace(/^\/api(?=\/)/, '');
-}
 
 const AUTHENTICATED: SecurityRequirementObject[] = [
   { [SESSION_SCHEME]: [] },
@@ -105,7 +77,7 @@ const forwardedToCart = (
   },
 });
 
-/** The proxy's wildcard routes, described by hand: a decorator on `@All('*')` cannot say this. */
+/** The proxy's routes (`GatewayProxy`), described by hand: they are Fastify's, not Nest's. */
 export const GATEWAY_PROXY_PATHS: Readonly<Record<string, PathItemObject>> = {
   '/api/auth/{path}': {
     get: forwardedToAuth('get'),
@@ -150,67 +122,6 @@ export class MeController {
   @ApiProblems(...AUTHENTICATED_PROBLEMS)
   me(@CurrentIdentity() identity: Identity): { userId: string; method: string } {
     return { userId: identity.userId, method: identity.method };
-  }
-}
-
-/**
- * `/api/auth/*` → AUTH `/auth/*`, cookies and Set-Cookie included: AUTH authenticates these itself.
- * Its wildcard routes are described by hand in the OpenAPI document (`proxyPaths`).
- */
-@ApiExcludeController()
-@Controller('api/auth')
-export class AuthProxyController {
-  constructor(@Inject(AUTH_UPSTREAM) private readonly auth: Upstream) {}
-
-  @Public()
-  @All('*')
-  forward(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.auth.forward(request, reply, {
-      path: upstreamPath(request),
-      // Where the browser sees AUTH: its cookies scoped to AUTH's routes name this path.
-      set: { 'x-forwarded-prefix': '/api' },
-    });
-  }
-}
-
-/**
- * `/api/cart[/*]` → CART `/cart[/*]`. The user's own credential stays here;
- * CART receives only the gateway's signed identity token, minted for it.
- */
-@ApiExcludeController()
-@Controller('api/cart')
-export class CartProxyController {
-  constructor(
-    @Inject(CART_UPSTREAM) private readonly cart: Upstream,
-    @Inject(IDENTITY_SIGNER) private readonly signer: IdentityTokenSigner,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
-
-  @All()
-  root(
-    @CurrentIdentity() identity: Identity,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    return this.forward(identity, request, reply);
-  }
-
-  @All('*')
-  nested(
-    @CurrentIdentity() identity: Identity,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    return this.forward(identity, request, reply);
-  }
-
-  private forward(identity: Identity, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    return this.cart.forward(request, reply, {
-      path: upstreamPath(request),
-      drop: USER_CREDENTIALS,
-      set: { [IDENTITY_TOKEN_HEADER]: this.signer.sign(identity, this.config.CART_ORIGIN) },
-      identityForwarded: true,
-    });
   }
 }
 

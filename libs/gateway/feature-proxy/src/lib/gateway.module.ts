@@ -15,12 +15,8 @@ import { RELYING_PARTIES } from '@svt/shared/util-config';
 import { closeOnShutdown } from '@svt/shared/util-http';
 import type { GatewayConfig } from './gateway.config';
 import { apiOrigin } from './gateway.config';
-import {
-  AuthProxyController,
-  CartProxyController,
-  GatewayJwksController,
-  MeController,
-} from './gateway.controllers';
+import { GatewayJwksController, MeController } from './gateway.controllers';
+import { GatewayProxy } from './gateway-proxy';
 import {
   AUTH_UPSTREAM,
   CART_UPSTREAM,
@@ -80,13 +76,12 @@ export class GatewayModule {
       ],
       controllers: [
         MeController,
-        AuthProxyController,
-        CartProxyController,
         GatewayJwksController,
         DemoPageController,
         CredentialsEchoController,
       ],
       providers: [
+        GatewayProxy,
         { provide: DEMO_PAGE, useFactory: () => loadDemoPage(config.DEMO_DIR) },
         { provide: AUTH_UPSTREAM, useFactory: () => new Upstream('auth', config.AUTH_URL) },
         { provide: CART_UPSTREAM, useFactory: () => new Upstream('cart', config.CART_URL) },

@@ -7,6 +7,7 @@ import { problemHeaders } from '@svt/shared/util-http';
 import type { AuthnResult, Authenticator } from './authenticator';
 import { NOT_MINE } from './authenticator';
 import { AuthnGuard } from './authn.guard';
+import { AuthnPipeline } from './authn-pipeline';
 import { assertSameSiteRequest } from './csrf';
 import type { AuthnOptions } from './authn.options';
 import type { Identity } from './identity';
@@ -62,7 +63,7 @@ const options: AuthnOptions = {
 };
 
 function guard(...authenticators: Authenticator[]): AuthnGuard {
-  return new AuthnGuard(new Reflector(), authenticators, options);
+  return new AuthnGuard(new Reflector(), new AuthnPipeline(authenticators, options));
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -115,7 +116,7 @@ describe(AuthnGuard.name, () => {
       );
     });
 
-    it('logs the reason and the path, never the query string (it may carry secrets)', async () => {
+    it('logs the reason, the path (never the query string: it may carry secrets) and the request id', async () => {
       const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
       try {
         const bearer = fixed('bearer', {
@@ -124,12 +125,15 @@ describe(AuthnGuard.name, () => {
           tokenPresented: true,
         });
         const { context: ctx } = context({
+          id: 'req-7',
           method: 'GET',
           url: '/cart/items/tea?access_token=secret-value&x=1',
           headers: {},
         });
         await codeOf(guard(bearer).canActivate(ctx));
-        expect(warn.mock.calls).toEqual([['denied: bearer/token_invalid GET /cart/items/tea']]);
+        expect(warn.mock.calls).toEqual([
+          [{ msg: 'denied: bearer/token_invalid GET /cart/items/tea', req: { id: 'req-7' } }],
+        ]);
       } finally {
         warn.mockRestore();
       }

@@ -9,6 +9,7 @@ import { UnclaimedAuthorizationAuthenticator } from './authenticators/unclaimed-
 import type { AuthnOptions } from './authn.options';
 import { AUTHN_OPTIONS } from './authn.options';
 import { AuthnGuard } from './authn.guard';
+import { AuthnPipeline } from './authn-pipeline';
 import { DpopProofChecker } from './dpop/dpop-proof-checker';
 import type { DpopOptions } from './dpop/dpop.options';
 import { DPOP_OPTIONS } from './dpop/dpop.options';
@@ -74,9 +75,10 @@ export class AuthnModule {
           inject: [...authenticators],
           useFactory: (...pipeline: Authenticator[]) => pipeline,
         },
+        AuthnPipeline,
         { provide: APP_GUARD, useClass: AuthnGuard },
       ],
-      exports: [AUTHN_OPTIONS, ...(dpop ? [DpopProofChecker] : [])],
+      exports: [AUTHN_OPTIONS, AuthnPipeline, ...(dpop ? [DpopProofChecker] : [])],
     };
   }
 }
