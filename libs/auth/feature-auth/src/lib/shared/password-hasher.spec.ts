@@ -1,4 +1,4 @@
-import { ConcurrencyLimit } from './password-hasher';
+import { ConcurrencyLimit, hashesAtOnce } from './password-hasher';
 
 /** A task that runs until `finish` is called, recording how many ran at once. */
 function gate(counter: { now: number; peak: number }): {
@@ -52,5 +52,16 @@ describe(ConcurrencyLimit.name, () => {
 
   it.each([0, -1, 1.5, Number.NaN])('refuses a limit of %s with a TypeError', (value) => {
     expect(() => new ConcurrencyLimit(value)).toThrow(TypeError);
+  });
+});
+
+describe(hashesAtOnce.name, () => {
+  it.each([
+    [1, 1],
+    [2, 1],
+    [4, 3],
+    [16, 15],
+  ])('on %s cores runs %s at once, leaving a core to the event loop', (cores, expected) => {
+    expect(hashesAtOnce(cores)).toBe(expected);
   });
 });

@@ -54,13 +54,23 @@ export class ConcurrencyLimit {
 }
 
 /**
- * Hashes with argon2id, at most one hash per core at a time: a burst of
- * logins queues here rather than taking every libuv thread (4 by default) and
- * every core, so the event loop, and whatever else needs the thread pool,
- * keeps answering while the hashes run.
+ * How many hashes run at once on a machine of `cores`: one core fewer (one at
+ * least). A hash keeps a core busy for its whole duration; with one per core,
+ * a burst of logins would leave the event loop waiting for a core behind
+ * them, and `/health/live` (and every other answer) with it.
+ */
+export function hashesAtOnce(cores: number = availableParallelism()): number {
+  return Math.max(1, cores - 1);
+}
+
+/**
+ * Hashes with argon2id, `hashesAtOnce()` at a time: a burst of logins queues
+ * here rather than taking every libuv thread (4 by default) and every core,
+ * so the event loop, and whatever else needs the thread pool, keeps
+ * answering while the hashes run.
  */
 export class Argon2PasswordHasher implements PasswordHasher {
-  private readonly limit = new ConcurrencyLimit(availableParallelism());
+  private readonly limit = new ConcurrencyLimit(hashesAtOnce());
 
   hash(password: string): Promise<string> {
     return this.limit.run(() => argon2.hash(password, ARGON2_OPTIONS));
