@@ -100,27 +100,38 @@ export function judgeTargets(report: Omit<BenchReport, 'targets'>): TargetResult
     const own = ownA && ownB ? `; by CPU per request: ${format(ownB / ownA)}` : '';
     targets.push({ target, measured: `${format(value)}${own}`, met: value >= threshold });
   };
-  const sessionBackend: BenchBackend = report.backends.includes('postgres+redis')
-    ? 'postgres+redis'
-    : 'embedded';
-  ratioTarget(
-    'Bearer through the gateway ≥ 90 % of its ceiling',
-    ['gateway-bearer', 'embedded'],
-    ['gateway-unauthenticated', 'embedded'],
-    0.9,
-  );
-  ratioTarget(
-    `Session cookie (${sessionBackend === 'embedded' ? 'SQLite' : 'Redis'}) ≥ 80 % of the ceiling`,
-    ['gateway-session', sessionBackend],
-    ['gateway-unauthenticated', sessionBackend],
-    0.8,
-  );
   ratioTarget(
     'Bearer through the gateway ≥ 70 % of the bare proxy',
     ['gateway-bearer', 'embedded'],
     ['peer-bare-proxy', 'embedded'],
     0.7,
   );
+  ratioTarget(
+    "The gateway's ceiling ≥ 80 % of the bare proxy",
+    ['gateway-unauthenticated', 'embedded'],
+    ['peer-bare-proxy', 'embedded'],
+    0.8,
+  );
+  ratioTarget(
+    'Bearer through the gateway ≥ 90 % of its ceiling',
+    ['gateway-bearer', 'embedded'],
+    ['gateway-unauthenticated', 'embedded'],
+    0.9,
+  );
+  // A store lookup per request is the point of a server-side session: judged
+  // against the gateway's own ceiling on the same backend.
+  for (const [backend, threshold] of [
+    ['embedded', 0.75],
+    ['postgres+redis', 0.85],
+  ] as const) {
+    if (!report.backends.includes(backend)) continue;
+    ratioTarget(
+      `Session cookie (${backend === 'embedded' ? 'SQLite' : 'Redis'}) ≥ ${threshold * 100} % of the ceiling`,
+      ['gateway-session', backend],
+      ['gateway-unauthenticated', backend],
+      threshold,
+    );
+  }
   ratioTarget(
     'Bearer through the gateway ≥ 3× the usual NestJS gateway',
     ['gateway-bearer', 'embedded'],

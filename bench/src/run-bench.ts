@@ -260,9 +260,12 @@ async function startRig(
     });
     // The gateway under test forwards AUTH's and CART's routes alike to the
     // stand-in, which relays AUTH's keys: every scenario meets the same upstream.
+    // It logs as in production, one line per request, which the harness reads
+    // from its pipe as a log shipper would.
     const gateway = await system.startReplica('gateway', {
       AUTH_URL: upstream.url,
       CART_URL: upstream.url,
+      LOG_LEVEL: 'info',
     });
     const client = http(system.auth);
     const credentials = await registerUser(client);
