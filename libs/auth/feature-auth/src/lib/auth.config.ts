@@ -38,6 +38,7 @@ export const authConfigSchema = z
     ...dpopFields,
     ...sharedStateFields,
     ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
+    TOKEN_CACHE_SIZE: env.tokenCacheSize,
     ACCESS_TOKEN_TTL: env.seconds(600, ACCESS_TOKEN_TTL_MAX),
     REFRESH_TOKEN_TTL: env.seconds(14 * 24 * 3600),
     REFRESH_TOKEN_IDLE_TTL: env.seconds(24 * 3600),

@@ -115,7 +115,11 @@ export class AuthModule {
           providers: [
             // Here the keys are this service's own signing keys, not a fetched JWKS.
             { provide: AUTH_JWKS, useExisting: SigningKeysService },
-            provideAccessTokenVerification(config.AUTH_ORIGIN, config.ACCESS_TOKEN_AUDIENCE),
+            provideAccessTokenVerification(
+              config.AUTH_ORIGIN,
+              config.ACCESS_TOKEN_AUDIENCE,
+              config.TOKEN_CACHE_SIZE,
+            ),
             { provide: SESSION_COOKIE_NAME, useValue: sessionCookie.name },
           ],
           allowedOrigins: [config.SHOP_ORIGIN, config.AUTH_ORIGIN, ...config.ALLOWED_ORIGINS],

@@ -24,6 +24,7 @@ const cartFields = z.object({
   AUTH_URL: env.url('http://127.0.0.1:8081'),
   GATEWAY_URL: env.url('http://127.0.0.1:8080'),
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
+  TOKEN_CACHE_SIZE: env.tokenCacheSize,
   ...jwksFields,
   SESSION_COOKIE_DOMAIN: env.cookieDomain,
   DATABASE_URL: env.databaseUrl,

@@ -48,4 +48,24 @@ describe('gateway config', () => {
       expect(() => load({ METRICS_PORT: value })).toThrow(/METRICS_PORT/);
     });
   });
+
+  describe('TOKEN_CACHE_SIZE and LOG_LEVEL', () => {
+    it('remember 10 000 tokens by default, and leave the level to NODE_ENV', () => {
+      const config = load({});
+      expect(config.TOKEN_CACHE_SIZE).toBe(10_000);
+      expect(config.LOG_LEVEL).toBeUndefined();
+      expect(load({ TOKEN_CACHE_SIZE: '50000', LOG_LEVEL: 'warn' })).toMatchObject({
+        TOKEN_CACHE_SIZE: 50_000,
+        LOG_LEVEL: 'warn',
+      });
+    });
+
+    it.each([
+      ['TOKEN_CACHE_SIZE', '0'],
+      ['TOKEN_CACHE_SIZE', 'many'],
+      ['LOG_LEVEL', 'verbose'],
+    ])('refuses %s=%s', (name, value) => {
+      expect(() => load({ [name]: value })).toThrow(new RegExp(name));
+    });
+  });
 });

@@ -26,6 +26,7 @@ const gatewayFields = z.object({
   CART_URL: env.url('http://127.0.0.1:8082'),
   CART_ORIGIN: env.origin('http://cart.localhost:8082'),
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
+  TOKEN_CACHE_SIZE: env.tokenCacheSize,
   IDENTITY_TOKEN_TTL: env.seconds(60, 60),
   ...jwksFields,
   TRUSTED_PROXIES: env.trustedProxies('none'),

@@ -52,7 +52,11 @@ export class GatewayModule {
         AuthnModule.forRoot({
           authenticators: TOKEN_OR_COOKIE,
           providers: [
-            provideAccessTokenVerification(config.AUTH_ORIGIN, config.ACCESS_TOKEN_AUDIENCE),
+            provideAccessTokenVerification(
+              config.AUTH_ORIGIN,
+              config.ACCESS_TOKEN_AUDIENCE,
+              config.TOKEN_CACHE_SIZE,
+            ),
             { provide: SESSION_COOKIE_NAME, useValue: sessionCookie.name },
           ],
           allowedOrigins: [config.SHOP_ORIGIN, ...config.ALLOWED_ORIGINS],

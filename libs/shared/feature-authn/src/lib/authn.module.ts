@@ -90,6 +90,7 @@ export class AuthnModule {
 export function provideAccessTokenVerification(
   issuer: string,
   audience: string,
+  cacheSize?: number,
 ): FactoryProvider<JwtVerification> {
   return {
     provide: ACCESS_TOKEN_VERIFICATION,
@@ -100,6 +101,7 @@ export function provideAccessTokenVerification(
       type: ACCESS_TOKEN_TYPE,
       algorithm: 'ES256',
       keys,
+      cacheSize,
     }),
   };
 }

@@ -78,6 +78,13 @@ export const env = {
     .default('svt:'),
   bodyLimit: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
   /**
+   * Verified tokens a process remembers, per kind of token (access tokens,
+   * identity tokens): a token in use beyond them costs an ES256 verification
+   * per request. About 1 KiB of memory each; size it to the users active
+   * within a token's lifetime on one replica.
+   */
+  tokenCacheSize: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  /**
    * Milliseconds a SIGTERM'd process keeps serving with readiness at 503, so
    * a load balancer stops sending before the port closes; 0 closes at once.
    */

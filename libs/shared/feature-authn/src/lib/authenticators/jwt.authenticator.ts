@@ -63,7 +63,7 @@ export function cachedJwtVerifier(
   return new VerifiedTokenCache(
     new PassportJwtVerifier(verification, toIdentity),
     verification.keys,
-    { name },
+    { name, maxEntries: verification.cacheSize },
   );
 }
 

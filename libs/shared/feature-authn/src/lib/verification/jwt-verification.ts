@@ -8,6 +8,8 @@ export interface JwtVerification {
   readonly type: string;
   readonly algorithm: 'ES256';
   readonly keys: KeySource;
+  /** Most verified tokens remembered (`VerifiedTokenCache`'s default when unset). */
+  readonly cacheSize?: number;
 }
 
 /** The claims this system puts in its JWTs; nothing personal. */
