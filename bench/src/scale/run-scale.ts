@@ -1,0 +1,52 @@
+import type { Machine } from '../scenarios';
+import { describeMachine } from '../run-bench';
+import { measureConnections } from './connections-series';
+import { measureDenylist } from './denylist-series';
+import { measureIdentityTokens } from './identity-token-series';
+import { startScaleRig } from './scale-rig';
+import type { ScaleProgress, ScaleSeries, ScaleSettings } from './scale-types';
+import { measureStorageScale } from './storage';
+import { measureTokenCache } from './token-cache-series';
+
+/** Everything one `--scale` run measured. */
+export interface ScaleReport {
+  readonly startedAt: string;
+  readonly mode: 'full' | 'smoke';
+  readonly settings: ScaleSettings;
+  readonly machine: Machine;
+  /** Wall-clock seconds of the whole run, seeding included. */
+  readonly seconds: number;
+  readonly series: readonly ScaleSeries[];
+}
+
+/**
+ * The gateway series on one system (connections, verified-token cache,
+ * identity-token reuse, then the revocation list, last because its denials
+ * stay in the shared file), then the storage series, which start what they
+ * need themselves. Needs the built services (`npm run build`).
+ */
+export async function runScale(
+  settings: ScaleSettings,
+  progress: ScaleProgress,
+): Promise<ScaleReport> {
+  const startedAt = new Date();
+  const series: ScaleSeries[] = [];
+  const rig = await startScaleRig(progress);
+  try {
+    series.push(await measureConnections(rig, settings, progress));
+    series.push(await measureTokenCache(rig, settings, progress));
+    series.push(await measureIdentityTokens(rig, settings, progress));
+    series.push(await measureDenylist(rig, settings, progress));
+  } finally {
+    await rig.stop();
+  }
+  series.push(...(await measureStorageScale(settings, progress)));
+  return {
+    startedAt: startedAt.toISOString(),
+    mode: settings.smoke ? 'smoke' : 'full',
+    settings,
+    machine: describeMachine(),
+    seconds: (Date.now() - startedAt.getTime()) / 1000,
+    series,
+  };
+}
