@@ -103,7 +103,7 @@ export async function measureDenylist(
         `Seeded through SqliteDenylist.deny (one transaction each, ${SEED_BATCH} in flight, synchronous=NORMAL on the seeding connection only), each denial a random family id live for an hour: ${seedTimes.join(', ')}.`,
         `At 0 denials: load ${formatValue(baseline.loadMs)} ms; start → ready gateway ${formatValue(baseline.readyMs.gateway)} ms, cart ${formatValue(baseline.readyMs.cart)} ms, auth ${formatValue(baseline.readyMs.auth)} ms; RSS gateway ${formatValue(baseline.rssMiB.gateway)} MiB, cart ${formatValue(baseline.rssMiB.cart)} MiB, auth ${formatValue(baseline.rssMiB.auth)} MiB; ${formatValue(baseline.rps)} Bearer req/s.`,
         '"load at start" is `MirroredDenylist.start` over `SqliteDenylist` on the services\' file, timed in the bench process: what each service runs at start before it is ready (follow the event log, read the denials in force, fill a Map). The services log no line for it; their start → ready time is shown beside it.',
-        "Each size starts a fresh gateway, cart and auth process on the list (after the previous ones stopped); the gateway forwards to the stand-in upstream and takes Bearer load for the req/s, after which each process's RSS is read. Targets: 100 k denials load in < 1 s and cost < 50 MiB per process; req/s flat.",
+        "Each size starts a fresh gateway, then a fresh cart and auth side by side, on the list (after the previous ones stopped); the gateway forwards to the stand-in upstream and takes Bearer load for the req/s, after which each process's RSS is read. Targets: 100 k denials load in < 1 s and cost < 50 MiB per process; req/s flat.",
         'PostgreSQL + Redis: not measured here (RedisDenylist loads the same Map from a hash).',
       ],
     };
