@@ -13,7 +13,7 @@ export const FULL_SCALE: ScaleSettings = {
   // 1 000: below the verified-token cache's 10 000 entries, the baseline.
   distinctTokens: [1_000, 10_000, 50_000],
   users: [1_000, 1_000_000],
-  loadSeconds: 10,
+  loadSeconds: 15,
 };
 
 /** `npm run bench -- --scale --smoke` and the e2e suite: every series at two tiny sizes. */
