@@ -61,23 +61,23 @@ export async function measureConnections(
   };
 }
 
-/** Where more connections stop buying req/s and only buy latency. */
+/** Where more connections stop buying req/s: the first size past the peak below 90 % of it. */
 function connectionsBend(points: readonly ScalePoint[]): string {
-  const rps = points.map((p) => p.values['rps'] ?? 0);
-  const peak = Math.max(...rps);
-  const saturated = points.find((p) => (p.values['rps'] ?? 0) >= 0.9 * peak);
-  const first = points[0];
+  const rps = (p: ScalePoint): number => p.values['rps'] ?? 0;
+  const peak = points.reduce<ScalePoint | undefined>(
+    (best, p) => (best === undefined || rps(p) > rps(best) ? p : best),
+    undefined,
+  );
   const last = points[points.length - 1];
-  if (!saturated || !first || !last) return 'no data';
-  const p99Growth = (last.values['p99Ms'] ?? NaN) / (first.values['p99Ms'] ?? NaN);
-  const lastShare = (last.values['rps'] ?? 0) / peak;
-  const errors = points.reduce((sum, p) => sum + (p.values['errors'] ?? 0), 0);
-  return [
-    `req/s reaches 90 % of its peak (${formatValue(peak)}) at ${formatSize(saturated.x)} connections`,
-    `at ${formatSize(last.x)} it is ${(lastShare * 100).toFixed(0)} % of the peak`,
-    `from there on more connections only queue: p99 ${formatValue(first.values['p99Ms'])} → ${formatValue(last.values['p99Ms'])} ms (×${formatValue(p99Growth)} for ×${formatValue(last.x / first.x)} connections)`,
-    errors > 0 ? `${errors} errors (timeouts or refused sockets)` : 'no errors',
-  ].join('; ');
+  if (!peak || !last) return 'no data';
+  const bend = points.find((p) => p.x > peak.x && rps(p) < 0.9 * rps(peak));
+  const at = (p: ScalePoint): string =>
+    `${formatSize(p.x)}: ${((100 * rps(p)) / rps(peak)).toFixed(0)} % of the peak, p99 ${formatValue(p.values['p99Ms'])} ms, ${formatValue(p.values['cpuMicros'])} µs of gateway CPU per request${p.values['errors'] ? `, ${p.values['errors']} errors (timeouts)` : ''}`;
+  const peakText = `req/s peaks at ${formatSize(peak.x)} connections (${formatValue(rps(peak))} req/s, p99 ${formatValue(peak.values['p99Ms'])} ms)`;
+  if (!bend) return `${peakText} and stays within 90 % of it up to ${formatSize(last.x)}`;
+  return [peakText, `bends at ${at(bend)}`, ...(bend === last ? [] : [`at ${at(last)}`])].join(
+    '; ',
+  );
 }
 
 /** The soft limit on open files of this process, from /proc (Linux); 'unknown' elsewhere. */

@@ -24,6 +24,7 @@ interface Measured {
   readonly readyMs: Readonly<Record<ServiceName, number>>;
   readonly rssMiB: Readonly<Record<ServiceName, number | undefined>>;
   readonly rps: number;
+  readonly cpuMicros: number | undefined;
   readonly errors: number;
 }
 
@@ -78,6 +79,7 @@ export async function measureDenylist(
           authRssMiB: at.rssMiB.auth,
           addedMiB: added,
           rps: at.rps,
+          cpuMicros: at.cpuMicros,
           errors: at.errors,
         },
       });
@@ -95,13 +97,14 @@ export async function measureDenylist(
         { key: 'authRssMiB', label: 'auth RSS', unit: 'MiB' },
         { key: 'addedMiB', label: 'most RSS added over 0 denials', unit: 'MiB' },
         { key: 'rps', label: 'Bearer req/s', unit: 'req/s' },
+        { key: 'cpuMicros', label: 'gateway CPU per request', unit: 'µs' },
         { key: 'errors', label: 'errors', unit: 'requests' },
       ],
       points,
       bend: denylistBend(points),
       notes: [
         `Seeded through SqliteDenylist.deny (one transaction each, ${SEED_BATCH} in flight, synchronous=NORMAL on the seeding connection only), each denial a random family id live for an hour: ${seedTimes.join(', ')}.`,
-        `At 0 denials: load ${formatValue(baseline.loadMs)} ms; start → ready gateway ${formatValue(baseline.readyMs.gateway)} ms, cart ${formatValue(baseline.readyMs.cart)} ms, auth ${formatValue(baseline.readyMs.auth)} ms; RSS gateway ${formatValue(baseline.rssMiB.gateway)} MiB, cart ${formatValue(baseline.rssMiB.cart)} MiB, auth ${formatValue(baseline.rssMiB.auth)} MiB; ${formatValue(baseline.rps)} Bearer req/s.`,
+        `At 0 denials: load ${formatValue(baseline.loadMs)} ms; start → ready gateway ${formatValue(baseline.readyMs.gateway)} ms, cart ${formatValue(baseline.readyMs.cart)} ms, auth ${formatValue(baseline.readyMs.auth)} ms; RSS gateway ${formatValue(baseline.rssMiB.gateway)} MiB, cart ${formatValue(baseline.rssMiB.cart)} MiB, auth ${formatValue(baseline.rssMiB.auth)} MiB; ${formatValue(baseline.rps)} Bearer req/s at ${formatValue(baseline.cpuMicros)} µs of gateway CPU per request.`,
         '"load at start" is `MirroredDenylist.start` over `SqliteDenylist` on the services\' file, timed in the bench process: what each service runs at start before it is ready (follow the event log, read the denials in force, fill a Map). The services log no line for it; their start → ready time is shown beside it.',
         "Each size starts a fresh gateway, then a fresh cart and auth side by side, on the list (after the previous ones stopped); the gateway forwards to the stand-in upstream and takes Bearer load for the req/s, after which each process's RSS is read. Targets: 100 k denials load in < 1 s and cost < 50 MiB per process; req/s flat.",
         'PostgreSQL + Redis: not measured here (RedisDenylist loads the same Map from a hash).',
@@ -139,7 +142,14 @@ async function measureAt(rig: ScaleRig, file: string, settings: ScaleSettings): 
     });
     const rssMiB = {} as Record<ServiceName, number | undefined>;
     for (const service of SERVICES) rssMiB[service] = await residentMiB(processes[service].pid);
-    return { loadMs, readyMs, rssMiB, rps: load.requestsPerSecond, errors: load.errors };
+    return {
+      loadMs,
+      readyMs,
+      rssMiB,
+      rps: load.requestsPerSecond,
+      cpuMicros: load.cpuMicrosPerRequest,
+      errors: load.errors,
+    };
   } finally {
     await Promise.all(Object.values(processes).map((p) => p.terminate()));
   }
@@ -162,9 +172,13 @@ async function timeLoad(file: string): Promise<number> {
 function denylistBend(points: readonly ScalePoint[]): string {
   const last = points[points.length - 1];
   if (!last) return 'no data';
-  const rps = judgeFlat(points, 'rps', 'Bearer req/s', 0.1);
+  // The gateway's own CPU per request is what a lookup would add to; req/s
+  // also moves with whatever else the shared machine runs meanwhile.
+  const cpu = judgeFlat(points, 'cpuMicros', "the gateway's CPU per request", 0.15);
+  const rps = judgeFlat(points, 'rps', 'req/s', 0.1);
   return [
     `${formatSize(last.x)} denials load in ${formatValue(last.values['loadMs'])} ms and add at most ${formatValue(last.values['addedMiB'])} MiB to a process`,
+    cpu.text,
     rps.text,
   ].join('; ');
 }

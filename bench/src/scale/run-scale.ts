@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import type { Machine } from '../scenarios';
 import { describeMachine } from '../run-bench';
 import { measureConnections } from './connections-series';
@@ -16,6 +17,11 @@ export interface ScaleReport {
   readonly machine: Machine;
   /** Wall-clock seconds of the whole run, seeding included. */
   readonly seconds: number;
+  /**
+   * The machine's 1-minute load average at the start and at the end: what
+   * else ran moves req/s, and each process's CPU per request less.
+   */
+  readonly loadAverage: { readonly start: number; readonly end: number };
   readonly series: readonly ScaleSeries[];
 }
 
@@ -30,6 +36,7 @@ export async function runScale(
   progress: ScaleProgress,
 ): Promise<ScaleReport> {
   const startedAt = new Date();
+  const [loadAtStart = 0] = loadavg();
   const series: ScaleSeries[] = [];
   const rig = await startScaleRig(progress);
   try {
@@ -47,6 +54,7 @@ export async function runScale(
     settings,
     machine: describeMachine(),
     seconds: (Date.now() - startedAt.getTime()) / 1000,
+    loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
     series,
   };
 }

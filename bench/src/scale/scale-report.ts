@@ -18,7 +18,7 @@ const publishedChart = (id: string): string => `scale-${id}.svg`;
 /** The machine and the run, in one sentence, as the main report says it. */
 export function describeRun(report: ScaleReport): string {
   const m = report.machine;
-  return `Measured ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC (${report.mode} \`--scale\` run, ${(report.seconds / 60).toFixed(1)} min in all) on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; load from autocannon on the same machine.`;
+  return `Measured ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC (${report.mode} \`--scale\` run, ${(report.seconds / 60).toFixed(1)} min in all) on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; load from autocannon on the same machine. Load average ${report.loadAverage.start.toFixed(1)} at the start, ${report.loadAverage.end.toFixed(1)} at the end: other work on the machine moves req/s, each process's own CPU per request less.`;
 }
 
 /**

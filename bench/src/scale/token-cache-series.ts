@@ -1,4 +1,3 @@
-import { residentMiB } from '../processes';
 import { formatSize, formatValue } from './bend';
 import { loadGateway, warmupSeconds } from './gateway-load';
 import type { ScaleRig } from './scale-rig';
@@ -12,6 +11,9 @@ export const TOKEN_CACHE_ENTRIES = 10_000;
 const CONNECTIONS = 20;
 
 const CACHE_LOOKUPS = 'authn_token_cache_total';
+
+/** A rate the gateway reaches when every request is a verification, on this machine class. */
+const MISSES_PER_SECOND = 1_000;
 
 /**
  * Bearer requests through the gateway with N distinct access tokens in
@@ -35,12 +37,15 @@ export async function measureTokenCache(
       `token cache: ${formatSize(distinct)} distinct tokens in use (${settings.loadSeconds} s)`,
     );
     const gateway = rig.gateway;
-    const token = (): string => pool[Math.floor(Math.random() * distinct)] ?? '';
+    // The warm-up sends the tokens in turn, so that the cache holds as many
+    // of them as it can before the measured seconds draw them at random.
+    let next = 0;
     await loadGateway(gateway, {
       connections: CONNECTIONS,
-      token,
-      seconds: warmupSeconds(settings.loadSeconds),
+      token: () => pool[next++ % distinct] ?? '',
+      seconds: fillSeconds(distinct, settings),
     });
+    const token = (): string => pool[Math.floor(Math.random() * distinct)] ?? '';
     const lookups = async (result: 'hit' | 'miss'): Promise<number> =>
       readCounter(gateway, CACHE_LOOKUPS, { cache: 'bearer', result });
     const [hitsBefore, missesBefore] = [await lookups('hit'), await lookups('miss')];
@@ -58,7 +63,6 @@ export async function measureTokenCache(
         rps: load.requestsPerSecond,
         p99Ms: load.p99Ms,
         cpuMicros: load.cpuMicrosPerRequest,
-        rssMiB: await residentMiB(gateway.pid),
         errors: load.errors,
       },
     });
@@ -73,22 +77,30 @@ export async function measureTokenCache(
       { key: 'rps', label: 'Bearer req/s', unit: 'req/s' },
       { key: 'p99Ms', label: 'p99', unit: 'ms' },
       { key: 'cpuMicros', label: 'gateway CPU per request', unit: 'µs' },
-      { key: 'rssMiB', label: 'gateway RSS after it', unit: 'MiB' },
       { key: 'errors', label: 'errors', unit: 'requests' },
     ],
     points,
-    bend: tokenCacheBend(points),
+    bend: tokenCacheBend(points, pool[0]?.length ?? 0),
     notes: [
       `The gateway's Bearer cache holds ${formatSize(TOKEN_CACHE_ENTRIES)} verified tokens (VerifiedTokenCache's default; no setting changes it); when full, the oldest insertion goes.`,
       `${formatSize(most)} tokens, each of its own user and family, signed in ${mintSeconds.toFixed(1)} s by the bench with AUTH's claims and a key of its own that the stand-in publishes beside AUTH's (a login each would cost an argon2 hash). Each request carries one drawn at random from the first N.`,
-      `Each size: ${warmupSeconds(settings.loadSeconds)} s of warm-up (the cache fills), then ${settings.loadSeconds} s measured at ${CONNECTIONS} connections; the hit rate is \`authn_token_cache_total{cache="bearer"}\` from the gateway's /metrics over the measured seconds.`,
+      `Each size: a warm-up sending the tokens in turn until the cache holds as many as it can (${settings.distinctTokens.map((n) => `${fillSeconds(n, settings)} s`).join(', ')}), then ${settings.loadSeconds} s measured at ${CONNECTIONS} connections; the hit rate is \`authn_token_cache_total{cache="bearer"}\` from the gateway's /metrics over the measured seconds.`,
       'A miss costs an ES256 verification; with random draws from N tokens a full cache of C entries hits about C / N of the time.',
     ],
   };
 }
 
+/**
+ * Seconds of warm-up for `distinct` tokens: enough to send each of them, or
+ * as many as the cache holds, once, at a rate that misses alone reach.
+ */
+function fillSeconds(distinct: number, settings: ScaleSettings): number {
+  const toFill = Math.min(distinct, TOKEN_CACHE_ENTRIES);
+  return Math.max(warmupSeconds(settings.loadSeconds), Math.ceil(toFill / MISSES_PER_SECOND) + 1);
+}
+
 /** The hit rate past the cache's size, and whether that calls for a setting. */
-function tokenCacheBend(points: readonly ScalePoint[]): string {
+function tokenCacheBend(points: readonly ScalePoint[], tokenBytes: number): string {
   const first = points[0];
   const last = points[points.length - 1];
   if (!first || !last || first === last) return 'no data';
@@ -99,7 +111,7 @@ function tokenCacheBend(points: readonly ScalePoint[]): string {
     over === undefined
       ? "no size above the cache's was measured"
       : share < 0.8
-        ? `beyond ${formatSize(TOKEN_CACHE_ENTRIES)} tokens in use the gateway pays a verification on most requests: the size should be a setting, for deployments with more concurrent users (an entry is a token string and a small identity, a few hundred bytes)`
+        ? `beyond ${formatSize(TOKEN_CACHE_ENTRIES)} tokens in use the gateway pays a verification on most requests: the size should be a setting, for deployments with more concurrent users (an entry holds the token, ${tokenBytes} bytes here, and its identity: ${formatSize(TOKEN_CACHE_ENTRIES)} entries hold ${formatValue((TOKEN_CACHE_ENTRIES * tokenBytes) / 2 ** 20)} MiB of token strings alone)`
         : `beyond ${formatSize(TOKEN_CACHE_ENTRIES)} tokens in use misses cost less than 20 % of the req/s: a setting would buy little`;
   return `hit rate ${formatValue(first.values['hitRate'])} % at ${formatSize(first.x)} tokens, ${formatValue(last.values['hitRate'])} % at ${formatSize(last.x)}; req/s ${(share * 100).toFixed(0)} % and CPU per request ×${formatValue(cpu)} of ${formatSize(first.x)}'s; ${verdict}`;
 }
