@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { MirroredDenylist, SqliteDenylist } from '@svt/shared/data-access-sessions';
-import { SqliteClient } from '@svt/shared/data-access-sql';
+import { MirroredDenylist } from '@svt/shared/data-access-sessions';
 import type { MeteredService } from '@svt/shared/testing';
+import { readTestEnvironment } from '@svt/shared/testing';
 import { residentMiB } from '../processes';
 import { formatSize, formatValue, judgeFlat } from './bend';
+import { openDenylistStore } from './denylist-store';
+import { median } from '../load';
 import { loadGateway, warmupSeconds } from './gateway-load';
+import type { GatewayLoad } from './gateway-load';
 import type { ScaleRig } from './scale-rig';
 import type { ScalePoint, ScaleProgress, ScaleSeries, ScaleSettings } from './scale-types';
 
@@ -14,6 +16,13 @@ const SEED_BATCH = 1_000;
 
 /** The seeded denials outlive the run: each stands for a family revoked a moment ago. */
 const DENIAL_LIFETIME_MS = 60 * 60 * 1000;
+
+/** Rounds of Bearer and no-credential load per size, taking turns. */
+const ROUNDS = 3;
+
+const CONNECTIONS = 20;
+
+const roundsOf = (settings: ScaleSettings): number => (settings.smoke ? 1 : ROUNDS);
 
 /** The three services, each of which mirrors the revocation list in memory. */
 const SERVICES = ['gateway', 'cart', 'auth'] as const;
@@ -24,37 +33,52 @@ interface Measured {
   readonly readyMs: Readonly<Record<ServiceName, number>>;
   readonly rssMiB: Readonly<Record<ServiceName, number | undefined>>;
   readonly rps: number;
+  /** Bearer req/s as a percentage of the no-credential route's, median of the rounds. */
+  readonly ofCeiling: number;
   readonly cpuMicros: number | undefined;
   readonly errors: number;
 }
 
 /**
- * The revocation list at more and more live denials, on the embedded
- * default: seeded through `SqliteDenylist` into the file the services share,
- * then a fresh process of each service started on it, as after a deploy.
- * Measured per size: how long loading the list into memory takes (the
- * `MirroredDenylist` every service starts, timed in this process on the same
- * file), each process's time to ready and RSS, and Bearer req/s through the
- * fresh gateway, whose lookup is a Map's.
+ * The revocation list at more and more live denials, on the rig's backend:
+ * seeded through the services' own adapter (`SqliteDenylist` on the file
+ * they share, or `RedisDenylist`), then a fresh process of each service
+ * started on it, as after a deploy. Measured per size: how long loading the
+ * list into memory takes (the `MirroredDenylist` every service starts, timed
+ * in this process on the same store), each process's time to ready and RSS,
+ * and Bearer req/s through the fresh gateway, whose lookup is a Map's.
  */
 export async function measureDenylist(
   rig: ScaleRig,
   settings: ScaleSettings,
   progress: ScaleProgress,
 ): Promise<ScaleSeries> {
-  const file = join(rig.system.dataDir, 'sessions.sqlite');
-  const sql = new SqliteClient(file);
-  // Per connection: only the seeding skips the fsync per commit, not the services.
-  await sql.execute('PRAGMA synchronous = NORMAL');
-  const denylist = await SqliteDenylist.on(sql);
+  const backend = rig.system.backend;
+  const redisUrl = readTestEnvironment().redisUrl;
+  const store = await openDenylistStore(rig.system, redisUrl, { forSeeding: true });
+  const denylist = store.denylist;
+  const timeLoad = async (): Promise<number> => {
+    const source = await openDenylistStore(rig.system, redisUrl, { forSeeding: false });
+    try {
+      const started = performance.now();
+      const mirror = await MirroredDenylist.start(source.denylist);
+      const elapsed = performance.now() - started;
+      await mirror.close();
+      return elapsed;
+    } finally {
+      await source.close();
+    }
+  };
   const seedTimes: string[] = [];
   try {
-    progress('denials: 0 live denials, the baseline');
-    const baseline = await measureAt(rig, file, settings);
+    progress(`denials (${backend}): 0 live denials, the baseline`);
+    const baseline = await measureAt(rig, timeLoad, settings);
     const points: ScalePoint[] = [];
     let seeded = 0;
     for (const size of settings.denials) {
-      progress(`denials: seeding ${formatSize(size - seeded)} denials through SqliteDenylist`);
+      progress(
+        `denials (${backend}): seeding ${formatSize(size - seeded)} denials through ${store.adapter}`,
+      );
       const started = performance.now();
       const until = Date.now() + DENIAL_LIFETIME_MS;
       while (seeded < size) {
@@ -64,8 +88,8 @@ export async function measureDenylist(
       }
       const seconds = (performance.now() - started) / 1000;
       seedTimes.push(`${formatSize(size)} in ${seconds.toFixed(1)} s`);
-      progress(`denials: ${formatSize(size)} live denials, fresh processes`);
-      const at = await measureAt(rig, file, settings);
+      progress(`denials (${backend}): ${formatSize(size)} live denials, fresh processes`);
+      const at = await measureAt(rig, timeLoad, settings);
       const added = Math.max(
         ...SERVICES.map((s) => (at.rssMiB[s] ?? NaN) - (baseline.rssMiB[s] ?? NaN)),
       );
@@ -79,15 +103,16 @@ export async function measureDenylist(
           authRssMiB: at.rssMiB.auth,
           addedMiB: added,
           rps: at.rps,
+          ofCeiling: at.ofCeiling,
           cpuMicros: at.cpuMicros,
           errors: at.errors,
         },
       });
     }
     return {
-      id: 'denylist-size',
+      id: backend === 'embedded' ? 'denylist-size' : 'denylist-size-redis',
       title: 'Revocation list, by live denials',
-      backend: 'embedded',
+      backend,
       xLabel: 'live denials',
       columns: [
         { key: 'loadMs', label: 'load at start', unit: 'ms' },
@@ -97,28 +122,31 @@ export async function measureDenylist(
         { key: 'authRssMiB', label: 'auth RSS', unit: 'MiB' },
         { key: 'addedMiB', label: 'most RSS added over 0 denials', unit: 'MiB' },
         { key: 'rps', label: 'Bearer req/s', unit: 'req/s' },
+        { key: 'ofCeiling', label: "Bearer, of the gateway's ceiling", unit: '%' },
         { key: 'cpuMicros', label: 'gateway CPU per request', unit: 'µs' },
         { key: 'errors', label: 'errors', unit: 'requests' },
       ],
       points,
       bend: denylistBend(points),
       notes: [
-        `Seeded through SqliteDenylist.deny (one transaction each, ${SEED_BATCH} in flight, synchronous=NORMAL on the seeding connection only), each denial a random family id live for an hour: ${seedTimes.join(', ')}.`,
-        `At 0 denials: load ${formatValue(baseline.loadMs)} ms; start → ready gateway ${formatValue(baseline.readyMs.gateway)} ms, cart ${formatValue(baseline.readyMs.cart)} ms, auth ${formatValue(baseline.readyMs.auth)} ms; RSS gateway ${formatValue(baseline.rssMiB.gateway)} MiB, cart ${formatValue(baseline.rssMiB.cart)} MiB, auth ${formatValue(baseline.rssMiB.auth)} MiB; ${formatValue(baseline.rps)} Bearer req/s at ${formatValue(baseline.cpuMicros)} µs of gateway CPU per request.`,
-        '"load at start" is `MirroredDenylist.start` over `SqliteDenylist` on the services\' file, timed in the bench process: what each service runs at start before it is ready (follow the event log, read the denials in force, fill a Map). The services log no line for it; their start → ready time is shown beside it.',
-        "Each size starts a fresh gateway, then a fresh cart and auth side by side, on the list (after the previous ones stopped); the gateway forwards to the stand-in upstream and takes Bearer load for the req/s, after which each process's RSS is read. Targets: 100 k denials load in < 1 s and cost < 50 MiB per process; req/s flat.",
-        'PostgreSQL + Redis: not measured here (RedisDenylist loads the same Map from a hash).',
+        `Seeded through ${store.adapter}.deny (${backend === 'embedded' ? 'one transaction each, ' : ''}${SEED_BATCH} in flight${backend === 'embedded' ? ', synchronous=NORMAL on the seeding connection only' : ''}), each denial a random family id live for an hour: ${seedTimes.join(', ')}.`,
+        `At 0 denials: load ${formatValue(baseline.loadMs)} ms; start → ready gateway ${formatValue(baseline.readyMs.gateway)} ms, cart ${formatValue(baseline.readyMs.cart)} ms, auth ${formatValue(baseline.readyMs.auth)} ms; RSS gateway ${formatValue(baseline.rssMiB.gateway)} MiB, cart ${formatValue(baseline.rssMiB.cart)} MiB, auth ${formatValue(baseline.rssMiB.auth)} MiB; ${formatValue(baseline.rps)} Bearer req/s, ${formatValue(baseline.ofCeiling)} % of the ceiling, at ${formatValue(baseline.cpuMicros)} µs of gateway CPU per request.`,
+        `"load at start" is \`MirroredDenylist.start\` over ${store.adapter} on the services' store, timed in the bench process: what each service runs at start before it is ready (follow the denials, read those in force, fill a Map). The services log no line for it; their start → ready time is shown beside it.`,
+        `Each size starts a fresh gateway, then a fresh cart and auth side by side, on the list (after the previous ones stopped); the gateway forwards to the stand-in upstream and takes Bearer load and, in turns with it, load on a route that needs no credential (its ceiling: ${roundsOf(settings)} rounds of ${formatValue(settings.loadSeconds / roundsOf(settings))} s each, medians), after which each process's RSS is read. Targets: 100 k denials load in < 1 s and cost < 50 MiB per process; req/s flat.`,
       ],
     };
   } finally {
-    await denylist.close();
-    await sql.close();
+    await store.close();
   }
 }
 
 /** One size: the list's load time in this process, then fresh services on it. */
-async function measureAt(rig: ScaleRig, file: string, settings: ScaleSettings): Promise<Measured> {
-  const loadMs = await timeLoad(file);
+async function measureAt(
+  rig: ScaleRig,
+  timeLoad: () => Promise<number>,
+  settings: ScaleSettings,
+): Promise<Measured> {
+  const loadMs = await timeLoad();
   const readyMs = {} as Record<ServiceName, number>;
   const processes = {} as Record<ServiceName, MeteredService>;
   try {
@@ -131,41 +159,37 @@ async function measureAt(rig: ScaleRig, file: string, settings: ScaleSettings): 
     // The gateway alone, whose start is compared across sizes; the others side by side.
     await start('gateway');
     await Promise.all([start('cart'), start('auth')]);
-    const options = { connections: 20, token: rig.accessToken };
-    await loadGateway(processes.gateway, {
-      ...options,
-      seconds: warmupSeconds(settings.loadSeconds),
-    });
-    const load = await loadGateway(processes.gateway, {
-      ...options,
-      seconds: settings.loadSeconds,
-    });
+    const gateway = processes.gateway;
+    const bearer = { connections: CONNECTIONS, token: rig.accessToken };
+    const ceiling = { connections: CONNECTIONS, token: undefined };
+    const warmup = warmupSeconds(settings.loadSeconds) / 2;
+    await loadGateway(gateway, { ...ceiling, seconds: warmup });
+    await loadGateway(gateway, { ...bearer, seconds: warmup });
+    // Bearer and the ceiling take turns: their ratio, round by round, is
+    // what the other work on the shared machine moves least.
+    const rounds = roundsOf(settings);
+    const seconds = settings.loadSeconds / rounds;
+    const loads: GatewayLoad[] = [];
+    const shares: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const load = await loadGateway(gateway, { ...bearer, seconds });
+      const top = await loadGateway(gateway, { ...ceiling, seconds });
+      loads.push(load);
+      shares.push((100 * load.requestsPerSecond) / top.requestsPerSecond);
+    }
     const rssMiB = {} as Record<ServiceName, number | undefined>;
     for (const service of SERVICES) rssMiB[service] = await residentMiB(processes[service].pid);
     return {
       loadMs,
       readyMs,
       rssMiB,
-      rps: load.requestsPerSecond,
-      cpuMicros: load.cpuMicrosPerRequest,
-      errors: load.errors,
+      rps: median(loads.map((l) => l.requestsPerSecond)),
+      ofCeiling: median(shares),
+      cpuMicros: median(loads.map((l) => l.cpuMicrosPerRequest ?? NaN)),
+      errors: loads.reduce((sum, l) => sum + l.errors, 0),
     };
   } finally {
     await Promise.all(Object.values(processes).map((p) => p.terminate()));
-  }
-}
-
-/** How long a `MirroredDenylist` takes to start on the file: follow, then load what is in force. */
-async function timeLoad(file: string): Promise<number> {
-  const source = await SqliteDenylist.open(file);
-  try {
-    const started = performance.now();
-    const mirror = await MirroredDenylist.start(source);
-    const elapsed = performance.now() - started;
-    await mirror.close();
-    return elapsed;
-  } finally {
-    await source.close();
   }
 }
 
@@ -175,9 +199,11 @@ function denylistBend(points: readonly ScalePoint[]): string {
   // The gateway's own CPU per request is what a lookup would add to; req/s
   // also moves with whatever else the shared machine runs meanwhile.
   const cpu = judgeFlat(points, 'cpuMicros', "the gateway's CPU per request", 0.15);
+  const share = judgeFlat(points, 'ofCeiling', "Bearer's share of the ceiling", 0.1);
   const rps = judgeFlat(points, 'rps', 'req/s', 0.1);
   return [
     `${formatSize(last.x)} denials load in ${formatValue(last.values['loadMs'])} ms and add at most ${formatValue(last.values['addedMiB'])} MiB to a process`,
+    share.text,
     cpu.text,
     rps.text,
   ].join('; ');

@@ -15,11 +15,20 @@ export interface GatewayLoad {
 export interface GatewayLoadOptions {
   readonly connections: number;
   readonly seconds: number;
-  /** The access token of every request, or a function choosing one per request. */
-  readonly token: string | (() => string);
+  /**
+   * The access token of every request, or a function choosing one per
+   * request; none: a route that needs no credential, the gateway's ceiling.
+   */
+  readonly token: string | (() => string) | undefined;
 }
 
-/** `GET /api/cart` with a Bearer token through `gateway`, as fast as it answers. */
+/** Forwarded to AUTH, which the stand-in plays: a route that needs no credential. */
+const UNAUTHENTICATED_PATH = '/api/auth/bench';
+
+/**
+ * `GET /api/cart` with a Bearer token through `gateway` (or a route that
+ * needs none, without a token), as fast as it answers.
+ */
 export async function loadGateway(
   gateway: Service,
   options: GatewayLoadOptions,
@@ -28,7 +37,7 @@ export async function loadGateway(
   const cpuBefore = await cpuSeconds(gateway.pid);
   const result = await runLoad(
     {
-      path: '/api/cart',
+      path: token === undefined ? UNAUTHENTICATED_PATH : '/api/cart',
       headers: typeof token === 'string' ? { authorization: `Bearer ${token}` } : {},
     },
     {

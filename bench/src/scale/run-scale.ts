@@ -1,6 +1,7 @@
 import { loadavg } from 'node:os';
 import type { Machine } from '../scenarios';
 import { describeMachine } from '../run-bench';
+import { readTestEnvironment, resolveBackend } from '@svt/shared/testing';
 import { measureConnections } from './connections-series';
 import { measureDenylist } from './denylist-series';
 import { measureIdentityTokens } from './identity-token-series';
@@ -26,10 +27,12 @@ export interface ScaleReport {
 }
 
 /**
- * The gateway series on one system (connections, verified-token cache,
- * identity-token reuse, then the revocation list, last because its denials
- * stay in the shared file), then the storage series, which start what they
- * need themselves. Needs the built services (`npm run build`).
+ * The gateway series on one system on the embedded default (connections,
+ * verified-token cache, identity-token reuse, then the revocation list, last
+ * because its denials stay in the shared file), the revocation list again on
+ * Redis when DATABASE_URL and REDIS_URL are set, then the storage series,
+ * which start what they need themselves. Needs the built services
+ * (`npm run build`).
  */
 export async function runScale(
   settings: ScaleSettings,
@@ -38,7 +41,7 @@ export async function runScale(
   const startedAt = new Date();
   const [loadAtStart = 0] = loadavg();
   const series: ScaleSeries[] = [];
-  const rig = await startScaleRig(progress);
+  const rig = await startScaleRig('embedded', progress);
   try {
     series.push(await measureConnections(rig, settings, progress));
     series.push(await measureTokenCache(rig, settings, progress));
@@ -46,6 +49,19 @@ export async function runScale(
     series.push(await measureDenylist(rig, settings, progress));
   } finally {
     await rig.stop();
+  }
+  // The other series do not depend on the store; the revocation list loads from it.
+  if (resolveBackend(readTestEnvironment()) === 'postgres+redis') {
+    const redisRig = await startScaleRig('postgres+redis', progress);
+    try {
+      series.push(await measureDenylist(redisRig, settings, progress));
+    } finally {
+      await redisRig.stop();
+    }
+  } else {
+    progress(
+      'revocation list on Redis: SKIPPED (set DATABASE_URL and REDIS_URL to measure it there too)',
+    );
   }
   series.push(...(await measureStorageScale(settings, progress)));
   return {

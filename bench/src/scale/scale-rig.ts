@@ -9,6 +9,7 @@ import {
   startSystem,
 } from '@svt/shared/testing';
 import type { BenchProcess } from '../processes';
+import type { BenchBackend } from '../scenarios';
 import { startNodeProcess } from '../processes';
 import { AccessTokenMinter } from './access-token-minter';
 import type { ScaleProgress } from './scale-types';
@@ -17,8 +18,7 @@ import type { ScaleProgress } from './scale-types';
 const AUDIENCE = 'svt-api';
 
 /**
- * The processes of the gateway series: the three services on the embedded
- * default, the stand-in upstream (relaying AUTH's keys and the bench's,
+ * The processes of the gateway series: the three services, the stand-in upstream (relaying AUTH's keys and the bench's,
  * counting the identity tokens it receives), and gateway replicas that
  * forward every route to it, as in the main bench.
  */
@@ -39,11 +39,20 @@ export interface ScaleRig {
   stop(): Promise<void>;
 }
 
-export async function startScaleRig(progress: ScaleProgress): Promise<ScaleRig> {
-  progress('starting auth, cart and gateway on the embedded default, and the stand-in upstream');
+/**
+ * Starts the rig on `backend`: the embedded default, or PostgreSQL + Redis
+ * at DATABASE_URL and REDIS_URL (fresh databases and key prefix).
+ */
+export async function startScaleRig(
+  backend: BenchBackend,
+  progress: ScaleProgress,
+): Promise<ScaleRig> {
+  progress(`starting auth, cart and gateway on ${backend}, and the stand-in upstream`);
   const root = findWorkspaceRoot();
   const environment = readTestEnvironment();
-  const system = await startSystem({ backend: 'embedded' });
+  const system = await startSystem({
+    backend: backend === 'embedded' ? 'embedded' : 'environment',
+  });
   try {
     const minter = new AccessTokenMinter(system.auth.origin, AUDIENCE);
     const upstream = await startNodeProcess('upstream', root, 'bench/upstream.mjs', {
