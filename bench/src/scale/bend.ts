@@ -18,25 +18,30 @@ export function formatValue(value: number | undefined): string {
 }
 
 /**
- * Whether `key` stays within `tolerance` of its value at the first size, and
- * if not, the first size where it leaves it: "flat (…)" or "bends at …".
+ * Whether `key` stays within `tolerance` of its value at the first size in
+ * the direction that costs (`worse`: a fall for throughput, a rise for CPU),
+ * and if not, the first size where it leaves it: "flat (…)" or "bends at …".
+ * A move the other way is noise on a shared machine, not a bend.
  */
 export function judgeFlat(
   points: readonly ScalePoint[],
   key: string,
   label: string,
   tolerance: number,
+  worse: 'down' | 'up',
 ): { flat: boolean; text: string } {
   const first = points[0];
   const base = first?.values[key];
   if (!first || base === undefined || base === 0) return { flat: false, text: `${label}: no data` };
   const ratios = points.map((p) => ({ x: p.x, ratio: (p.values[key] ?? NaN) / base }));
-  const leaving = ratios.find((r) => !(Math.abs(r.ratio - 1) <= tolerance));
+  const leaving = ratios.find((r) =>
+    worse === 'down' ? !(r.ratio >= 1 - tolerance) : !(r.ratio <= 1 + tolerance),
+  );
   const spread = ratios.map((r) => `${(r.ratio * 100).toFixed(0)} %`).join(', ');
   if (!leaving) {
     return {
       flat: true,
-      text: `${label} flat: within ±${(tolerance * 100).toFixed(0)} % of ${formatSize(first.x)}'s (${spread})`,
+      text: `${label} flat: never more than ${(tolerance * 100).toFixed(0)} % ${worse === 'down' ? 'below' : 'above'} ${formatSize(first.x)}'s (${spread})`,
     };
   }
   return {

@@ -18,7 +18,7 @@ const SEED_BATCH = 1_000;
 const DENIAL_LIFETIME_MS = 60 * 60 * 1000;
 
 /** Rounds of Bearer and no-credential load per size, taking turns. */
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 const CONNECTIONS = 20;
 
@@ -198,9 +198,9 @@ function denylistBend(points: readonly ScalePoint[]): string {
   if (!last) return 'no data';
   // The gateway's own CPU per request is what a lookup would add to; req/s
   // also moves with whatever else the shared machine runs meanwhile.
-  const cpu = judgeFlat(points, 'cpuMicros', "the gateway's CPU per request", 0.15);
-  const share = judgeFlat(points, 'ofCeiling', "Bearer's share of the ceiling", 0.1);
-  const rps = judgeFlat(points, 'rps', 'req/s', 0.1);
+  const cpu = judgeFlat(points, 'cpuMicros', "the gateway's CPU per request", 0.15, 'up');
+  const share = judgeFlat(points, 'ofCeiling', "Bearer's share of the ceiling", 0.1, 'down');
+  const rps = judgeFlat(points, 'rps', 'req/s', 0.1, 'down');
   return [
     `${formatSize(last.x)} denials load in ${formatValue(last.values['loadMs'])} ms and add at most ${formatValue(last.values['addedMiB'])} MiB to a process`,
     share.text,
