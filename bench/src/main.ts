@@ -13,8 +13,9 @@ npm run bench -- --scale [--smoke] [--publish]
   (no flag)   every scenario, about 5 minutes (6–7 with PostgreSQL + Redis); results in ${RESULTS_DIR}/
   --smoke     every scenario once for a second: checks the harness, proves nothing
   --publish   put the last results into docs/benchmarks.md and docs/bench/chart.svg
-  --scale     how each cost grows with connections, denials, tokens, users and sessions,
-              about 20 minutes plus the storage seeding; results in ${SCALE_RESULTS_DIR}/
+  --scale     how each cost grows with connections, denials, tokens, users and sessions: the
+              gateway series take about 8 minutes (12 with PostgreSQL + Redis), the storage
+              series and their seeding come on top; results in ${SCALE_RESULTS_DIR}/
   --scale --smoke    every series at two tiny sizes, under a minute
   --scale --publish  put the last --scale results into docs/benchmarks.md, README.md and
                      docs/bench/scale-*.svg

@@ -1,9 +1,10 @@
 import type { ScaleSettings } from './scale-types';
 
 /**
- * `npm run bench -- --scale`: about 10 minutes of gateway series on a 2-core
- * machine, plus the storage series and their seeding. Each size gets one
- * load of `loadSeconds` after an unmeasured warm-up.
+ * `npm run bench -- --scale`: about 8 minutes of gateway series on a 2-core
+ * machine (12 with the revocation list on Redis too), plus the storage
+ * series and their seeding. Each size gets `loadSeconds` of load after an
+ * unmeasured warm-up.
  */
 export const FULL_SCALE: ScaleSettings = {
   smoke: false,
