@@ -40,6 +40,20 @@ const testDepConstraints = depConstraints.map((constraint) =>
 );
 
 /**
+ * The `--scale` part of the bench seeds thousands to millions of records
+ * through the stores' own adapters (seeding through argon2 logins would take
+ * hours), so it, and no other e2e code, may use data-access libraries.
+ */
+const scaleBenchDepConstraints = depConstraints.map((constraint) =>
+  constraint.sourceTag === 'type:e2e'
+    ? {
+        ...constraint,
+        onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, 'type:data-access'],
+      }
+    : constraint,
+);
+
+/**
  * The service topology (topology.json, read through tools/topology.cjs and typed by its .d.cts) belongs
  * to no project: the e2e harness and the compose-env specs import it by path.
  */
@@ -82,6 +96,10 @@ export default [
         '^(\\.\\./)+tools/deploy-check/describe-compose-service$',
       ]),
     },
+  },
+  {
+    files: ['bench/src/scale/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': moduleBoundaries(scaleBenchDepConstraints) },
   },
   {
     files: ['**/*.ts'],

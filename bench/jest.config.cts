@@ -1,8 +1,9 @@
 /**
  * A smoke run of `npm run bench`: every scenario for a second or so, on the
- * embedded default (and PostgreSQL + Redis when their URLs are set). It
- * checks that the harness measures and reports; it holds no thresholds,
- * which only the full run on a quiet machine can judge.
+ * embedded default (and PostgreSQL + Redis when their URLs are set), and one
+ * of `npm run bench -- --scale`: every series at two tiny sizes. They check
+ * that the harness measures and reports; they hold no thresholds, which only
+ * the full runs on a quiet machine can judge.
  */
 module.exports = {
   displayName: 'bench',

@@ -3,36 +3,64 @@ import { findWorkspaceRoot } from '@svt/shared/testing';
 import { runProfile } from './profile/run-profile';
 import { runBench } from './run-bench';
 import { FULL_RUN, SMOKE_RUN } from './scenarios';
+import { runScale } from './scale/run-scale';
+import { publishScaleReport, SCALE_RESULTS_DIR, writeScaleReport } from './scale/scale-report';
+import { FULL_SCALE, SMOKE_SCALE } from './scale/scale-settings';
 import { publishReport, RESULTS_DIR, writeReport } from './write-report';
 
-const USAGE = `npm run bench [-- --smoke] [-- --publish] [-- --profile]
+const USAGE = `npm run bench [-- --smoke] [-- --publish]
+npm run bench -- --scale [--smoke] [--publish]
+npm run bench -- --profile [--smoke]
 
   (no flag)   every scenario, about 5 minutes (6–7 with PostgreSQL + Redis); results in ${RESULTS_DIR}/
   --smoke     every scenario once for a second: checks the harness, proves nothing
   --publish   put the last results into docs/benchmarks.md and docs/bench/chart.svg
-  --profile   the gateway's CPU profile while it forwards Bearer requests (20 s), and its
-              flame graph, in ${RESULTS_DIR}/profile/
+  --scale     how each cost grows with connections, denials, tokens, users and sessions: the
+              gateway series take about 8 minutes (12 with PostgreSQL + Redis), the storage
+              series and their seeding come on top; results in ${SCALE_RESULTS_DIR}/
+  --scale --smoke    every series at two tiny sizes, under a minute
+  --scale --publish  put the last --scale results into docs/benchmarks.md, README.md and
+                     docs/bench/scale-*.svg
+  --profile   the gateway's CPU profile while it forwards Bearer requests (20 s; 2 with
+              --smoke), and its flame graph, in ${RESULTS_DIR}/profile/
 `;
 
+const FLAGS = ['--smoke', '--publish', '--scale', '--profile'];
+
 async function main(args: readonly string[]): Promise<number> {
-  const unknown = args.filter((a) => !['--smoke', '--publish', '--profile'].includes(a));
+  const unknown = args.filter((a) => !FLAGS.includes(a));
   if (unknown.length > 0 || args.includes('--help')) {
     process.stderr.write(`unknown argument: ${unknown.join(' ')}\n\n${USAGE}`);
     return 2;
   }
   const root = findWorkspaceRoot();
+  const smoke = args.includes('--smoke');
+  const started = Date.now();
+  const progress = (line: string): void => {
+    process.stderr.write(
+      `[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`,
+    );
+  };
+  if (args.includes('--scale')) {
+    const dir = join(root, SCALE_RESULTS_DIR);
+    if (args.includes('--publish')) {
+      await publishScaleReport(dir, root);
+      process.stdout.write(
+        `docs/benchmarks.md, README.md and docs/bench/scale-*.svg now show ${dir}/table.md\n`,
+      );
+      return 0;
+    }
+    const report = await runScale(smoke ? SMOKE_SCALE : FULL_SCALE, progress);
+    const table = await writeScaleReport(report, dir);
+    process.stdout.write(`\n${table}\nResults: ${dir}/results.json, charts: ${dir}/*.svg\n`);
+    return 0;
+  }
   const dir = join(root, RESULTS_DIR);
   if (args.includes('--publish')) {
     await publishReport(dir, root);
     process.stdout.write(`docs/benchmarks.md and docs/bench/chart.svg now show ${dir}/table.md\n`);
     return 0;
   }
-  const smoke = args.includes('--smoke');
-  const started = Date.now();
-  const progress = (line: string): boolean =>
-    process.stderr.write(
-      `[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`,
-    );
   if (args.includes('--profile')) {
     const result = await runProfile(join(dir, 'profile'), smoke ? 2 : 20, progress);
     const rows = result.hottest.map(
