@@ -26,10 +26,11 @@ const Tag = {
 
 /**
  * Fragments shared by nearly every browser's User-Agent. Fixed for
- * `COMPACT_V1`: a byte written as one of them must read back as the same one
- * forever, so the list is only ever extended under a new marker. Bytes below
- * 0x20 cannot occur in a header value (RFC 9110, section 5.5), which is what
- * frees them to stand for fragments; a string holding one is written as `Text`.
+ * `COMPACT_V1`: a byte written for one of them must read back as the same one
+ * forever, so the list changes only under a new marker. Control characters
+ * other than HTAB cannot occur in a header value (RFC 9110, section 5.5),
+ * which frees bytes 0x01–0x1f to stand for fragments; a string holding any
+ * control character is written as `Text`.
  */
 const UA_FRAGMENTS: readonly string[] = [
   'Mozilla/5.0 (',
