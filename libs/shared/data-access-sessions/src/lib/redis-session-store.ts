@@ -58,8 +58,8 @@ interface Place {
  * and its bytes: a UUID as 16 bytes, a 32-byte base64url secret as 32, an
  * IPv4 address as 4, a user agent with its common fragments as single bytes,
  * any other string as length and UTF-8. The id hash is not repeated: it is
- * the key. So a live session costs about 400 bytes of Redis memory where the
- * JSON layout cost about 1 000.
+ * the key. So a live browser session costs about 440 bytes of Redis memory,
+ * its user's index included, where the JSON layout cost about 1 000.
  *
  * Records stored before, JSON (with the id hash inside) under
  * `<prefix>session:<hex id hash>` and indexed by the hex digits, are still
