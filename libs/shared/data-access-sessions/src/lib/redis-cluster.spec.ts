@@ -128,11 +128,16 @@ if (running) {
       );
       expect(keysPerMaster.filter((keys) => keys.length > 0).length).toBeGreaterThanOrEqual(2);
       // Every record and every index exists once, on exactly one master.
-      expect(keysPerMaster.flat().sort()).toEqual(
-        [
-          ...users.map((userId) => `${prefix}user-sessions:${userId}`),
-          ...[...created.values()].flat().map((record) => `${prefix}session:${record.idHash}`),
-        ].sort(),
+      const hex = (keys: Buffer[]): string[] => keys.map((key) => key.toString('hex')).sort();
+      expect(hex(keysPerMaster.flat())).toEqual(
+        hex([
+          ...users.map((userId) => Buffer.from(`${prefix}user-sessions:${userId}`)),
+          ...[...created.values()]
+            .flat()
+            .map((record) =>
+              Buffer.concat([Buffer.from(`${prefix}session:`), Buffer.from(record.idHash, 'hex')]),
+            ),
+        ]),
       );
 
       for (const [userId, records] of created) {

@@ -1,7 +1,9 @@
+import { RESP_TYPES } from 'redis';
 import { connectRedisCluster, parseRedisSeedUrls } from './redis-cluster-connection';
-import { connectRedis, pingRedis, watchOutages } from './redis-connection';
+import { connectRedis, isRedisCluster, pingRedis, watchOutages } from './redis-connection';
 import type { RedisConnection } from './redis-connection';
-import { copyRecord, inCreationOrder, isLive, parseRecord } from './session-records';
+import { decodeSessionValue, encodeSessionValue } from './session-record-encoding';
+import { copyRecord, inCreationOrder, isLive } from './session-records';
 import { sessionEndsAt } from './session-store';
 import type { SessionRecord, SessionStore } from './session-store';
 
@@ -22,11 +24,49 @@ export interface RedisSessionStoreConnectOptions extends RedisSessionStoreOption
   readonly cluster?: boolean;
 }
 
+/** Replies as bytes: keys, members and values are binary. */
+const BINARY = { [RESP_TYPES.BLOB_STRING]: Buffer } as const;
+
+function binaryReplies(client: RedisConnection) {
+  return isRedisCluster(client) ? client.withTypeMapping(BINARY) : client.withTypeMapping(BINARY);
+}
+
+/** An id hash as `newSession` makes them: SHA-256 in lowercase hex. */
+const ID_HASH = /^[0-9a-f]{64}$/;
+
+/** Where a session's record lives and how its user's index names it. */
+interface Place {
+  readonly key: Buffer | string;
+  readonly member: Buffer | string;
+  /** A record of the JSON layout, written before the compact one: written back as JSON. */
+  readonly legacy: boolean;
+}
+
 /**
- * `SessionStore` on Redis (REDIS_URL). A record is JSON under
- * `<prefix>session:<idHash>` expiring at `sessionEndsAt(record)`, so an idle
- * session disappears by itself; each user has an index, a sorted set
- * `<prefix>user-sessions:<userId>` of id hashes scored by absolute expiry.
+ * `SessionStore` on Redis (REDIS_URL). A record lives under
+ * `<prefix>session:` followed by the 32 raw bytes of its id hash (not its 64
+ * hex digits), expiring at `sessionEndsAt(record)`, so an idle session
+ * disappears by itself; each user has an index, a sorted set
+ * `<prefix>user-sessions:<userId>` whose members are those 32 bytes, scored
+ * by absolute expiry.
+ *
+ * The value is compact, about 100 bytes for a browser session (see
+ * `encodeSessionValue`): a marker byte 0x01; the creation time, then the
+ * absolute expiry and the last activity relative to it, the idle timeout and
+ * the credential version, as zigzag LEB128 integers; then handle, user id,
+ * CSRF token, user agent, address and single sign-on sid, each a tag byte
+ * and its bytes: a UUID as 16 bytes, a 32-byte base64url secret as 32, an
+ * IPv4 address as 4, a user agent with its common fragments as single bytes,
+ * any other string as length and UTF-8. The id hash is not repeated: it is
+ * the key. So a live browser session costs about 440 bytes of Redis memory,
+ * its user's index included, where the JSON layout cost about 1 000.
+ *
+ * Records stored before, JSON (with the id hash inside) under
+ * `<prefix>session:<hex id hash>` and indexed by the hex digits, are still
+ * found, touched, listed and deleted: a miss on the binary key looks at the
+ * hex one, and index members of 64 characters name hex keys. Nothing writes
+ * that layout any more; its last records end with the longest session
+ * lifetime (SESSION_TTL) after the upgrade.
  *
  * Every command names a single key (no MGET, KEYS or SCAN) and the one
  * MULTI touches the index alone, so the layout holds on Redis Cluster, where
@@ -36,7 +76,9 @@ export interface RedisSessionStoreConnectOptions extends RedisSessionStoreOption
  */
 export class RedisSessionStore implements SessionStore {
   readonly #client: RedisConnection;
+  readonly #binary: ReturnType<typeof binaryReplies>;
   readonly #prefix: string;
+  readonly #recordPrefix: Buffer;
   readonly #now: () => number;
   #ownsClient = false;
   #closing: Promise<void> | undefined;
@@ -48,7 +90,9 @@ export class RedisSessionStore implements SessionStore {
    */
   constructor(client: RedisConnection, prefix: string, options: RedisSessionStoreOptions = {}) {
     this.#client = client;
+    this.#binary = binaryReplies(client);
     this.#prefix = prefix;
+    this.#recordPrefix = Buffer.from(`${prefix}session:`, 'utf8');
     this.#now = options.now ?? Date.now;
     watchOutages(client);
   }
@@ -71,21 +115,26 @@ export class RedisSessionStore implements SessionStore {
     return store;
   }
 
+  /** Throws a TypeError when `record.idHash` is not a SHA-256 in lowercase hex. */
   async create(record: SessionRecord): Promise<void> {
+    if (!ID_HASH.test(record.idHash)) {
+      throw new TypeError('A session id hash is a SHA-256 in lowercase hex');
+    }
     // Redis would accept a past PXAT and drop the key at once; skipping the
     // write keeps an ended session from ever touching the user's index.
     if (!isLive(record, this.#now())) return;
+    const place = this.#place(record.idHash);
     const index = this.#indexKey(record.userId);
     await Promise.all([
-      this.#client.set(this.#recordKey(record.idHash), JSON.stringify(record), {
+      this.#binary.set(place.key, encodeSessionValue(record), {
         expiration: { type: 'PXAT', value: sessionEndsAt(record) },
       }),
       // Scored by the absolute expiry, which touching never moves. NX sets
       // the first expiry, GT only ever extends it: the index lives as long as
       // its longest-lived member, whatever order writes land in.
-      this.#client
+      this.#binary
         .multi()
-        .zAdd(index, { score: record.expiresAt, value: record.idHash })
+        .zAdd(index, { score: record.expiresAt, value: place.member })
         .pExpireAt(index, record.expiresAt, 'NX')
         .pExpireAt(index, record.expiresAt, 'GT')
         .exec(),
@@ -93,41 +142,44 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async find(idHash: string): Promise<SessionRecord | null> {
-    const json = await this.#client.get(this.#recordKey(idHash));
-    if (json === null) return null;
-    const record = parseRecord(json);
-    return isLive(record, this.#now()) ? record : null;
+    const found = await this.#read(idHash);
+    if (found === null) return null;
+    return isLive(found.record, this.#now()) ? found.record : null;
   }
 
   async touch(idHash: string, lastSeenAt: number): Promise<void> {
-    const key = this.#recordKey(idHash);
-    const json = await this.#client.get(key);
-    if (json === null) return;
-    const record = parseRecord(json);
+    const found = await this.#read(idHash);
+    if (found === null) return;
+    const { record, place } = found;
     if (!isLive(record, this.#now())) return;
     let stored = record.lastSeenAt;
     let target = lastSeenAt;
     while (stored < target) {
       const touched = copyRecord({ ...record, lastSeenAt: target });
       // XX: a record deleted since the read stays deleted.
-      const replaced = await this.#client.set(key, JSON.stringify(touched), {
+      const replaced = await this.#binary.set(place.key, this.#encode(touched, place), {
         condition: 'XX',
         expiration: { type: 'PXAT', value: sessionEndsAt(touched) },
         GET: true,
       });
-      if (typeof replaced !== 'string') return;
+      if (!Buffer.isBuffer(replaced)) return;
       // A concurrent touch may have landed between the read and the write
       // with a later lastSeenAt; writing that one back keeps lastSeenAt from
       // ever moving back, without a script or WATCH on a shared connection.
       stored = target;
-      target = parseRecord(replaced).lastSeenAt;
+      target = decodeSessionValue(idHash, replaced).lastSeenAt;
     }
   }
 
   async delete(idHash: string): Promise<void> {
-    const json = await this.#client.getDel(this.#recordKey(idHash));
-    if (json === null) return;
-    await this.#client.zRem(this.#indexKey(parseRecord(json).userId), idHash);
+    if (!ID_HASH.test(idHash)) return;
+    const places = [this.#place(idHash), this.#legacyPlace(idHash)];
+    // Both layouts in one round trip; at most one holds the record.
+    const values = await Promise.all(places.map((place) => this.#binary.getDel(place.key)));
+    const i = values.findIndex((value) => value !== null);
+    if (i < 0) return;
+    const record = decodeSessionValue(idHash, values[i] as Buffer);
+    await this.#binary.zRem(this.#indexKey(record.userId), places[i].member);
   }
 
   async listByUser(userId: string): Promise<SessionRecord[]> {
@@ -135,35 +187,35 @@ export class RedisSessionStore implements SessionStore {
     const now = this.#now();
     // Issued in one tick, node-redis writes these as one pipeline; unlike a
     // MULTI, each command is routed to its own key's slot on a cluster.
-    const [, idHashes] = await Promise.all([
-      this.#client.zRemRangeByScore(index, '-inf', now),
-      this.#client.zRange(index, 0, -1),
+    const [, members] = await Promise.all([
+      this.#binary.zRemRangeByScore(index, '-inf', now),
+      this.#binary.zRange(index, 0, -1),
     ]);
-    const values = await Promise.all(
-      idHashes.map((idHash) => this.#client.get(this.#recordKey(idHash))),
-    );
+    const places = members.map((member) => this.#memberPlace(member));
+    const values = await Promise.all(places.map((place) => this.#binary.get(place.key)));
     const live: SessionRecord[] = [];
-    const stale: string[] = [];
-    values.forEach((json, i) => {
-      const record = json === null ? null : parseRecord(json);
+    const stale: Buffer[] = [];
+    values.forEach((value, i) => {
+      const record = value === null ? null : decodeSessionValue(places[i].idHash, value);
       if (record !== null && isLive(record, now)) live.push(record);
-      else stale.push(idHashes[i]);
+      else stale.push(members[i]);
     });
-    if (stale.length > 0) await this.#client.zRem(index, stale);
+    if (stale.length > 0) await this.#binary.zRem(index, stale);
     return inCreationOrder(live);
   }
 
   async deleteByUser(userId: string): Promise<number> {
     const index = this.#indexKey(userId);
     const now = this.#now();
-    const idHashes = await this.#client.zRange(index, 0, -1);
-    if (idHashes.length === 0) return 0;
-    const removed = await Promise.all(
-      idHashes.map((idHash) => this.#client.getDel(this.#recordKey(idHash))),
-    );
+    const members = await this.#binary.zRange(index, 0, -1);
+    if (members.length === 0) return 0;
+    const places = members.map((member) => this.#memberPlace(member));
+    const removed = await Promise.all(places.map((place) => this.#binary.getDel(place.key)));
     // Only the members read: a session created meanwhile keeps its entry.
-    await this.#client.zRem(index, idHashes);
-    return removed.filter((json) => json !== null && isLive(parseRecord(json), now)).length;
+    await this.#binary.zRem(index, members);
+    return removed.filter(
+      (value, i) => value !== null && isLive(decodeSessionValue(places[i].idHash, value), now),
+    ).length;
   }
 
   /** Resolves when the server answers; on a cluster, every master. */
@@ -181,8 +233,37 @@ export class RedisSessionStore implements SessionStore {
     if (this.#ownsClient && this.#client.isOpen) await this.#client.close();
   }
 
-  #recordKey(idHash: string): string {
-    return `${this.#prefix}session:${idHash}`;
+  /** The stored record and where it was found: the binary key, else the hex one. */
+  async #read(idHash: string): Promise<{ record: SessionRecord; place: Place } | null> {
+    if (!ID_HASH.test(idHash)) return null;
+    for (const place of [this.#place(idHash), this.#legacyPlace(idHash)]) {
+      const value = await this.#binary.get(place.key);
+      if (value !== null) return { record: decodeSessionValue(idHash, value), place };
+    }
+    return null;
+  }
+
+  #encode(record: SessionRecord, place: Place): Buffer | string {
+    return place.legacy ? JSON.stringify(record) : encodeSessionValue(record);
+  }
+
+  #place(idHash: string): Place {
+    const hash = Buffer.from(idHash, 'hex');
+    return { key: Buffer.concat([this.#recordPrefix, hash]), member: hash, legacy: false };
+  }
+
+  #legacyPlace(idHash: string): Place {
+    return { key: `${this.#prefix}session:${idHash}`, member: idHash, legacy: true };
+  }
+
+  /** An index member: 32 raw bytes, or the 64 hex digits of a record stored before them. */
+  #memberPlace(member: Buffer): Place & { idHash: string } {
+    if (member.length === 32) {
+      const idHash = member.toString('hex');
+      return { ...this.#place(idHash), idHash };
+    }
+    const idHash = member.toString('latin1');
+    return { ...this.#legacyPlace(idHash), idHash };
   }
 
   #indexKey(userId: string): string {

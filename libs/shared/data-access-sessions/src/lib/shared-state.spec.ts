@@ -210,7 +210,11 @@ describe('openSharedState', () => {
           const record = await writeThroughEachPort(state, Date.now());
           await expect(state.ping()).resolves.toBeUndefined();
 
-          await expect(inspector.exists(`${prefix}session:${record.idHash}`)).resolves.toBe(1);
+          const sessionKey = Buffer.concat([
+            Buffer.from(`${prefix}session:`),
+            Buffer.from(record.idHash, 'hex'),
+          ]);
+          await expect(inspector.exists(sessionKey)).resolves.toBe(1);
           await expect(inspector.zScore(`${prefix}denylist`, 'sid-1')).resolves.not.toBeNull();
           await expect(inspector.get(`${prefix}rate:login:alice`)).resolves.toBe('1');
           await expect(inspector.exists(`${prefix}replay:jti-1`)).resolves.toBe(1);

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { createClient } from 'redis';
+import { createClient, RESP_TYPES } from 'redis';
 
 /** Fresh PostgreSQL databases, one per service, created through an admin connection. */
 export interface TempDatabases {
@@ -51,16 +51,21 @@ export async function createTempDatabases(
 /** Deletes every key under `prefix` (SCAN, not KEYS: this may be a shared server). */
 export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
   if (prefix === '') throw new TypeError('refusing to delete every key of the Redis server');
-  const client = createClient({ url: redisUrl });
+  // Keys as bytes: a session's key ends in its raw id hash, which a string would garble.
+  const client = createClient({ url: redisUrl }).withTypeMapping({
+    [RESP_TYPES.BLOB_STRING]: Buffer,
+  });
   client.on('error', () => undefined);
   await client.connect();
   try {
-    for await (const keys of client.scanIterator({
-      MATCH: `${escapeGlob(prefix)}*`,
-      COUNT: 500,
-    })) {
-      if (keys.length > 0) await client.unlink(keys);
-    }
+    // SCAN by hand: the iterator compares the cursor with the string '0',
+    // which a cursor read as bytes never equals.
+    let cursor = '0';
+    do {
+      const reply = await client.scan(cursor, { MATCH: `${escapeGlob(prefix)}*`, COUNT: 500 });
+      cursor = reply.cursor.toString();
+      if (reply.keys.length > 0) await client.unlink(reply.keys);
+    } while (cursor !== '0');
   } finally {
     await client.close();
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRedisServer, startRedisCluster } from '@svt/shared/util-test-redis';
 import type { RedisTestCluster } from '@svt/shared/util-test-redis';
-import { createClient } from 'redis';
+import { createClient, RESP_TYPES } from 'redis';
 import { connectRedisCluster } from '../redis-cluster-connection';
 import { connectRedis } from '../redis-connection';
 import type { RedisConnection } from '../redis-connection';
@@ -296,23 +296,33 @@ export function uniquePrefix(): string {
   return `svt-test:${randomBytes(8).toString('hex')}:`;
 }
 
+/** A client whose replies are bytes: keys may be binary (a session's raw id hash). */
+function binaryClient(url: string) {
+  return createClient({ url }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+}
+
 /**
  * Runs `work` on each batch of keys under `prefix`, on each server of `url`
  * (every master of a cluster: each scans only its own slots). Test harness
- * only: the adapters never scan.
+ * only: the adapters never scan. The keys are bytes, since some are binary.
  */
 async function forKeysWithPrefix(
   url: string | readonly string[],
   prefix: string,
-  work: (client: ReturnType<typeof createClient>, keys: string[]) => Promise<unknown>,
+  work: (client: ReturnType<typeof binaryClient>, keys: Buffer[]) => Promise<unknown>,
 ): Promise<void> {
   for (const node of typeof url === 'string' ? [url] : url) {
-    const client = createClient({ url: node });
+    const client = binaryClient(node);
     await client.connect();
     try {
-      for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 100 })) {
-        await work(client, keys);
-      }
+      // SCAN by hand: the iterator compares the cursor with the string '0',
+      // which a cursor read as bytes never equals.
+      let cursor = '0';
+      do {
+        const reply = await client.scan(cursor, { MATCH: `${prefix}*`, COUNT: 100 });
+        cursor = reply.cursor.toString();
+        if (reply.keys.length > 0) await work(client, reply.keys);
+      } while (cursor !== '0');
     } finally {
       await client.close();
     }
@@ -320,8 +330,8 @@ async function forKeysWithPrefix(
 }
 
 /** The keys under `prefix` on the server at `url`, e.g. on one master of a cluster. */
-export async function keysWithPrefix(url: string, prefix: string): Promise<string[]> {
-  const found: string[] = [];
+export async function keysWithPrefix(url: string, prefix: string): Promise<Buffer[]> {
+  const found: Buffer[] = [];
   await forKeysWithPrefix(url, prefix, async (_, keys) => found.push(...keys));
   return found;
 }
