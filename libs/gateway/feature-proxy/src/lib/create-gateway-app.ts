@@ -5,6 +5,7 @@ import type { GatewayConfig } from './gateway.config';
 import { apiOrigin, docsPublic } from './gateway.config';
 import { GATEWAY_PROXY_PATHS } from './gateway.controllers';
 import { GatewayModule } from './gateway.module';
+import { corsForHost } from './cors-for-host';
 import { GatewayProxy } from './gateway-proxy';
 
 /**
@@ -29,19 +30,14 @@ export async function createGatewayApp(
   app.get(GatewayProxy).register(app.getHttpAdapter().getInstance(), tokenScheme);
   // SHOP's own pages are same-origin and need no CORS. Under its same-site
   // sibling name (API_ORIGIN) the gateway is another origin: there, and only
-  // there, pages from SHOP may call it, cookies included.
+  // there, pages from SHOP may call it, cookies included. Decided by Host.
   const siblingHost = new URL(apiOrigin(config)).host;
   const siblingCors = pageCors(config.SHOP_ORIGIN, {
     credentials: true,
     methods: ['GET', 'POST', 'PUT', 'DELETE'],
     extraHeaders: ['X-CSRF-Token'],
   });
-  const noCors = { origin: false };
-  // Decided per request by Host; the two answers are built once, not per request.
-  app.enableCors({
-    delegator: (request, callback) =>
-      callback(null, request.headers.host === siblingHost ? siblingCors : noCors),
-  });
+  await corsForHost(app.getHttpAdapter().getInstance(), siblingHost, siblingCors);
   // The document maps every route for anyone: on the internet-facing edge it
   // is served in production only with DOCS_PUBLIC=true (docs/openapi/ has it).
   if (docsPublic(config)) {
