@@ -1,15 +1,8 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  findWorkspaceRoot,
-  http,
-  loginWithToken,
-  readTestEnvironment,
-  registerUser,
-  startSystem,
-} from '@svt/shared/testing';
+import { findWorkspaceRoot } from '@svt/shared/testing';
 import { runLoad } from '../load';
-import { startNodeProcess } from '../processes';
+import { startScaleRig } from '../scale/scale-rig';
 import type { CpuProfile, Frame } from './flame-graph';
 import { mergeStacks, renderFlameGraph } from './flame-graph';
 
@@ -32,38 +25,24 @@ export async function runProfile(
   seconds: number,
   progress: (line: string) => void,
 ): Promise<ProfileResult> {
-  const root = findWorkspaceRoot();
   const samplesDir = join(dir, 'samples');
   await rm(samplesDir, { recursive: true, force: true });
-  progress('starting auth, cart and a profiled gateway on the embedded default');
-  const system = await startSystem({ backend: 'embedded' });
+  const rig = await startScaleRig('embedded', progress);
   let load;
   try {
-    const upstream = await startNodeProcess('upstream', root, 'bench/upstream.mjs', {
-      ...readTestEnvironment().inherited,
-      JWKS_URL: `${system.auth.url}/.well-known/jwks.json`,
+    const gateway = await rig.startGateway({
+      LOG_LEVEL: 'info',
+      NODE_OPTIONS: `--require ${join(findWorkspaceRoot(), 'bench', 'cpu-profile.cjs')}`,
+      CPU_PROFILE_DIR: samplesDir,
     });
-    try {
-      const gateway = await system.startReplica('gateway', {
-        AUTH_URL: upstream.url,
-        CART_URL: upstream.url,
-        LOG_LEVEL: 'info',
-        NODE_OPTIONS: `--require ${join(root, 'bench', 'cpu-profile.cjs')}`,
-        CPU_PROFILE_DIR: samplesDir,
-      });
-      const client = http(system.auth);
-      const { accessToken } = await loginWithToken(client, await registerUser(client));
-      progress(`gateway, Bearer: ${seconds} s of load under the profiler`);
-      load = await runLoad(
-        { path: '/api/cart', headers: { authorization: `Bearer ${accessToken}` } },
-        { url: gateway.url, connections: 20, durationSeconds: seconds },
-      );
-    } finally {
-      await upstream.stop();
-    }
+    progress(`gateway, Bearer: ${seconds} s of load under the profiler`);
+    load = await runLoad(
+      { path: '/api/cart', headers: { authorization: `Bearer ${rig.accessToken}` } },
+      { url: gateway.url, connections: 20, durationSeconds: seconds },
+    );
   } finally {
-    // The replica writes its profile as it stops.
-    await system.stop();
+    // The profiled gateway writes its profile as it stops.
+    await rig.stop();
   }
   const [written] = await readdir(samplesDir).catch(() => []);
   if (!written) throw new Error('bench: the profiled gateway wrote no profile');

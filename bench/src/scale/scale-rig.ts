@@ -34,8 +34,11 @@ export interface ScaleRig {
   readonly accessToken: string;
   /** Signs access tokens the gateways accept, for as many users as wanted. */
   readonly minter: AccessTokenMinter;
-  /** Starts one more gateway forwarding to the stand-in; resolves once it is ready. */
-  startGateway(): Promise<MeteredService>;
+  /**
+   * Starts one more gateway forwarding to the stand-in, with `env` on top of
+   * the first one's; resolves once it is ready.
+   */
+  startGateway(env?: Record<string, string>): Promise<MeteredService>;
   stop(): Promise<void>;
 }
 
@@ -61,8 +64,8 @@ export async function startScaleRig(
       EXTRA_JWKS: JSON.stringify([minter.publicJwk]),
       COUNT_IDENTITY_TOKENS: 'true',
     });
-    const startGateway = (): Promise<MeteredService> =>
-      system.startReplica('gateway', { AUTH_URL: upstream.url, CART_URL: upstream.url });
+    const startGateway = (env: Record<string, string> = {}): Promise<MeteredService> =>
+      system.startReplica('gateway', { AUTH_URL: upstream.url, CART_URL: upstream.url, ...env });
     const gateway = await startGateway();
     const client = http(system.auth);
     const { accessToken } = await loginWithToken(client, await registerUser(client));
