@@ -88,7 +88,7 @@ export async function measureTokenCache(
     points,
     bend: tokenCacheBend(points, pool[0]?.length ?? 0),
     notes: [
-      `The gateway's Bearer cache holds ${formatSize(TOKEN_CACHE_ENTRIES)} verified tokens (VerifiedTokenCache's default; no setting changes it); when full, the oldest insertion goes.`,
+      `The gateway's Bearer cache holds ${formatSize(TOKEN_CACHE_ENTRIES)} verified tokens (\`TOKEN_CACHE_SIZE\`'s default, which the run keeps); when full, the oldest insertion goes.`,
       `${formatSize(most)} tokens, each of its own user and family, signed in ${mintSeconds.toFixed(1)} s by the bench with AUTH's claims and a key of its own that the stand-in publishes beside AUTH's (a login each would cost an argon2 hash). Each request carries one drawn at random from the first N.`,
       `Each size: a warm-up sending the tokens in turn until the cache holds as many as it can (${settings.distinctTokens.map((n) => `${fillSeconds(n, settings)} s`).join(', ')}), then ${settings.loadSeconds} s measured at ${CONNECTIONS} connections; the hit rate is \`authn_token_cache_total{cache="bearer"}\` from the gateway's /metrics over the measured seconds.`,
       'A miss costs an ES256 verification; with random draws from N tokens a full cache of C entries hits about C / N of the time.',
@@ -119,7 +119,7 @@ function tokenCacheBend(points: readonly ScalePoint[], tokenBytes: number): stri
     over === undefined
       ? "no size above the cache's was measured"
       : cpu > 1.25
-        ? `beyond ${formatSize(TOKEN_CACHE_ENTRIES)} tokens in use the gateway pays a verification on most requests: the size should be a setting, for deployments with more concurrent users (an entry holds the token, ${tokenBytes} bytes here, and its identity: ${formatSize(TOKEN_CACHE_ENTRIES)} entries hold ${formatValue((TOKEN_CACHE_ENTRIES * tokenBytes) / 2 ** 20)} MiB of token strings alone)`
-        : `beyond ${formatSize(TOKEN_CACHE_ENTRIES)} tokens in use misses add less than 25 % to the gateway's CPU per request: a setting would buy little`;
+        ? `beyond ${formatSize(TOKEN_CACHE_ENTRIES)} tokens in use the gateway pays a verification on most requests: raise \`TOKEN_CACHE_SIZE\` for deployments with more concurrent users (an entry holds the token, ${tokenBytes} bytes here, and its identity: ${formatSize(TOKEN_CACHE_ENTRIES)} entries hold ${formatValue((TOKEN_CACHE_ENTRIES * tokenBytes) / 2 ** 20)} MiB of token strings alone)`
+        : `beyond ${formatSize(TOKEN_CACHE_ENTRIES)} tokens in use misses add less than 25 % to the gateway's CPU per request: a larger \`TOKEN_CACHE_SIZE\` would buy little`;
   return `hit rate ${formatValue(first.values['hitRate'])} % at ${formatSize(first.x)} tokens, ${formatValue(last.values['hitRate'])} % at ${formatSize(last.x)}; req/s ${(share * 100).toFixed(0)} % and CPU per request ×${formatValue(cpu)} of ${formatSize(first.x)}'s; ${verdict}`;
 }
