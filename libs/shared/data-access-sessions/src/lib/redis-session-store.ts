@@ -28,6 +28,7 @@ export interface RedisSessionStoreConnectOptions extends RedisSessionStoreOption
 const BINARY = { [RESP_TYPES.BLOB_STRING]: Buffer } as const;
 
 function binaryReplies(client: RedisConnection) {
+  // The same call on each branch: TypeScript cannot call it on the union of the two clients.
   return isRedisCluster(client) ? client.withTypeMapping(BINARY) : client.withTypeMapping(BINARY);
 }
 
