@@ -79,7 +79,11 @@ export async function createHttpApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimit,
-    return503OnClosing: true,
+    // A request whose connection was accepted before the server began to
+    // close is served, not answered 503: a balancer retries a refused
+    // connection on another replica, but passes a 503 on to the client. The
+    // pools it needs close only after the server has (`shutdownSequence`).
+    return503OnClosing: false,
     trustProxy: options.trustedProxies?.length ? [...options.trustedProxies] : false,
     clientErrorHandler: answerClientError,
     genReqId: requestIdGenerator(

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { Controller, Get } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TerminusModule } from '@nestjs/terminus';
@@ -100,6 +103,34 @@ describe(shutdownSequence.name, () => {
       shutdown('SIGINT');
       await new Promise<void>((resolve) => exit.mockImplementation(() => resolve()));
       expect(exit).toHaveBeenCalledWith(0);
+    });
+  });
+
+  describe('a request begun as the server closes', () => {
+    it('is served, not answered 503: a balancer would pass a 503 on to the client', async () => {
+      const app = await createHttpApp(
+        { module: class TestModule {}, controllers: [PingController] },
+        {
+          bodyLimit: 1024,
+          bodies: 'json',
+          logger: await createLogger({ format: 'json', level: 'fatal' }),
+        },
+      );
+      await app.listen(0, '127.0.0.1');
+      const { port } = app.getHttpServer().address() as AddressInfo;
+      const socket = connect(port, '127.0.0.1');
+      let answer = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
+      await once(socket, 'connect');
+      // Half a request: the server has begun reading it (no longer idle) when it starts to close.
+      socket.write('GET /ping HTTP/1.1\r\nHost: localhost\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const closed = app.getHttpAdapter().close();
+      socket.end('\r\n');
+      await once(socket, 'close');
+      await closed;
+      await app.close();
+      expect(answer.split('\r\n', 1)[0]).toBe('HTTP/1.1 200 OK');
     });
   });
 
