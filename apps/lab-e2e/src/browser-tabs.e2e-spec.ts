@@ -29,10 +29,9 @@ const CONTROL_CYCLES = 3;
 const RUN_TIMEOUT_MS = CYCLES * ACCESS_TOKEN_TTL * 1000 + 30_000;
 
 const CLAIMS = {
-  two: 'Two tabs of one token login refresh once per expiry: no reuse, no revocation, no grace window',
-  five: 'Five tabs of one token login refresh once per expiry: no reuse, no revocation, no grace window',
-  control:
-    'Without the Web Lock, tabs of one login spend the same refresh token: only the grace window hides it',
+  two: 'Two tabs of one token login refresh once per expiry, with no grace window',
+  five: 'Five tabs of one token login refresh once per expiry, with no grace window',
+  control: 'Without the Web Lock, tabs spend one refresh token twice; the grace window hides it',
 } as const;
 
 /** Audit events that end a token family: a reuse revokes it, the others are logouts. */
@@ -82,6 +81,7 @@ interface Figures {
 
 function describeFigures(figures: Figures): string {
   return (
+    `Chromium ${browser.version().split('.')[0]}, access tokens of ${ACCESS_TOKEN_TTL} s: ` +
     `tabs ${figures.tabs}, cycles ${figures.cycles}, refreshes ${figures.refreshes}, ` +
     `reuse detections ${figures.reuseDetections}, revocations ${figures.revocations}, ` +
     `grace uses ${figures.graceUses}; ${figures.calls} authenticated calls, ` +
