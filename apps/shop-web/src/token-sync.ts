@@ -306,6 +306,11 @@ function isHeldPair(value: unknown): value is HeldPair {
  * The id of the newest pair, in IndexedDB: the one store that every tab reads
  * consistently, a transaction committed in one being seen by the next begun
  * in another. It holds no token, only the page's name for a pair.
+ *
+ * A browser that refuses IndexedDB (storage turned off) still gets the
+ * channel's answer: the record then reads as unknown, and a tab refreshes
+ * unless the new pair has already reached it, which leaves the rare race
+ * between a message and the lock to the server's grace window.
  */
 class NewestPairRecord {
   private database: Promise<IDBDatabase> | null = null;
@@ -313,14 +318,23 @@ class NewestPairRecord {
   constructor(private readonly name: string) {}
 
   async read(): Promise<string | null> {
-    const value = await this.run('readonly', (store) => store.get(this.name));
-    return typeof value === 'string' ? value : null;
+    try {
+      const value = await this.run('readonly', (store) => store.get(this.name));
+      return typeof value === 'string' ? value : null;
+    } catch (error) {
+      console.warn('token-sync: the record of the newest pair cannot be read', error);
+      return null;
+    }
   }
 
   async write(id: string | null): Promise<void> {
-    await this.run('readwrite', (store) =>
-      id === null ? store.delete(this.name) : store.put(id, this.name),
-    );
+    try {
+      await this.run('readwrite', (store) =>
+        id === null ? store.delete(this.name) : store.put(id, this.name),
+      );
+    } catch (error) {
+      console.warn('token-sync: the record of the newest pair cannot be written', error);
+    }
   }
 
   /** Resolves once the transaction has committed, not merely once the request succeeded. */
