@@ -1,5 +1,6 @@
 import type { ApiResult } from './api.js';
 import { callApi, callApiWithProof, isRecord, jsonRequest } from './api.js';
+import { bearerHeader } from './jwt.js';
 
 /** A cookie session as the page knows it: the cookie itself is HttpOnly and out of reach. */
 export interface SessionInfo {
@@ -9,7 +10,10 @@ export interface SessionInfo {
   readonly idleExpiresAt: string | null;
 }
 
-/** Both tokens of a token login; the page keeps them in memory only. */
+/**
+ * Both tokens of a token login; the page keeps them in memory only, shared
+ * with its other tabs through `token-sync.ts`.
+ */
 export interface TokenPair {
   /** `Bearer`, or `DPoP` for a token bound to the page's key. */
   readonly tokenType: string;
@@ -79,6 +83,15 @@ export async function boundTokenRefresh(refreshToken: string): Promise<Parsed<To
     credentials: 'omit',
   };
   return parsed(await callApiWithProof(`${AUTH}/token/refresh`, init, null), parseTokenPair);
+}
+
+/** Who the gateway says the access token's holder is: the call the page makes with it. */
+export function whoAmI(accessToken: string): Promise<ApiResult> {
+  return callApi('/api/me', {
+    credentials: 'omit',
+    cache: 'no-store',
+    headers: { Authorization: bearerHeader(accessToken) },
+  });
 }
 
 export function tokenRevoke(refreshToken: string): Promise<ApiResult> {

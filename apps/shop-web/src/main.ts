@@ -1,4 +1,5 @@
 import type { ApiResult } from './api.js';
+import { isRecord } from './api.js';
 import type { LoginInput, Parsed, SessionInfo, TokenPair } from './auth-client.js';
 import {
   boundTokenLogin,
@@ -10,6 +11,7 @@ import {
   tokenLogin,
   tokenRefresh,
   tokenRevoke,
+  whoAmI,
 } from './auth-client.js';
 import type { DemoConfig } from './config.js';
 import { loadConfig } from './config.js';
@@ -17,6 +19,7 @@ import { dpopKeyPair, dpopThumbprint } from './dpop.js';
 import { bearerHeaderBytes } from './jwt.js';
 import type { CellOutcome, Credential, Destination } from './matrix.js';
 import { endpoints, isCredential, isDestination, probe } from './matrix.js';
+import { TokenSync } from './token-sync.js';
 import type { BoundTokens, StatusKind } from './view.js';
 import { renderCell, renderState, required, resetCell, showStatus } from './view.js';
 
@@ -25,10 +28,23 @@ import { renderCell, renderState, required, resetCell, showStatus } from './view
 // read (and which outlive the tab). A reload forgets the tokens on purpose.
 // The one exception is the DPoP key, in IndexedDB: it is not extractable, so
 // a script can use it while the page is open but not carry it away.
+// The token pair is shared with the page's other tabs, from memory to memory
+// (token-sync.ts): one login, one refresh per expiry, whichever tab does it.
 let config: DemoConfig | null = null;
 let session: SessionInfo | null = null;
 let tokens: TokenPair | null = null;
 let bound: BoundTokens | null = null;
+
+const bearer = new TokenSync({
+  name: 'bearer',
+  refresh: tokenRefresh,
+  onChange: (pair) => {
+    tokens = pair;
+    renderState(session, tokens, bound);
+  },
+  // `?refresh-lock=off`: each tab refreshes on its own, as without Web Locks (the lab's control).
+  useLock: new URLSearchParams(location.search).get('refresh-lock') !== 'off',
+});
 
 const ACTIONS = {
   register: registerAction,
@@ -36,6 +52,7 @@ const ACTIONS = {
   'token-login': tokenLoginAction,
   'session-logout': sessionLogoutAction,
   'token-refresh': tokenRefreshAction,
+  'token-me': tokenMeAction,
   'token-logout': tokenLogoutAction,
   'bound-login': boundLoginAction,
   'bound-refresh': boundRefreshAction,
@@ -114,33 +131,53 @@ async function tokenLoginAction(): Promise<Outcome> {
   if (!input) return MISSING_INPUT;
   const result = await tokenLogin(input);
   if (result.kind !== 'ok') return failedParse('Could not log in with tokens', result);
-  tokens = result.value;
+  await bearer.signedIn(result.value);
+  if (!tokens) return failure('The tokens were dropped as soon as they arrived.');
   return success(
     `Logged in with tokens: a ${bearerHeaderBytes(tokens.accessToken)}-byte Authorization header, valid for ${tokens.expiresIn} s, kept in memory.`,
   );
 }
 
 async function tokenRefreshAction(): Promise<Outcome> {
-  if (!tokens) return info('No refresh token in memory: log in with tokens first.');
-  const result = await tokenRefresh(tokens.refreshToken);
-  if (result.kind === 'ok') {
-    tokens = result.value;
-    return success('Refreshed: a new access token and a new refresh token; the old one is spent.');
+  const outcome = await bearer.refresh();
+  switch (outcome.kind) {
+    case 'no-tokens':
+      return info('No refresh token in memory: log in with tokens first.');
+    case 'refreshed':
+      return success(
+        'Refreshed: a new access token and a new refresh token, for every tab; the old one is spent.',
+      );
+    case 'adopted':
+      return success('Another tab had just refreshed: this tab took its new pair.');
+    case 'lost':
+      return failure(
+        'Another tab refreshed, but its new pair never arrived here. The spent tokens were dropped.',
+      );
+    case 'failed':
+      // A spent or revoked refresh token never works again: every tab dropped it.
+      return outcome.result.kind === 'problem' && outcome.result.status === 401
+        ? failure(`Could not refresh: ${outcome.result.problem.detail} The tokens were dropped.`)
+        : failedParse('Could not refresh', outcome.result);
   }
-  if (result.kind === 'problem' && result.status === 401) {
-    // A spent or revoked refresh token never works again: keeping it helps no one.
-    tokens = null;
-    return failure(`Could not refresh: ${result.problem.detail} The tokens were dropped.`);
-  }
-  return failedParse('Could not refresh', result);
+}
+
+async function tokenMeAction(): Promise<Outcome> {
+  const pair = await bearer.fresh();
+  if (!pair) return info('No access token in memory: log in with tokens first.');
+  const result = await whoAmI(pair.accessToken);
+  if (result.kind !== 'ok') return failed('The gateway refused the access token', result);
+  const userId = isRecord(result.body) ? result.body['userId'] : null;
+  return success(`The gateway knows the access token: user ${String(userId)}.`);
 }
 
 async function tokenLogoutAction(): Promise<Outcome> {
   if (!tokens) return info('No tokens in memory: nothing to revoke.');
   const result = await tokenRevoke(tokens.refreshToken);
   if (result.kind !== 'ok') return failed('Could not revoke the refresh token', result);
-  tokens = null;
-  return success('Logged out: the refresh token is revoked and both tokens are gone from memory.');
+  await bearer.signedOut();
+  return success(
+    'Logged out: the refresh token is revoked and both tokens are gone from memory, in every tab.',
+  );
 }
 
 async function boundLoginAction(): Promise<Outcome> {
