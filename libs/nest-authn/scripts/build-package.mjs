@@ -1,0 +1,153 @@
+// Builds the npm package in dist/libs/nest-authn: the JavaScript of the
+// package's entry and of the workspace libraries it uses, bundled into one
+// CommonJS file with every npm package left as a `require`; the TypeScript
+// declarations, with the workspace's path aliases turned into relative paths;
+// package.json, README and CHANGELOG. Fails when the output still names a
+// workspace alias or requires a package that package.json does not declare.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const webpack = require('webpack');
+
+const LIB = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = resolve(LIB, '../..');
+const OUT = join(ROOT, 'dist/libs/nest-authn');
+const TYPES = join(OUT, 'types');
+const WORKSPACE_ALIAS = /^@svt\//;
+
+const aliases = Object.entries(
+  JSON.parse(readFileSync(join(ROOT, 'tsconfig.base.json'), 'utf8')).compilerOptions.paths,
+).map(([alias, [target]]) => [alias, join(ROOT, target)]);
+
+rmSync(OUT, { recursive: true, force: true });
+await bundle();
+declarations();
+const manifest = JSON.parse(readFileSync(join(LIB, 'package.json'), 'utf8'));
+writeFileSync(join(OUT, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+for (const file of ['README.md', 'CHANGELOG.md']) copyFileSync(join(LIB, file), join(OUT, file));
+checkRequires(manifest);
+checkNoWorkspaceAlias();
+process.stdout.write(
+  `nest-authn: ${manifest.name}@${manifest.version} built in ${relative(ROOT, OUT)}\n`,
+);
+
+/** The JavaScript: workspace sources bundled (tree-shaken), npm packages external. */
+function bundle() {
+  const config = {
+    mode: 'production',
+    target: 'node20',
+    context: ROOT,
+    entry: join(LIB, 'src/index.ts'),
+    devtool: false,
+    output: {
+      path: OUT,
+      filename: 'index.js',
+      library: { type: 'commonjs2' },
+    },
+    resolve: {
+      extensions: ['.ts', '.js'],
+      // Exact matches: `@svt/x` and `@svt/x/testing` are different entries.
+      alias: Object.fromEntries(aliases.map(([alias, target]) => [`${alias}$`, target])),
+    },
+    externalsPresets: { node: true },
+    externals: [
+      ({ request }, callback) =>
+        /^[./]/.test(request) || WORKSPACE_ALIAS.test(request)
+          ? callback()
+          : callback(null, `commonjs ${request}`),
+    ],
+    module: {
+      rules: [
+        {
+          test: /\.ts$/,
+          // Types are checked by the workspace's typecheck; ES modules let webpack drop what the entry does not use.
+          loader: join(LIB, 'scripts/swc-loader.cjs'),
+          // The workspace libraries' modules act only through their exports, so
+          // the barrels' unused parts (and their npm imports) stay out.
+          sideEffects: false,
+        },
+      ],
+    },
+    optimization: {
+      minimize: false,
+      usedExports: true,
+      sideEffects: true,
+      concatenateModules: true,
+    },
+    performance: { hints: false },
+  };
+  return new Promise((done, fail) =>
+    webpack(config, (error, stats) => {
+      if (error) return fail(error);
+      if (stats.hasErrors()) return fail(new Error(stats.toString('errors-only')));
+      done();
+    }),
+  );
+}
+
+/** The declarations: tsc's, with each `@svt/…` import made relative to the emitted tree. */
+function declarations() {
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', join(LIB, 'tsconfig.package.json')],
+    { stdio: 'inherit', cwd: ROOT },
+  );
+  for (const file of walk(TYPES).filter((f) => f.endsWith('.d.ts'))) {
+    const text = readFileSync(file, 'utf8');
+    const rewritten = text.replace(/(["'])(@svt\/[^"']+)\1/g, (whole, quote, specifier) => {
+      const found = aliases.find(([alias]) => alias === specifier);
+      if (!found) return whole;
+      const target = join(TYPES, relative(ROOT, found[1])).replace(/\.ts$/, '');
+      let path = relative(dirname(file), target).split(sep).join('/');
+      if (!path.startsWith('.')) path = `./${path}`;
+      return `${quote}${path}${quote}`;
+    });
+    if (rewritten !== text) writeFileSync(file, rewritten);
+  }
+  writeFileSync(join(OUT, 'index.d.ts'), "export * from './types/libs/nest-authn/src/index';\n");
+}
+
+/** Every `require()` of the bundle is a Node built-in or a declared dependency. */
+function checkRequires(manifest) {
+  const declared = new Set([
+    ...Object.keys(manifest.dependencies ?? {}),
+    ...Object.keys(manifest.peerDependencies ?? {}),
+  ]);
+  const code = readFileSync(join(OUT, 'index.js'), 'utf8');
+  const undeclared = [...code.matchAll(/require\("([^"]+)"\)/g)]
+    .map(([, request]) => request)
+    .filter((request) => !request.startsWith('node:') && !builtinModules.includes(request))
+    .map((request) =>
+      request
+        .split('/')
+        .slice(0, request.startsWith('@') ? 2 : 1)
+        .join('/'),
+    )
+    .filter((name) => !declared.has(name));
+  if (undeclared.length > 0) {
+    throw new Error(
+      `nest-authn: the bundle requires undeclared packages: ${[...new Set(undeclared)].join(', ')}`,
+    );
+  }
+}
+
+/** No file of the package may name a workspace alias: a consumer could not resolve it. */
+function checkNoWorkspaceAlias() {
+  const offenders = walk(OUT).filter((file) => readFileSync(file, 'utf8').includes('@svt/'));
+  if (offenders.length > 0) {
+    throw new Error(
+      `nest-authn: the package still names @svt/ in ${offenders.map((f) => relative(OUT, f)).join(', ')}`,
+    );
+  }
+}
+
+function walk(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
