@@ -1,6 +1,14 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -140,7 +148,8 @@ export async function scaffoldConsumer(tarball: string): Promise<string> {
           esModuleInterop: true,
           experimentalDecorators: true,
           emitDecoratorMetadata: true,
-          skipLibCheck: true,
+          // The package's declarations are checked too: they must resolve with what it installs.
+          skipLibCheck: false,
           types: ['node'],
           rootDir: 'src',
           outDir: 'dist',
@@ -222,6 +231,18 @@ export async function startConsumer(
     await sleep(50);
   }
   return app;
+}
+
+/** The installed package's files that name a workspace path alias (`@svt/…`): none, or a consumer could not resolve them. */
+export function filesNamingWorkspaceAliases(dir: string): string[] {
+  const installed = join(dir, 'node_modules', PACKAGE_NAME);
+  const walk = (folder: string): string[] =>
+    readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? walk(join(folder, entry.name)) : [join(folder, entry.name)],
+    );
+  return walk(installed)
+    .filter((file) => readFileSync(file, 'utf8').includes('@svt/'))
+    .map((file) => relative(installed, file));
 }
 
 /** Removes the consumer's folder. */

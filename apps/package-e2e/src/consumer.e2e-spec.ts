@@ -29,6 +29,7 @@ import type { ConsumerApp } from './consumer-app';
 import {
   buildAndPack,
   compileConsumer,
+  filesNamingWorkspaceAliases,
   installConsumer,
   removeConsumer,
   say,
@@ -143,6 +144,13 @@ describe('the nest-authn package, installed from its tarball into a fresh Nest a
     user = await registerUser(auth);
     session = await loginWithSession(auth, user);
     tokens = await loginWithToken(auth, user);
+  });
+
+  it("installs with no reference to the workspace's path aliases", () => {
+    const offenders = filesNamingWorkspaceAliases(consumer.dir);
+
+    say(`installed package files naming @svt/: ${offenders.length}`);
+    expect(offenders).toEqual([]);
   });
 
   it('answers 401 unauthenticated to a request with no credential', async () => {

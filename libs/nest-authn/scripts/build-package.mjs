@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const webpack = require('webpack');
+const ts = require('typescript');
 
 const LIB = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = resolve(LIB, '../..');
@@ -109,6 +110,89 @@ function declarations() {
     if (rewritten !== text) writeFileSync(file, rewritten);
   }
   writeFileSync(join(OUT, 'index.d.ts'), "export * from './types/libs/nest-authn/src/index';\n");
+  pruneDeclarations(join(TYPES, 'libs/nest-authn/src/index.d.ts'));
+}
+
+/**
+ * Keeps of the workspace libraries' declarations only what the package's
+ * entry reaches. Their barrels (`index.d.ts`) re-export whole libraries, of
+ * which the package uses a part: the rest would make a consumer's compiler
+ * look for packages the package does not install (`@nestjs/swagger`…). Each
+ * barrel keeps the re-exports of names something kept imports; a file no
+ * kept file imports is deleted.
+ */
+function pruneDeclarations(entry) {
+  const parsed = new Map();
+  const parse = (file) => {
+    if (!parsed.has(file)) {
+      const text = readFileSync(file, 'utf8');
+      parsed.set(file, ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true));
+    }
+    return parsed.get(file);
+  };
+  const isBarrel = (file) =>
+    file !== entry &&
+    parse(file).statements.every((s) => ts.isExportDeclaration(s) && s.moduleSpecifier);
+  const resolveIn = (from, specifier) =>
+    specifier.startsWith('.') ? `${resolve(dirname(from), specifier)}.d.ts` : null;
+  /** file → the names wanted of it ('*': all of it). */
+  const wanted = new Map();
+  const queue = [];
+  const want = (file, names) => {
+    const known = wanted.get(file) ?? new Set();
+    const added = names.filter((name) => !known.has(name));
+    if (wanted.has(file) && added.length === 0) return;
+    added.forEach((name) => known.add(name));
+    wanted.set(file, known);
+    queue.push(file);
+  };
+  want(entry, ['*']);
+  while (queue.length > 0) {
+    const file = queue.shift();
+    const names = wanted.get(file);
+    const barrel = isBarrel(file);
+    for (const statement of parse(file).statements) {
+      const to = statement.moduleSpecifier && resolveIn(file, statement.moduleSpecifier.text);
+      if (!to) continue;
+      if (ts.isExportDeclaration(statement)) {
+        const elements = statement.exportClause?.elements;
+        if (!elements) {
+          want(to, ['*']);
+          continue;
+        }
+        const picked = elements.filter((e) => !barrel || names.has('*') || names.has(e.name.text));
+        if (picked.length > 0)
+          want(
+            to,
+            picked.map((e) => (e.propertyName ?? e.name).text),
+          );
+      } else if (ts.isImportDeclaration(statement)) {
+        const bindings = statement.importClause?.namedBindings;
+        want(
+          to,
+          bindings && ts.isNamedImports(bindings)
+            ? bindings.elements.map((e) => (e.propertyName ?? e.name).text)
+            : ['*'],
+        );
+      }
+    }
+  }
+  for (const file of walk(TYPES).filter((f) => f.endsWith('.d.ts'))) {
+    const names = wanted.get(file);
+    if (!names) {
+      rmSync(file);
+    } else if (isBarrel(file) && !names.has('*')) {
+      const source = parse(file);
+      const kept = source.statements.flatMap((statement) => {
+        const elements = statement.exportClause.elements.filter((e) => names.has(e.name.text));
+        if (elements.length === 0) return [];
+        const list = elements.map((e) => e.getText(source)).join(', ');
+        const type = statement.isTypeOnly ? 'type ' : '';
+        return [`export ${type}{ ${list} } from '${statement.moduleSpecifier.text}';`];
+      });
+      writeFileSync(file, `${kept.join('\n')}\n`);
+    }
+  }
 }
 
 /** Every `require()` of the bundle is a Node built-in or a declared dependency. */
