@@ -218,7 +218,9 @@ export async function startConsumer(
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
-        await Promise.race([exited, sleep(5_000).then(() => child.kill('SIGKILL'))]);
+        const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(killer);
       }
     },
   };
