@@ -204,7 +204,13 @@ export async function startConsumer(
   const [port] = await findFreePorts(1);
   const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], {
     cwd: dir,
-    env: { ...readTestEnvironment().inherited, NO_COLOR: '1', ...env, PORT: String(port) },
+    env: {
+      ...readTestEnvironment().inherited,
+      NO_COLOR: '1',
+      ...env,
+      PORT: String(port),
+      APP_ORIGIN: `http://127.0.0.1:${port}`,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -12,12 +12,15 @@ import type {
 import {
   csrfHeaders,
   decodeJwt,
+  dpopRequest,
+  generateDpopKey,
   epochSeconds,
   expectBearerChallenge,
   expectProblem,
   expectStatus,
   generateEs256Key,
   http,
+  loginWithDpop,
   loginWithSession,
   loginWithToken,
   registerUser,
@@ -211,6 +214,46 @@ describe('the nest-authn package, installed from its tarball into a fresh Nest a
 
     show('GET /session-only (Bearer token)', response);
     expectProblem(response, 401, 'unauthenticated');
+  });
+
+  describe('with a DPoP-bound access token (RFC 9449)', () => {
+    let key: Awaited<ReturnType<typeof generateDpopKey>>;
+    let bound: TokenLogin;
+
+    beforeAll(async () => {
+      key = await generateDpopKey();
+      bound = await loginWithDpop(auth, key, user);
+    });
+
+    it('answers 200 to the token with a proof by its key', async () => {
+      const response = await dpopRequest(app, key, {
+        method: 'GET',
+        path: '/account/any',
+        accessToken: bound.accessToken,
+      });
+
+      show("GET /account/any (accept ['dpop', 'bearer', 'session']; DPoP token + proof)", response);
+      expectStatus(response, 200);
+      expect(response.json).toEqual({ userId: user.id, credential: 'dpop' });
+    });
+
+    it('refuses the bound token sent as a Bearer token (RFC 9449 §7.2)', async () => {
+      const response = await app.get('/account/any', { bearer: bound.accessToken });
+
+      show('GET /account/any (the DPoP-bound token as Bearer)', response);
+      expectProblem(response, 401, 'invalid_token');
+    });
+
+    it('refuses the bound token with a proof by another key', async () => {
+      const response = await dpopRequest(app, await generateDpopKey(), {
+        method: 'GET',
+        path: '/account/any',
+        accessToken: bound.accessToken,
+      });
+
+      show('GET /account/any (DPoP token + a proof by another key)', response);
+      expectProblem(response, 401, 'invalid_dpop_proof');
+    });
   });
 
   it.each([
