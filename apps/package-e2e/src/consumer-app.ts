@@ -253,6 +253,20 @@ export function filesNamingWorkspaceAliases(dir: string): string[] {
     .map((file) => relative(installed, file));
 }
 
+/** What `import { … } from` the package gives an ES module of the consumer: the types of its exports. */
+export async function importFromEsm(
+  dir: string,
+  names: readonly string[],
+): Promise<Record<string, string>> {
+  const script = `import * as kit from '${PACKAGE_NAME}';\nconst names = ${JSON.stringify(names)};\nconsole.log(JSON.stringify(Object.fromEntries(names.map((n) => [n, typeof kit[n]]))));\n`;
+  writeFileSync(join(dir, 'esm-check.mjs'), script);
+  const output = await run(process.execPath, ['esm-check.mjs'], {
+    cwd: dir,
+    env: readTestEnvironment().inherited,
+  });
+  return JSON.parse(output) as Record<string, string>;
+}
+
 /** Removes the consumer's folder. */
 export function removeConsumer(dir: string | undefined): void {
   if (dir) rmSync(dir, { recursive: true, force: true });

@@ -33,6 +33,7 @@ import {
   buildAndPack,
   compileConsumer,
   filesNamingWorkspaceAliases,
+  importFromEsm,
   installConsumer,
   removeConsumer,
   say,
@@ -155,6 +156,23 @@ describe('the nest-authn package, installed from its tarball into a fresh Nest a
 
     say(`installed package files naming @svt/: ${offenders.length}`);
     expect(offenders).toEqual([]);
+  });
+
+  it('is imported by name from an ES module too', async () => {
+    const kinds = await importFromEsm(consumer.dir, [
+      'AuthnKitModule',
+      'Authenticated',
+      'CurrentIdentity',
+    ]);
+
+    say(
+      `import { … } from '@session-vs-token/nest-authn' in an ES module: ${JSON.stringify(kinds)}`,
+    );
+    expect(kinds).toEqual({
+      AuthnKitModule: 'function',
+      Authenticated: 'function',
+      CurrentIdentity: 'function',
+    });
   });
 
   it('answers 401 unauthenticated to a request with no credential', async () => {

@@ -27,6 +27,7 @@ const aliases = Object.entries(
 rmSync(OUT, { recursive: true, force: true });
 await bundle();
 declarations();
+esmEntry();
 const manifest = JSON.parse(readFileSync(join(LIB, 'package.json'), 'utf8'));
 writeFileSync(join(OUT, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 for (const file of ['README.md', 'CHANGELOG.md']) copyFileSync(join(LIB, file), join(OUT, file));
@@ -193,6 +194,19 @@ function pruneDeclarations(entry) {
       writeFileSync(file, `${kept.join('\n')}\n`);
     }
   }
+}
+
+/**
+ * `index.mjs`, for `import { … } from` in ES modules: Node cannot find the
+ * names of a webpack bundle's exports, so this entry names them, re-exporting
+ * the one CommonJS instance (no second copy of the module's state).
+ */
+function esmEntry() {
+  const names = Object.keys(require(join(OUT, 'index.js'))).sort();
+  writeFileSync(
+    join(OUT, 'index.mjs'),
+    `import kit from './index.js';\n\nexport const { ${names.join(', ')} } = kit;\n`,
+  );
 }
 
 /** Every `require()` of the bundle is a Node built-in or a declared dependency. */
