@@ -21,6 +21,8 @@ export interface LiveCartOptions {
   /** The path with any query string (default `/api/cart/events`). */
   readonly path?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** `false`: never answers the server's pings, as a vanished client would not (default true). */
+  readonly autoPong?: boolean;
 }
 
 /** How a socket ended: its close code and reason, and when (epoch ms) the client saw it. */
@@ -77,7 +79,7 @@ export function openLiveCart(
   const ws = new WebSocket(
     `ws://127.0.0.1:${target.port}${options.path ?? '/api/cart/events'}`,
     protocols,
-    { headers },
+    { headers, autoPong: options.autoPong ?? true },
   );
   const messages: JsonObject[] = [];
   const waiting = new Set<() => void>();
