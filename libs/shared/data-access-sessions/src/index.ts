@@ -54,6 +54,7 @@ export type { ConnectRedisOptions, RedisConnection } from './lib/redis-connectio
 export { connectRedisCluster, parseRedisSeedUrls } from './lib/redis-cluster-connection';
 export { CART_CHANGE_FEED } from './lib/cart-change-feed';
 export type { CartChangeFeed, CartChangeListener } from './lib/cart-change-feed';
+export { MemoryCartChangeFeed } from './lib/memory-cart-change-feed';
 export { RedisCartChangeFeed } from './lib/redis-cart-change-feed';
 export type { RedisCartChangeFeedOptions } from './lib/redis-cart-change-feed';
 export { SqliteCartChangeFeed } from './lib/sqlite-cart-change-feed';
