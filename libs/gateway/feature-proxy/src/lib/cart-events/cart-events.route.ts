@@ -1,5 +1,6 @@
 import { ServerResponse } from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -25,6 +26,13 @@ import type { SocketCredential } from './live-socket';
 
 /** Where the live cart is served. */
 export const CART_EVENTS_PATH = '/api/cart/events';
+
+/**
+ * How long an upgrade request may take to be answered: off Node's HTTP
+ * parser, its connection has no request timeout of its own (`ws` clears this
+ * one once it takes the connection over).
+ */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** The connection of an upgrade request, kept until its route answers. */
 interface PendingUpgrade {
@@ -91,6 +99,8 @@ export class CartEventsRoute {
   private route(fastify: FastifyInstance, request: IncomingMessage, socket: Duplex, head: Buffer) {
     // A connection reset before the answer must not become an uncaught error.
     socket.on('error', () => socket.destroy());
+    socket.once('timeout', () => socket.destroy());
+    if (socket instanceof Socket) socket.setTimeout(HANDSHAKE_TIMEOUT_MS);
     this.pending.set(request, { socket, head });
     const response = new ServerResponse(request);
     response.assignSocket(socket as never);
