@@ -347,3 +347,19 @@ describe('a socket lives no longer than its credential', () => {
     });
   });
 });
+
+describe('on the metrics port', () => {
+  it('counts the open sockets, the closes by reason and the credential checks', async () => {
+    const live = await openLiveCart(sut.shop, { token: (await newUser()).tokens.accessToken });
+    await live.next(isCart);
+
+    const metrics = await http(sut.shop.metrics).get('/metrics');
+    live.ws.close();
+
+    expect(metrics.text).toMatch(/^live_cart_sockets [1-9]/m);
+    // The earlier tests' logouts and revocations, each under the name of its close code.
+    expect(metrics.text).toMatch(/^live_cart_closes_total\{reason="sessionEnded"\} [1-9]/m);
+    expect(metrics.text).toMatch(/^live_cart_closes_total\{reason="tokenRevoked"\} [1-9]/m);
+    expect(metrics.text).toMatch(/^live_cart_credential_check_seconds_count [1-9]/m);
+  });
+});

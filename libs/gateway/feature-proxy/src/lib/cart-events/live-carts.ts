@@ -26,6 +26,7 @@ import type { IdentityTokenSigner } from '../identity-token.signer';
 import type { Upstream } from '../upstream';
 import type { CartEventsCloseReason } from './cart-events.close-codes';
 import { parseClientMessage } from './cart-events.messages';
+import { liveCartCheckDuration, liveCartSockets } from './cart-events.metrics';
 import { asBearerRequest } from './handshake-credential';
 import { LiveSocket } from './live-socket';
 import type { SocketCredential } from './live-socket';
@@ -116,6 +117,7 @@ export class LiveCarts implements OnApplicationBootstrap, BeforeApplicationShutd
    */
   accept(ws: WebSocket, handshake: FastifyRequest, credential: SocketCredential | undefined): void {
     const socket = new LiveSocket(ws, handshake, this.config.CART_EVENTS_MAX_BUFFERED_BYTES);
+    liveCartSockets.inc();
     ws.on('error', (error) => this.logger.debug(`socket error: ${error.message}`));
     ws.on('close', () => this.forget(socket));
     ws.on('message', (data, isBinary) => {
@@ -151,6 +153,7 @@ export class LiveCarts implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   private forget(socket: LiveSocket): void {
+    liveCartSockets.dec();
     this.unauthenticated.delete(socket);
     const userId = socket.userId;
     if (userId === undefined) return;
@@ -202,6 +205,7 @@ export class LiveCarts implements OnApplicationBootstrap, BeforeApplicationShutd
   private async checkCredentials(): Promise<void> {
     if (this.checking) return;
     this.checking = true;
+    const end = liveCartCheckDuration.startTimer();
     try {
       const now = this.now();
       const checks = [];
@@ -210,6 +214,7 @@ export class LiveCarts implements OnApplicationBootstrap, BeforeApplicationShutd
       }
       await Promise.all(checks);
     } finally {
+      end();
       this.checking = false;
     }
   }
@@ -251,7 +256,7 @@ export class LiveCarts implements OnApplicationBootstrap, BeforeApplicationShutd
   private ping(): void {
     for (const socket of this.all()) {
       if (!socket.alive) {
-        socket.ws.terminate();
+        socket.cut();
         continue;
       }
       socket.alive = false;

@@ -4,6 +4,7 @@ import type { Identity } from '@svt/shared/feature-authn';
 import { CART_EVENTS_CLOSE_CODES } from './cart-events.close-codes';
 import type { CartEventsCloseReason } from './cart-events.close-codes';
 import type { ServerMessage } from './cart-events.messages';
+import { liveCartCloses } from './cart-events.metrics';
 
 /**
  * How long a socket the server closed may take to finish the closing
@@ -37,7 +38,10 @@ export class LiveSocket {
     private readonly maxBufferedBytes: number,
   ) {
     ws.on('pong', () => (this.alive = true));
-    ws.on('close', () => (this.closing = true));
+    ws.on('close', () => {
+      if (!this.closing) liveCartCloses.inc({ reason: 'client' });
+      this.closing = true;
+    });
   }
 
   get userId(): string | undefined {
@@ -59,10 +63,18 @@ export class LiveSocket {
     this.ws.send(text);
   }
 
+  /** Cuts the connection without a closing handshake: the client stopped answering pings. */
+  cut(): void {
+    if (!this.closing) liveCartCloses.inc({ reason: 'cut' });
+    this.closing = true;
+    this.ws.terminate();
+  }
+
   /** Closes with the code of `reason`, and cuts the connection if the client does not answer in time. */
   end(reason: CartEventsCloseReason): void {
     if (this.closing) return;
     this.closing = true;
+    liveCartCloses.inc({ reason });
     this.ws.close(CART_EVENTS_CLOSE_CODES[reason], reason);
     setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
   }
