@@ -348,6 +348,20 @@ describe('a socket lives no longer than its credential', () => {
   });
 });
 
+describe('a gateway replica that shuts down', () => {
+  it('closes its sockets with 1001 (going away) and exits cleanly, so clients reconnect elsewhere', async () => {
+    const replica = await sut.startReplica('gateway');
+    const user = await newUser();
+    const live = await openLiveCart(replica, { token: user.tokens.accessToken });
+    await live.next(isCart);
+
+    const [exit, closed] = await Promise.all([replica.terminate(), live.closed]);
+
+    expect(closed.code).toBe(1001);
+    expect(exit).toEqual({ code: 0, signal: null });
+  }, 60_000);
+});
+
 describe('on the metrics port', () => {
   it('counts the open sockets, the closes by reason and the credential checks', async () => {
     const live = await openLiveCart(sut.shop, { token: (await newUser()).tokens.accessToken });

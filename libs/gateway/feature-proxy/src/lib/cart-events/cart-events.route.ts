@@ -82,6 +82,8 @@ export class CartEventsRoute {
     fastify.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.route(fastify, request, socket, head),
     );
+    // Before the server stops listening, which waits for every connection.
+    fastify.addHook('preClose', () => this.liveCarts.closeAll());
     fastify.get(CART_EVENTS_PATH, async (request, reply) => {
       try {
         await this.handshake(request, reply);

@@ -97,12 +97,29 @@ export class LiveCarts implements OnApplicationBootstrap, BeforeApplicationShutd
     this.pingTimer.unref();
   }
 
-  /** Closes every socket with 1001 before the server stops, and stops following. */
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * Closes every socket with 1001 (going away) and resolves once all are
+   * closed (at most the 1 s close grace), and stops following. The server
+   * calls it before it stops listening: it waits for every connection,
+   * upgraded ones included, and an open socket would hold it. Idempotent.
+   */
+  closeAll(): Promise<void> {
     clearInterval(this.checkTimer);
     clearInterval(this.pingTimer);
-    for (const socket of this.all()) socket.end('goingAway');
-    await this.following?.stop();
+    const closed = [...this.all()].map(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          if (socket.ws.readyState === socket.ws.CLOSED) return resolve();
+          socket.ws.once('close', () => resolve());
+          socket.end('goingAway');
+        }),
+    );
+    return Promise.all([...closed, this.following?.stop()]).then(() => undefined);
+  }
+
+  /** The same, for a Nest application closed without its server (tests). */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.closeAll();
   }
 
   /** Whether `userId` may open one more socket here (CART_EVENTS_MAX_SOCKETS_PER_USER, per replica). */
