@@ -16,6 +16,7 @@ import {
 import type { DemoConfig } from './config.js';
 import { loadConfig } from './config.js';
 import { dpopKeyPair, dpopThumbprint } from './dpop.js';
+import { closeLiveCart, openLiveCart } from './live-cart.js';
 import { bearerHeaderBytes } from './jwt.js';
 import type { CellOutcome, Credential, Destination } from './matrix.js';
 import { endpoints, isCredential, isDestination, probe } from './matrix.js';
@@ -58,6 +59,12 @@ const ACTIONS = {
   'bound-refresh': boundRefreshAction,
   'bound-logout': boundLogoutAction,
   'run-matrix': runMatrixAction,
+  'live-cart-session': async () =>
+    info(
+      session ? openLiveCart('session', () => null) : 'No session: log in with a session first.',
+    ),
+  'live-cart-token': async () => info(openLiveCart('token', () => tokens?.accessToken ?? null)),
+  'live-cart-close': async () => (closeLiveCart(), info('Closed the live cart.')),
 } satisfies Record<string, () => Promise<Outcome>>;
 type Action = keyof typeof ACTIONS;
 

@@ -52,6 +52,13 @@ export { RedisReplayCache } from './lib/redis-replay-cache';
 export { connectRedis, isRedisCluster, pingRedis } from './lib/redis-connection';
 export type { ConnectRedisOptions, RedisConnection } from './lib/redis-connection';
 export { connectRedisCluster, parseRedisSeedUrls } from './lib/redis-cluster-connection';
+export { CART_CHANGE_FEED } from './lib/cart-change-feed';
+export type { CartChangeFeed, CartChangeListener } from './lib/cart-change-feed';
+export { MemoryCartChangeFeed } from './lib/memory-cart-change-feed';
+export { RedisCartChangeFeed } from './lib/redis-cart-change-feed';
+export type { RedisCartChangeFeedOptions } from './lib/redis-cart-change-feed';
+export { SqliteCartChangeFeed } from './lib/sqlite-cart-change-feed';
+export type { SqliteCartChangeFeedOptions } from './lib/sqlite-cart-change-feed';
 export { SHARED_STATE, openSharedState, provideSharedState } from './lib/shared-state';
 export type {
   OpenSharedStateOptions,

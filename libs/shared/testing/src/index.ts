@@ -92,3 +92,10 @@ export {
   testRelyingParty,
 } from './lib/oidc-client';
 export type { TestRelyingParty } from './lib/oidc-client';
+export { HandshakeRefused, openLiveCart, refusedLiveCart } from './lib/live-cart-client';
+export type {
+  LiveCart,
+  LiveCartClose,
+  LiveCartOptions,
+  LiveCartTarget,
+} from './lib/live-cart-client';

@@ -1,6 +1,8 @@
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { CART_REPOSITORY, SqlCartRepository, cartMigrations } from '@svt/cart/data-access';
+import type { CartChangeFeed } from '@svt/shared/data-access-sessions';
+import { CART_CHANGE_FEED } from '@svt/shared/data-access-sessions';
 import type { SqlClient } from '@svt/shared/data-access-sql';
 import type { JwtVerification, KeySource } from '@svt/shared/feature-authn';
 import {
@@ -21,6 +23,7 @@ import type { CartConfig } from './cart.config';
 import { CartPageController } from './cart-page/cart-page.controller';
 import { CartController, CredentialsEchoController } from './cart.controller';
 import { CART_CONFIG } from './cart.tokens';
+import { PublishingCartRepository } from './publishing-cart.repository';
 
 const CART_SQL = Symbol.for('svt.CartSql');
 const GATEWAY_JWKS = Symbol.for('svt.GatewayJwks');
@@ -98,9 +101,12 @@ export class CartModule {
       providers: [
         {
           provide: CART_REPOSITORY,
-          inject: [CART_SQL],
-          useFactory: (sql: SqlClient) =>
-            new SqlCartRepository(sql, { maxItems: config.CART_MAX_ITEMS }),
+          inject: [CART_SQL, CART_CHANGE_FEED],
+          useFactory: (sql: SqlClient, changes: CartChangeFeed) =>
+            new PublishingCartRepository(
+              new SqlCartRepository(sql, { maxItems: config.CART_MAX_ITEMS }),
+              changes,
+            ),
         },
       ],
     };

@@ -7,6 +7,7 @@ import { GATEWAY_PROXY_PATHS } from './gateway.controllers';
 import { GatewayModule } from './gateway.module';
 import { corsForHost } from './cors-for-host';
 import { GatewayProxy } from './gateway-proxy';
+import { CartEventsRoute } from './cart-events/cart-events.route';
 
 /**
  * The gateway, ready to listen. Bodies stay raw bytes: the upstreams parse
@@ -28,6 +29,7 @@ export async function createGatewayApp(
     tokenScheme,
   });
   app.get(GatewayProxy).register(app.getHttpAdapter().getInstance(), tokenScheme);
+  app.get(CartEventsRoute).register(app.getHttpAdapter().getInstance(), tokenScheme);
   // SHOP's own pages are same-origin and need no CORS. Under its same-site
   // sibling name (API_ORIGIN) the gateway is another origin: there, and only
   // there, pages from SHOP may call it, cookies included. Decided by Host.

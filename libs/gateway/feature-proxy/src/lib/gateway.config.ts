@@ -11,6 +11,31 @@ import {
   ssoFields,
 } from '@svt/shared/util-config';
 
+/** Bounds of the live cart's WebSocket (`/api/cart/events`); docs/websocket.md explains each. */
+const cartEventsFields = {
+  /** Largest message a client may send (an `auth` message carries an access token): 1009 above it. */
+  CART_EVENTS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(65_536).default(8192),
+  /** Open sockets per user on one gateway replica; the next handshake gets 429. */
+  CART_EVENTS_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
+  /** How often an idle socket is pinged; one that has not answered the last ping by then is dropped. */
+  CART_EVENTS_PING_INTERVAL_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** Bytes a socket may hold unsent before its reader counts as too slow and is dropped. */
+  CART_EVENTS_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16_384)
+    .max(16_777_216)
+    .default(1_048_576),
+  /** How long a socket opened without a credential may wait for its `auth` message. */
+  CART_EVENTS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /**
+   * How often every socket's credential is checked again (sessions in the
+   * store, tokens against the denylist and `exp`). At most 500: a socket
+   * must close within 1 s of its credential's end.
+   */
+  CART_EVENTS_CHECK_INTERVAL_MS: z.coerce.number().int().min(50).max(500).default(250),
+};
+
 /** The variables of the gateway, each on its own; `gatewayConfigSchema` adds the rules between them. */
 const gatewayFields = z.object({
   NODE_ENV: env.nodeEnv,
@@ -55,6 +80,7 @@ const gatewayFields = z.object({
   ...ssoFields,
   BODY_LIMIT: env.bodyLimit,
   SHUTDOWN_DELAY_MS: env.shutdownDelayMs,
+  ...cartEventsFields,
 });
 
 /** Environment of the gateway. `.env.example` documents each variable. */

@@ -77,6 +77,36 @@ const forwardedToCart = (
   },
 });
 
+/** `GET /api/cart/events` (`CartEventsRoute`): OpenAPI describes its handshake, docs/websocket.md the rest. */
+const liveCartHandshake: OperationObject = {
+  tags: ['proxy'],
+  operationId: 'CartEvents_get',
+  summary: 'The live cart, a WebSocket (RFC 6455)',
+  description:
+    'A WebSocket handshake (`Upgrade: websocket`, subprotocol `cart.v1`), authenticated before the upgrade: the session cookie from an allowed `Origin` only, or an access token offered as the subprotocol `bearer.<token>`, or none and a first message `{"type":"auth","token":…}` within 5 s. Never a query string. The server then sends `{"type":"authenticated",…}` and `{"type":"cart","cart":…}` on every change, and closes the socket with a documented code within 1 s of the end of its credential. docs/websocket.md has the protocol, the close codes and the limits.',
+  security: AUTHENTICATED,
+  parameters: [
+    {
+      name: 'Sec-WebSocket-Protocol',
+      in: 'header',
+      required: true,
+      description: '`cart.v1`, and optionally `bearer.<access token>` after it.',
+      schema: { type: 'string' },
+      example: 'cart.v1',
+    },
+  ],
+  responses: {
+    '101': { description: 'Switching to the WebSocket protocol; the server answers `cart.v1`.' },
+    ...problemResponses(
+      ...AUTHENTICATED_PROBLEMS,
+      'forbidden_origin',
+      'bad_request',
+      'rate_limited',
+      'store_unavailable',
+    ),
+  },
+};
+
 /** The proxy's routes (`GatewayProxy`), described by hand: they are Fastify's, not Nest's. */
 export const GATEWAY_PROXY_PATHS: Readonly<Record<string, PathItemObject>> = {
   '/api/auth/{path}': {
@@ -88,6 +118,7 @@ export const GATEWAY_PROXY_PATHS: Readonly<Record<string, PathItemObject>> = {
     get: forwardedToCart('get', '/cart', 'The cart (forwarded to CART)', false),
     delete: forwardedToCart('delete', '/cart', 'Empty the cart (forwarded to CART)', true),
   },
+  '/api/cart/events': { get: liveCartHandshake },
   '/api/cart/items/{sku}': {
     put: forwardedToCart('put', '/cart/items/{sku}', 'Set a quantity (forwarded to CART)', true),
     delete: forwardedToCart(

@@ -17,6 +17,8 @@ import type { GatewayConfig } from './gateway.config';
 import { apiOrigin } from './gateway.config';
 import { GatewayJwksController, MeController } from './gateway.controllers';
 import { GatewayProxy } from './gateway-proxy';
+import { CartEventsRoute } from './cart-events/cart-events.route';
+import { LiveCarts } from './cart-events/live-carts';
 import {
   AUTH_UPSTREAM,
   CART_UPSTREAM,
@@ -86,6 +88,10 @@ export class GatewayModule {
       ],
       providers: [
         GatewayProxy,
+        CartEventsRoute,
+        LiveCarts,
+        // The live cart's handshake tells a cookie from no credential at all.
+        { provide: SESSION_COOKIE_NAME, useValue: sessionCookie.name },
         { provide: DEMO_PAGE, useFactory: () => loadDemoPage(config.DEMO_DIR) },
         { provide: AUTH_UPSTREAM, useFactory: () => new Upstream('auth', config.AUTH_URL) },
         { provide: CART_UPSTREAM, useFactory: () => new Upstream('cart', config.CART_URL) },

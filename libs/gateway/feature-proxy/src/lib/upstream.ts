@@ -118,6 +118,33 @@ export class Upstream {
     await reply.send(payload);
   }
 
+  /**
+   * A GET the gateway makes on its own account (not relaying a caller): the
+   * status and the parsed JSON body, `undefined` when there is none. Throws
+   * `upstream_unavailable` when the service does not answer.
+   */
+  async getJson(
+    path: string,
+    headers: Readonly<Record<string, string>>,
+  ): Promise<{ status: number; body: unknown }> {
+    let response;
+    try {
+      response = await this.pool.request({ method: 'GET', path, headers });
+    } catch (error) {
+      throw new AppError('upstream_unavailable', `The ${this.name} service did not answer.`, {
+        cause: error,
+      });
+    }
+    const text = await response.body.text();
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return { status: response.statusCode, body };
+  }
+
   close(): Promise<void> {
     return this.pool.close();
   }

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { FactoryProvider } from '@nestjs/common';
 import { SqliteClient } from '@svt/shared/data-access-sql';
+import { CART_CHANGE_FEED } from './cart-change-feed';
+import type { CartChangeFeed } from './cart-change-feed';
 import { DENYLIST } from './denylist';
 import type { Denylist } from './denylist';
 import { RATE_LIMIT_STORE } from './rate-limit-store';
@@ -11,6 +13,7 @@ import { OIDC_STATE_STORE } from './oidc-state-store';
 import type { OidcStateStore } from './oidc-state-store';
 import { connectRedisCluster, parseRedisSeedUrls } from './redis-cluster-connection';
 import { connectRedis, pingRedis } from './redis-connection';
+import { RedisCartChangeFeed } from './redis-cart-change-feed';
 import { RedisDenylist } from './redis-denylist';
 import { RedisOidcStateStore } from './redis-oidc-state-store';
 import { RedisRateLimitStore } from './redis-rate-limit-store';
@@ -20,6 +23,7 @@ import { REPLAY_CACHE } from './replay-cache';
 import type { ReplayCache } from './replay-cache';
 import { SESSION_STORE } from './session-store';
 import type { SessionStore } from './session-store';
+import { SqliteCartChangeFeed } from './sqlite-cart-change-feed';
 import { SqliteDenylist } from './sqlite-denylist';
 import { SqliteOidcStateStore } from './sqlite-oidc-state-store';
 import { SqliteRateLimitStore } from './sqlite-rate-limit-store';
@@ -42,6 +46,8 @@ export interface SharedState {
   readonly replays: ReplayCache;
   /** What oidc-provider keeps: its sessions, interactions, codes, tokens and grants. */
   readonly oidc: OidcStateStore;
+  /** "This user's cart changed", from the cart service to the gateways' live carts. */
+  readonly cartChanges: CartChangeFeed;
   /** Resolves when the backend answers (readiness). */
   ping(): Promise<void>;
   /** Stops following revocations, then closes the connection (and sweepers). Idempotent. */
@@ -155,6 +161,9 @@ async function openOnRedis(url: string, options: OpenSharedStateOptions): Promis
     rateLimits: new RedisRateLimitStore(client, prefix, clock),
     replays: new RedisReplayCache(client, prefix),
     oidc,
+    cartChanges: new RedisCartChangeFeed(client, prefix, {
+      followConnectTimeoutMs: options.redisConnectTimeoutMs,
+    }),
     ping: () => pingRedis(client),
     // The mirror first: its subscriber connection closes before the client.
     closables: [denylist, oidc, { close: closeClient }],
@@ -178,6 +187,8 @@ async function openOnSqlite(options: OpenSharedStateOptions): Promise<SharedStat
     closables.unshift(replays);
     const oidc = await SqliteOidcStateStore.on(sql, clock);
     closables.unshift(oidc);
+    const cartChanges = await SqliteCartChangeFeed.on(sql, clock);
+    closables.unshift(cartChanges);
     const denylist = await MirroredDenylist.start(sqliteDenylist, clock);
     closables.unshift(denylist);
     return sharedState({
@@ -186,6 +197,7 @@ async function openOnSqlite(options: OpenSharedStateOptions): Promise<SharedStat
       rateLimits,
       replays,
       oidc,
+      cartChanges,
       ping: () => sql.ping(),
       closables,
     });
@@ -201,6 +213,7 @@ function sharedState(parts: {
   rateLimits: RateLimitStore;
   replays: ReplayCache;
   oidc: OidcStateStore;
+  cartChanges: CartChangeFeed;
   ping: () => Promise<void>;
   closables: readonly Closable[];
 }): SharedState {
@@ -211,6 +224,7 @@ function sharedState(parts: {
     rateLimits: parts.rateLimits,
     replays: parts.replays,
     oidc: parts.oidc,
+    cartChanges: parts.cartChanges,
     ping: parts.ping,
     close: () => (closing ??= closeInOrder(parts.closables)),
   });
@@ -222,7 +236,7 @@ async function closeInOrder(closables: readonly Closable[]): Promise<void> {
 
 /**
  * Providers for SHARED_STATE, SESSION_STORE, DENYLIST, RATE_LIMIT_STORE,
- * REPLAY_CACHE and OIDC_STATE_STORE: Redis when `redisUrl` is set (a Redis
+ * REPLAY_CACHE, OIDC_STATE_STORE and CART_CHANGE_FEED: Redis when `redisUrl` is set (a Redis
  * Cluster with `redisCluster`), else `sessions.sqlite` in `dataDir`. The five
  * ports share the one connection of SHARED_STATE; the app closes SHARED_STATE
  * on shutdown.
@@ -264,6 +278,11 @@ export function provideSharedState(options: ProvideSharedStateOptions): FactoryP
     {
       provide: OIDC_STATE_STORE,
       useFactory: (state: SharedState): OidcStateStore => state.oidc,
+      inject: [SHARED_STATE],
+    },
+    {
+      provide: CART_CHANGE_FEED,
+      useFactory: (state: SharedState): CartChangeFeed => state.cartChanges,
       inject: [SHARED_STATE],
     },
   ];
