@@ -60,13 +60,15 @@ describe('npm run bench -- --smoke', () => {
     expect(report.refresh.errors).toBe(0);
   });
 
-  it('sees a revoked access token refused by the gateway, the cart and auth', () => {
+  it('sees a revoked access token refused by the gateway, the cart and auth, and the live cart closed', () => {
     for (const backend of report.backends) {
       const services = report.revocation.filter((r) => r.backend === backend);
       expect(services.map((r) => [r.service, r.missed])).toEqual([
         ['gateway', 0],
         ['cart', 0],
         ['auth', 0],
+        ['live cart, token', 0],
+        ['live cart, session', 0],
       ]);
     }
   });

@@ -201,7 +201,7 @@ export function renderMarkdown(report: BenchReport): string {
     ...dpopComparison(report).flatMap((line) => [line, '']),
     `While logins ran, AUTH's \`/health/live\` answered in p50 ${fixed(l.liveP50Ms, 1)} ms, p99 ${fixed(l.liveP99Ms, 1)} ms (${l.liveSamples} samples). AUTH kept ${cores(l.authCores)} busy during the logins and ${cores(f.authCores)} during the refreshes; the rest of the machine ran the stores and the load generator.`,
     '',
-    '| revocation → first refusal | backend | median ms | max ms | missed |',
+    '| revocation → first refusal, or the live cart socket closed | backend | median ms | max ms | missed |',
     '|---|---|--:|--:|--:|',
     ...report.revocation.map(
       (r) =>

@@ -2,13 +2,15 @@ import { execFile } from 'node:child_process';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import { generateKeyPair, generateProof } from 'dpop';
-import type { Service, SystemUnderTest, TestEnvironment } from '@svt/shared/testing';
+import type { LiveCart, Service, SystemUnderTest, TestEnvironment } from '@svt/shared/testing';
 import {
+  csrfHeaders,
   describeResponse,
   findWorkspaceRoot,
   http,
   loginWithSession,
   loginWithToken,
+  openLiveCart,
   readTestEnvironment,
   registerUser,
   resolveBackend,
@@ -463,14 +465,101 @@ async function measureRevocation(
       }),
     );
   }
-  return (Object.keys(probes) as (keyof typeof probes)[]).map((service) => ({
-    backend: rig.backend,
-    service,
-    maxMs: Math.max(0, ...times[service]),
-    medianMs: median(times[service]),
-    trials: settings.revocationTrials,
-    missed: missed[service],
-  }));
+  return [
+    ...(Object.keys(probes) as (keyof typeof probes)[]).map((service) => ({
+      backend: rig.backend,
+      service,
+      maxMs: Math.max(0, ...times[service]),
+      medianMs: median(times[service]),
+      trials: settings.revocationTrials,
+      missed: missed[service],
+    })),
+    ...(await measureSocketClosing(rig, settings)),
+  ];
+}
+
+/** The close codes of the live cart that `measureSocketClosing` waits for (docs/websocket.md). */
+const SOCKET_CLOSE = { tokenRevoked: 4003, sessionEnded: 4001 } as const;
+
+/**
+ * The live cart's sockets at the gateway, one per credential: the time from
+ * the revocation's answer (the token family revoked, the session logged out)
+ * to the socket's close with the code that names it. A close that came
+ * before the answer counts as 0 ms; one that did not come within the
+ * deadline, or came with another code, is missed.
+ */
+async function measureSocketClosing(
+  rig: Rig,
+  settings: BenchSettings,
+): Promise<RevocationResult[]> {
+  const shop = http(rig.system.shop);
+  const auth = http(rig.system.auth);
+  const trials = {
+    'live cart, token': async (): Promise<number | undefined> => {
+      const tokens = await loginWithToken(auth, rig.credentials);
+      const live = await openLiveCart(rig.system.shop, { token: tokens.accessToken });
+      return timeToClose(live, SOCKET_CLOSE.tokenRevoked, async () => {
+        const revoked = await auth.post('/auth/token/revoke', {
+          refresh_token: tokens.refreshToken,
+        });
+        if (revoked.status !== 204) throw new Error(`bench: revoke answered ${revoked.status}`);
+      });
+    },
+    'live cart, session': async (): Promise<number | undefined> => {
+      const session = await loginWithSession(shop, rig.credentials, '/api/auth');
+      const live = await openLiveCart(rig.system.shop, {
+        origin: rig.system.shop.origin,
+        cookie: session.jar.header('/api/cart/events'),
+      });
+      return timeToClose(live, SOCKET_CLOSE.sessionEnded, async () => {
+        const logout = await shop.delete('/api/auth/session', {
+          jar: session.jar,
+          headers: csrfHeaders(rig.system.shop.origin, session.csrfToken),
+        });
+        if (logout.status !== 204) throw new Error(`bench: logout answered ${logout.status}`);
+      });
+    },
+  } as const;
+  const results: RevocationResult[] = [];
+  for (const [service, trial] of Object.entries(trials) as [
+    keyof typeof trials,
+    () => Promise<number | undefined>,
+  ][]) {
+    const times: number[] = [];
+    for (let i = 0; i < settings.revocationTrials; i++) {
+      const ms = await trial();
+      if (ms !== undefined) times.push(ms);
+    }
+    results.push({
+      backend: rig.backend,
+      service,
+      maxMs: Math.max(0, ...times),
+      medianMs: median(times),
+      trials: settings.revocationTrials,
+      missed: settings.revocationTrials - times.length,
+    });
+  }
+  return results;
+}
+
+/** Waits for the socket's first cart, ends its credential, then times the close; `undefined` when missed. */
+async function timeToClose(
+  live: LiveCart,
+  code: number,
+  endCredential: () => Promise<void>,
+): Promise<number | undefined> {
+  await live.next((message) => message['type'] === 'cart');
+  await endCredential();
+  const answeredAt = Date.now();
+  const deadline = new Promise<undefined>((resolve) =>
+    setTimeout(resolve, REVOCATION_DEADLINE_MS, undefined).unref(),
+  );
+  const closed = await Promise.race([live.closed, deadline]);
+  if (closed === undefined) {
+    live.ws.terminate();
+    return undefined;
+  }
+  return closed.code === code ? Math.max(0, closed.at - answeredAt) : undefined;
 }
 
 /** Token logins at AUTH as fast as they go, with `/health/live` sampled meanwhile. */

@@ -129,7 +129,12 @@ export interface RefreshResult {
 /** Time from a revocation's answer to the first refused request, per service. */
 export interface RevocationResult {
   readonly backend: BenchBackend;
-  readonly service: 'gateway' | 'cart' | 'auth';
+  /**
+   * Where the refusal was seen: a request to a service, or the live cart's
+   * socket at the gateway closing (its close code checked) after the token's
+   * revocation or the session's logout.
+   */
+  readonly service: 'gateway' | 'cart' | 'auth' | 'live cart, token' | 'live cart, session';
   readonly maxMs: number;
   readonly medianMs: number;
   readonly trials: number;
