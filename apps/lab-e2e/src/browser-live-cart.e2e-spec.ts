@@ -1,12 +1,12 @@
 import { http, registerUser, startSystem } from '@svt/shared/testing';
 import type { HttpClient, SystemUnderTest } from '@svt/shared/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import {
   forgetBrowserClaims,
   launchChromium,
   labFile,
+  openDemoTab,
   recordBrowserClaim,
-  watchConsole,
 } from './browser-support';
 
 /**
@@ -39,17 +39,6 @@ afterAll(async () => {
   await sut?.stop();
 });
 
-/** A tab of the demo page, ready, its console watched. */
-async function openTab(context: BrowserContext, problems: string[]): Promise<Page> {
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  const watched = await watchConsole(page);
-  page.on('close', () => problems.push(...watched));
-  await page.goto(`${sut.shop.origin}/`);
-  await page.locator('body[data-ready="true"]').waitFor();
-  return page;
-}
-
 /** Opens the live cart with the session cookie, and waits for the gateway's first cart. */
 async function openLiveCart(page: Page): Promise<void> {
   await page.locator('[data-action="live-cart-session"]').click();
@@ -69,7 +58,7 @@ describe('the live cart in two tabs of Chromium', () => {
     const context = await browser.newContext();
     const problems: string[] = [];
     try {
-      const first = await openTab(context, problems);
+      const first = await openDemoTab(context, `${sut.shop.origin}/`, problems);
       await first.locator('#credentials [name="email"]').fill(user.email);
       await first.locator('#credentials [name="password"]').fill(user.password);
       await first.locator('[data-action="session-login"]').click();
@@ -78,7 +67,7 @@ describe('the live cart in two tabs of Chromium', () => {
         .filter({ hasText: /^Logged in with a session/ })
         .waitFor();
       // Opened after the login: the page finds the session the browser already holds.
-      const second = await openTab(context, problems);
+      const second = await openDemoTab(context, `${sut.shop.origin}/`, problems);
       await openLiveCart(first);
       await openLiveCart(second);
 

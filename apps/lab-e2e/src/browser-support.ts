@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { labDir } from './lab-record';
 import type { ClaimRecord } from './lab-record';
 
@@ -104,6 +104,25 @@ export function forgetBrowserClaims(claims: readonly string[]): void {
 export function recordBrowserClaim(claim: string, measured: string): void {
   const record: ClaimRecord = { claim, measured, result: 'holds' };
   appendFileSync(join(labDir(), BROWSER_CLAIMS), `${JSON.stringify(record)}\n`);
+}
+
+/**
+ * A new tab of `context` at `url` (the demo page), once the page says it is
+ * ready; the errors its console showed are added to `problems` when it
+ * closes, for the test to assert empty.
+ */
+export async function openDemoTab(
+  context: BrowserContext,
+  url: string,
+  problems: string[],
+): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const watched = await watchConsole(page);
+  page.on('close', () => problems.push(...watched));
+  await page.goto(url);
+  await page.locator('body[data-ready="true"]').waitFor();
+  return page;
 }
 
 /** A screenshot's path under tmp/lab/. */

@@ -5,8 +5,8 @@ import type { Browser, BrowserContext, Page, Request, Response } from 'playwrigh
 import {
   forgetBrowserClaims,
   launchChromium,
+  openDemoTab,
   recordBrowserClaim,
-  watchConsole,
 } from './browser-support';
 
 /**
@@ -138,15 +138,9 @@ function watchTokens(context: BrowserContext): {
   };
 }
 
-/** A tab of the demo page, ready, its console watched. */
-async function openTab(context: BrowserContext, query: string, problems: string[]): Promise<Page> {
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  const watched = await watchConsole(page);
-  page.on('close', () => problems.push(...watched));
-  await page.goto(`${sut.shop.origin}/${query}`);
-  await page.locator('body[data-ready="true"]').waitFor();
-  return page;
+/** A tab of the demo page with `query`, ready, its console watched. */
+function openTab(context: BrowserContext, query: string, problems: string[]): Promise<Page> {
+  return openDemoTab(context, `${sut.shop.origin}/${query}`, problems);
 }
 
 /** The access token's claims as a tab shows them: the same text in two tabs means the same token. */
