@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { describeError } from '@svt/shared/data-access-sql';
 import type { Migration, SqliteClient } from '@svt/shared/data-access-sql';
 import type { CartChangeFeed, CartChangeListener } from './cart-change-feed';
 import type { Following } from './denylist';
+import { SqlitePolledFollowing } from './sqlite-polled-following';
 import { SqliteSweeper } from './sqlite-sweeper';
 
 /** Options for `SqliteCartChangeFeed`. */
@@ -82,55 +82,26 @@ export class SqliteCartChangeFeed implements CartChangeFeed {
    * delivers what it missed and is `resumed`.
    */
   async follow(listener: CartChangeListener): Promise<Following> {
-    const [latest] = await this.#sql.query<{ id: number | null }>(
-      'SELECT MAX(id) AS id FROM cart_changes',
-    );
-    let after = latest?.id ?? 0;
-    let lost = false;
-    let stopped = false;
-    let timer: NodeJS.Timeout | undefined;
-    let polling: Promise<void> = Promise.resolve();
-    const poll = async (): Promise<void> => {
-      let rows: ChangeRow[];
-      try {
-        rows = await this.#sql.query<ChangeRow>(
-          'SELECT id, user_id FROM cart_changes WHERE id > ? ORDER BY id',
-          [after],
-        );
-      } catch (error) {
-        if (stopped || lost) return;
-        lost = true;
-        this.#logger.warn(`Polling the cart changes failed: ${describeError(error)}`);
-        listener.lost();
-        return;
-      }
-      if (stopped) return;
-      // Several changes of one cart in a poll are one fetch for the follower.
-      for (const userId of new Set(rows.map((row) => row.user_id))) listener.changed(userId);
-      after = rows.at(-1)?.id ?? after;
-      if (lost) {
-        lost = false;
-        listener.resumed();
-      }
-    };
-    const schedule = (): void => {
-      if (stopped) return;
-      timer = setTimeout(() => {
-        polling = poll().finally(schedule);
-      }, this.#pollIntervalMs);
-      // Following must not keep a process alive that is otherwise done.
-      timer.unref();
-    };
-    const following: Following = {
-      stop: async () => {
-        stopped = true;
-        clearTimeout(timer);
-        this.#followings.delete(following);
-        await polling;
+    const following = await SqlitePolledFollowing.start<ChangeRow>(
+      this.#sql,
+      {
+        // Several changes of one cart in a poll are one fetch for the follower.
+        rows: (rows) => {
+          for (const userId of new Set(rows.map((row) => row.user_id))) listener.changed(userId);
+        },
+        lost: () => listener.lost(),
+        resumed: () => listener.resumed(),
       },
-    };
+      {
+        table: 'cart_changes',
+        columns: 'user_id',
+        what: 'cart changes',
+        intervalMs: this.#pollIntervalMs,
+        logger: this.#logger,
+        onStop: (stopped) => this.#followings.delete(stopped),
+      },
+    );
     this.#followings.add(following);
-    schedule();
     return following;
   }
 

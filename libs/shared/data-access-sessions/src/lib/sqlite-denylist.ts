@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { describeError, SqliteClient } from '@svt/shared/data-access-sql';
+import { SqliteClient } from '@svt/shared/data-access-sql';
 import type { Migration } from '@svt/shared/data-access-sql';
 import { assertUntil } from './denylist';
 import type { Denial, DenialListener, Denylist, Following } from './denylist';
+import { SqlitePolledFollowing } from './sqlite-polled-following';
 import { SqliteSweeper } from './sqlite-sweeper';
 
 /** Options for `SqliteDenylist`. */
@@ -141,15 +142,24 @@ export class SqliteDenylist implements Denylist {
    * stops it too.
    */
   async follow(listener: DenialListener): Promise<Following> {
-    const [latest] = await this.#sql.query<{ id: number | null }>(
-      'SELECT MAX(id) AS id FROM denylist_events',
+    const following = await SqlitePolledFollowing.start<EventRow>(
+      this.#sql,
+      {
+        rows: (rows) => {
+          for (const row of rows) listener.denied({ sid: row.sid, until: row.until });
+        },
+        lost: () => listener.lost(),
+        resumed: () => listener.resumed(),
+      },
+      {
+        table: 'denylist_events',
+        columns: 'sid, until',
+        what: 'denylist events',
+        intervalMs: this.#pollIntervalMs,
+        logger: this.#logger,
+        onStop: (stopped) => this.#followings.delete(stopped),
+      },
     );
-    const following = new PolledFollowing(this.#sql, listener, {
-      after: latest?.id ?? 0,
-      intervalMs: this.#pollIntervalMs,
-      logger: this.#logger,
-      onStop: (stopped) => this.#followings.delete(stopped),
-    });
     this.#followings.add(following);
     return following;
   }
@@ -164,81 +174,5 @@ export class SqliteDenylist implements Denylist {
     this.#sweeper.stop();
     await Promise.all([...this.#followings].map((following) => following.stop()));
     if (this.#ownsClient) await this.#sql.close();
-  }
-}
-
-/** A `follow` of the SQLite event log: one poll at a time, each `intervalMs` after the last. */
-class PolledFollowing implements Following {
-  readonly #sql: SqliteClient;
-  readonly #listener: DenialListener;
-  readonly #intervalMs: number;
-  readonly #logger: Logger;
-  readonly #onStop: (following: PolledFollowing) => void;
-  #after: number;
-  #lost = false;
-  #stopped = false;
-  #timer: NodeJS.Timeout | undefined;
-  #polling: Promise<void> = Promise.resolve();
-
-  constructor(
-    sql: SqliteClient,
-    listener: DenialListener,
-    options: {
-      after: number;
-      intervalMs: number;
-      logger: Logger;
-      onStop: (following: PolledFollowing) => void;
-    },
-  ) {
-    this.#sql = sql;
-    this.#listener = listener;
-    this.#after = options.after;
-    this.#intervalMs = options.intervalMs;
-    this.#logger = options.logger;
-    this.#onStop = options.onStop;
-    this.#schedule();
-  }
-
-  async stop(): Promise<void> {
-    if (!this.#stopped) {
-      this.#stopped = true;
-      clearTimeout(this.#timer);
-      this.#onStop(this);
-    }
-    await this.#polling;
-  }
-
-  #schedule(): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#polling = this.#poll().finally(() => this.#schedule());
-    }, this.#intervalMs);
-    // Following must not keep a process alive that is otherwise done.
-    this.#timer.unref();
-  }
-
-  async #poll(): Promise<void> {
-    let rows: EventRow[];
-    try {
-      rows = await this.#sql.query<EventRow>(
-        'SELECT id, sid, until FROM denylist_events WHERE id > ? ORDER BY id',
-        [this.#after],
-      );
-    } catch (error) {
-      if (this.#stopped || this.#lost) return;
-      this.#lost = true;
-      this.#logger.warn(`Polling the denylist events failed: ${describeError(error)}`);
-      this.#listener.lost();
-      return;
-    }
-    if (this.#stopped) return;
-    for (const row of rows) {
-      this.#after = row.id;
-      this.#listener.denied({ sid: row.sid, until: row.until });
-    }
-    if (this.#lost) {
-      this.#lost = false;
-      this.#listener.resumed();
-    }
   }
 }
