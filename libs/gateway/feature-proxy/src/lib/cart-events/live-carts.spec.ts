@@ -153,6 +153,29 @@ describe(LiveCarts.name, () => {
       expect(ws.closeCode).toBe(4001);
     });
 
+    it('reads a session shared by two sockets (two tabs) once per check, and closes both when it ends', async () => {
+      const { record, ws } = await openOnSession();
+      const identity = {
+        userId: 'user-1',
+        sessionId: record.handle,
+        method: 'session',
+        credential: 'session-cookie',
+        expiresAt: Date.now() + 600_000,
+      } as const;
+      const other = world.open({ identity, sessionIdHash: record.idHash });
+      const find = jest.spyOn(world.sessions, 'find');
+
+      await jest.advanceTimersByTimeAsync(INTERVAL);
+      const reads = find.mock.calls.length;
+      await world.sessions.delete(record.idHash);
+      await jest.advanceTimersByTimeAsync(INTERVAL);
+
+      expect({ reads, codes: [ws.closeCode, other.closeCode] }).toEqual({
+        reads: 1,
+        codes: [4001, 4001],
+      });
+    });
+
     it('closes with 4002 at the first check after its idle end', async () => {
       const { ws } = await openOnSession(2);
 

@@ -6,6 +6,7 @@ import type {
   CartChangeFeed,
   Denylist,
   Following,
+  SessionRecord,
   SessionStore,
 } from '@svt/shared/data-access-sessions';
 import {
@@ -225,9 +226,16 @@ export class LiveCarts implements OnApplicationBootstrap, BeforeApplicationShutd
     const end = liveCartCheckDuration.startTimer();
     try {
       const now = this.now();
+      // Tabs of one browser share a session: it is read once per batch, not once per socket.
+      const sessions = new Map<string, Promise<SessionRecord | null>>();
+      const findSession = (idHash: string): Promise<SessionRecord | null> => {
+        let found = sessions.get(idHash);
+        if (!found) sessions.set(idHash, (found = this.sessions.find(idHash)));
+        return found;
+      };
       const checks = [];
       for (const sockets of this.byUser.values()) {
-        for (const socket of sockets) checks.push(this.check(socket, now));
+        for (const socket of sockets) checks.push(this.check(socket, now, findSession));
       }
       await Promise.all(checks);
     } finally {
@@ -236,12 +244,16 @@ export class LiveCarts implements OnApplicationBootstrap, BeforeApplicationShutd
     }
   }
 
-  private async check(socket: LiveSocket, now: number): Promise<void> {
+  private async check(
+    socket: LiveSocket,
+    now: number,
+    findSession: (idHash: string) => Promise<SessionRecord | null>,
+  ): Promise<void> {
     const credential = socket.credential;
     if (credential === undefined || socket.closing) return;
     let ended: CartEventsCloseReason | null;
     try {
-      ended = await this.verdict(credential, now);
+      ended = await this.verdict(credential, now, findSession);
     } catch (error) {
       // Fail closed: a credential that cannot be checked keeps no socket open.
       this.logger.warn(`Could not check a live cart's credential: ${describeError(error)}`);
@@ -254,10 +266,11 @@ export class LiveCarts implements OnApplicationBootstrap, BeforeApplicationShutd
   private async verdict(
     credential: SocketCredential,
     now: number,
+    findSession: (idHash: string) => Promise<SessionRecord | null>,
   ): Promise<CartEventsCloseReason | null> {
     const { identity, sessionIdHash } = credential;
     if (sessionIdHash !== undefined) {
-      const session = await this.sessions.find(sessionIdHash);
+      const session = await findSession(sessionIdHash);
       if (!session) return now >= identity.expiresAt ? 'sessionExpired' : 'sessionEnded';
       credential.identity = { ...identity, expiresAt: sessionEndsAt(session) };
       return null;
