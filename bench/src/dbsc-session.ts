@@ -110,6 +110,24 @@ export class DeviceBoundSession {
     if (bound) this.boundCookie = bound.value;
   }
 
+  /**
+   * Takes a new challenge from a refresh without a proof (a 403 that hands
+   * one out): for a session whose last answer never came, its request still
+   * in flight when a load stopped, so that its challenge may have been spent.
+   */
+  async resync(client: HttpClient, basePath = '/auth'): Promise<void> {
+    const response = await client.post(`${basePath}/session/dbsc/refresh`, undefined, {
+      headers: { cookie: this.cookie, [SESSION_ID_HEADER]: `"${this.id}"` },
+    });
+    const next = parseChallenge(response.headers[CHALLENGE_HEADER]);
+    if (response.status !== 403 || next?.id !== this.id) {
+      throw new Error(
+        `bench: a DBSC refresh without a proof answered ${describeResponse(response)}`,
+      );
+    }
+    this.challenge = next.challenge;
+  }
+
   /** The session an answer's challenge names, if any. */
   static answeredId(headers: AnswerHeaders): string | undefined {
     return parseChallenge(headerOf(headers, CHALLENGE_HEADER)[0])?.id;

@@ -720,6 +720,7 @@ async function measureDbscRefresh(
   }
   const byId = new Map(sessions.map((session) => [session.id, session]));
   const ready = [...sessions];
+  const inFlight = new Set<DeviceBoundSession>();
   const refresh = (seconds: number) =>
     runLoad(
       { method: 'POST', path: '/auth/session/dbsc/refresh' },
@@ -728,12 +729,18 @@ async function measureDbscRefresh(
         connections,
         durationSeconds: seconds,
         chain: {
-          next: () => ({ headers: ready.shift()?.refreshHeaders() ?? {} }),
+          next: () => {
+            const session = ready.shift();
+            if (!session) return {};
+            inFlight.add(session);
+            return { headers: session.refreshHeaders() };
+          },
           // The answer names its session with the challenge it hands out.
           onAnswer: (_status, _body, headers) => {
             const session = byId.get(DeviceBoundSession.answeredId(headers) ?? '');
             if (!session) return;
             session.update(headers);
+            inFlight.delete(session);
             ready.push(session);
           },
         },
@@ -744,15 +751,28 @@ async function measureDbscRefresh(
       { path: '/auth/session', headers: { cookie: rig.sessionCookie } },
       { url: rig.system.auth.url, connections, durationSeconds: seconds },
     );
+  // A load stops with requests in flight, whose answers never come: their
+  // sessions take a new challenge before the next load, unmeasured.
+  const settle = async (): Promise<void> => {
+    for (const session of inFlight) {
+      await session.resync(auth);
+      ready.push(session);
+    }
+    inFlight.clear();
+  };
   const loads = { refresh, read };
   const rounds: Record<keyof typeof loads, LoadRound[]> = { refresh: [], read: [] };
-  for (const load of Object.values(loads)) await load(settings.durationSeconds);
+  for (const load of Object.values(loads)) {
+    await load(settings.durationSeconds);
+    await settle();
+  }
   for (let round = 0; round < settings.dbscRefreshRounds; round++) {
     const order = round % 2 === 0 ? (['refresh', 'read'] as const) : (['read', 'refresh'] as const);
     for (const name of order) {
       const cpuBefore = await cpuSeconds(rig.system.auth.pid);
       const result = await loads[name](settings.durationSeconds);
       const cpuAfter = await cpuSeconds(rig.system.auth.pid);
+      await settle();
       if (result.errors > 0) progress(`${rig.backend}: DBSC ${name}: ${result.errors} errors`);
       rounds[name].push({
         ...result,
