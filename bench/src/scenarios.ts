@@ -24,7 +24,7 @@ export interface BenchSettings {
   readonly soakRate: number;
 }
 
-/** `npm run bench`: about 5 minutes on a 2-core machine, 6–7 with PostgreSQL + Redis. */
+/** `npm run bench`: about 6 minutes on a 2-core machine, 8–9 with PostgreSQL + Redis. */
 export const FULL_RUN: BenchSettings = {
   // Many short rounds: on a shared machine, speed drifts over seconds, and
   // a round's scenarios run within seconds of each other.
