@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dpopComparison } from './report';
+import { dbscComparison, dpopComparison } from './report';
 import { runBench } from './run-bench';
 import { SCENARIO_TITLES, SMOKE_RUN } from './scenarios';
 import type { BenchReport } from './scenarios';
@@ -52,6 +52,27 @@ describe('npm run bench -- --smoke', () => {
     }
   });
 
+  it('measures a device-bound session (DBSC) beside the plain one, and DBSC refreshes beside a session read, on every backend', () => {
+    const comparison = dbscComparison(report).join('\n');
+    for (const backend of report.backends) {
+      const bound = report.throughput.find(
+        (r) => r.scenario === 'gateway-dbsc' && r.backend === backend,
+      );
+      expect(bound?.errors).toBe(0);
+      expect(bound?.requestsPerSecond).toBeGreaterThan(0);
+      const dbsc = report.dbscRefresh.find((r) => r.backend === backend);
+      for (const result of [dbsc?.refresh, dbsc?.sessionRead]) {
+        expect(result?.errors).toBe(0);
+        expect(result?.requestsPerSecond).toBeGreaterThan(0);
+        expect(result?.rounds).toHaveLength(SMOKE_RUN.dbscRefreshRounds);
+      }
+      expect(comparison).toContain(
+        `Device-bound session (DBSC) vs session cookie through the gateway (${backend}):`,
+      );
+      expect(comparison).toContain(`DBSC refresh vs a session read at AUTH (${backend}):`);
+    }
+  });
+
   it('logs in and rotates refresh tokens under load without errors', () => {
     expect(report.login.loginsPerSecond).toBeGreaterThan(0);
     expect(report.login.errors).toBe(0);
@@ -89,6 +110,8 @@ describe('npm run bench -- --smoke', () => {
     const table = await readFile(join(dir, 'table.md'), 'utf8');
     expect(table).toContain('| gateway, Bearer | embedded |');
     expect(table).toContain('| gateway, DPoP-bound token | embedded |');
+    expect(table).toContain('| gateway, device-bound session (DBSC) | embedded |');
+    expect(table).toContain('| DBSC refresh, AUTH | embedded |');
     const chart = await readFile(join(dir, 'chart.svg'), 'utf8');
     expect(chart).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
     expect(chart).toContain('gateway, DPoP-bound token (embedded)');

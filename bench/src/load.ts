@@ -40,15 +40,19 @@ export interface LoadOptions {
   readonly headersPerRequest?: () => Readonly<Record<string, string>>;
 }
 
+/** An answer's headers as autocannon hands them over: a repeated one as an array. */
+export type AnswerHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
+
 /**
- * Requests whose bodies come from earlier answers (refresh-token rotation):
- * `body()` takes what the next request sends, `onAnswer` gives back what an
- * answer returned. autocannon resets a connection's own context after each
- * pass over its requests, so the state lives here, shared by the connections.
+ * Requests made from earlier answers (refresh-token rotation, a DBSC
+ * challenge): `next()` takes what the next request sends beside the fixed
+ * parts, `onAnswer` gives back what an answer returned. autocannon resets a
+ * connection's own context after each pass over its requests, so the state
+ * lives here, shared by the connections.
  */
 export interface RequestChain {
-  body(): string;
-  onAnswer(status: number, body: string): void;
+  next(): { readonly body?: string; readonly headers?: Readonly<Record<string, string>> };
+  onAnswer(status: number, body: string, headers: AnswerHeaders): void;
 }
 
 /** Runs autocannon against `url` and reduces its result to what the report shows. */
@@ -71,8 +75,20 @@ export async function runLoad(load: LoadRequest, options: LoadOptions): Promise<
             {
               method: load.method ?? 'POST',
               path: load.path,
-              setupRequest: (req: autocannon.Request) => ({ ...req, body: chain.body() }),
-              onResponse: (status: number, body: string) => chain.onAnswer(status, body),
+              setupRequest: (req: autocannon.Request) => {
+                const next = chain.next();
+                return {
+                  ...req,
+                  ...(next.body === undefined ? {} : { body: next.body }),
+                  headers: { ...req.headers, ...next.headers },
+                };
+              },
+              onResponse: (
+                status: number,
+                body: string,
+                _context: unknown,
+                headers: AnswerHeaders | undefined,
+              ) => chain.onAnswer(status, body, headers ?? {}),
             },
           ],
         }

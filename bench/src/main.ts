@@ -12,7 +12,7 @@ const USAGE = `npm run bench [-- --smoke] [-- --publish]
 npm run bench -- --scale [--smoke] [--publish]
 npm run bench -- --profile [--smoke]
 
-  (no flag)   every scenario, about 5 minutes (6–7 with PostgreSQL + Redis); results in ${RESULTS_DIR}/
+  (no flag)   every scenario, about 6 minutes (8–9 with PostgreSQL + Redis); results in ${RESULTS_DIR}/
   --smoke     every scenario once for a second: checks the harness, proves nothing
   --publish   put the last results into docs/benchmarks.md and docs/bench/chart.svg
   --scale     how each cost grows with connections, denials, tokens, users and sessions: the

@@ -38,7 +38,15 @@ export function ratio(
 ): number | undefined {
   const top = find(report, ...a);
   const bottom = find(report, ...b);
-  if (!top || !bottom || bottom.requestsPerSecond === 0) return undefined;
+  return top && bottom ? roundByRound(top, bottom) : undefined;
+}
+
+/** `top / bottom` of two loads' req/s that took turns: the median of the rounds' ratios. */
+function roundByRound(
+  top: { readonly requestsPerSecond: number; readonly rounds: readonly number[] },
+  bottom: { readonly requestsPerSecond: number; readonly rounds: readonly number[] },
+): number | undefined {
+  if (bottom.requestsPerSecond === 0) return undefined;
   const perRound = top.rounds
     .map((value, i) => value / (bottom.rounds[i] ?? 0))
     .filter((value) => Number.isFinite(value));
@@ -46,6 +54,17 @@ export function ratio(
     ? median(perRound)
     : top.requestsPerSecond / bottom.requestsPerSecond;
 }
+
+/** "; <whose> CPU per request a µs against b µs (a/b×)", or nothing where it was not read. */
+function cpuComparison(whose: string, a: number | undefined, b: number | undefined): string {
+  return a && b
+    ? `; ${whose} CPU per request ${fixed(a)} µs against ${fixed(b)} µs (${(a / b).toFixed(2)}×)`
+    : '';
+}
+
+// A refused credential answers fast: with errors the figures measure refusals.
+const errorNote = (errors: number): string =>
+  errors === 0 ? 'No errors' : `**${errors} errors: a broken measurement, not a slow one**`;
 
 /**
  * DPoP against Bearer through the gateway, per backend: the share of
@@ -58,21 +77,64 @@ export function dpopComparison(report: Pick<BenchReport, 'throughput' | 'backend
     const bearer = find(report, 'gateway-bearer', backend);
     const share = ratio(report, ['gateway-dpop', backend], ['gateway-bearer', backend]);
     if (!dpop || !bearer || share === undefined) return [];
-    const cpu =
-      dpop.cpuMicrosPerRequest && bearer.cpuMicrosPerRequest
-        ? `; the gateway's CPU per request ${fixed(dpop.cpuMicrosPerRequest)} µs against ${fixed(bearer.cpuMicrosPerRequest)} µs (${(dpop.cpuMicrosPerRequest / bearer.cpuMicrosPerRequest).toFixed(2)}×)`
-        : '';
-    // A refused proof answers fast: with errors the figures measure refusals.
-    const errors =
-      dpop.errors === 0
-        ? 'No errors'
-        : `**${dpop.errors} errors: a broken measurement, not a slow one**`;
+    const cpu = cpuComparison(
+      "the gateway's",
+      dpop.cpuMicrosPerRequest,
+      bearer.cpuMicrosPerRequest,
+    );
+    const errors = errorNote(dpop.errors);
     const onDemand = dpop.proofsOnDemand
       ? `; ${dpop.proofsOnDemand} proofs signed during the load when the pool ran dry`
       : '';
     return [
       `DPoP-bound token vs Bearer through the gateway (${backend}): ${percent(share)} of the req/s${cpu}. ${errors}${onDemand}.`,
     ];
+  });
+}
+
+/**
+ * The price of DBSC, per backend: a device-bound session against the plain
+ * one through the gateway (the bound cookie's check on every request), and
+ * a refresh against a read of a plain session at AUTH (and against a login
+ * where this backend measured logins). No target: measured, not judged.
+ */
+export function dbscComparison(
+  report: Pick<BenchReport, 'throughput' | 'backends' | 'dbscRefresh' | 'login'>,
+): string[] {
+  return report.backends.flatMap((backend) => {
+    const lines: string[] = [];
+    const bound = find(report, 'gateway-dbsc', backend);
+    const plain = find(report, 'gateway-session', backend);
+    const share = ratio(report, ['gateway-dbsc', backend], ['gateway-session', backend]);
+    if (bound && plain && share !== undefined) {
+      const cpu = cpuComparison(
+        "the gateway's",
+        bound.cpuMicrosPerRequest,
+        plain.cpuMicrosPerRequest,
+      );
+      lines.push(
+        `Device-bound session (DBSC) vs session cookie through the gateway (${backend}): ${percent(share)} of the req/s${cpu}. ${errorNote(bound.errors)}.`,
+      );
+    }
+    const dbsc = report.dbscRefresh.find((r) => r.backend === backend);
+    const perRead = dbsc && roundByRound(dbsc.refresh, dbsc.sessionRead);
+    if (dbsc && perRead !== undefined) {
+      const { refresh, sessionRead } = dbsc;
+      const cpu = cpuComparison(
+        "AUTH's",
+        refresh.cpuMicrosPerRequest,
+        sessionRead.cpuMicrosPerRequest,
+      );
+      const login = report.login.backend === backend ? report.login : undefined;
+      const perLogin =
+        login && login.loginsPerSecond > 0
+          ? ` A refresh ran at ${(refresh.requestsPerSecond / login.loginsPerSecond).toFixed(0)}× the rate of a token login (argon2id, the password check a session login makes too).`
+          : '';
+      lines.push(
+        `DBSC refresh vs a session read at AUTH (${backend}): ${percent(perRead)} of the req/s (${fixed(refresh.requestsPerSecond)} against ${fixed(sessionRead.requestsPerSecond)})${cpu}. ${errorNote(refresh.errors + sessionRead.errors)}.${perLogin}`,
+      );
+    }
+    return lines;
   });
 }
 
@@ -197,8 +259,20 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push(
     `| login (argon2id), AUTH | ${l.backend} | ${fixed(l.loginsPerSecond, 1)} | – | ${fixed(l.p99Ms, 1)} | ${l.errors} | – | – |`,
     `| refresh rotation, AUTH | ${f.backend} | ${fixed(f.refreshesPerSecond)} | – | ${fixed(f.p99Ms, 1)} | ${f.errors} | – | – |`,
+    ...report.dbscRefresh.flatMap(({ backend, refresh, sessionRead }) =>
+      (
+        [
+          ['DBSC refresh, AUTH', refresh],
+          ['session read (`GET /auth/session`), AUTH', sessionRead],
+        ] as const
+      ).map(
+        ([name, r]) =>
+          `| ${name} | ${backend} | ${fixed(r.requestsPerSecond)} | ${fixed(r.p50Ms, 1)} | ${fixed(r.p99Ms, 1)} | ${r.errors} | ${r.cpuMicrosPerRequest === undefined ? '–' : fixed(r.cpuMicrosPerRequest)} | – |`,
+      ),
+    ),
     '',
     ...dpopComparison(report).flatMap((line) => [line, '']),
+    ...dbscComparison(report).flatMap((line) => [line, '']),
     `While logins ran, AUTH's \`/health/live\` answered in p50 ${fixed(l.liveP50Ms, 1)} ms, p99 ${fixed(l.liveP99Ms, 1)} ms (${l.liveSamples} samples). AUTH kept ${cores(l.authCores)} busy during the logins and ${cores(f.authCores)} during the refreshes; the rest of the machine ran the stores and the load generator.`,
     '',
     '| revocation → first refusal, or the live cart socket closed | backend | median ms | max ms | missed |',
@@ -227,6 +301,7 @@ const BAR_COLOURS: Readonly<Record<ScenarioId, string>> = {
   'gateway-bearer': '#2f6fde',
   'gateway-dpop': '#7b4fd6',
   'gateway-session': '#1f9d74',
+  'gateway-dbsc': '#13614a',
   'peer-bare-proxy': '#c9a227',
   'peer-usual-nest-gateway': '#d1495b',
 };

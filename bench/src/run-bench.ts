@@ -16,18 +16,21 @@ import {
   resolveBackend,
   startSystem,
 } from '@svt/shared/testing';
+import { DeviceBoundSession } from './dbsc-session';
 import { DpopProofs } from './dpop-proofs';
 import type { DpopKeyPair } from './dpop-proofs';
 import { median, probeLatency, runLoad } from './load';
-import type { LoadRequest } from './load';
+import type { LoadRequest, LoadResult } from './load';
 import type { BenchProcess } from './processes';
 import { cpuSeconds, residentMiB, startNodeProcess } from './processes';
 import { judgeTargets } from './report';
 import { measureSingleSignOn } from './single-sign-on';
 import type {
+  AuthLoadResult,
   BenchBackend,
   BenchReport,
   BenchSettings,
+  DbscRefreshResult,
   LoginResult,
   RefreshResult,
   RevocationResult,
@@ -85,6 +88,8 @@ interface Rig {
   readonly dpop: { readonly accessToken: string; readonly key: DpopKeyPair };
   /** The `Cookie` header of a session login, the cookie named as the gateway names it. */
   readonly sessionCookie: string;
+  /** A second session login, bound to a key (DBSC) as a browser binds it. */
+  readonly deviceBoundSession: DeviceBoundSession;
   readonly credentials: { email: string; password: string };
   /**
    * One account per login connection: the login scenario measures AUTH's
@@ -93,6 +98,9 @@ interface Rig {
    */
   readonly loginAccounts: readonly { email: string; password: string }[];
 }
+
+/** The bench AUTH's DBSC_BOUND_COOKIE_TTL, seconds: longer than a backend's part of the run. */
+const BOUND_COOKIE_TTL_SECONDS = 3_600;
 
 /** Concurrent connections of the login scenario: argon2 hashes on libuv's 4 threads, more only queue. */
 const LOGIN_CONNECTIONS = 8;
@@ -127,6 +135,7 @@ export async function runBench(
   ]);
 
   const throughput: ThroughputResult[] = [];
+  const dbscRefresh: DbscRefreshResult[] = [];
   const revocation: RevocationResult[] = [];
   const singleSignOn: SingleSignOnResult[] = [];
   let login: LoginResult | undefined;
@@ -171,6 +180,12 @@ export async function runBench(
           request: { path: '/api/cart', headers: { cookie: rig.sessionCookie } },
           pid: rig.gateway.pid,
         },
+        {
+          id: 'gateway-dbsc',
+          url: rig.gateway.url,
+          request: { path: '/api/cart', headers: { cookie: rig.deviceBoundSession.cookie } },
+          pid: rig.gateway.pid,
+        },
       ];
       // The peers do not depend on the backend: measured once, beside the embedded run.
       if (backend === 'embedded') {
@@ -207,6 +222,7 @@ export async function runBench(
         );
       }
       throughput.push(...(await measureThroughput(targets, backend, settings, progress)));
+      dbscRefresh.push(await measureDbscRefresh(rig, settings, progress));
       revocation.push(...(await measureRevocation(rig, settings, progress)));
       progress(
         `${backend}: single sign-on, open the cart site → cart shown (${settings.singleSignOnTrials} trials)`,
@@ -238,6 +254,7 @@ export async function runBench(
     throughput,
     login,
     refresh,
+    dbscRefresh,
     revocation,
     singleSignOn,
     soak,
@@ -254,6 +271,9 @@ async function startRig(
   progress(`starting auth, cart and gateway on ${backend}`);
   const system = await startSystem({
     backend: backend === 'embedded' ? 'embedded' : 'environment',
+    // The throughput rounds outlast the default 300 s of a bound cookie. Its
+    // lifetime decides when a refresh is due, not what a request costs.
+    env: { auth: { DBSC_BOUND_COOKIE_TTL: String(BOUND_COOKIE_TTL_SECONDS) } },
   });
   try {
     const upstream = await startNodeProcess('upstream', root, 'bench/upstream.mjs', {
@@ -274,6 +294,14 @@ async function startRig(
     const tokens = await loginWithToken(client, credentials);
     const session = await loginWithSession(client, credentials);
     const dpop = await loginWithDpop(system.shop, credentials);
+    const deviceBoundSession = await DeviceBoundSession.register(client, credentials);
+    // Measured as bound only if the gateway takes it as bound.
+    const me = await http(system.shop).get('/api/me', {
+      headers: { cookie: deviceBoundSession.cookie },
+    });
+    if (me.json?.['deviceBound'] !== true) {
+      throw new Error(`bench: the gateway does not see a bound session: ${describeResponse(me)}`);
+    }
     const loginAccounts = await Promise.all(
       Array.from({ length: LOGIN_CONNECTIONS }, async () => {
         const account = await registerUser(client);
@@ -288,6 +316,7 @@ async function startRig(
       accessToken: tokens.accessToken,
       dpop,
       sessionCookie: session.jar.header(),
+      deviceBoundSession,
       credentials: { email: credentials.email, password: credentials.password },
       loginAccounts,
     };
@@ -587,7 +616,9 @@ async function measureLogin(
       expectStatus: 201,
       // The accounts in turn, so that about one login per account is in flight.
       chain: {
-        body: () => JSON.stringify(rig.loginAccounts[next++ % rig.loginAccounts.length]),
+        next: () => ({
+          body: JSON.stringify(rig.loginAccounts[next++ % rig.loginAccounts.length]),
+        }),
         onAnswer: () => undefined,
       },
     },
@@ -642,7 +673,7 @@ async function measureRefresh(
       connections,
       durationSeconds: settings.refreshSeconds,
       chain: {
-        body: () => JSON.stringify({ refresh_token: unspent.shift() ?? '' }),
+        next: () => ({ body: JSON.stringify({ refresh_token: unspent.shift() ?? '' }) }),
         onAnswer: (status, body) => {
           if (status === 200) unspent.push((JSON.parse(body) as TokenBody).refresh_token);
         },
@@ -658,6 +689,122 @@ async function measureRefresh(
     refreshesPerAuthCore: authCores ? result.requestsPerSecond / authCores : undefined,
     p99Ms: result.p99Ms,
     errors: result.errors,
+  };
+}
+
+/**
+ * The DBSC refresh at AUTH as fast as it goes, beside a read of a plain
+ * session at AUTH (`GET /auth/session`, the same cookie check without the
+ * refresh's work), in rounds that take turns. Each refresh carries a proof
+ * over the challenge its session's previous answer handed out: a challenge
+ * is known only once that answer is in, so no proof can be signed ahead, and
+ * the load generator signs each one (an ECDSA signature) between an answer
+ * and the next request. AUTH's own CPU per request leaves that out.
+ */
+async function measureDbscRefresh(
+  rig: Rig,
+  settings: BenchSettings,
+  progress: Progress,
+): Promise<DbscRefreshResult> {
+  const connections = settings.connections;
+  // One request in flight per connection: with twice as many sessions, one
+  // whose latest challenge is in hand is always ready.
+  const count = 2 * connections;
+  progress(
+    `${rig.backend}: DBSC refresh beside a session read, at AUTH (${settings.dbscRefreshRounds} rounds of ${settings.durationSeconds} s each, ${count} device-bound sessions)`,
+  );
+  const auth = http(rig.system.auth);
+  const sessions: DeviceBoundSession[] = [];
+  for (let i = 0; i < count; i++) {
+    sessions.push(await DeviceBoundSession.register(auth, rig.credentials));
+  }
+  const byId = new Map(sessions.map((session) => [session.id, session]));
+  const ready = [...sessions];
+  const inFlight = new Set<DeviceBoundSession>();
+  const refresh = (seconds: number) =>
+    runLoad(
+      { method: 'POST', path: '/auth/session/dbsc/refresh' },
+      {
+        url: rig.system.auth.url,
+        connections,
+        durationSeconds: seconds,
+        chain: {
+          next: () => {
+            const session = ready.shift();
+            if (!session) return {};
+            inFlight.add(session);
+            return { headers: session.refreshHeaders() };
+          },
+          // The answer names its session with the challenge it hands out.
+          onAnswer: (_status, _body, headers) => {
+            const session = byId.get(DeviceBoundSession.answeredId(headers) ?? '');
+            if (!session) return;
+            session.update(headers);
+            inFlight.delete(session);
+            ready.push(session);
+          },
+        },
+      },
+    );
+  const read = (seconds: number) =>
+    runLoad(
+      { path: '/auth/session', headers: { cookie: rig.sessionCookie } },
+      { url: rig.system.auth.url, connections, durationSeconds: seconds },
+    );
+  // A load stops with requests in flight, whose answers never come: their
+  // sessions take a new challenge before the next load, unmeasured.
+  const settle = async (): Promise<void> => {
+    for (const session of inFlight) {
+      await session.resync(auth);
+      ready.push(session);
+    }
+    inFlight.clear();
+  };
+  const loads = { refresh, read };
+  const rounds: Record<keyof typeof loads, LoadRound[]> = { refresh: [], read: [] };
+  for (const load of Object.values(loads)) {
+    await load(settings.durationSeconds);
+    await settle();
+  }
+  for (let round = 0; round < settings.dbscRefreshRounds; round++) {
+    const order = round % 2 === 0 ? (['refresh', 'read'] as const) : (['read', 'refresh'] as const);
+    for (const name of order) {
+      const cpuBefore = await cpuSeconds(rig.system.auth.pid);
+      const result = await loads[name](settings.durationSeconds);
+      const cpuAfter = await cpuSeconds(rig.system.auth.pid);
+      await settle();
+      if (result.errors > 0) progress(`${rig.backend}: DBSC ${name}: ${result.errors} errors`);
+      rounds[name].push({
+        ...result,
+        cpu:
+          cpuBefore === undefined || cpuAfter === undefined || result.requests === 0
+            ? undefined
+            : ((cpuAfter - cpuBefore) * 1e6) / result.requests,
+      });
+    }
+  }
+  return {
+    backend: rig.backend,
+    sessions: count,
+    refresh: summarize(rounds.refresh),
+    sessionRead: summarize(rounds.read),
+  };
+}
+
+/** One round of a load at AUTH, with AUTH's CPU per request. */
+type LoadRound = LoadResult & { readonly cpu: number | undefined };
+
+/** Medians of the rounds; errors summed. */
+function summarize(rounds: readonly LoadRound[]): AuthLoadResult {
+  return {
+    requestsPerSecond: median(rounds.map((r) => r.requestsPerSecond)),
+    p50Ms: median(rounds.map((r) => r.p50Ms)),
+    p99Ms: median(rounds.map((r) => r.p99Ms)),
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+    cpuMicrosPerRequest: rounds.every((r) => r.cpu !== undefined)
+      ? median(rounds.map((r) => r.cpu ?? 0))
+      : undefined,
+    rounds: rounds.map((r) => r.requestsPerSecond),
   };
 }
 

@@ -10,6 +10,11 @@ export interface BenchSettings {
   readonly warmupSeconds: number;
   readonly loginSeconds: number;
   readonly refreshSeconds: number;
+  /**
+   * Rounds of the DBSC refresh and the session read it is set beside, each
+   * `durationSeconds` long, taking turns.
+   */
+  readonly dbscRefreshRounds: number;
   /** Revocations timed per service. */
   readonly revocationTrials: number;
   /** Visits of the cart site, signed in on SHOP by single sign-on, timed one by one. */
@@ -19,7 +24,7 @@ export interface BenchSettings {
   readonly soakRate: number;
 }
 
-/** `npm run bench`: about 5 minutes on a 2-core machine, 6–7 with PostgreSQL + Redis. */
+/** `npm run bench`: about 6 minutes on a 2-core machine, 8–9 with PostgreSQL + Redis. */
 export const FULL_RUN: BenchSettings = {
   // Many short rounds: on a shared machine, speed drifts over seconds, and
   // a round's scenarios run within seconds of each other.
@@ -29,6 +34,7 @@ export const FULL_RUN: BenchSettings = {
   warmupSeconds: 3,
   loginSeconds: 10,
   refreshSeconds: 10,
+  dbscRefreshRounds: 3,
   revocationTrials: 5,
   singleSignOnTrials: 50,
   soakSeconds: 120,
@@ -43,6 +49,8 @@ export const SMOKE_RUN: BenchSettings = {
   warmupSeconds: 0.5,
   loginSeconds: 1,
   refreshSeconds: 1,
+  // Two: a session must take part again after a load stopped mid-request.
+  dbscRefreshRounds: 2,
   revocationTrials: 1,
   singleSignOnTrials: 2,
   soakSeconds: 3,
@@ -55,6 +63,7 @@ export type ScenarioId =
   | 'gateway-bearer'
   | 'gateway-dpop'
   | 'gateway-session'
+  | 'gateway-dbsc'
   | 'peer-bare-proxy'
   | 'peer-usual-nest-gateway';
 
@@ -63,6 +72,7 @@ export const SCENARIO_TITLES: Readonly<Record<ScenarioId, string>> = {
   'gateway-bearer': 'gateway, Bearer',
   'gateway-dpop': 'gateway, DPoP-bound token',
   'gateway-session': 'gateway, session cookie',
+  'gateway-dbsc': 'gateway, device-bound session (DBSC)',
   'peer-bare-proxy': 'peer: bare fastify + undici proxy',
   'peer-usual-nest-gateway': 'peer: usual NestJS gateway',
 };
@@ -126,6 +136,31 @@ export interface RefreshResult {
   readonly errors: number;
 }
 
+/** One request at AUTH under load: medians of its rounds. */
+export interface AuthLoadResult {
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  /** CPU time AUTH spent per request, µs (median of the rounds); undefined off Linux. */
+  readonly cpuMicrosPerRequest: number | undefined;
+  /** Every round's req/s, in the order they ran. */
+  readonly rounds: readonly number[];
+}
+
+/**
+ * The DBSC refresh at AUTH, each request a proof over the challenge its
+ * session's previous answer handed out, beside a read of a plain session
+ * at AUTH (`GET /auth/session`) in the same rounds, taking turns.
+ */
+export interface DbscRefreshResult {
+  readonly backend: BenchBackend;
+  /** Device-bound sessions the connections took turns with. */
+  readonly sessions: number;
+  readonly refresh: AuthLoadResult;
+  readonly sessionRead: AuthLoadResult;
+}
+
 /** Time from a revocation's answer to the first refused request, per service. */
 export interface RevocationResult {
   readonly backend: BenchBackend;
@@ -185,6 +220,7 @@ export interface BenchReport {
   readonly throughput: readonly ThroughputResult[];
   readonly login: LoginResult;
   readonly refresh: RefreshResult;
+  readonly dbscRefresh: readonly DbscRefreshResult[];
   readonly revocation: readonly RevocationResult[];
   readonly singleSignOn: readonly SingleSignOnResult[];
   readonly soak: SoakResult;
