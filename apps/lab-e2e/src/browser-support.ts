@@ -31,10 +31,13 @@ export function launchChromium(extraArgs: readonly string[] = []): Promise<Brows
 /**
  * Device Bound Session Credentials as Chromium 156 ships them: off unless
  * forced, gated on origin-trial tokens, and wanting a TPM unless software
- * keys are allowed (a headless Linux machine has none).
+ * keys are allowed (a headless Linux machine has none). Its quota of six
+ * signatures per site every nine minutes is off too: the lab's bound cookies
+ * live seconds, not the hours a deployment gives them, and Chromium renews
+ * one that has less than two minutes left on every request.
  */
 const DBSC_FEATURES =
-  'DeviceBoundSessions:RequireOriginTrialTokens/false/ForceEnableForTesting/true,' +
+  'DeviceBoundSessions:RequireOriginTrialTokens/false/ForceEnableForTesting/true/RefreshQuota/false,' +
   'PersistDeviceBoundSessions,EnableBoundSessionCredentialsSoftwareKeysForManualTesting';
 
 /**
