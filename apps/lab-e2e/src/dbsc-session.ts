@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { generateKeyPair, SignJWT } from 'jose';
 import { http, newCredentials, pollUntil } from '@svt/shared/testing';
 import type { HttpClient, HttpResponse, MeteredService } from '@svt/shared/testing';
@@ -89,12 +90,35 @@ export function meFromPage(page: Page): Promise<Outcome> {
 
 /** GET /api/me from Node with `cookie`: what a copied cookie jar gets elsewhere. */
 export async function meFromNode(shop: HttpClient, cookie: string): Promise<Outcome> {
-  return outcomeOf(await shop.get('/api/me', { headers: { cookie } }));
+  return outcomeOf(await shop.get('/api/me', { headers: { cookie: cookie || undefined } }));
 }
 
 export function outcomeOf(response: HttpResponse): Outcome {
   const code = response.json?.['code'];
   return { status: response.status, code: typeof code === 'string' ? code : null };
+}
+
+/**
+ * The page's cookies for `origin` just after Chromium renewed the bound
+ * cookie, as malware on the machine would copy the jar: the copy's whole
+ * lifetime is then ahead. Chromium renews on the page's own requests, so the
+ * page calls /api/me until it has; after `timeoutMs` the jar is returned as
+ * it is, for the caller's assertions.
+ */
+export async function copyJarAfterRenewal(
+  page: Page,
+  origin: string,
+  timeoutMs: number,
+): Promise<Cookie[]> {
+  const bound = async () =>
+    (await page.context().cookies(origin)).find((cookie) => cookie.name === BOUND_COOKIE)?.value;
+  const seen = await bound();
+  const deadline = Date.now() + timeoutMs;
+  while ((await bound()) === seen && Date.now() < deadline) {
+    await meFromPage(page);
+    await delay(100);
+  }
+  return page.context().cookies(origin);
 }
 
 /** A `Cookie` header of SHOP's cookies for `/`, as a copied jar would send them. */

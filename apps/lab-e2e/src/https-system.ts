@@ -32,7 +32,8 @@ export interface HttpsSystem {
  * CORS); `env` adds per-service settings on top.
  */
 export async function startHttpsSystem(env: StartSystemOptions['env'] = {}): Promise<HttpsSystem> {
-  const front = await startHttpsFront([SHOP_NAME]);
+  // The gateway also answers as `api.<SHOP's host>` (API_ORIGIN's default), which the page may call.
+  const front = await startHttpsFront([SHOP_NAME, `api.${SHOP_NAME}`]);
   const shopOrigin = front.origin(SHOP_NAME);
   const services: ServiceName[] = ['auth', 'gateway', 'cart'];
   let sut: SystemUnderTest;
