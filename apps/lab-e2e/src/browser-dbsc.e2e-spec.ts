@@ -10,6 +10,7 @@ import {
 } from './browser-support';
 import {
   BOUND_COOKIE,
+  DBSC_COOKIE_ENV,
   DBSC_REFRESH_PATH,
   SESSION_COOKIE,
   cookieHeader,
@@ -62,7 +63,10 @@ const problems: string[] = [];
 
 beforeAll(async () => {
   forgetBrowserClaims(Object.values(CLAIMS));
-  system = await startHttpsSystem({ auth: { DBSC_BOUND_COOKIE_TTL: String(BOUND_COOKIE_TTL) } });
+  system = await startHttpsSystem({
+    auth: { ...DBSC_COOKIE_ENV, DBSC_BOUND_COOKIE_TTL: String(BOUND_COOKIE_TTL) },
+    gateway: DBSC_COOKIE_ENV,
+  });
   browser = await launchChromiumWithDbsc(system.front.spkiHash);
 }, 120_000);
 
@@ -133,7 +137,7 @@ describe('a session login on the demo page, bound by Chromium (DBSC) over https'
     recordBrowserClaim(
       CLAIMS.keeps,
       `Chromium ${browser.version()} over https (certificate trusted by SPKI hash, software keys), ` +
-        `bound cookie of ${BOUND_COOKIE_TTL} s: after the demo page's session login Chromium registered ` +
+        `cookies ${SESSION_COOKIE} and ${BOUND_COOKIE}, bound cookie of ${BOUND_COOKIE_TTL} s: after the demo page's session login Chromium registered ` +
         `the session (GET /api/auth/sessions: deviceBound true); GET /api/me from the page every ` +
         `${CALL_INTERVAL_MS / 1000} s for ${LIFETIMES} lifetimes: ${tally(outcomes)}; AUTH counted ` +
         `${refreshed} refreshes signed by the registered key (${challenged} challenges) and the jar ` +

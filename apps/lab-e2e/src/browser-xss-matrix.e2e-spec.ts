@@ -14,6 +14,7 @@ import {
   watchConsole,
 } from './browser-support';
 import {
+  DBSC_COOKIE_ENV,
   SESSION_COOKIE,
   cookieHeader,
   copyJarAfterRenewal,
@@ -136,7 +137,8 @@ beforeAll(async () => {
   shop = http(sut.shop);
   shopOrigin = sut.shop.origin;
   dbscSystem = await startHttpsSystem({
-    auth: { DBSC_BOUND_COOKIE_TTL: String(BOUND_COOKIE_TTL) },
+    auth: { ...DBSC_COOKIE_ENV, DBSC_BOUND_COOKIE_TTL: String(BOUND_COOKIE_TTL) },
+    gateway: DBSC_COOKIE_ENV,
   });
   dbscBrowser = await launchChromiumWithDbsc(dbscSystem.front.spkiHash);
 }, 180_000);
