@@ -53,7 +53,8 @@ const POLL_MS = 500;
 
 const CLAIMS = {
   keeps: 'DBSC: a device-bound session keeps working in the browser across bound-cookie lifetimes',
-  copied: 'DBSC: a copied cookie jar works until its bound cookie expires, then never again',
+  copied:
+    "DBSC: a copied cookie jar works for at most its bound cookie's lifetime, then never again",
   otherKey: 'DBSC: a refresh signed by another key is refused and ends the session',
 } as const;
 
@@ -171,7 +172,7 @@ describe('a session login on the demo page, bound by Chromium (DBSC) over https'
     });
 
     it(
-      'works from Node and from another browser profile until the bound cookie expires, then never again, while the original page goes on',
+      "works from Node and from another browser profile for at most the bound cookie's lifetime, then never again, while the original page goes on",
       async () => {
         const header = cookieHeader(copy);
         const refusedBoth = () =>
