@@ -125,6 +125,9 @@ describe('a session login on the demo page, bound by Chromium (DBSC) over https'
     const refreshed = (after['refreshed'] ?? 0) - (before['refreshed'] ?? 0);
     const challenged = (after['challenged'] ?? 0) - (before['challenged'] ?? 0);
     const me = await page.evaluate(async () => (await fetch('/api/me')).json());
+    // The screenshot then shows which destinations the bound session reaches.
+    await page.locator('[data-action="run-matrix"]').click();
+    await page.locator('#matrix[data-complete="true"]').waitFor();
     const png = await page.screenshot({ path: labFile('dbsc-session.png'), fullPage: true });
 
     expect(row).toMatchObject({ id: expect.any(String), deviceBound: true });
@@ -198,6 +201,7 @@ describe('a session login on the demo page, bound by Chromium (DBSC) over https'
           const firstRefusal = calls.findIndex((c) => c.outcome.status !== 200);
           return {
             worked: calls.slice(0, firstRefusal).map((c) => c.outcome.status),
+            lastWorkedMs: firstRefusal < 1 ? null : calls[firstRefusal - 1].at - copiedAt,
             refusedAfterMs: firstRefusal < 0 ? null : calls[firstRefusal].at - copiedAt,
             afterwards: [
               ...new Set(calls.slice(firstRefusal).map((c) => describeOutcome(c.outcome))),
@@ -214,6 +218,8 @@ describe('a session login on the demo page, bound by Chromium (DBSC) over https'
         for (const copied of [fromNode, fromOtherProfile]) {
           expect(copied.worked.length).toBeGreaterThanOrEqual(1);
           expect(copied.worked.every((status) => status === 200)).toBe(true);
+          // The copied bound cookie was issued before the copy: no call sent a lifetime later can pass.
+          expect(copied.lastWorkedMs).toBeLessThan(TTL_MS);
           expect(copied.refusedAfterMs).not.toBeNull();
           expect(copied.refusedAfterMs).toBeLessThanOrEqual(TTL_MS + SLACK_MS);
           expect(copied.afterwards).toEqual(['401 bound_cookie_required']);
@@ -222,7 +228,7 @@ describe('a session login on the demo page, bound by Chromium (DBSC) over https'
         expect(original.filter((o) => o.status !== 200)).toEqual([]);
 
         const say = (copied: typeof fromNode) =>
-          `200 ×${copied.worked.length}, refused from ${((copied.refusedAfterMs ?? 0) / 1000).toFixed(1)} s ` +
+          `200 ×${copied.worked.length} (the last sent ${((copied.lastWorkedMs ?? 0) / 1000).toFixed(1)} s after the copy), refused from ${((copied.refusedAfterMs ?? 0) / 1000).toFixed(1)} s ` +
           `after the copy and for the ${(copied.watchedRefusedMs / 1000).toFixed(1)} s watched after: ${copied.afterwards.join(', ')}`;
         recordBrowserClaim(
           CLAIMS.copied,
