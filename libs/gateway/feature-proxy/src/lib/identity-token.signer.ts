@@ -53,9 +53,7 @@ export class IdentityTokenSigner {
     const now = this.now();
     // The identity token never outlives the credential it stands for.
     const ceiling = Math.floor(identity.expiresAt / 1000);
-    const amr = identity.deviceBound
-      ? [identity.method, DEVICE_BOUND_AMR]
-      : [identity.method];
+    const amr = identity.deviceBound ? [identity.method, DEVICE_BOUND_AMR] : [identity.method];
     // Newlines appear in none of these (an origin, UUIDs, method names).
     const cacheKey = `${audience}\n${identity.userId}\n${identity.sessionId}\n${amr.join(' ')}`;
     const reusable = this.minted.get(cacheKey);
