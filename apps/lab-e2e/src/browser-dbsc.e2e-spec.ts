@@ -10,7 +10,6 @@ import {
 } from './browser-support';
 import {
   BOUND_COOKIE,
-  DBSC_COOKIE_ENV,
   DBSC_REFRESH_PATH,
   SESSION_COOKIE,
   cookieHeader,
@@ -65,8 +64,7 @@ const problems: string[] = [];
 beforeAll(async () => {
   forgetBrowserClaims(Object.values(CLAIMS));
   system = await startHttpsSystem({
-    auth: { ...DBSC_COOKIE_ENV, DBSC_BOUND_COOKIE_TTL: String(BOUND_COOKIE_TTL) },
-    gateway: DBSC_COOKIE_ENV,
+    auth: { DBSC_BOUND_COOKIE_TTL: String(BOUND_COOKIE_TTL) },
   });
   browser = await launchChromiumWithDbsc(system.front.spkiHash);
 }, 120_000);

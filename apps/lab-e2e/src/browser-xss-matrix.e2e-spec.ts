@@ -14,7 +14,6 @@ import {
   watchConsole,
 } from './browser-support';
 import {
-  DBSC_COOKIE_ENV,
   SESSION_COOKIE,
   cookieHeader,
   copyJarAfterRenewal,
@@ -137,8 +136,7 @@ beforeAll(async () => {
   shop = http(sut.shop);
   shopOrigin = sut.shop.origin;
   dbscSystem = await startHttpsSystem({
-    auth: { ...DBSC_COOKIE_ENV, DBSC_BOUND_COOKIE_TTL: String(BOUND_COOKIE_TTL) },
-    gateway: DBSC_COOKIE_ENV,
+    auth: { DBSC_BOUND_COOKIE_TTL: String(BOUND_COOKIE_TTL) },
   });
   dbscBrowser = await launchChromiumWithDbsc(dbscSystem.front.spkiHash);
 }, 180_000);

@@ -14,19 +14,12 @@ import type { Cookie, Page } from 'playwright-core';
 export const DBSC_REFRESH_PATH = '/api/auth/session/dbsc/refresh';
 
 /**
- * SHOP's cookies under DBSC in the lab: a parent `Domain` for the session
- * cookie, hence the `__Http-` prefix, not the default host-only
- * `__Host-Http-`. Chromium 156 cannot bind a `__Host-Http-` cookie: its
- * CookieCraving drops the Domain of a `__Host-` credential before checking
- * it, but not of a `__Host-Http-` one, so the check fails and registration
- * ends in `InvalidCredentialsCookie` (the session stays unbound). Give both
- * AUTH and the gateway these settings.
+ * The long-lived session cookie, and the short-lived one that only the key
+ * can renew. The bound cookie's prefix is `__Host-`, not `__Host-Http-`:
+ * Chromium 156 cannot bind a `__Host-Http-` cookie. Both are HttpOnly.
  */
-export const DBSC_COOKIE_ENV = { SESSION_COOKIE_DOMAIN: 'shop.test' } as const;
-
-/** The long-lived session cookie, and the short-lived one that only the key can renew. */
-export const SESSION_COOKIE = '__Http-sid';
-export const BOUND_COOKIE = '__Http-sid-bound';
+export const SESSION_COOKIE = '__Host-Http-sid';
+export const BOUND_COOKIE = '__Host-sid-bound';
 
 /** One `/api/me` call: its status and, for a refusal, the problem's code. */
 export interface Outcome {
