@@ -31,11 +31,12 @@ import type { HttpsSystem } from './https-system';
  * session cookie (the BFF pattern), Bearer tokens in the page's memory,
  * DPoP-bound tokens (RFC 9449) whose key is non-extractable, and a session
  * cookie that Chromium binds to a key of its own (DBSC, over https: see
- * browser-dbsc.e2e-spec.ts). The attacker is
- * script running in the SHOP page: Playwright's `page.evaluate` stands in for
- * the injected script, and what it returns to the test stands in for its
- * channel out. "Another machine" is Node, outside the browser, calling the
- * gateway with what the script sent out.
+ * browser-dbsc.e2e-spec.ts). The attacker is script running in the SHOP
+ * page: Playwright's `page.evaluate` stands in for the injected script, and
+ * what it returns to the test stands in for its channel out. "Another
+ * machine" is Node, outside the browser, calling the gateway with what the
+ * script sent out (for DBSC also with the whole cookie jar, which no script
+ * reaches but malware on the machine would).
  *
  * For each mode a user logs in through the page's buttons and uses the page;
  * then the script tries to (1) read the credential, (2) have it replayed from
@@ -57,7 +58,7 @@ const WAIT_MS = 120_000;
 /** How far ahead the attacker dates one proof: inside the `iat` window when "later" comes. */
 const FUTURE_IAT_S = 110;
 
-/** The DBSC bound cookie's lifetime (AUTH's default): well inside the shared wait. */
+/** The DBSC bound cookie's lifetime: half the shared wait, so that "later" finds the copy's expired. */
 const BOUND_COOKIE_TTL = 60;
 
 /** What the wiretap kept: every Authorization and DPoP header the page sent, every token pair it received. */
