@@ -29,6 +29,32 @@ export function launchChromium(extraArgs: readonly string[] = []): Promise<Brows
 }
 
 /**
+ * Device Bound Session Credentials as Chromium 156 ships them: off unless
+ * forced, gated on origin-trial tokens, and wanting a TPM unless software
+ * keys are allowed (a headless Linux machine has none). Its quota of six
+ * signatures per site every nine minutes is off too: the lab's bound cookies
+ * live seconds, not the hours a deployment gives them, and Chromium renews
+ * one that has less than two minutes left on every request.
+ */
+const DBSC_FEATURES =
+  'DeviceBoundSessions:RequireOriginTrialTokens/false/ForceEnableForTesting/true/RefreshQuota/false,' +
+  'PersistDeviceBoundSessions,EnableBoundSessionCredentialsSoftwareKeysForManualTesting';
+
+/**
+ * Chromium with DBSC on, `*.test` names resolved to 127.0.0.1, and the
+ * certificate whose SPKI hash is `spkiHash` (an `HttpsFront`'s) trusted.
+ * Chromium registers bound sessions only over https with a certificate it
+ * counts as valid: `--ignore-certificate-errors` is not enough, the SPKI list is.
+ */
+export function launchChromiumWithDbsc(spkiHash: string): Promise<Browser> {
+  return launchChromium([
+    `--enable-features=${DBSC_FEATURES}`,
+    `--ignore-certificate-errors-spki-list=${spkiHash}`,
+    '--host-resolver-rules=MAP *.test 127.0.0.1',
+  ]);
+}
+
+/**
  * Chromium logs every response with an error status as a console error of
  * its own ("Failed to load resource: the server responded with a status of
  * 401 (Unauthorized)"), even when the page handles the answer. The demo

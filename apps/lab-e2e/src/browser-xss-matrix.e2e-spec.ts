@@ -3,24 +3,40 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { generateKeyPair, generateProof } from 'dpop';
 import { decodeJwt, http, newCredentials, startSystem } from '@svt/shared/testing';
 import type { HttpClient, HttpResponse, SystemUnderTest } from '@svt/shared/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core';
 import {
   forgetBrowserClaims,
   isPng,
   labFile,
   launchChromium,
+  launchChromiumWithDbsc,
   recordBrowserClaim,
   watchConsole,
 } from './browser-support';
+import {
+  SESSION_COOKIE,
+  cookieHeader,
+  copyJarAfterRenewal,
+  describeOutcome,
+  meFromNode,
+  refreshWithAnotherKey,
+  waitForBinding,
+} from './dbsc-session';
+import type { BoundSessionRow, ForgedRefresh } from './dbsc-session';
+import { startHttpsSystem } from './https-system';
+import type { HttpsSystem } from './https-system';
 
 /**
  * Cross-site scripting against each way the demo page holds a login: a
- * session cookie (the BFF pattern), Bearer tokens in the page's memory, and
- * DPoP-bound tokens (RFC 9449) whose key is non-extractable. The attacker is
- * script running in the SHOP page: Playwright's `page.evaluate` stands in for
- * the injected script, and what it returns to the test stands in for its
- * channel out. "Another machine" is Node, outside the browser, calling the
- * gateway with what the script sent out.
+ * session cookie (the BFF pattern), Bearer tokens in the page's memory,
+ * DPoP-bound tokens (RFC 9449) whose key is non-extractable, and a session
+ * cookie that Chromium binds to a key of its own (DBSC, over https: see
+ * browser-dbsc.e2e-spec.ts). The attacker is script running in the SHOP
+ * page: Playwright's `page.evaluate` stands in for the injected script, and
+ * what it returns to the test stands in for its channel out. "Another
+ * machine" is Node, outside the browser, calling the gateway with what the
+ * script sent out (for DBSC also with the whole cookie jar, which no script
+ * reaches but malware on the machine would).
  *
  * For each mode a user logs in through the page's buttons and uses the page;
  * then the script tries to (1) read the credential, (2) have it replayed from
@@ -41,6 +57,9 @@ const WAIT_MS = 120_000;
 
 /** How far ahead the attacker dates one proof: inside the `iat` window when "later" comes. */
 const FUTURE_IAT_S = 110;
+
+/** The DBSC bound cookie's lifetime: half the shared wait, so that "later" finds the copy's expired. */
+const BOUND_COOKIE_TTL = 60;
 
 /** What the wiretap kept: every Authorization and DPoP header the page sent, every token pair it received. */
 interface Loot {
@@ -107,6 +126,9 @@ let sut: SystemUnderTest;
 let nonceSut: SystemUnderTest | undefined;
 let shop: HttpClient;
 let shopOrigin: string;
+/** The DBSC column's own system, behind https, and a Chromium that binds sessions. */
+let dbscSystem: HttpsSystem;
+let dbscBrowser: Browser;
 
 beforeAll(async () => {
   forgetBrowserClaims(Object.values(CLAIMS));
@@ -114,16 +136,22 @@ beforeAll(async () => {
   sut = await startSystem();
   shop = http(sut.shop);
   shopOrigin = sut.shop.origin;
-}, 120_000);
+  dbscSystem = await startHttpsSystem({
+    auth: { DBSC_BOUND_COOKIE_TTL: String(BOUND_COOKIE_TTL) },
+  });
+  dbscBrowser = await launchChromiumWithDbsc(dbscSystem.front.spkiHash);
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
+  await dbscBrowser?.close();
   await sut?.stop();
   await nonceSut?.stop();
+  await dbscSystem?.stop();
 });
 
-async function openShop(origin = shopOrigin): Promise<ShopPage> {
-  const context = await browser.newContext();
+async function openShop(origin = shopOrigin, on: Browser = browser): Promise<ShopPage> {
+  const context = await on.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   const problems = await watchConsole(page);
@@ -327,6 +355,9 @@ describe('an injected script against each way the page holds a login', () => {
   let sessionPage: ShopPage;
   let bearerPage: ShopPage;
   let dpopPage: ShopPage;
+  let dbscPage: ShopPage;
+  /** The DBSC session's row in the listing, its handle the `session_identifier`. */
+  let dbscRow: BoundSessionRow | null;
 
   // What the script sent out, mode by mode.
   let stolenCookie: string;
@@ -343,6 +374,13 @@ describe('an injected script against each way the page holds a login', () => {
   let noncePage: ShopPage | undefined;
   /** Pre-minted in the page on servers that demand nonces, with the nonce of the moment and an `iat` ahead. */
   let nonceAhead: { token: string; proof: string };
+  let dbscScriptCookie: string;
+  /**
+   * The DBSC page's whole cookie jar, beyond any script's reach: what malware
+   * on the machine would copy, to show what the binding adds over HttpOnly.
+   */
+  let dbscJar: Cookie[];
+  let dbscCopiedAt: number;
 
   /** The replay row's "now", kept until "later" completes it. */
   const replayed: string[] = [];
@@ -355,25 +393,30 @@ describe('an injected script against each way the page holds a login', () => {
     dpopPage = await openShop();
     await logIn(dpopPage.page, 'bound-login', /^Logged in with a bound token/);
     await dpopPage.page.locator('#state[data-bound="true"]').waitFor();
+    dbscPage = await openShop(dbscSystem.shopOrigin, dbscBrowser);
+    await logIn(dbscPage.page, 'session-login', /^Logged in with a session /);
+    dbscRow = await waitForBinding(dbscPage.page);
 
     // The script arrives; then the user goes on using the page: a refresh, a run of the matrix.
-    for (const { page } of [sessionPage, bearerPage, dpopPage]) {
+    for (const { page } of [sessionPage, bearerPage, dpopPage, dbscPage]) {
       await page.evaluate(installWiretap);
     }
     await act(bearerPage.page, 'token-refresh', /^Refreshed: /);
     await act(dpopPage.page, 'bound-refresh', /^Refreshed with a proof /);
-    for (const { page } of [sessionPage, bearerPage, dpopPage]) await runMatrix(page);
+    for (const { page } of [sessionPage, bearerPage, dpopPage, dbscPage]) await runMatrix(page);
   }, 120_000);
 
   afterAll(async () => {
-    for (const shopPage of [sessionPage, bearerPage, dpopPage, noncePage]) {
+    for (const shopPage of [sessionPage, bearerPage, dpopPage, dbscPage, noncePage]) {
       await shopPage?.context.close();
     }
   });
 
-  it('(1) reads the Bearer tokens and the bound token, but neither the HttpOnly session cookie nor the DPoP private key', async () => {
+  it('(1) reads the Bearer tokens and the bound token, but neither the HttpOnly session cookies (DBSC included) nor the DPoP private key', async () => {
     stolenCookie = await sessionPage.page.evaluate(readDocumentCookie);
     const sessionLoot = await sessionPage.page.evaluate(readLoot);
+    dbscScriptCookie = await dbscPage.page.evaluate(readDocumentCookie);
+    const dbscLoot = await dbscPage.page.evaluate(readLoot);
 
     bearerLoot = await bearerPage.page.evaluate(readLoot);
     const bearerHeader = bearerLoot.sent.find((s) => s.authorization?.startsWith('Bearer '));
@@ -399,6 +442,11 @@ describe('an injected script against each way the page holds a login', () => {
     // Session: the cookie is HttpOnly, and no header carries a credential.
     expect(stolenCookie).not.toContain('sid=');
     expect(sessionLoot.sent.every((s) => s.authorization === null)).toBe(true);
+    // DBSC: the session Chromium bound, and neither of its cookies, both HttpOnly.
+    expect(dbscRow).toMatchObject({ deviceBound: true });
+    expect(dbscScriptCookie).not.toContain('sid');
+    expect(dbscLoot.sent.length).toBeGreaterThan(0);
+    expect(dbscLoot.sent.every((s) => s.authorization === null)).toBe(true);
     // Bearer: the header the app sent, and the pair its refresh received.
     expect(bearerToken).toBe(bearerLoot.pairs.at(-1)?.access_token);
     expect(bearerRefresh).not.toBe('');
@@ -417,7 +465,8 @@ describe('an injected script against each way the page holds a login', () => {
       `Chromium ${browser.version()}, a script in the SHOP page (page.evaluate): ` +
         `session: document.cookie shows "${stolenCookie}", no session cookie (HttpOnly), and no request carried an Authorization header; ` +
         `Bearer: the access token from the next Authorization header the app sent (a wrapped window.fetch) and the refresh token from its refresh's answer; ` +
-        `DPoP: the access and refresh tokens the same way, the private key not: exportKey gives ${keyAttack.exportJwk.split(':')[0]} (jwk and pkcs8), though the script can have it sign`,
+        `DPoP: the access and refresh tokens the same way, the private key not: exportKey gives ${keyAttack.exportJwk.split(':')[0]} (jwk and pkcs8), though the script can have it sign; ` +
+        `DBSC session (Chromium bound it over https): document.cookie shows "${dbscScriptCookie}", neither the session cookie nor the bound cookie (both HttpOnly), and no request carried an Authorization header`,
     );
   });
 
@@ -441,6 +490,10 @@ describe('an injected script against each way the page holds a login', () => {
     });
     const preMintedNow = await getMe({ authorization: `DPoP ${dpopToken}`, dpop: preMinted[0] });
     const preMintedAgain = await getMe({ authorization: `DPoP ${dpopToken}`, dpop: preMinted[0] });
+    const dbscScriptNow = await meFromNode(dbscSystem.shop, dbscScriptCookie);
+    dbscJar = await copyJarAfterRenewal(dbscPage.page, dbscSystem.shopOrigin, 10_000);
+    dbscCopiedAt = Date.now();
+    const dbscJarNow = await meFromNode(dbscSystem.shop, cookieHeader(dbscJar));
 
     expect(sessionNow.status).toBe(401);
     expect(bearerNow.status).toBe(200);
@@ -456,10 +509,13 @@ describe('an injected script against each way the page holds a login', () => {
     expect(preMintedNow.status).toBe(200);
     expect(preMintedNow.json?.method).toBe('dpop');
     expect(preMintedAgain.status).toBe(401);
+    expect(dbscScriptNow.status).toBe(401);
+    expect(dbscJarNow).toEqual({ status: 200, code: null });
 
     replayed.push(
       `now: session ${outcome(sessionNow)} with what document.cookie gave; Bearer ${outcome(bearerNow)}`,
       `DPoP token alone ${outcome(bareDpop)}, sent as Bearer ${outcome(downgraded)}, with the attacker's own key ${outcome(ownProof)}, with the page's caught proof ${outcome(caughtReplay)}, with a proof pre-minted in the page ${outcome(preMintedNow)} then ${outcome(preMintedAgain)} on its second use`,
+      `DBSC session ${describeOutcome(dbscScriptNow)} with what document.cookie gave, and with its whole cookie jar (beyond a script's reach; as malware on the machine would copy it, just after Chromium renewed the ${BOUND_COOKIE_TTL} s bound cookie) ${describeOutcome(dbscJarNow)}`,
     );
   });
 
@@ -510,6 +566,14 @@ describe('an injected script against each way the page holds a login', () => {
       me(dpopHeaders(signed.proofs[0])),
       item('xss-dpop', dpopHeaders(signed.proofs[1])),
     ]);
+    const [dbscInfo] = await dbscPage.page.evaluate(fetchInPage, [
+      { method: 'GET', path: '/api/auth/session', headers: {} },
+    ]);
+    const dbscCsrfToken = (dbscInfo?.body as { csrfToken?: string } | null)?.csrfToken ?? '';
+    const dbsc = await dbscPage.page.evaluate(fetchInPage, [
+      me({}),
+      item('xss-dbsc', { 'X-CSRF-Token': dbscCsrfToken }),
+    ]);
 
     expect(csrfToken).not.toBe('');
     expect(session.map((r) => r.status)).toEqual([200, 200]);
@@ -518,13 +582,16 @@ describe('an injected script against each way the page holds a login', () => {
     expect(bearer[0]?.body).toMatchObject({ method: 'bearer' });
     expect(dpop.map((r) => r.status)).toEqual([200, 200]);
     expect(dpop[0]?.body).toMatchObject({ method: 'dpop' });
-    for (const shopPage of [sessionPage, bearerPage, dpopPage]) {
+    expect(dbscCsrfToken).not.toBe('');
+    expect(dbsc.map((r) => r.status)).toEqual([200, 200]);
+    expect(dbsc[0]?.body).toMatchObject({ method: 'session', deviceBound: true });
+    for (const shopPage of [sessionPage, bearerPage, dpopPage, dbscPage]) {
       expect(shopPage.problems).toEqual([]);
     }
 
     recordBrowserClaim(
       CLAIMS.ride,
-      `GET /api/me and PUT /api/cart/items/… from the script in the page: session ${session.map((r) => r.status).join(', ')} (it read the CSRF token from /api/auth/session), Bearer ${bearer.map((r) => r.status).join(', ')}, DPoP ${dpop.map((r) => r.status).join(', ')} (the page's key signed fresh proofs)`,
+      `GET /api/me and PUT /api/cart/items/… from the script in the page: session ${session.map((r) => r.status).join(', ')} (it read the CSRF token from /api/auth/session), Bearer ${bearer.map((r) => r.status).join(', ')}, DPoP ${dpop.map((r) => r.status).join(', ')} (the page's key signed fresh proofs), DBSC session ${dbsc.map((r) => r.status).join(', ')} (the browser added both cookies, renewing the bound one with its key)`,
     );
   });
 
@@ -583,7 +650,7 @@ describe('an injected script against each way the page holds a login', () => {
 
   describe('two minutes later, every tab closed', () => {
     beforeAll(async () => {
-      for (const shopPage of [sessionPage, bearerPage, dpopPage, noncePage]) {
+      for (const shopPage of [sessionPage, bearerPage, dpopPage, dbscPage, noncePage]) {
         await shopPage?.context.close();
       }
       await delay(WAIT_MS);
@@ -599,6 +666,9 @@ describe('an injected script against each way the page holds a login', () => {
       const aheadWithNonce = await http(nonceSut?.shop ?? sut.shop).get<MeBody>('/api/me', {
         headers: { authorization: `DPoP ${nonceAhead.token}`, dpop: nonceAhead.proof },
       });
+      const dbscScriptLater = await meFromNode(dbscSystem.shop, dbscScriptCookie);
+      const dbscJarLater = await meFromNode(dbscSystem.shop, cookieHeader(dbscJar));
+      const sinceCopy = Math.round((Date.now() - dbscCopiedAt) / 1000);
 
       expect(sessionLater.status).toBe(401);
       expect(bearerLater.status).toBe(200);
@@ -607,9 +677,12 @@ describe('an injected script against each way the page holds a login', () => {
       expect(aheadProof.status).toBe(200);
       expect(aheadWithNonce.status).toBe(401);
       expect(aheadWithNonce.json?.code).toBe('use_dpop_nonce');
+      expect(dbscScriptLater.status).toBe(401);
+      expect(sinceCopy).toBeGreaterThan(BOUND_COOKIE_TTL);
+      expect(dbscJarLater).toEqual({ status: 401, code: 'bound_cookie_required' });
 
       replayed.push(
-        `after ${WAIT_MS / 1000} s: session ${outcome(sessionLater)}; Bearer ${outcome(bearerLater)}; DPoP with a proof pre-minted then ${outcome(staleProof)} (iat past the 60 s window), but with one pre-minted with iat ${FUTURE_IAT_S} s ahead ${outcome(aheadProof)} (no server nonce: RFC 9449 §11.1); on servers that demand nonces the same trick ${outcome(aheadWithNonce)}`,
+        `after ${WAIT_MS / 1000} s: session ${outcome(sessionLater)}; Bearer ${outcome(bearerLater)}; DPoP with a proof pre-minted then ${outcome(staleProof)} (iat past the 60 s window), but with one pre-minted with iat ${FUTURE_IAT_S} s ahead ${outcome(aheadProof)} (no server nonce: RFC 9449 §11.1); on servers that demand nonces the same trick ${outcome(aheadWithNonce)}; DBSC session ${describeOutcome(dbscScriptLater)} with what document.cookie gave, and with the copied jar ${describeOutcome(dbscJarLater)} (${sinceCopy} s after the copy: its bound cookie had expired and only the key renews it)`,
       );
       recordBrowserClaim(
         CLAIMS.replay,
@@ -633,6 +706,14 @@ describe('an injected script against each way the page holds a login', () => {
         authorization: `DPoP ${dpopToken}`,
         dpop: await generateProof(ownKey, meUrl(), 'GET', undefined, dpopToken),
       });
+      const dbscSessionCookie = `${SESSION_COOKIE}=${dbscJar.find((c) => c.name === SESSION_COOKIE)?.value ?? ''}`;
+      const dbscSessionOnly = await meFromNode(dbscSystem.shop, dbscSessionCookie);
+      const dbscForged: ForgedRefresh = await refreshWithAnotherKey(
+        dbscSystem.shop,
+        dbscSessionCookie,
+        dbscRow?.id ?? '',
+      );
+      const dbscAfterForged = await meFromNode(dbscSystem.shop, cookieHeader(dbscJar));
 
       expect(sessionAfter.status).toBe(401);
       expect(bearerRefreshed.status).toBe(200);
@@ -645,10 +726,14 @@ describe('an injected script against each way the page holds a login', () => {
       expect(dpopStaleProof.status).toBe(400);
       expect(dpopStaleProof.json?.code).toBe('invalid_dpop_proof');
       expect(dpopOwnKeyMe.status).toBe(401);
+      expect(dbscSessionOnly).toEqual({ status: 401, code: 'bound_cookie_required' });
+      expect(dbscForged.challenged).toEqual({ status: 403, code: 'session_proof_required' });
+      expect(dbscForged.refused).toEqual({ status: 401, code: 'invalid_session_proof' });
+      expect(dbscAfterForged.status).toBe(401);
 
       recordBrowserClaim(
         CLAIMS.afterClose,
-        `tab closed, from Node: session ${outcome(sessionAfter)} (nothing usable was sent out); Bearer refresh ${outcome(bearerRefreshed)}, then /api/me ${outcome(bearerFresh)} with the new access token: access for as long as the family lives; DPoP refresh without a proof ${outcome(dpopNoProof)}, with the attacker's own key ${outcome(dpopOwnKey)}, with a refresh proof pre-minted 2 minutes earlier ${outcome(dpopStaleProof)}; the access token with the attacker's key ${outcome(dpopOwnKeyMe)}`,
+        `tab closed, from Node: session ${outcome(sessionAfter)} (nothing usable was sent out); Bearer refresh ${outcome(bearerRefreshed)}, then /api/me ${outcome(bearerFresh)} with the new access token: access for as long as the family lives; DPoP refresh without a proof ${outcome(dpopNoProof)}, with the attacker's own key ${outcome(dpopOwnKey)}, with a refresh proof pre-minted 2 minutes earlier ${outcome(dpopStaleProof)}; the access token with the attacker's key ${outcome(dpopOwnKeyMe)}; DBSC session: the copied session cookie ${describeOutcome(dbscSessionOnly)} without a live bound cookie, and the refresh that would renew it ${describeOutcome(dbscForged.challenged)} with a challenge, then, signed by the attacker's own key, ${describeOutcome(dbscForged.refused)}, which ends the session (the jar then ${describeOutcome(dbscAfterForged)})`,
       );
     });
 
