@@ -168,6 +168,8 @@ export interface DbscRequestOptions {
   proof?: string | null;
   /** Extra headers, over those the request would send; `undefined` leaves one out. */
   headers?: Record<string, string | undefined>;
+  /** The cookies to send instead of the session's (e.g. a copy kept from before a logout). */
+  jar?: CookieJar;
 }
 
 /**
@@ -207,7 +209,7 @@ export class DbscSession {
     const response = await this.client.request<DbscInstructionsBody>({
       method: 'POST',
       path: this.offer.path,
-      jar: this.jar,
+      jar: options.jar ?? this.jar,
       headers: { ...proofHeader(proof), ...options.headers },
     });
     if (response.status === 200 && response.json !== undefined) {
@@ -236,7 +238,7 @@ export class DbscSession {
     const response = await this.client.request({
       method: 'POST',
       path: this.refreshPath,
-      jar: this.jar,
+      jar: options.jar ?? this.jar,
       headers: {
         [SESSION_ID_HEADER]: sfString(this.id),
         ...proofHeader(proof),
