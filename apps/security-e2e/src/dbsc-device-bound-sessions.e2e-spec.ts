@@ -280,15 +280,30 @@ describe('with DBSC enabled (the default)', () => {
       expect(challengeOf(response)?.id).toBe(dbsc.id);
     });
 
-    it('accepts a bare JWT as Secure-Session-Response, not only a structured string', async () => {
-      const { dbsc } = await offeredSession(alice);
+    it('registers and refreshes with the headers as Chromium sends them: bare JWT and session id, SHOP Origin, no CSRF token', async () => {
+      const { login, dbsc } = await offeredSession(alice);
+      const browserHeaders = {
+        origin: sut.shop.origin,
+        'sec-fetch-site': 'same-origin',
+        'sec-fetch-mode': 'no-cors',
+        'sec-fetch-dest': 'empty',
+      };
 
-      const response = await dbsc.register({
-        headers: { [RESPONSE_HEADER]: await dbsc.registrationProof() },
+      const registration = await dbsc.register({
+        headers: { ...browserHeaders, [RESPONSE_HEADER]: await dbsc.registrationProof() },
+      });
+      expectStatus(registration, 200);
+      const refresh = await dbsc.refreshOnce({
+        headers: {
+          ...browserHeaders,
+          [SESSION_ID_HEADER]: dbsc.id,
+          [RESPONSE_HEADER]: await dbsc.refreshProof(),
+        },
       });
 
-      expectStatus(response, 200);
+      expectStatus(refresh, 200);
       expect(dbsc.boundCookie()).toMatch(RANDOM_43);
+      expectStatus(await me(login.jar), 200);
     });
 
     it('is offered registration at AUTH itself too, relative to /auth/session, and bound there', async () => {
