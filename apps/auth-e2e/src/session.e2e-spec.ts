@@ -38,6 +38,7 @@ describe('POST /auth/session', () => {
       expect(response.json).toEqual({
         user: { id: user.id, email: user.email },
         csrfToken: expect.any(String),
+        deviceBound: false,
         expiresAt: expect.any(String),
         idleExpiresAt: expect.any(String),
       });

@@ -74,7 +74,7 @@ if (findRedisServer() === undefined) {
       const response = await shop.get('/api/me', { jar: user.session.jar });
 
       expectStatus(response, 200);
-      expect(response.json).toEqual({ userId: user.user.id, method: 'session' });
+      expect(response.json).toEqual({ userId: user.user.id, method: 'session', deviceBound: false });
     });
 
     it('writes and reads the cart through the gateway with the session cookie', async () => {

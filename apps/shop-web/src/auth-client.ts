@@ -8,6 +8,8 @@ export interface SessionInfo {
   readonly csrfToken: string;
   readonly expiresAt: string | null;
   readonly idleExpiresAt: string | null;
+  /** Bound to a key of this browser (DBSC), as `GET /session` says; unknown right after a login. */
+  readonly deviceBound: boolean | null;
 }
 
 /**
@@ -118,6 +120,7 @@ function parseSession(body: unknown): SessionInfo | null {
     csrfToken,
     expiresAt: optionalString(body['expiresAt']),
     idleExpiresAt: optionalString(body['idleExpiresAt']),
+    deviceBound: typeof body['deviceBound'] === 'boolean' ? body['deviceBound'] : null,
   };
 }
 

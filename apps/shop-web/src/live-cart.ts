@@ -11,6 +11,12 @@ import { required } from './view.js';
 
 /** The protocol's own subprotocol; the server answers with it and nothing else. */
 const PROTOCOL = 'cart.v1';
+/**
+ * The close of a device-bound session's socket whose bound cookie expired
+ * (DBSC): reopened at once, the browser renewing the cookie before the
+ * handshake.
+ */
+const BOUND_COOKIE_EXPIRED = 4006;
 /** How often the page looks for a newer access token to hand the socket (after a refresh). */
 const TOKEN_WATCH_MS = 1000;
 
@@ -47,8 +53,13 @@ export function openLiveCart(credential: Credential, token: () => string | null)
   let sent = current;
   opened.addEventListener('message', (event) => onMessage(event));
   opened.addEventListener('close', (event) => {
-    if (socket === opened) socket = null;
+    const latest = socket === opened;
+    if (latest) socket = null;
     window.clearInterval(watch);
+    if (latest && event.code === BOUND_COOKIE_EXPIRED) {
+      openLiveCart(credential, token);
+      return;
+    }
     showState(
       'closed',
       event.code === 1006

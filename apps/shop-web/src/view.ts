@@ -47,13 +47,15 @@ export function renderState(
   const state = required('#state', HTMLElement);
   const bytes = tokens ? bearerHeaderBytes(tokens.accessToken) : 0;
   state.dataset['session'] = String(session !== null);
+  state.dataset['deviceBound'] = String(session?.deviceBound === true);
   state.dataset['tokens'] = String(tokens !== null);
   state.dataset['bound'] = String(bound !== null);
   state.dataset['accessTokenBytes'] = String(bytes);
 
   required('#state-session', HTMLElement).textContent = session
     ? `yes, as ${session.email}${session.expiresAt ? `, until ${time(session.expiresAt)}` : ''}` +
-      (session.idleExpiresAt ? ` (or ${time(session.idleExpiresAt)} if idle)` : '')
+      (session.idleExpiresAt ? ` (or ${time(session.idleExpiresAt)} if idle)` : '') +
+      (session.deviceBound ? '; bound to this browser (DBSC)' : '')
     : 'no';
   required('#state-tokens', HTMLElement).textContent = tokens
     ? 'yes: an access token and a refresh token, in memory'

@@ -1,5 +1,13 @@
 export { SESSION_STORE, sessionEndsAt } from './lib/session-store';
 export { newSession } from './lib/new-session';
+export {
+  afterProof,
+  hasLiveBoundCookie,
+  hasLiveChallenge,
+  offeredBinding,
+  withChallenge,
+} from './lib/device-binding';
+export type { DeviceBinding, DeviceKey, Expiring } from './lib/device-binding';
 export type { NewSessionFields } from './lib/new-session';
 export type { SessionRecord, SessionStore } from './lib/session-store';
 export { MemorySessionStore } from './lib/memory-session-store';

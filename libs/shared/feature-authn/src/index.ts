@@ -5,6 +5,7 @@ export { AUTHN_OPTIONS } from './lib/authn.options';
 export {
   ACCESS_TOKEN_VERIFICATION,
   AUTH_JWKS,
+  DEVICE_BINDING_REQUIRED,
   IDENTITY_TOKEN_VERIFICATION,
   SESSION_COOKIE_NAME,
 } from './lib/authn.tokens';
@@ -24,9 +25,12 @@ export {
   DPOP_ALGORITHM,
   DPOP_PROOF_MAX_AGE_SECONDS,
   DPOP_PROOF_TYPE,
+  publicP256Point,
 } from './lib/dpop/dpop-proof';
+export type { ProofRefusal } from './lib/dpop/dpop-proof';
 export { DpopNonces } from './lib/dpop/dpop-nonces';
 export {
+  DEVICE_BOUND_AMR,
   IDENTITY_TOKEN_HEADER,
   IdentityTokenAuthenticator,
 } from './lib/authenticators/identity-token.authenticator';
@@ -36,7 +40,9 @@ export {
   unlessRevoked,
 } from './lib/authenticators/jwt.authenticator';
 export type { RevocationCheck, TokenExtractor } from './lib/authenticators/jwt.authenticator';
+export { DeviceBoundSessionAuthenticator } from './lib/authenticators/device-bound-session.authenticator';
 export {
+  boundCookieName,
   provideSessionCookieName,
   SessionCookieAuthenticator,
   sessionCookieName,

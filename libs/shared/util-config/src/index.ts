@@ -8,7 +8,12 @@ export {
   isSecureContextOrigin,
 } from './lib/env-fields';
 export type { RateLimit } from './lib/env-fields';
-export { dpopFields, jwksFields, sharedStateFields } from './lib/service-fields';
+export {
+  deviceBindingFields,
+  dpopFields,
+  jwksFields,
+  sharedStateFields,
+} from './lib/service-fields';
 export type { DpopConfig, JwksConfig, SharedStateConfig } from './lib/service-fields';
 export { RELYING_PARTIES } from './lib/single-sign-on';
 export type { RelyingParty } from './lib/single-sign-on';

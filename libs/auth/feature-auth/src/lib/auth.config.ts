@@ -4,6 +4,7 @@ import {
   checkRedisCluster,
   env,
   isLoopbackHost,
+  deviceBindingFields,
   dpopFields,
   sharedStateFields,
 } from '@svt/shared/util-config';
@@ -36,6 +37,7 @@ export const authConfigSchema = z
     ALLOWED_ORIGINS: env.origins,
     DATABASE_URL: env.databaseUrl,
     ...dpopFields,
+    ...deviceBindingFields,
     ...sharedStateFields,
     ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('svt-api'),
     TOKEN_CACHE_SIZE: env.tokenCacheSize,
@@ -51,6 +53,20 @@ export const authConfigSchema = z
     SESSION_TTL: env.seconds(8 * 3600),
     SESSION_IDLE_TTL: env.seconds(30 * 60),
     SESSION_COOKIE_DOMAIN: env.cookieDomain,
+    /** Offer Device Bound Session Credentials at session login (a browser without them ignores it). */
+    DBSC_ENABLED: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .default('true')
+      .transform((v) => v === 'true'),
+    /**
+     * How long a device-bound session's bound cookie lives, seconds: a copied
+     * cookie jar works that long. Chromium renews it once 120 s or less are
+     * left and signs at most 6 times in 9 minutes, so under about 210 s an
+     * active tab runs out of signatures; 300 renews it every 3 minutes.
+     */
+    DBSC_BOUND_COOKIE_TTL: env.seconds(300),
+    /** How long a DBSC challenge may wait for its proof, seconds. */
+    DBSC_CHALLENGE_TTL: env.seconds(300),
     /** How long a single sign-on session at AUTH lasts, seconds: a relying party signs in silently until then. */
     SSO_SESSION_TTL: env.seconds(8 * 3600),
     SESSION_STORE: z.enum(['shared', 'memory']).default('shared'),

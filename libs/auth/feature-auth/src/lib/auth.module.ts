@@ -16,6 +16,7 @@ import type { SqlClient } from '@svt/shared/data-access-sql';
 import {
   AUTH_JWKS,
   AuthnModule,
+  DEVICE_BINDING_REQUIRED,
   dpopOptions,
   TOKEN_OR_COOKIE,
   provideAccessTokenVerification,
@@ -39,6 +40,8 @@ import { SigningKeysService } from './keys/signing-keys.service';
 import { RegistrationController } from './registration/registration.controller';
 import { RegistrationService } from './registration/registration.service';
 import { CookieSessionService } from './session/cookie-session.service';
+import { DeviceBindingController } from './session/device-binding/device-binding.controller';
+import { DeviceBindingService } from './session/device-binding/device-binding.service';
 import { SessionController } from './session/session.controller';
 import { SessionsService } from './session/sessions.service';
 import { AuditLog } from './shared/audit-log';
@@ -121,6 +124,7 @@ export class AuthModule {
               config.TOKEN_CACHE_SIZE,
             ),
             { provide: SESSION_COOKIE_NAME, useValue: sessionCookie.name },
+            { provide: DEVICE_BINDING_REQUIRED, useValue: config.DBSC_REQUIRED },
           ],
           allowedOrigins: [config.SHOP_ORIGIN, config.AUTH_ORIGIN, ...config.ALLOWED_ORIGINS],
           unauthenticatedDetail:
@@ -140,6 +144,7 @@ export class AuthModule {
       controllers: [
         RegistrationController,
         SessionController,
+        DeviceBindingController,
         TokenController,
         AccountSessionsController,
         PasswordController,
@@ -160,6 +165,7 @@ export class AuthModule {
         SignOutService,
         RegistrationService,
         CookieSessionService,
+        DeviceBindingService,
         AccountSessionsService,
         PasswordChangeService,
         TokenLoginService,

@@ -6,6 +6,7 @@ import {
   env,
   isOrigin,
   jwksFields,
+  deviceBindingFields,
   dpopFields,
   sharedStateFields,
   ssoFields,
@@ -76,6 +77,7 @@ const gatewayFields = z.object({
   /** The built demo page (`npm run build` makes it). */
   DEMO_DIR: z.string().min(1).default('dist/apps/shop-web'),
   ...dpopFields,
+  ...deviceBindingFields,
   ...sharedStateFields,
   ...ssoFields,
   BODY_LIMIT: env.bodyLimit,

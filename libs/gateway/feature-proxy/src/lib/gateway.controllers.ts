@@ -140,6 +140,13 @@ export class GatewayMeDto {
     description: 'How the gateway authenticated you: `dpop` for an access token bound to a key.',
   })
   readonly method!: string;
+
+  @ApiProperty({
+    description:
+      'Sessions only: the session is bound to a device key (DBSC) and its bound cookie was checked.',
+    required: false,
+  })
+  readonly deviceBound?: boolean;
 }
 
 @ApiTags('identity')
@@ -151,8 +158,12 @@ export class MeController {
   @ApiAuthenticated()
   @ApiOkResponse({ type: GatewayMeDto })
   @ApiProblems(...AUTHENTICATED_PROBLEMS)
-  me(@CurrentIdentity() identity: Identity): { userId: string; method: string } {
-    return { userId: identity.userId, method: identity.method };
+  me(@CurrentIdentity() identity: Identity): GatewayMeDto {
+    return {
+      userId: identity.userId,
+      method: identity.method,
+      ...(identity.method === 'session' ? { deviceBound: identity.deviceBound === true } : {}),
+    };
   }
 }
 

@@ -5,6 +5,7 @@ import {
   AuthnModule,
   dpopOptions,
   TOKEN_OR_COOKIE,
+  DEVICE_BINDING_REQUIRED,
   provideAccessTokenVerification,
   SESSION_COOKIE_NAME,
   SessionCookie,
@@ -60,6 +61,7 @@ export class GatewayModule {
               config.TOKEN_CACHE_SIZE,
             ),
             { provide: SESSION_COOKIE_NAME, useValue: sessionCookie.name },
+            { provide: DEVICE_BINDING_REQUIRED, useValue: config.DBSC_REQUIRED },
           ],
           allowedOrigins: [config.SHOP_ORIGIN, ...config.ALLOWED_ORIGINS],
           unauthenticatedDetail:

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import type { Identity } from '@svt/shared/feature-authn';
-import { IDENTITY_TOKEN_TYPE } from '@svt/shared/feature-authn';
+import { DEVICE_BOUND_AMR, IDENTITY_TOKEN_TYPE } from '@svt/shared/feature-authn';
 import type { SigningKey } from '@svt/shared/util-security';
 
 export interface IdentityTokenSignerOptions {
@@ -53,8 +53,9 @@ export class IdentityTokenSigner {
     const now = this.now();
     // The identity token never outlives the credential it stands for.
     const ceiling = Math.floor(identity.expiresAt / 1000);
-    // Newlines appear in none of the four (an origin, UUIDs, a method name).
-    const cacheKey = `${audience}\n${identity.userId}\n${identity.sessionId}\n${identity.method}`;
+    const amr = identity.deviceBound ? [identity.method, DEVICE_BOUND_AMR] : [identity.method];
+    // Newlines appear in none of these (an origin, UUIDs, method names).
+    const cacheKey = `${audience}\n${identity.userId}\n${identity.sessionId}\n${amr.join(' ')}`;
     const reusable = this.minted.get(cacheKey);
     if (
       reusable &&
@@ -66,7 +67,7 @@ export class IdentityTokenSigner {
     const iat = Math.floor(now / 1000);
     const exp = Math.min(iat + this.ttlSeconds, ceiling);
     const token = this.jwt.sign(
-      { sid: identity.sessionId, amr: [identity.method], jti: randomUUID(), iat, exp },
+      { sid: identity.sessionId, amr, jti: randomUUID(), iat, exp },
       {
         algorithm: 'ES256',
         privateKey: this.key.privateKey,

@@ -1,3 +1,4 @@
+import type { DeviceBinding } from './device-binding';
 import { copyRecord, inCreationOrder, isLive } from './session-records';
 import type { SessionRecord, SessionStore } from './session-store';
 
@@ -43,6 +44,15 @@ export class MemorySessionStore implements SessionStore {
     if (lastSeenAt > record.lastSeenAt) {
       this.#records.set(idHash, copyRecord({ ...record, lastSeenAt }));
     }
+  }
+
+  async saveDeviceBinding(idHash: string, binding: DeviceBinding): Promise<boolean> {
+    this.#assertOpen();
+    const record = this.#records.get(idHash);
+    if (record === undefined || !isLive(record, this.#now())) return false;
+    if ((record.deviceBinding?.version ?? 0) >= binding.version) return false;
+    this.#records.set(idHash, copyRecord({ ...record, deviceBinding: binding }));
+    return true;
   }
 
   async delete(idHash: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { randomSecret, sha256Hex } from '@svt/shared/util-security';
+import type { DeviceBinding } from './device-binding';
 import type { SessionRecord } from './session-store';
 
 /** What a new session is started with; the rest (ids, secrets, times) is made here. */
@@ -12,6 +13,8 @@ export interface NewSessionFields {
   readonly credentialVersion: number;
   /** The OpenID Provider session single sign-on started it from, or null for a password login. */
   readonly ssoSid: string | null;
+  /** The device binding the login offers (DBSC), if any. */
+  readonly deviceBinding?: DeviceBinding;
 }
 
 /**
@@ -40,6 +43,7 @@ export function newSession(
       ip: fields.client.ip,
       credentialVersion: fields.credentialVersion,
       ssoSid: fields.ssoSid,
+      ...(fields.deviceBinding ? { deviceBinding: fields.deviceBinding } : {}),
     },
   };
 }

@@ -2,6 +2,7 @@ import { RESP_TYPES } from 'redis';
 import { connectRedisCluster, parseRedisSeedUrls } from './redis-cluster-connection';
 import { connectRedis, isRedisCluster, pingRedis, watchOutages } from './redis-connection';
 import type { RedisConnection } from './redis-connection';
+import type { DeviceBinding } from './device-binding';
 import { decodeSessionValue, encodeSessionValue } from './session-record-encoding';
 import { copyRecord, inCreationOrder, isLive } from './session-records';
 import { sessionEndsAt } from './session-store';
@@ -30,6 +31,21 @@ const BINARY = { [RESP_TYPES.BLOB_STRING]: Buffer } as const;
 function binaryReplies(client: RedisConnection) {
   // The same call on each branch: TypeScript cannot call it on the union of the two clients.
   return isRedisCluster(client) ? client.withTypeMapping(BINARY) : client.withTypeMapping(BINARY);
+}
+
+/**
+ * Which binding a write keeps: `mine`, unless the one it replaced is newer.
+ * Of two different bindings of the same version (two changes raced), every
+ * writer keeps the same one, the greater as JSON, so the writes settle.
+ */
+function keptBinding(
+  mine: DeviceBinding | undefined,
+  replaced: DeviceBinding | undefined,
+): DeviceBinding | undefined {
+  if (replaced === undefined) return mine;
+  if (mine === undefined) return replaced;
+  if (replaced.version !== mine.version) return replaced.version > mine.version ? replaced : mine;
+  return JSON.stringify(replaced) > JSON.stringify(mine) ? replaced : mine;
 }
 
 /** An id hash as `newSession` makes them: SHA-256 in lowercase hex. */
@@ -150,26 +166,17 @@ export class RedisSessionStore implements SessionStore {
 
   async touch(idHash: string, lastSeenAt: number): Promise<void> {
     const found = await this.#read(idHash);
-    if (found === null) return;
-    const { record, place } = found;
-    if (!isLive(record, this.#now())) return;
-    let stored = record.lastSeenAt;
-    let target = lastSeenAt;
-    while (stored < target) {
-      const touched = copyRecord({ ...record, lastSeenAt: target });
-      // XX: a record deleted since the read stays deleted.
-      const replaced = await this.#binary.set(place.key, this.#encode(touched, place), {
-        condition: 'XX',
-        expiration: { type: 'PXAT', value: sessionEndsAt(touched) },
-        GET: true,
-      });
-      if (!Buffer.isBuffer(replaced)) return;
-      // A concurrent touch may have landed between the read and the write
-      // with a later lastSeenAt; writing that one back keeps lastSeenAt from
-      // ever moving back, without a script or WATCH on a shared connection.
-      stored = target;
-      target = decodeSessionValue(idHash, replaced).lastSeenAt;
-    }
+    if (found === null || !isLive(found.record, this.#now())) return;
+    if (found.record.lastSeenAt >= lastSeenAt) return;
+    await this.#write(found.place, { ...found.record, lastSeenAt });
+  }
+
+  async saveDeviceBinding(idHash: string, binding: DeviceBinding): Promise<boolean> {
+    const found = await this.#read(idHash);
+    if (found === null || !isLive(found.record, this.#now())) return false;
+    if ((found.record.deviceBinding?.version ?? 0) >= binding.version) return false;
+    const stored = await this.#write(found.place, { ...found.record, deviceBinding: binding });
+    return stored?.deviceBinding === binding;
   }
 
   async delete(idHash: string): Promise<void> {
@@ -242,6 +249,36 @@ export class RedisSessionStore implements SessionStore {
       if (value !== null) return { record: decodeSessionValue(idHash, value), place };
     }
     return null;
+  }
+
+  /**
+   * Writes `record` over the stored one, unless that was deleted meanwhile,
+   * and resolves to what is stored in the end (null when deleted). The two
+   * fields that change after creation only move forward, `lastSeenAt` and
+   * the binding's `version`, so a write that replaced a value a concurrent
+   * writer had stored in between is merged with it and written again (SET
+   * with GET returns exactly the value replaced): no change is lost, without
+   * a script or WATCH on a shared connection.
+   */
+  async #write(place: Place, record: SessionRecord): Promise<SessionRecord | null> {
+    let mine = copyRecord(record);
+    for (;;) {
+      // XX: a record deleted since the read stays deleted.
+      const replaced = await this.#binary.set(place.key, this.#encode(mine, place), {
+        condition: 'XX',
+        expiration: { type: 'PXAT', value: sessionEndsAt(mine) },
+        GET: true,
+      });
+      if (!Buffer.isBuffer(replaced)) return null;
+      const before = decodeSessionValue(mine.idHash, replaced);
+      const binding = keptBinding(mine.deviceBinding, before.deviceBinding);
+      if (before.lastSeenAt <= mine.lastSeenAt && binding === mine.deviceBinding) return mine;
+      mine = copyRecord({
+        ...mine,
+        lastSeenAt: Math.max(mine.lastSeenAt, before.lastSeenAt),
+        ...(binding === undefined ? {} : { deviceBinding: binding }),
+      });
+    }
   }
 
   #encode(record: SessionRecord, place: Place): Buffer | string {

@@ -1,4 +1,5 @@
 import { decodeSessionValue, encodeSessionValue } from './session-record-encoding';
+import type { DeviceBinding } from './device-binding';
 import type { SessionRecord } from './session-store';
 
 const ID_HASH = 'ab'.repeat(32);
@@ -19,6 +20,28 @@ const browserSession: SessionRecord = {
   ssoSid: null,
 };
 
+/** A device binding after its browser registered a key and refreshed once. */
+const binding: DeviceBinding = {
+  version: 3,
+  key: {
+    x: '6_GB2voQ0qroMh6OlDFCFS_SJriQi1PTvvBOhGZ3bHI',
+    y: 'IegOJULyE7SxH_Cd1KCER7lWBvGFHQ-h0xyjzUjEIWE',
+  },
+  challenges: [
+    {
+      value: 'q0Xr3pwS9lJ3p2Ew5nLk0b8vV1yQ4cRzT6uH2jK7mNo',
+      expiresAt: browserSession.createdAt + 360_000,
+    },
+  ],
+  cookies: [
+    { value: 'cd'.repeat(32), expiresAt: browserSession.createdAt + 60_000 },
+    { value: 'ef'.repeat(32), expiresAt: browserSession.createdAt + 120_000 },
+  ],
+  refreshes: 1,
+};
+
+const boundSession: SessionRecord = { ...browserSession, deviceBinding: binding };
+
 describe('encodeSessionValue', () => {
   it('writes a browser session in under 120 bytes, without its id hash', () => {
     const value = encodeSessionValue(browserSession);
@@ -26,6 +49,25 @@ describe('encodeSessionValue', () => {
     expect(value[0]).toBe(0x01);
     expect(value.length).toBeLessThan(120);
     expect(value.includes(Buffer.from(ID_HASH, 'hex'))).toBe(false);
+  });
+
+  it('writes a device-bound session compactly under its own marker, and reads it back', () => {
+    const value = encodeSessionValue(boundSession);
+
+    expect(value[0]).toBe(0x02);
+    expect(value.length).toBeLessThan(encodeSessionValue(browserSession).length + 190);
+    expect(decodeSessionValue(ID_HASH, value)).toEqual(boundSession);
+  });
+
+  it('writes a binding whose values are not of the usual shape as JSON, and reads it back', () => {
+    const odd: SessionRecord = {
+      ...boundSession,
+      deviceBinding: { ...binding, key: { x: 'short', y: 'short' } },
+    };
+    const value = encodeSessionValue(odd);
+
+    expect(value.toString('utf8')).toBe(JSON.stringify(odd));
+    expect(decodeSessionValue(ID_HASH, value)).toEqual(odd);
   });
 
   it.each([
@@ -108,7 +150,8 @@ describe('decodeSessionValue', () => {
   });
 
   it.each([
-    ['an unknown marker', Buffer.from([0x02, 0x00])],
+    ['an unknown marker', Buffer.from([0x03, 0x00])],
+    ['a truncated device binding', encodeSessionValue(boundSession).subarray(0, 150)],
     ['a truncated record', encodeSessionValue(browserSession).subarray(0, 40)],
     ['trailing bytes', Buffer.concat([encodeSessionValue(browserSession), Buffer.from([0])])],
     ['an empty value', Buffer.alloc(0)],

@@ -1,3 +1,4 @@
+import type { DeviceBinding, Expiring } from './device-binding';
 import { parseRecord } from './session-records';
 import type { SessionRecord } from './session-store';
 
@@ -7,6 +8,8 @@ import type { SessionRecord } from './session-store';
  * marker, so every value ever written stays readable.
  */
 const COMPACT_V1 = 0x01;
+/** `COMPACT_V1`'s fields, then the device binding (see `writeBinding`). */
+const COMPACT_V2 = 0x02;
 const JSON_OBJECT = 0x7b;
 
 /** How a string field is written: a tag byte, then its bytes. */
@@ -73,6 +76,7 @@ const FRAGMENT_BYTES = /[\u0001-\u001f]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BASE64URL_43 = /^[A-Za-z0-9_-]{43}$/;
+const HEX_64 = /^[0-9a-f]{64}$/;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 /** Integers whose zigzag form is still a safe integer. */
 const MAX_MAGNITUDE = 2 ** 51;
@@ -237,15 +241,88 @@ export function encodeSessionValue(record: SessionRecord): Buffer {
     record.ip,
     record.ssoSid,
   ];
+  const binding = record.deviceBinding;
   const fits =
     [record.createdAt, record.expiresAt, record.lastSeenAt, ...numbers].every(compactInteger) &&
-    strings.every((value) => value === null || !LONE_SURROGATE.test(value));
+    strings.every((value) => value === null || !LONE_SURROGATE.test(value)) &&
+    (binding === undefined || bindingFits(binding, record.createdAt));
   if (!fits) return Buffer.from(JSON.stringify(record), 'utf8');
   const writer = new Writer();
-  writer.byte(COMPACT_V1);
+  writer.byte(binding === undefined ? COMPACT_V1 : COMPACT_V2);
   for (const value of numbers) writer.integer(value);
   for (const value of strings) writeString(writer, value);
+  if (binding !== undefined) writeBinding(writer, binding, record.createdAt);
   return writer.buffer();
+}
+
+/**
+ * Whether the compact layout holds `binding`: key coordinates and challenges
+ * are 32-byte base64url values, cookie hashes SHA-256 in hex, as the auth
+ * service makes them; anything else is written as JSON.
+ */
+function bindingFits(binding: DeviceBinding, createdAt: number): boolean {
+  const { key, challenges, cookies } = binding;
+  return (
+    [binding.version, binding.refreshes].every(compactInteger) &&
+    (key === null || (base64Url32(key.x) !== null && base64Url32(key.y) !== null)) &&
+    challenges.every((c) => base64Url32(c.value) !== null) &&
+    cookies.every((c) => HEX_64.test(c.value)) &&
+    [...challenges, ...cookies].every((c) => compactInteger(c.expiresAt - createdAt))
+  );
+}
+
+/**
+ * The binding after the `COMPACT_V1` fields: version and refreshes; a byte
+ * 0 or 1 for the key, then its x and y as 32 bytes each; the challenges
+ * (count, then each as 32 bytes and its expiry relative to the creation
+ * time); the bound cookie hashes likewise.
+ */
+function writeBinding(writer: Writer, binding: DeviceBinding, createdAt: number): void {
+  writer.integer(binding.version);
+  writer.integer(binding.refreshes);
+  writer.byte(binding.key === null ? 0 : 1);
+  if (binding.key !== null) {
+    writer.raw(Buffer.from(binding.key.x, 'base64url'));
+    writer.raw(Buffer.from(binding.key.y, 'base64url'));
+  }
+  const lists: [readonly Expiring<string>[], BufferEncoding][] = [
+    [binding.challenges, 'base64url'],
+    [binding.cookies, 'hex'],
+  ];
+  for (const [items, encoding] of lists) {
+    writer.integer(items.length);
+    for (const item of items) {
+      writer.raw(Buffer.from(item.value, encoding));
+      writer.integer(item.expiresAt - createdAt);
+    }
+  }
+}
+
+/** More challenges or bound cookies than any binding keeps: a corrupt value. */
+const MAX_LISTED = 16;
+
+function readBinding(reader: Reader, createdAt: number): DeviceBinding {
+  const version = reader.integer();
+  const refreshes = reader.integer();
+  const hasKey = reader.byte();
+  if (hasKey > 1) throw malformed();
+  const key =
+    hasKey === 1
+      ? { x: reader.raw(32).toString('base64url'), y: reader.raw(32).toString('base64url') }
+      : null;
+  const readList = (encoding: BufferEncoding): Expiring<string>[] => {
+    const count = reader.integer();
+    if (count < 0 || count > MAX_LISTED) throw malformed();
+    const items: Expiring<string>[] = [];
+    for (let i = 0; i < count; i++) {
+      const value = reader.raw(32).toString(encoding);
+      items.push({ value, expiresAt: createdAt + reader.integer() });
+    }
+    return items;
+  };
+  const challenges = readList('base64url');
+  const cookies = readList('hex');
+  return { version, key, challenges, cookies, refreshes };
 }
 
 /**
@@ -255,7 +332,7 @@ export function encodeSessionValue(record: SessionRecord): Buffer {
  */
 export function decodeSessionValue(idHash: string, value: Buffer): SessionRecord {
   if (value[0] === JSON_OBJECT) return parseRecord(value.toString('utf8'));
-  if (value[0] !== COMPACT_V1) throw malformed();
+  if (value[0] !== COMPACT_V1 && value[0] !== COMPACT_V2) throw malformed();
   const reader = new Reader(value);
   const createdAt = reader.integer();
   const expiresAt = createdAt + reader.integer();
@@ -268,6 +345,7 @@ export function decodeSessionValue(idHash: string, value: Buffer): SessionRecord
   const userAgent = readString(reader);
   const ip = readString(reader);
   const ssoSid = readString(reader);
+  const deviceBinding = value[0] === COMPACT_V2 ? readBinding(reader, createdAt) : undefined;
   reader.end();
   if (handle === null || userId === null || csrfToken === null) throw malformed();
   return Object.freeze({
@@ -283,5 +361,6 @@ export function decodeSessionValue(idHash: string, value: Buffer): SessionRecord
     ip,
     credentialVersion,
     ssoSid,
+    ...(deviceBinding === undefined ? {} : { deviceBinding }),
   });
 }

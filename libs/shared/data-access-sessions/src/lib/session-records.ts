@@ -1,3 +1,4 @@
+import { parseDeviceBinding } from './device-binding';
 import { sessionEndsAt } from './session-store';
 import type { SessionRecord } from './session-store';
 
@@ -51,5 +52,9 @@ export function parseRecord(json: string): SessionRecord {
       : 0,
     // Absent from records stored before single sign-on.
     ssoSid: typeof fields['ssoSid'] === 'string' ? fields['ssoSid'] : null,
+    // Absent from records never offered a device binding.
+    ...(fields['deviceBinding'] === undefined
+      ? {}
+      : { deviceBinding: parseDeviceBinding(fields['deviceBinding']) }),
   });
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MemorySessionStore } from './memory-session-store';
 import { RedisSessionStore } from './redis-session-store';
+import type { DeviceBinding } from './device-binding';
 import type { SessionRecord, SessionStore } from './session-store';
 import { SqliteSessionStore } from './sqlite-session-store';
 import { contractBackends, selfClosing } from './testing/contract-harness';
@@ -335,6 +336,121 @@ describe('SessionStore contract', () => {
         await expect(other.find(record.idHash)).resolves.toBeNull();
       });
     }
+
+    describe('device binding', () => {
+      /** A binding as the auth service makes them: 32-byte values, hex cookie hashes. */
+      function aBinding(version: number, overrides: Partial<DeviceBinding> = {}): DeviceBinding {
+        const now = storage.clock.now();
+        const value = () => randomBytes(32).toString('base64url');
+        return {
+          version,
+          key: { x: value(), y: value() },
+          challenges: [{ value: value(), expiresAt: now + 5 * MINUTE }],
+          cookies: [{ value: randomBytes(32).toString('hex'), expiresAt: now + MINUTE }],
+          refreshes: version - 1,
+          ...overrides,
+        };
+      }
+
+      it('keeps a binding offered at creation, and records without one have none', async () => {
+        const offered = aSession({
+          deviceBinding: aBinding(1, { key: null, cookies: [], refreshes: 0 }),
+        });
+        const plain = aSession();
+        await store.create(offered);
+        await store.create(plain);
+
+        await expect(store.find(offered.idHash)).resolves.toEqual(offered);
+        const found = await store.find(plain.idHash);
+        expect(found?.deviceBinding).toBeUndefined();
+      });
+
+      it('saves a newer binding and leaves the rest of the record as it was', async () => {
+        const record = aSession({ deviceBinding: aBinding(1, { key: null }) });
+        await store.create(record);
+        const registered = aBinding(2);
+
+        await expect(store.saveDeviceBinding(record.idHash, registered)).resolves.toBe(true);
+
+        await expect(store.find(record.idHash)).resolves.toEqual({
+          ...record,
+          deviceBinding: registered,
+        });
+        await expect(store.listByUser(record.userId)).resolves.toEqual([
+          { ...record, deviceBinding: registered },
+        ]);
+      });
+
+      it('binds a record that had no binding', async () => {
+        const record = aSession();
+        await store.create(record);
+
+        await expect(store.saveDeviceBinding(record.idHash, aBinding(1))).resolves.toBe(true);
+        const found = await store.find(record.idHash);
+        expect(found?.deviceBinding?.version).toBe(1);
+      });
+
+      it('refuses a binding of the stored version or an older one', async () => {
+        const stored = aBinding(3);
+        const record = aSession({ deviceBinding: stored });
+        await store.create(record);
+
+        await expect(store.saveDeviceBinding(record.idHash, aBinding(3))).resolves.toBe(false);
+        await expect(store.saveDeviceBinding(record.idHash, aBinding(2))).resolves.toBe(false);
+
+        const found = await store.find(record.idHash);
+        expect(found?.deviceBinding).toEqual(stored);
+      });
+
+      it('refuses to bind an unknown, deleted or ended session', async () => {
+        const deleted = aSession();
+        const ending = aSession({ expiresAt: storage.clock.now() + MINUTE });
+        await store.create(deleted);
+        await store.create(ending);
+        await store.delete(deleted.idHash);
+        await storage.advance(MINUTE);
+
+        await expect(store.saveDeviceBinding('e'.repeat(64), aBinding(1))).resolves.toBe(false);
+        await expect(store.saveDeviceBinding(deleted.idHash, aBinding(1))).resolves.toBe(false);
+        await expect(store.saveDeviceBinding(ending.idHash, aBinding(1))).resolves.toBe(false);
+        await expect(store.find(deleted.idHash)).resolves.toBeNull();
+      });
+
+      it('loses neither a binding nor a touch when the two race', async () => {
+        const record = aSession({ deviceBinding: aBinding(1, { key: null }) });
+        await store.create(record);
+        const registered = aBinding(2);
+        const later = record.lastSeenAt + MINUTE;
+        await storage.advance(MINUTE);
+
+        const [saved] = await Promise.all([
+          store.saveDeviceBinding(record.idHash, registered),
+          store.touch(record.idHash, later),
+          store.touch(record.idHash, later - 1000),
+        ]);
+
+        expect(saved).toBe(true);
+        const found = await store.find(record.idHash);
+        expect(found?.deviceBinding).toEqual(registered);
+        expect(found?.lastSeenAt).toBe(later);
+      });
+
+      it('keeps exactly one of two bindings of the same version written at once', async () => {
+        const record = aSession({ deviceBinding: aBinding(1) });
+        await store.create(record);
+        const first = aBinding(2);
+        const second = aBinding(2);
+
+        const results = await Promise.all([
+          store.saveDeviceBinding(record.idHash, first),
+          store.saveDeviceBinding(record.idHash, second),
+        ]);
+
+        expect(results).toContain(true);
+        const found = await store.find(record.idHash);
+        expect([first, second]).toContainEqual(found?.deviceBinding);
+      });
+    });
 
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();

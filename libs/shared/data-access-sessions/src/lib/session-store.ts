@@ -1,3 +1,5 @@
+import type { DeviceBinding } from './device-binding';
+
 /**
  * A server-side session. The store never sees the session secret: records are
  * keyed by its SHA-256 (`idHash`), so a leaked store cannot be replayed.
@@ -38,6 +40,12 @@ export interface SessionRecord {
    * login. Records stored before it existed read as null.
    */
   readonly ssoSid: string | null;
+  /**
+   * The session's binding to a device key (DBSC), once the login offered
+   * one; absent for sessions never offered it (API clients, single sign-on,
+   * records stored before it existed).
+   */
+  readonly deviceBinding?: DeviceBinding;
 }
 
 /**
@@ -68,6 +76,17 @@ export interface SessionStore {
    * deleted meanwhile.
    */
   touch(idHash: string, lastSeenAt: number): Promise<void>;
+  /**
+   * Stores `binding` as the session's device binding if it is newer (a
+   * higher `version`) than the one stored, leaving the rest of the record
+   * as it is, and resolves to true. Resolves to false, writing nothing,
+   * when the session is unknown or ended or already holds this version or a
+   * later one: the caller reads again and decides anew. On Redis, two
+   * writes of the same version racing each other may both resolve true and
+   * one of them stays; a caller that needs one winner also claims what it
+   * spends in the `ReplayCache` (the auth service does, for challenges).
+   */
+  saveDeviceBinding(idHash: string, binding: DeviceBinding): Promise<boolean>;
   /** Removes a record; removing an unknown one is not an error. */
   delete(idHash: string): Promise<void>;
   /** The user's live records, through a per-user index (no key scans). */

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { SqliteClient } from '@svt/shared/data-access-sql';
 import type { Migration } from '@svt/shared/data-access-sql';
+import { parseDeviceBinding } from './device-binding';
+import type { DeviceBinding } from './device-binding';
 import { inCreationOrder } from './session-records';
 import type { SessionRecord, SessionStore } from './session-store';
 import { SqliteSweeper } from './sqlite-sweeper';
@@ -46,6 +48,13 @@ export const SESSION_MIGRATIONS: readonly Migration[] = [
     id: 'sessions-004-sso-sid',
     up: 'ALTER TABLE sessions ADD COLUMN sso_sid TEXT',
   },
+  {
+    // The binding as JSON, and its version apart so that one conditional
+    // UPDATE keeps the newer of two concurrent changes.
+    id: 'sessions-005-device-binding',
+    up: `ALTER TABLE sessions ADD COLUMN device_binding TEXT;
+         ALTER TABLE sessions ADD COLUMN device_binding_version BIGINT NOT NULL DEFAULT 0`,
+  },
 ];
 
 interface SessionRow {
@@ -61,10 +70,11 @@ interface SessionRow {
   ip: string | null;
   credential_version: number;
   sso_sid: string | null;
+  device_binding: string | null;
 }
 
 const COLUMNS =
-  'id_hash, handle, user_id, csrf_token, created_at, expires_at, last_seen_at, idle_timeout_ms, user_agent, ip, credential_version, sso_sid';
+  'id_hash, handle, user_id, csrf_token, created_at, expires_at, last_seen_at, idle_timeout_ms, user_agent, ip, credential_version, sso_sid, device_binding';
 
 /** `now < sessionEndsAt(row)`, bound to `[now, now]`. */
 const LIVE = 'expires_at > ? AND last_seen_at + idle_timeout_ms > ?';
@@ -86,6 +96,9 @@ function toRecord(row: SessionRow): SessionRecord {
     ip: row.ip,
     credentialVersion: row.credential_version,
     ssoSid: row.sso_sid,
+    ...(row.device_binding === null
+      ? {}
+      : { deviceBinding: parseDeviceBinding(JSON.parse(row.device_binding)) }),
   });
 }
 
@@ -148,7 +161,8 @@ export class SqliteSessionStore implements SessionStore {
 
   async create(record: SessionRecord): Promise<void> {
     await this.#sql.execute(
-      `INSERT INTO sessions (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions (${COLUMNS}, device_binding_version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         record.idHash,
         record.handle,
@@ -162,6 +176,8 @@ export class SqliteSessionStore implements SessionStore {
         record.ip,
         record.credentialVersion,
         record.ssoSid,
+        record.deviceBinding === undefined ? null : JSON.stringify(record.deviceBinding),
+        record.deviceBinding?.version ?? 0,
       ],
     );
     await this.#sweeper.sweepIfDue();
@@ -184,6 +200,16 @@ export class SqliteSessionStore implements SessionStore {
       `UPDATE sessions SET last_seen_at = ? WHERE id_hash = ? AND last_seen_at < ? AND ${LIVE}`,
       [lastSeenAt, idHash, lastSeenAt, now, now],
     );
+  }
+
+  async saveDeviceBinding(idHash: string, binding: DeviceBinding): Promise<boolean> {
+    const now = this.#now();
+    const changed = await this.#sql.execute(
+      `UPDATE sessions SET device_binding = ?, device_binding_version = ?
+        WHERE id_hash = ? AND device_binding_version < ? AND ${LIVE}`,
+      [JSON.stringify(binding), binding.version, idHash, binding.version, now, now],
+    );
+    return changed === 1;
   }
 
   async delete(idHash: string): Promise<void> {

@@ -28,7 +28,9 @@ export type RejectionReason =
   | 'token_bound'
   | 'bearer_refused'
   | 'dpop_proof_invalid'
-  | 'session_unknown';
+  | 'session_unknown'
+  | 'bound_cookie_invalid'
+  | 'device_binding_missing';
 
 export interface Authenticator {
   readonly name: string;

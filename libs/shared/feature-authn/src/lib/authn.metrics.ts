@@ -1,10 +1,14 @@
 import { Counter, Histogram } from 'prom-client';
 
-/** `session` (cookie), `bearer` or `dpop` (access token) or `identity` (the gateway's identity token). */
-export type AuthnMethod = 'session' | 'bearer' | 'dpop' | 'identity';
+/**
+ * `session` (cookie), `dbsc` (a device-bound session's cookies), `bearer` or
+ * `dpop` (access token) or `identity` (the gateway's identity token).
+ */
+export type AuthnMethod = 'session' | 'dbsc' | 'bearer' | 'dpop' | 'identity';
 
 const METHOD_OF: Readonly<Record<string, AuthnMethod>> = {
   'session-cookie': 'session',
+  'device-bound-session': 'dbsc',
   bearer: 'bearer',
   dpop: 'dpop',
   'identity-token': 'identity',

@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { Authenticator } from './authenticator';
 import { BearerAuthenticator } from './authenticators/bearer.authenticator';
+import { DeviceBoundSessionAuthenticator } from './authenticators/device-bound-session.authenticator';
 import { DpopAuthenticator } from './authenticators/dpop.authenticator';
 import { SessionCookieAuthenticator } from './authenticators/session-cookie.authenticator';
 import { UnclaimedAuthorizationAuthenticator } from './authenticators/unclaimed-authorization.authenticator';
@@ -37,13 +38,15 @@ export interface AuthnModuleOptions extends AuthnOptions {
 /**
  * The shop's credentials, in the order every service tries them: an access
  * token bound to a DPoP key, an unbound (Bearer) one, then (any other
- * `Authorization` scheme refused) the session cookie. The gateway and AUTH
- * take exactly these; the cart puts the gateway's identity token first.
+ * `Authorization` scheme refused) the session cookie: with its bound cookie
+ * when the session is bound to a device (DBSC), else alone. The gateway and
+ * AUTH take exactly these; the cart puts the gateway's identity token first.
  */
 export const TOKEN_OR_COOKIE = [
   DpopAuthenticator,
   BearerAuthenticator,
   UnclaimedAuthorizationAuthenticator,
+  DeviceBoundSessionAuthenticator,
   SessionCookieAuthenticator,
 ] as const;
 

@@ -12,3 +12,9 @@ export const IDENTITY_TOKEN_VERIFICATION = Symbol.for('svt.IdentityTokenVerifica
 
 /** The session cookie's name (see `sessionCookieName`), for `SessionCookieAuthenticator`. */
 export const SESSION_COOKIE_NAME = Symbol.for('svt.SessionCookieName');
+
+/**
+ * DBSC_REQUIRED, for `DeviceBoundSessionAuthenticator`: true refuses
+ * sessions that never bound themselves to a device key (default false).
+ */
+export const DEVICE_BINDING_REQUIRED = Symbol.for('svt.DeviceBindingRequired');

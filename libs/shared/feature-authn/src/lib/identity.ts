@@ -30,6 +30,11 @@ export interface Identity {
   /** The session's CSRF token, when the credential is the session cookie. */
   readonly csrfToken?: string;
   /**
+   * Session cookies only: the session is bound to a device key (DBSC) and
+   * its short-lived bound cookie was checked on this request.
+   */
+  readonly deviceBound?: boolean;
+  /**
    * Access tokens bound to a DPoP key (RFC 9449 §6.1): the key's thumbprint,
    * the token's `cnf.jkt`. Such a token is accepted only with a proof by it.
    */

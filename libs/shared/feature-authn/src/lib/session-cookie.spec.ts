@@ -24,6 +24,22 @@ describe(SessionCookie.name, () => {
     });
   });
 
+  it.each([
+    ['https://shop.example', undefined, 'Path=/; Secure; HttpOnly; SameSite=Strict'],
+    [
+      'https://shop.example',
+      'shop.example',
+      'Path=/; Domain=shop.example; Secure; HttpOnly; SameSite=Strict',
+    ],
+    ['http://shop.test:8080', undefined, 'Path=/; HttpOnly; SameSite=Strict'],
+  ])(
+    'spells the attributes of %s (Domain %s) as Set-Cookie writes them',
+    (origin, domain, text) => {
+      const cookie = new SessionCookie(origin, { domain, sameSite: 'strict' });
+      expect(cookie.attributesText()).toBe(text);
+    },
+  );
+
   it.each(['strict', 'lax'] as const)(
     'sets and clears with SameSite=%s, as the site asks',
     (sameSite) => {

@@ -1,6 +1,6 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
-import { sessionCookieName } from './authenticators/session-cookie.authenticator';
+import { boundCookieName, sessionCookieName } from './authenticators/session-cookie.authenticator';
 
 /** How a site's session cookie is set. */
 export interface SessionCookieOptions {
@@ -41,11 +41,14 @@ export interface SessionCookieOptions {
  */
 export class SessionCookie {
   readonly name: string;
+  /** The name of its device-bound cookie (DBSC), which has the same attributes. */
+  readonly boundName: string;
   private readonly attributes: CookieSerializeOptions;
 
   constructor(origin: string, { domain, sameSite }: SessionCookieOptions) {
     const secure = isSecureContextOrigin(origin);
     this.name = sessionCookieName(secure, domain);
+    this.boundName = boundCookieName(this.name);
     this.attributes = {
       httpOnly: true,
       secure,
@@ -63,5 +66,22 @@ export class SessionCookie {
   /** Attributes for clearing it (same name, path and flags, or the browser keeps it). */
   clear(): CookieSerializeOptions {
     return { ...this.attributes, maxAge: 0, expires: new Date(0) };
+  }
+
+  /**
+   * The attributes as a `Set-Cookie` line spells them, without the lifetime:
+   * what a DBSC session configuration declares for its bound cookie, which
+   * has the same attributes as the session cookie. A browser matches them
+   * against the cookie it holds, so they must be exactly what `set` writes.
+   */
+  attributesText(): string {
+    const { path, domain, secure, httpOnly, sameSite } = this.attributes;
+    return [
+      `Path=${path}`,
+      ...(domain ? [`Domain=${domain}`] : []),
+      ...(secure ? ['Secure'] : []),
+      ...(httpOnly ? ['HttpOnly'] : []),
+      `SameSite=${sameSite === 'strict' ? 'Strict' : 'Lax'}`,
+    ].join('; ');
   }
 }

@@ -40,6 +40,18 @@ export const dpopFields = {
   DPOP_NONCE_REQUIRED: env.flag,
 };
 
+/**
+ * Device Bound Session Credentials (W3C DBSC), in every service that reads
+ * the shop's session cookie (the gateway and AUTH).
+ */
+export const deviceBindingFields = {
+  /**
+   * `true`: a session is accepted only once its browser bound it to a
+   * device key; API clients and browsers without DBSC are refused.
+   */
+  DBSC_REQUIRED: env.flag,
+};
+
 /** The parsed `dpopFields`. */
 export type DpopConfig = Readonly<z.output<z.ZodObject<typeof dpopFields>>>;
 

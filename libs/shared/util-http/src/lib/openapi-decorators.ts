@@ -17,6 +17,8 @@ export const AUTHENTICATED_PROBLEMS = [
   'invalid_token',
   'invalid_dpop_proof',
   'use_dpop_nonce',
+  'bound_cookie_required',
+  'device_binding_required',
   'store_unavailable',
 ] as const satisfies readonly ErrorCode[];
 
@@ -39,6 +41,8 @@ const EXAMPLE_DETAILS: Partial<Record<ErrorCode, string>> = {
   invalid_token: 'The access token has expired.',
   invalid_dpop_proof: 'This DPoP proof has been used before.',
   use_dpop_nonce: 'Make the DPoP proof again with the nonce in DPoP-Nonce.',
+  bound_cookie_required:
+    'This session is bound to its device (DBSC) and its short-lived bound cookie is missing or expired. The browser that registered it renews the cookie by itself; a copy of the cookies cannot.',
   cart_full:
     'The cart already holds 100 different items, the most it may: change the quantity of one, or remove one first.',
   rate_limited: 'Too many attempts; try again in 30 seconds.',

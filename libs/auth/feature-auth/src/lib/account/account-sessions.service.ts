@@ -19,6 +19,8 @@ export interface SessionListing {
   readonly userAgent: string | null;
   readonly ip: string | null;
   readonly current: boolean;
+  /** A cookie session bound to a device key (DBSC); never a token family. */
+  readonly deviceBound: boolean;
 }
 
 /**
@@ -46,10 +48,12 @@ export class AccountSessionsService {
         ...session,
         id: session.handle,
         method: 'session' as const,
+        deviceBound: session.deviceBinding?.key != null,
       })),
       ...families.map((family) => ({
         ...family,
         method: family.dpopJkt === null ? ('bearer' as const) : ('dpop' as const),
+        deviceBound: false,
       })),
     ];
     return rows
@@ -62,6 +66,7 @@ export class AccountSessionsService {
         userAgent: row.userAgent,
         ip: row.ip,
         current: row.id === identity.sessionId,
+        deviceBound: row.deviceBound,
       }));
   }
 
@@ -77,6 +82,7 @@ export class AccountSessionsService {
     if (!ended) throw new AppError('not_found', 'You have no session with this id.');
     if (id === identity.sessionId && identity.credential === 'session-cookie') {
       reply.clearCookie(this.cookie.name, this.cookie.clear());
+      reply.clearCookie(this.cookie.boundName, this.cookie.clear());
     }
     this.audit.record('session.revoked', { userId: identity.userId, sessionId: id, ip: client.ip });
   }
@@ -87,6 +93,7 @@ export class AccountSessionsService {
     });
     if (identity.credential === 'session-cookie') {
       reply.clearCookie(this.cookie.name, this.cookie.clear());
+      reply.clearCookie(this.cookie.boundName, this.cookie.clear());
     }
     this.audit.record('logout_all', {
       userId: identity.userId,

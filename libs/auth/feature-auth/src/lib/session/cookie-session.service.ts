@@ -9,6 +9,7 @@ import { DeviceCookies } from '../shared/device-cookie';
 import { iso, publicUser } from '../shared/public-user';
 import type { PublicUser } from '../shared/public-user';
 import type { ClientInfo } from '../shared/request-context';
+import { DeviceBindingService } from './device-binding/device-binding.service';
 import { SessionsService } from './sessions.service';
 
 /** What a cookie session login (or a password change in one) answers. */
@@ -19,6 +20,8 @@ export interface SessionResponse {
   readonly expiresAt: string;
   /** When the session ends without activity (it slides with each request). */
   readonly idleExpiresAt: string;
+  /** `GET /auth/session` only: bound to a device key, its bound cookie checked (DBSC). */
+  readonly deviceBound?: boolean;
 }
 
 /**
@@ -31,17 +34,23 @@ export class CookieSessionService {
     private readonly sessions: SessionsService,
     private readonly devices: DeviceCookies,
     private readonly audit: AuditLog,
+    private readonly deviceBinding: DeviceBindingService,
     @Inject(SESSION_COOKIE) private readonly cookie: SessionCookie,
   ) {}
 
-  /** Starts a session and sets its cookie; a session id the browser still had is ended. */
+  /**
+   * Starts a session and sets its cookie; a session id the browser still had
+   * is ended. The session is offered a device binding (DBSC) on the answer.
+   */
   async start(
     user: User,
     client: ClientInfo,
     reply: FastifyReply,
     previousSecret?: string,
   ): Promise<{ sessionId: string; body: SessionResponse }> {
-    const { secret, session } = await this.sessions.start(user, client, previousSecret);
+    const offered = this.deviceBinding.offer();
+    const { secret, session } = await this.sessions.start(user, client, previousSecret, offered);
+    this.deviceBinding.announce(offered, reply);
     reply.setCookie(
       this.cookie.name,
       secret,
@@ -86,6 +95,7 @@ export class CookieSessionService {
     const secret = request.cookies[this.cookie.name];
     if (secret) await this.sessions.end(secret);
     reply.clearCookie(this.cookie.name, this.cookie.clear());
+    reply.clearCookie(this.cookie.boundName, this.cookie.clear());
     this.audit.record('logout', {
       userId: identity.userId,
       sessionId: identity.sessionId,

@@ -19,7 +19,13 @@ import {
   COOKIE_CHANGE_PROBLEMS,
   SESSION_SCHEME,
 } from '@svt/shared/util-http';
-import { LOGIN_PROBLEMS, LOGIN_SET_COOKIE, NO_STORE, SET_COOKIE } from '../shared/api-docs';
+import {
+  DBSC_REGISTRATION,
+  LOGIN_PROBLEMS,
+  LOGIN_SET_COOKIE,
+  NO_STORE,
+  SET_COOKIE,
+} from '../shared/api-docs';
 import { CredentialsDto, SessionResponseDto } from '../shared/auth.dto';
 import { CredentialsService } from '../shared/credentials.service';
 import { LoginGuard } from '../shared/login.guard';
@@ -59,7 +65,7 @@ export class SessionController {
   @ApiCreatedResponse({
     type: SessionResponseDto,
     description: 'Logged in.',
-    headers: { ...LOGIN_SET_COOKIE, ...NO_STORE },
+    headers: { ...LOGIN_SET_COOKIE, ...DBSC_REGISTRATION, ...NO_STORE },
   })
   @ApiProblems(...LOGIN_PROBLEMS, 'invalid_credentials')
   login(
@@ -84,6 +90,7 @@ export class SessionController {
       csrfToken: identity.csrfToken ?? '',
       expiresAt: iso(identity.absoluteExpiresAt ?? identity.expiresAt),
       idleExpiresAt: iso(identity.expiresAt),
+      deviceBound: identity.deviceBound === true,
     };
   }
 

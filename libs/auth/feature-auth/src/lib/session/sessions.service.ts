@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { User } from '@svt/auth/data-access';
-import type { SessionRecord, SessionStore } from '@svt/shared/data-access-sessions';
+import type { DeviceBinding, SessionRecord, SessionStore } from '@svt/shared/data-access-sessions';
 import { newSession, SESSION_STORE } from '@svt/shared/data-access-sessions';
 import { failClosed } from '@svt/shared/util-http';
 import type { Clock } from '@svt/shared/util-security';
@@ -43,6 +43,7 @@ export class SessionsService {
     user: Pick<User, 'id' | 'credentialVersion'>,
     client: ClientInfo,
     previousSecret?: string,
+    deviceBinding?: DeviceBinding,
   ): Promise<{ secret: string; session: SessionRecord }> {
     const { secret, record: session } = newSession(
       {
@@ -52,6 +53,7 @@ export class SessionsService {
         client,
         credentialVersion: user.credentialVersion,
         ssoSid: null,
+        deviceBinding,
       },
       this.clock.now(),
     );

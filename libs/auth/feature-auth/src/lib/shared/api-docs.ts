@@ -16,6 +16,23 @@ export const LOGIN_SET_COOKIE: HeadersObject = {
   },
 };
 
+/** What a session login answers beside its cookies: the offer of a device binding. */
+export const DBSC_REGISTRATION: HeadersObject = {
+  'Secure-Session-Registration': {
+    description:
+      'Device Bound Session Credentials (W3C DBSC draft), unless `DBSC_ENABLED=false`: `(ES256);path="session/dbsc/registration";challenge="…"`. A browser that supports DBSC registers a key it cannot export there; others ignore it.',
+    schema: { type: 'string' },
+  },
+};
+
+/** The challenge the next DBSC proof signs. */
+export const DBSC_CHALLENGE: HeadersObject = {
+  'Secure-Session-Challenge': {
+    description: '`"<challenge>";id="<session id>"`: the challenge the next proof must sign.',
+    schema: { type: 'string' },
+  },
+};
+
 export const NO_STORE: HeadersObject = {
   'Cache-Control': {
     description: 'Credentials are never cached.',

@@ -19,6 +19,8 @@ export type SecurityEvent =
   | 'logout'
   | 'logout_all'
   | 'session.revoked'
+  | 'session.device_bound'
+  | 'session.device_proof_refused'
   | 'password.changed'
   | 'password.change_failed'
   | 'signing_key.rotated'
@@ -35,6 +37,7 @@ const WARNINGS: ReadonlySet<SecurityEvent> = new Set([
   'refresh_token.retried',
   'refresh_token.reused',
   'refresh_token.wrong_key',
+  'session.device_proof_refused',
   'password.change_failed',
   'signing_key.revoked',
 ]);

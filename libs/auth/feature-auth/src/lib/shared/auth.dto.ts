@@ -121,6 +121,13 @@ export class SessionResponseDto {
     example: '2025-01-01T12:30:00.000Z',
   })
   readonly idleExpiresAt!: string;
+
+  @ApiProperty({
+    required: false,
+    description:
+      '`GET /auth/session` only: the session is bound to a device key (DBSC) and its bound cookie came with the request.',
+  })
+  readonly deviceBound?: boolean;
 }
 
 /** What a token login, a refresh and a password change with a token answer. */
@@ -175,6 +182,12 @@ export class SessionListingDto {
 
   @ApiProperty({ description: 'Whether the caller is using it.' })
   readonly current!: boolean;
+
+  @ApiProperty({
+    description:
+      'A cookie session whose browser bound it to a key it cannot export (Device Bound Session Credentials): a copy of its cookies stops working within `DBSC_BOUND_COOKIE_TTL`. Always false for a token family.',
+  })
+  readonly deviceBound!: boolean;
 }
 
 /** `GET /auth/me`. */

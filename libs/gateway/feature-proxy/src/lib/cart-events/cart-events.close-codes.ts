@@ -27,6 +27,11 @@ export const CART_EVENTS_CLOSE_CODES = {
   tokenExpired: 4004,
   /** An `auth` message's token was refused: invalid, expired, revoked, DPoP-bound, or another user's. */
   authFailed: 4005,
+  /**
+   * A device-bound session (DBSC): the bound cookie the socket was opened
+   * with expired. Reconnect: the browser renews the cookie first.
+   */
+  boundCookieExpired: 4006,
   /** The client read too slowly: more than CART_EVENTS_MAX_BUFFERED_BYTES waited to be sent. */
   slowConsumer: 4008,
   /** Authenticated by an `auth` message, the user already had CART_EVENTS_MAX_SOCKETS_PER_USER open. */

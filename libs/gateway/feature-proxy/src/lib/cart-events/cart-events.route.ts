@@ -6,7 +6,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WebSocketServer } from 'ws';
 import type { AuthnOptions } from '@svt/shared/feature-authn';
-import { AUTHN_OPTIONS, AuthnPipeline, SESSION_COOKIE_NAME } from '@svt/shared/feature-authn';
+import {
+  AUTHN_OPTIONS,
+  AuthnPipeline,
+  boundCookieName,
+  SESSION_COOKIE_NAME,
+} from '@svt/shared/feature-authn';
 import { AppError } from '@svt/shared/util-errors';
 import type { TokenScheme } from '@svt/shared/util-http';
 import { sendProblem } from '@svt/shared/util-http';
@@ -155,6 +160,13 @@ export class CartEventsRoute {
     if (identity.credential !== 'session-cookie') return { identity };
     assertCookieOrigin(request, this.allowedOrigins);
     const secret = request.cookies[this.sessionCookieName] ?? '';
-    return { identity, sessionIdHash: sha256Hex(secret) };
+    const bound = identity.deviceBound
+      ? {
+          boundCookieHash: sha256Hex(
+            request.cookies[boundCookieName(this.sessionCookieName)] ?? '',
+          ),
+        }
+      : {};
+    return { identity, sessionIdHash: sha256Hex(secret), ...bound };
   }
 }

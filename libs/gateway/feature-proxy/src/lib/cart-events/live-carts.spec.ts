@@ -186,6 +186,50 @@ describe(LiveCarts.name, () => {
       expect({ before, after: ws.closeCode }).toEqual({ before: undefined, after: 4002 });
     });
 
+    it('of a device-bound session closes with 4006 when the bound cookie it came with expires, while the session lives on', async () => {
+      const now = Date.now();
+      const cookie = { value: 'ab'.repeat(32), expiresAt: now + 3 * INTERVAL };
+      const { record } = newSession(
+        {
+          userId: 'user-1',
+          ttlSeconds: 3600,
+          idleTtlSeconds: 600,
+          client: { ip: null },
+          credentialVersion: 0,
+          ssoSid: null,
+          deviceBinding: {
+            version: 2,
+            key: { x: 'x', y: 'y' },
+            challenges: [],
+            cookies: [cookie],
+            refreshes: 0,
+          },
+        },
+        now,
+      );
+      await world.sessions.create(record);
+      const identity: Identity = {
+        userId: 'user-1',
+        sessionId: record.handle,
+        method: 'session',
+        credential: 'session-cookie',
+        expiresAt: now + 600_000,
+        deviceBound: true,
+      };
+      const ws = world.open({
+        identity,
+        sessionIdHash: record.idHash,
+        boundCookieHash: cookie.value,
+      });
+
+      await jest.advanceTimersByTimeAsync(2 * INTERVAL);
+      const before = ws.closeCode;
+      await jest.advanceTimersByTimeAsync(2 * INTERVAL);
+
+      expect({ before, after: ws.closeCode }).toEqual({ before: undefined, after: 4006 });
+      await expect(world.sessions.find(record.idHash)).resolves.not.toBeNull();
+    });
+
     it('closes with 1011 when the session store cannot answer (fail closed)', async () => {
       const { ws } = await openOnSession();
       jest.spyOn(world.sessions, 'find').mockRejectedValue(new Error('Redis is down'));

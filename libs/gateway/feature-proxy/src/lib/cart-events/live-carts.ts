@@ -12,6 +12,7 @@ import type {
 import {
   CART_CHANGE_FEED,
   DENYLIST,
+  hasLiveBoundCookie,
   SESSION_STORE,
   sessionEndsAt,
 } from '@svt/shared/data-access-sessions';
@@ -268,10 +269,19 @@ export class LiveCarts implements OnApplicationBootstrap, BeforeApplicationShutd
     now: number,
     findSession: (idHash: string) => Promise<SessionRecord | null>,
   ): Promise<CartEventsCloseReason | null> {
-    const { identity, sessionIdHash } = credential;
+    const { identity, sessionIdHash, boundCookieHash } = credential;
     if (sessionIdHash !== undefined) {
       const session = await findSession(sessionIdHash);
       if (!session) return now >= identity.expiresAt ? 'sessionExpired' : 'sessionEnded';
+      // A copied cookie jar opens a socket only until its bound cookie expires,
+      // and keeps it no longer: the page reconnects with the renewed cookie.
+      const binding = session.deviceBinding;
+      if (
+        boundCookieHash !== undefined &&
+        !(binding && hasLiveBoundCookie(binding, boundCookieHash, now))
+      ) {
+        return 'boundCookieExpired';
+      }
       credential.identity = { ...identity, expiresAt: sessionEndsAt(session) };
       return null;
     }

@@ -19,6 +19,11 @@ export interface SocketCredential {
   identity: Identity;
   /** Session cookies only: the session's store key, looked up on every check. */
   readonly sessionIdHash?: string;
+  /**
+   * Device-bound sessions only (DBSC): the hash of the bound cookie the
+   * handshake carried. The socket lives no longer than that cookie.
+   */
+  readonly boundCookieHash?: string;
 }
 
 /** One live cart socket: its credential (none until an `auth` message), liveness, and bounded sending. */

@@ -10,6 +10,9 @@ import type { JwtVerification } from '../verification/jwt-verification';
 import { identityFromClaims } from '../verification/passport-jwt.verifier';
 import { cachedJwtVerifier, JwtAuthenticator } from './jwt.authenticator';
 
+/** The `amr` value of an identity token for a session bound to a device key (RFC 8176 `pop`). */
+export const DEVICE_BOUND_AMR = 'pop';
+
 /** The header in which the gateway forwards the identity it verified. */
 export const IDENTITY_TOKEN_HEADER = 'x-identity-token';
 
@@ -38,10 +41,18 @@ export class IdentityTokenAuthenticator extends JwtAuthenticator {
     @Inject(IDENTITY_TOKEN_VERIFICATION) verification: JwtVerification,
     @Inject(DENYLIST) denylist: Denylist,
   ) {
-    // `amr` says how the user logged in at the gateway.
-    const verifier = cachedJwtVerifier('identity-token', verification, (claims) =>
-      identityFromClaims(claims, ({ amr }) => loginMethodOf(amr), 'identity-token'),
-    );
+    // `amr` says how the user logged in at the gateway, and `pop` (RFC 8176,
+    // proof of possession of a key) that the session's device key was checked.
+    const verifier = cachedJwtVerifier('identity-token', verification, (claims) => {
+      const identity = identityFromClaims(
+        claims,
+        ({ amr }) => loginMethodOf(amr),
+        'identity-token',
+      );
+      return identity && claims.amr?.includes(DEVICE_BOUND_AMR)
+        ? { ...identity, deviceBound: true }
+        : identity;
+    });
     super('identity-token', identityTokenOf, verifier, denylist);
   }
 }

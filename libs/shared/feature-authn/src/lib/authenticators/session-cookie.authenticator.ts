@@ -1,7 +1,7 @@
 import type { ValueProvider } from '@nestjs/common';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { SessionStore } from '@svt/shared/data-access-sessions';
+import type { SessionRecord, SessionStore } from '@svt/shared/data-access-sessions';
 import { SESSION_STORE, sessionEndsAt } from '@svt/shared/data-access-sessions';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
 import { failClosed } from '@svt/shared/util-http';
@@ -11,6 +11,15 @@ import type { AuthnResult, Authenticator } from '../authenticator';
 import { NOT_MINE } from '../authenticator';
 import { timed } from '../authn.metrics';
 import { SESSION_COOKIE_NAME } from '../authn.tokens';
+import type { Identity } from '../identity';
+
+/**
+ * The name of a session's device-bound cookie (DBSC): the session cookie's
+ * name with `-bound`, so it keeps the same prefix and the same rules.
+ */
+export function boundCookieName(sessionCookieName: string): string {
+  return `${sessionCookieName}-bound`;
+}
 
 /** Sliding expiry writes at most this often: a tenth of the idle timeout, at most a minute. */
 export function touchIntervalMs(idleTimeoutMs: number): number {
@@ -69,33 +78,67 @@ export class SessionCookieAuthenticator implements Authenticator {
   async authenticate(request: FastifyRequest): Promise<AuthnResult> {
     const secret = request.cookies[this.cookieName];
     if (secret === undefined || secret === '') return NOT_MINE;
-    const idHash = sha256Hex(secret);
-    let session = await failClosed(
-      timed('sessions', 'find', this.store.find(idHash)),
-      'session store',
-    );
+    const session = await lookUpSession(request, secret, this.store, this.now(), this.logger);
     if (!session) return SESSION_UNKNOWN;
-    const now = this.now();
-    if (now - session.lastSeenAt >= touchIntervalMs(session.idleTimeoutMs)) {
-      try {
-        await timed('sessions', 'touch', this.store.touch(idHash, now));
-        session = { ...session, lastSeenAt: now };
-      } catch (error) {
-        // The session was found; a missed slide only shortens it a little.
-        this.logger.warn(`Could not record session activity: ${(error as Error).message}`);
-      }
-    }
-    return {
-      kind: 'authenticated',
-      identity: {
-        userId: session.userId,
-        sessionId: session.handle,
-        method: 'session',
-        credential: 'session-cookie',
-        expiresAt: sessionEndsAt(session),
-        absoluteExpiresAt: session.expiresAt,
-        csrfToken: session.csrfToken,
-      },
-    };
+    return { kind: 'authenticated', identity: sessionIdentity(session, false) };
+  }
+}
+
+/** The identity a live session stands for; `deviceBound` when its bound cookie was checked. */
+export function sessionIdentity(session: SessionRecord, deviceBound: boolean): Identity {
+  return {
+    userId: session.userId,
+    sessionId: session.handle,
+    method: 'session',
+    credential: 'session-cookie',
+    expiresAt: sessionEndsAt(session),
+    absoluteExpiresAt: session.expiresAt,
+    csrfToken: session.csrfToken,
+    ...(deviceBound ? { deviceBound } : {}),
+  };
+}
+
+/** Each request's session lookup, shared by the authenticators that read it. */
+const lookups = new WeakMap<
+  FastifyRequest,
+  { secret: string; session: Promise<SessionRecord | null> }
+>();
+
+/**
+ * The live session the cookie's `secret` names, its idle deadline slid as
+ * `touchIntervalMs` allows; read once per request however many
+ * authenticators ask (the device-bound one, then the plain one).
+ */
+export function lookUpSession(
+  request: FastifyRequest,
+  secret: string,
+  store: SessionStore,
+  now: number,
+  logger: Logger,
+): Promise<SessionRecord | null> {
+  const known = lookups.get(request);
+  if (known?.secret === secret) return known.session;
+  const session = findAndTouch(store, sha256Hex(secret), now, logger);
+  lookups.set(request, { secret, session });
+  return session;
+}
+
+async function findAndTouch(
+  store: SessionStore,
+  idHash: string,
+  now: number,
+  logger: Logger,
+): Promise<SessionRecord | null> {
+  const session = await failClosed(timed('sessions', 'find', store.find(idHash)), 'session store');
+  if (!session || now - session.lastSeenAt < touchIntervalMs(session.idleTimeoutMs)) {
+    return session;
+  }
+  try {
+    await timed('sessions', 'touch', store.touch(idHash, now));
+    return { ...session, lastSeenAt: now };
+  } catch (error) {
+    // The session was found; a missed slide only shortens it a little.
+    logger.warn(`Could not record session activity: ${(error as Error).message}`);
+    return session;
   }
 }

@@ -83,9 +83,32 @@ const defaultKeys = new ProofKeyCache();
 
 /**
  * The public P-256 point of a proof's `jwk` header, or why there is none:
- * exactly `kty`, `crv`, `x`, `y` (RFC 9449 §4.2: a public key; a private
- * member such as `d` is refused, not ignored).
+ * exactly `kty`, `crv`, `x`, `y` (RFC 9449 §4.2, and the DBSC draft alike:
+ * a public key; a private member such as `d` is refused, not ignored).
+ * `proofName` starts the refusal, e.g. "The DPoP proof".
  */
+export function publicP256Point(
+  jwk: unknown,
+  proofName: string,
+): { x: string; y: string } | ProofRefusal {
+  if (jwk === null || typeof jwk !== 'object') {
+    return { refused: `${proofName} needs its public key in a jwk header.` };
+  }
+  const { kty, crv, x, y, ...rest } = jwk as Record<string, unknown>;
+  if (
+    Object.keys(rest).some((member) => member !== 'alg' && member !== 'use' && member !== 'kid')
+  ) {
+    return { refused: `${proofName}'s jwk must be a public key and nothing more.` };
+  }
+  if (kty !== 'EC' || crv !== 'P-256' || typeof x !== 'string' || typeof y !== 'string') {
+    return { refused: `${proofName}'s jwk must be a P-256 public key (ES256).` };
+  }
+  if (!COORDINATE.test(x) || !COORDINATE.test(y)) {
+    return { refused: `${proofName}'s jwk is not a P-256 point.` };
+  }
+  return { x, y };
+}
+
 function publicPointOf(proof: string): { x: string; y: string } | ProofRefusal {
   let jwk: unknown;
   try {
@@ -93,22 +116,7 @@ function publicPointOf(proof: string): { x: string; y: string } | ProofRefusal {
   } catch {
     return { refused: 'The DPoP proof is not a well-formed JWS.' };
   }
-  if (jwk === null || typeof jwk !== 'object') {
-    return { refused: 'The DPoP proof needs its public key in a jwk header.' };
-  }
-  const { kty, crv, x, y, ...rest } = jwk as Record<string, unknown>;
-  if (
-    Object.keys(rest).some((member) => member !== 'alg' && member !== 'use' && member !== 'kid')
-  ) {
-    return { refused: "The DPoP proof's jwk must be a public key and nothing more." };
-  }
-  if (kty !== 'EC' || crv !== 'P-256' || typeof x !== 'string' || typeof y !== 'string') {
-    return { refused: "The DPoP proof's jwk must be a P-256 public key (ES256)." };
-  }
-  if (!COORDINATE.test(x) || !COORDINATE.test(y)) {
-    return { refused: "The DPoP proof's jwk is not a P-256 point." };
-  }
-  return { x, y };
+  return publicP256Point(jwk, 'The DPoP proof');
 }
 
 /**
