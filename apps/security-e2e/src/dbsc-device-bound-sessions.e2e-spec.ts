@@ -3,6 +3,7 @@ import {
   BOUND_COOKIE,
   CookieJar,
   DbscSession,
+  REGISTRATION_HEADER,
   RESPONSE_HEADER,
   SESSION_COOKIE,
   SESSION_ID_HEADER,
@@ -742,6 +743,38 @@ describe('with DBSC_REQUIRED=true at the gateway and AUTH', () => {
     expectStatus(response, 200);
     expect(response.json?.deviceBound).toBe(true);
     expectStatus(await me(login.jar, auth), 200);
+  });
+});
+
+describe('with DBSC_ENABLED=false at AUTH', () => {
+  let alice: RegisteredUser;
+
+  beforeAll(async () => {
+    sut = await startSystem({ env: { auth: { DBSC_ENABLED: 'false' } } });
+    shop = http(sut.shop);
+    auth = http(sut.auth);
+    alice = await registerUser(auth);
+  }, 120_000);
+
+  afterAll(async () => {
+    await sut?.stop();
+  });
+
+  it('offers no registration at login, answers 404 at the registration endpoint, and the session works alone', async () => {
+    const login = await loginWithSession(shop, alice, BASE);
+    const key = await generateDbscKey();
+    const offer = {
+      algorithms: ['ES256'],
+      path: `${BASE}/session/dbsc/registration`,
+      challenge: 'c',
+    };
+
+    const response = await new DbscSession(shop, login.jar, key, offer).register();
+
+    expect(login.response.headers[REGISTRATION_HEADER]).toBeUndefined();
+    expect(response.status).toBe(404);
+    expectNoBoundCookieIssued(response);
+    expectStatus(await me(login.jar), 200);
   });
 });
 
