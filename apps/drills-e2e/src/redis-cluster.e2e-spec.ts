@@ -74,7 +74,11 @@ if (findRedisServer() === undefined) {
       const response = await shop.get('/api/me', { jar: user.session.jar });
 
       expectStatus(response, 200);
-      expect(response.json).toEqual({ userId: user.user.id, method: 'session', deviceBound: false });
+      expect(response.json).toEqual({
+        userId: user.user.id,
+        method: 'session',
+        deviceBound: false,
+      });
     });
 
     it('writes and reads the cart through the gateway with the session cookie', async () => {

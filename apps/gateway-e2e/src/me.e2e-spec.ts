@@ -51,7 +51,11 @@ describe('GET /api/me', () => {
       const response = await shop.get<GatewayMeBody>('/api/me', { jar: alice.session.jar });
 
       expectStatus(response, 200);
-      expect(response.json).toEqual({ userId: alice.user.id, method: 'session', deviceBound: false });
+      expect(response.json).toEqual({
+        userId: alice.user.id,
+        method: 'session',
+        deviceBound: false,
+      });
     });
   });
 

@@ -2,15 +2,34 @@ import { SessionCookie } from './session-cookie';
 
 describe(SessionCookie.name, () => {
   describe.each([
-    ['on a secure-context origin, host-only', 'https://shop.example', undefined, '__Host-Http-sid'],
-    ['on a localhost name, host-only', 'http://shop.localhost:8080', undefined, '__Host-Http-sid'],
-    ['with a parent Domain', 'https://shop.example', 'shop.example', '__Http-sid'],
-    ['over plain http', 'http://shop.test:8080', undefined, 'sid'],
-  ])('%s', (_case, origin, domain, name) => {
+    [
+      'on a secure-context origin, host-only',
+      'https://shop.example',
+      undefined,
+      '__Host-Http-sid',
+      '__Host-sid-bound',
+    ],
+    [
+      'on a localhost name, host-only',
+      'http://shop.localhost:8080',
+      undefined,
+      '__Host-Http-sid',
+      '__Host-sid-bound',
+    ],
+    [
+      'with a parent Domain',
+      'https://shop.example',
+      'shop.example',
+      '__Http-sid',
+      '__Http-sid-bound',
+    ],
+    ['over plain http', 'http://shop.test:8080', undefined, 'sid', 'sid-bound'],
+  ])('%s', (_case, origin, domain, name, boundName) => {
     const cookie = new SessionCookie(origin, { domain, sameSite: 'strict' });
 
-    it(`is named ${name}`, () => {
+    it(`is named ${name}, its device-bound cookie ${boundName}`, () => {
       expect(cookie.name).toBe(name);
+      expect(cookie.boundName).toBe(boundName);
     });
 
     it('is HttpOnly, on Path=/, Secure wherever it has a prefix', () => {

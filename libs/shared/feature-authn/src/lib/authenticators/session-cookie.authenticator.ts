@@ -15,10 +15,14 @@ import type { Identity } from '../identity';
 
 /**
  * The name of a session's device-bound cookie (DBSC): the session cookie's
- * name with `-bound`, so it keeps the same prefix and the same rules.
+ * name with `-bound`, keeping its prefix's rules (`Secure`, and host-only
+ * for `__Host-`), except that `__Host-Http-` becomes `__Host-`: Chromium 156
+ * cannot bind a `__Host-Http-` cookie (its check of the declared credential
+ * keeps a `Domain` that the prefix forbids, and registration fails with
+ * `InvalidCredentialsCookie`). The cookie is `HttpOnly` all the same.
  */
 export function boundCookieName(sessionCookieName: string): string {
-  return `${sessionCookieName}-bound`;
+  return `${sessionCookieName.replace(/^__Host-Http-/, '__Host-')}-bound`;
 }
 
 /** Sliding expiry writes at most this often: a tenth of the idle timeout, at most a minute. */

@@ -20,7 +20,7 @@ class SessionCredentialDto {
   @ApiProperty({ enum: ['cookie'] })
   readonly type!: 'cookie';
 
-  @ApiProperty({ example: '__Host-Http-sid-bound' })
+  @ApiProperty({ example: '__Host-sid-bound' })
   readonly name!: string;
 
   @ApiProperty({ example: 'Path=/; Secure; HttpOnly; SameSite=Strict' })
