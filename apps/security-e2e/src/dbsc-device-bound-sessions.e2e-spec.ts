@@ -35,6 +35,7 @@ import type {
   SessionBody,
   SessionListingBody,
   SessionLogin,
+  StartSystemOptions,
   SystemUnderTest,
 } from '@svt/shared/testing';
 import { sleep } from './support';
@@ -59,6 +60,24 @@ const DEFAULT_BOUND_TTL_SECONDS = 60;
 let shop: HttpClient;
 let auth: HttpClient;
 let sut: SystemUnderTest;
+/**
+ * The bound cookie's name as the running AUTH announces it in the registration
+ * instructions, which is how a browser learns it; one test holds it to the
+ * contract's `BOUND_COOKIE`, the others follow the announcement.
+ */
+let boundCookieName: string;
+
+async function startDbscSystem(env?: StartSystemOptions['env']): Promise<RegisteredUser> {
+  sut = await startSystem({ env });
+  shop = http(sut.shop);
+  auth = http(sut.auth);
+  const user = await registerUser(auth);
+  if (env?.auth?.['DBSC_ENABLED'] !== 'false') {
+    const { dbsc } = await loginWithDbsc(shop, user, BASE);
+    boundCookieName = dbsc.cookieName ?? BOUND_COOKIE;
+  }
+  return user;
+}
 
 function me(jar: CookieJar, client: HttpClient = shop): Promise<HttpResponse<GatewayMeBody>> {
   return client.get<GatewayMeBody>(client === shop ? '/api/me' : '/auth/me', { jar });
@@ -73,7 +92,7 @@ function sessionCookieOnly(jar: CookieJar): CookieJar {
 
 /** A jar with exactly these two cookie values, as an attacker assembles it. */
 function jarWith(sessionId: string, boundCookie: string): CookieJar {
-  return new CookieJar().set(SESSION_COOKIE, sessionId).set(BOUND_COOKIE, boundCookie);
+  return new CookieJar().set(SESSION_COOKIE, sessionId).set(boundCookieName, boundCookie);
 }
 
 function boundCookieOf(session: DbscSession): string {
@@ -99,7 +118,7 @@ async function offeredSession(
 
 /** The session was not bound: no bound cookie, and the session cookie alone still works. */
 async function expectStillPlain(login: SessionLogin): Promise<void> {
-  expect(login.jar.has(BOUND_COOKIE)).toBe(false);
+  expect(login.jar.has(boundCookieName)).toBe(false);
   const response = await me(sessionCookieOnly(login.jar));
   expectStatus(response, 200);
   expect(response.json?.deviceBound).toBe(false);
@@ -108,7 +127,7 @@ async function expectStillPlain(login: SessionLogin): Promise<void> {
 /** No bound cookie value was handed out (clearing one is allowed). */
 function expectNoBoundCookieIssued(response: HttpResponse<unknown>): void {
   const issued = response.cookies.filter(
-    (cookie) => cookie.name === BOUND_COOKIE && !isClearingCookie(cookie),
+    (cookie) => cookie.name === boundCookieName && !isClearingCookie(cookie),
   );
   expect(issued).toEqual([]);
 }
@@ -133,10 +152,7 @@ describe('with DBSC enabled (the default)', () => {
   let rsaKey: DbscKey;
 
   beforeAll(async () => {
-    sut = await startSystem();
-    shop = http(sut.shop);
-    auth = http(sut.auth);
-    alice = await registerUser(auth);
+    alice = await startDbscSystem();
     [malloryKey, rsaKey] = await Promise.all([generateDbscKey(), generateDbscKey('RS256')]);
   }, 120_000);
 
@@ -172,13 +188,13 @@ describe('with DBSC enabled (the default)', () => {
         credentials: [
           {
             type: 'cookie',
-            name: BOUND_COOKIE,
+            name: boundCookieName,
             attributes: 'Path=/; Secure; HttpOnly; SameSite=Strict',
           },
         ],
         allowed_refresh_initiators: [],
       });
-      const bound = response.cookies.filter((cookie) => cookie.name === BOUND_COOKIE);
+      const bound = response.cookies.filter((cookie) => cookie.name === boundCookieName);
       expect(bound).toEqual([
         expect.objectContaining({
           value: expect.stringMatching(RANDOM_43),
@@ -198,10 +214,17 @@ describe('with DBSC enabled (the default)', () => {
       expect(dbsc.refreshPath).toBe('/api/auth/session/dbsc/refresh');
     });
 
+    it(`names the bound cookie ${BOUND_COOKIE} in the instructions and in Set-Cookie`, async () => {
+      const { registration } = await loginWithDbsc(shop, alice, BASE);
+
+      expect(registration.json?.credentials.map(({ name }) => name)).toEqual([BOUND_COOKIE]);
+      expect(registration.cookies.map(({ name }) => name)).toContain(BOUND_COOKIE);
+    });
+
     it(`sets the bound cookie to live the default DBSC_BOUND_COOKIE_TTL, ${DEFAULT_BOUND_TTL_SECONDS} s`, async () => {
       const { registration } = await loginWithDbsc(shop, alice, BASE);
 
-      expect(registration.cookies.find((cookie) => cookie.name === BOUND_COOKIE)?.maxAge).toBe(
+      expect(registration.cookies.find((cookie) => cookie.name === boundCookieName)?.maxAge).toBe(
         DEFAULT_BOUND_TTL_SECONDS,
       );
     });
@@ -505,7 +528,7 @@ describe('with DBSC enabled (the default)', () => {
       expectProblem(response, 401, 'invalid_session_proof');
       expect(
         response.cookies.filter(
-          (cookie) => cookie.name === BOUND_COOKIE && isClearingCookie(cookie),
+          (cookie) => cookie.name === boundCookieName && isClearingCookie(cookie),
         ),
       ).toHaveLength(1);
       expectProblem(await me(sessionCookieOnly(copied)), 401, 'unauthenticated');
@@ -660,17 +683,12 @@ describe(`with a bound cookie and challenges that live 3 s`, () => {
   let alice: RegisteredUser;
 
   beforeAll(async () => {
-    sut = await startSystem({
-      env: {
-        auth: {
-          DBSC_BOUND_COOKIE_TTL: String(TTL_SECONDS),
-          DBSC_CHALLENGE_TTL: String(TTL_SECONDS),
-        },
+    alice = await startDbscSystem({
+      auth: {
+        DBSC_BOUND_COOKIE_TTL: String(TTL_SECONDS),
+        DBSC_CHALLENGE_TTL: String(TTL_SECONDS),
       },
     });
-    shop = http(sut.shop);
-    auth = http(sut.auth);
-    alice = await registerUser(auth);
   }, 120_000);
 
   afterAll(async () => {
@@ -680,7 +698,7 @@ describe(`with a bound cookie and challenges that live 3 s`, () => {
   it('sets the bound cookie to live DBSC_BOUND_COOKIE_TTL seconds', async () => {
     const { registration } = await loginWithDbsc(shop, alice, BASE);
 
-    expect(registration.cookies.find((cookie) => cookie.name === BOUND_COOKIE)?.maxAge).toBe(
+    expect(registration.cookies.find((cookie) => cookie.name === boundCookieName)?.maxAge).toBe(
       TTL_SECONDS,
     );
   });
@@ -716,12 +734,10 @@ describe('with DBSC_REQUIRED=true at the gateway and AUTH', () => {
   let alice: RegisteredUser;
 
   beforeAll(async () => {
-    sut = await startSystem({
-      env: { auth: { DBSC_REQUIRED: 'true' }, gateway: { DBSC_REQUIRED: 'true' } },
+    alice = await startDbscSystem({
+      auth: { DBSC_REQUIRED: 'true' },
+      gateway: { DBSC_REQUIRED: 'true' },
     });
-    shop = http(sut.shop);
-    auth = http(sut.auth);
-    alice = await registerUser(auth);
   }, 120_000);
 
   afterAll(async () => {
@@ -750,10 +766,7 @@ describe('with DBSC_ENABLED=false at AUTH', () => {
   let alice: RegisteredUser;
 
   beforeAll(async () => {
-    sut = await startSystem({ env: { auth: { DBSC_ENABLED: 'false' } } });
-    shop = http(sut.shop);
-    auth = http(sut.auth);
-    alice = await registerUser(auth);
+    alice = await startDbscSystem({ auth: { DBSC_ENABLED: 'false' } });
   }, 120_000);
 
   afterAll(async () => {

@@ -184,6 +184,8 @@ export class DbscSession {
   refreshPath?: string;
   /** The last challenge the server sent, which the next refresh signs. */
   challenge?: string;
+  /** The bound cookie's name, as the registration's `credentials` announced it. */
+  cookieName?: string;
 
   constructor(
     readonly client: HttpClient,
@@ -215,6 +217,7 @@ export class DbscSession {
     if (response.status === 200 && response.json !== undefined) {
       this.id = response.json.session_identifier;
       this.refreshPath = resolvePath(response.json.refresh_url, this.offer.path);
+      this.cookieName = response.json.credentials.find(({ type }) => type === 'cookie')?.name;
       this.keepChallenge(response);
     }
     return response;
@@ -259,9 +262,9 @@ export class DbscSession {
     return this.refreshOnce();
   }
 
-  /** The bound cookie's value now in the jar. */
+  /** The bound cookie's value now in the jar (by the announced name, else the contract's). */
   boundCookie(): string | undefined {
-    return this.jar.get(BOUND_COOKIE);
+    return this.jar.get(this.cookieName ?? BOUND_COOKIE);
   }
 
   private keepChallenge(response: HttpResponse<unknown>): void {
