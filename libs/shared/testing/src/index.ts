@@ -7,6 +7,32 @@ export {
 export { deleteRedisKeys } from './lib/backing-stores';
 export * from './lib/contract';
 export { CookieJar } from './lib/cookie-jar';
+export {
+  CHALLENGE_HEADER,
+  DbscSession,
+  REGISTRATION_HEADER,
+  RESPONSE_HEADER,
+  SESSION_ID_HEADER,
+  challengeOf,
+  dbscPrivateJwk,
+  dbscProof,
+  generateDbscKey,
+  loginWithDbsc,
+  parseChallengeHeader,
+  parseRegistrationHeader,
+  registrationOffer,
+  resolvePath,
+} from './lib/dbsc-client';
+export type {
+  DbscAlgorithm,
+  DbscChallenge,
+  DbscInstructionsBody,
+  DbscKey,
+  DbscLogin,
+  DbscProofSpec,
+  DbscRegistrationOffer,
+  DbscRequestOptions,
+} from './lib/dbsc-client';
 export { startFaultProxy } from './lib/fault-proxy';
 export type { FaultMode, FaultProxy, FaultProxyTarget } from './lib/fault-proxy';
 export {
@@ -66,6 +92,8 @@ export {
 } from './lib/set-cookie';
 export type { SetCookie } from './lib/set-cookie';
 export { pollUntil } from './lib/poll';
+export { SfToken, parseSfItem, parseSfList, sfString } from './lib/structured-field';
+export type { BareItem, SfInnerList, SfItem, SfMember } from './lib/structured-field';
 export * from '@svt/shared/util-test-redis';
 export * from './lib/start-replicated-system';
 export { startSystem } from './lib/start-system';

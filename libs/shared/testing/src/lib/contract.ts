@@ -1,6 +1,8 @@
 /** Response bodies of the public contract (/work/shared/API.md), as the suites read them. */
 
 export const SESSION_COOKIE = '__Host-Http-sid';
+/** The short-lived cookie of a device-bound session (DBSC), refreshed with a proof of its key. */
+export const BOUND_COOKIE = '__Host-Http-sid-bound';
 /** The device cookie a browser gets at a session login (OWASP device cookies). */
 export const DEVICE_COOKIE = '__Secure-device';
 
@@ -27,6 +29,8 @@ export interface SessionListingBody {
   userAgent: string | null;
   ip: string | null;
   current: boolean;
+  /** Whether a DBSC key is registered for it. */
+  deviceBound: boolean;
 }
 
 export interface TokenBody {
@@ -43,6 +47,8 @@ export interface AuthMeBody extends UserBody {
 export interface GatewayMeBody {
   userId: string;
   method: 'session' | 'bearer' | 'dpop';
+  /** For a session: whether it is device-bound (DBSC). */
+  deviceBound?: boolean;
 }
 
 export interface CartItem {
