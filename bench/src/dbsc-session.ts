@@ -3,6 +3,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { HttpClient } from '@svt/shared/testing';
 import type { AnswerHeaders } from './load';
 import {
+  BOUND_COOKIE,
   describeResponse,
   loginWithSession,
   parseSetCookies,
@@ -15,7 +16,6 @@ const REGISTRATION_HEADER = 'secure-session-registration';
 const CHALLENGE_HEADER = 'secure-session-challenge';
 const RESPONSE_HEADER = 'secure-session-response';
 const SESSION_ID_HEADER = 'sec-secure-session-id';
-const BOUND_COOKIE = `${SESSION_COOKIE}-bound`;
 
 /**
  * The two strings of `Secure-Session-Challenge: "<challenge>";id="<session id>"`.

@@ -55,7 +55,7 @@ const BASE = '/api/auth';
 /** Base64url of 32 random bytes: the form of every challenge and bound cookie value. */
 const RANDOM_43 = /^[A-Za-z0-9_-]{43}$/;
 /** AUTH's default `DBSC_BOUND_COOKIE_TTL`. */
-const DEFAULT_BOUND_TTL_SECONDS = 60;
+const DEFAULT_BOUND_TTL_SECONDS = 300;
 
 let shop: HttpClient;
 let auth: HttpClient;
@@ -134,16 +134,18 @@ function expectNoBoundCookieIssued(response: HttpResponse<unknown>): void {
 
 /**
  * A refused registration: no bound cookie, the session as plain as before,
- * and 400 `invalid_session_proof` (checked last, so that a wrong status
- * still shows whether the binding itself was refused).
+ * and 401 `invalid_session_proof`, or 400 `validation_failed` when no proof
+ * was sent at all (checked last, so that a wrong status still shows whether
+ * the binding itself was refused).
  */
 async function expectRegistrationRefused(
   response: HttpResponse<unknown>,
   login: SessionLogin,
+  refusal: readonly [number, string] = [401, 'invalid_session_proof'],
 ): Promise<void> {
   expectNoBoundCookieIssued(response);
   await expectStillPlain(login);
-  expectProblem(response, 400, 'invalid_session_proof');
+  expectProblem(response, ...refusal);
 }
 
 describe('with DBSC enabled (the default)', () => {
@@ -372,11 +374,10 @@ describe('with DBSC enabled (the default)', () => {
     });
   });
 
-  describe('registration refuses every forged or misdirected proof (400 invalid_session_proof) and leaves the session unbound', () => {
+  describe('registration refuses every forged or misdirected proof (401 invalid_session_proof) and leaves the session unbound', () => {
     const challengeOfOffer = (dbsc: DbscSession) => dbsc.offer.challenge;
 
     const attacks: [string, (dbsc: DbscSession) => Promise<DbscRequestOptions>][] = [
-      ['no Secure-Session-Response', async () => ({ proof: null })],
       ['a Secure-Session-Response that is no JWT', async () => ({ proof: 'not-a-jwt' })],
       [
         'a challenge the server never issued',
@@ -486,6 +487,14 @@ describe('with DBSC enabled (the default)', () => {
       await expectRegistrationRefused(response, login);
     });
 
+    it('refuses a registration without Secure-Session-Response (400 validation_failed)', async () => {
+      const { login, dbsc } = await offeredSession(alice);
+
+      const response = await dbsc.register({ proof: null });
+
+      await expectRegistrationRefused(response, login, [400, 'validation_failed']);
+    });
+
     it('refuses a registration without session cookie (401 unauthenticated), and the session stays unbound', async () => {
       const { login, dbsc } = await offeredSession(alice);
 
@@ -509,8 +518,8 @@ describe('with DBSC enabled (the default)', () => {
       expectNoBoundCookieIssued(rebinding);
       expectStatus(await dbsc.refresh(), 200);
       expectStatus(await me(login.jar), 200);
-      expectProblem(replayed, 400, 'invalid_session_proof');
-      expectProblem(rebinding, 400, 'invalid_session_proof');
+      expectProblem(replayed, 401, 'invalid_session_proof');
+      expectProblem(rebinding, 401, 'invalid_session_proof');
     });
   });
 

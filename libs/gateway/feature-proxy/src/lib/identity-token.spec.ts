@@ -62,6 +62,18 @@ describe(IdentityTokenSigner.name, () => {
     expect(Number(payload['exp']) - Number(payload['iat'])).toBe(60);
   });
 
+  it("says a device-bound session's key was checked with `pop` in amr, and signs it apart from the unbound one", () => {
+    const bound = { ...alice, deviceBound: true };
+    const tokens = signer();
+
+    const unboundToken = tokens.sign(alice, CART);
+    const boundToken = tokens.sign(bound, CART);
+
+    expect(decode(unboundToken, { json: true })?.['amr']).toEqual(['session']);
+    expect(decode(boundToken, { json: true })?.['amr']).toEqual(['session', 'pop']);
+    expect(tokens.sign(bound, CART)).toBe(boundToken);
+  });
+
   describe('reuse', () => {
     it('answers the same token for the same identity and audience', () => {
       const gateway = signer();

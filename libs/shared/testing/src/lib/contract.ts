@@ -2,7 +2,7 @@
 
 export const SESSION_COOKIE = '__Host-Http-sid';
 /** The short-lived cookie of a device-bound session (DBSC), refreshed with a proof of its key. */
-export const BOUND_COOKIE = '__Host-Http-sid-bound';
+export const BOUND_COOKIE = '__Host-sid-bound';
 /** The device cookie a browser gets at a session login (OWASP device cookies). */
 export const DEVICE_COOKIE = '__Secure-device';
 

@@ -317,11 +317,12 @@ describe(IdentityTokenAuthenticator.name, () => {
   });
 
   it.each([
-    [['session'], 'session'],
-    [['bearer'], 'bearer'],
-    [['dpop'], 'dpop'],
-    [undefined, 'bearer'],
-  ])('takes the login method from amr %j as %s', async (amr, method) => {
+    [['session'], 'session', false],
+    [['session', 'pop'], 'session', true],
+    [['bearer'], 'bearer', false],
+    [['dpop'], 'dpop', false],
+    [undefined, 'bearer', false],
+  ])('takes the login method from amr %j as %s (device-bound: %s)', async (amr, method, bound) => {
     const keys = new FakeKeys();
     const key = keys.publish('k1');
     const authenticator = new IdentityTokenAuthenticator(
@@ -334,8 +335,10 @@ describe(IdentityTokenAuthenticator.name, () => {
       key,
       { algorithm: 'ES256', keyid: 'k1', header: { alg: 'ES256', typ: IDENTITY_TOKEN_TYPE } },
     );
-    await expect(
-      authenticator.authenticate(withHeaders({ [IDENTITY_TOKEN_HEADER]: token })),
-    ).resolves.toMatchObject({ kind: 'authenticated', identity: { method } });
+    const result = await authenticator.authenticate(
+      withHeaders({ [IDENTITY_TOKEN_HEADER]: token }),
+    );
+    expect(result).toMatchObject({ kind: 'authenticated', identity: { method } });
+    expect(result.kind === 'authenticated' && result.identity.deviceBound === true).toBe(bound);
   });
 });
