@@ -1,12 +1,7 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   forgetBrowserClaims,
@@ -14,6 +9,7 @@ import {
   recordBrowserClaim,
   watchConsole,
 } from './browser-support';
+import { selfSignedCertificate } from './https-front';
 
 /**
  * What Chromium does with a cookie that CART sets in answer to a call from
@@ -35,7 +31,6 @@ const SET_COOKIES = [
   'chips=1; SameSite=None; Secure; Path=/; Partitioned',
 ];
 
-let certDir: string;
 let server: Server;
 let shopOrigin: string;
 let cartOrigin: string;
@@ -43,29 +38,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   forgetBrowserClaims([CLAIM]);
-  certDir = await mkdtemp(join(tmpdir(), 'svt-lab-https-'));
-  const key = join(certDir, 'key.pem');
-  const cert = join(certDir, 'cert.pem');
-  await promisify(execFile)('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=shop.test',
-    '-addext',
-    'subjectAltName=DNS:shop.test,DNS:cart.test',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ]);
-  server = createServer({ key: await readFile(key), cert: await readFile(cert) }, answer);
+  server = createServer(await selfSignedCertificate(['shop.test', 'cart.test']), answer);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   shopOrigin = `https://shop.test:${port}`;
@@ -81,7 +54,6 @@ afterAll(async () => {
   await browser?.close();
   server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  if (certDir) await rm(certDir, { recursive: true, force: true });
 });
 
 function answer(request: IncomingMessage, response: ServerResponse): void {

@@ -80,7 +80,7 @@ export async function startHttpsFront(names: readonly string[]): Promise<HttpsFr
 }
 
 /** A P-256 key and a certificate valid for a day, naming every one of `names` as a DNS SAN. */
-async function selfSignedCertificate(
+export async function selfSignedCertificate(
   names: readonly string[],
 ): Promise<{ key: Buffer; cert: Buffer }> {
   const dir = await mkdtemp(join(tmpdir(), 'svt-lab-front-'));

@@ -34,6 +34,7 @@ import {
   stringField,
 } from './dbsc-headers';
 import { checkRefreshProof, checkRegistrationProof } from './dbsc-proof';
+import type { CheckedProof } from './dbsc-proof';
 import { dbscRefreshes, dbscRegistrations } from './device-binding.metrics';
 
 const STORE = 'session store';
@@ -124,20 +125,9 @@ export class DeviceBindingService {
       if (!(await this.spend(binding, checked.jti))) {
         throw invalidProof('The challenge was not handed to this session, was used, or expired.');
       }
-      const next = this.newChallenge();
-      const cookie = this.newBoundCookie();
-      const saved = await this.save(
-        session,
-        afterProof(
-          binding,
-          { spent: checked.jti, next, cookie: cookie.stored, key: checked.key },
-          this.clock.now(),
-        ),
-      );
-      if (!saved) throw invalidProof('The session changed meanwhile; log in again.');
-      this.setBoundCookie(reply, cookie.value);
-      reply.header(CHALLENGE_HEADER, challengeHeader(next.value, session.handle));
-      reply.header('cache-control', 'no-store');
+      if (!(await this.renew(session, binding, checked, reply))) {
+        throw invalidProof('The session changed meanwhile; log in again.');
+      }
       dbscRegistrations.inc({ result: 'registered' });
       this.audit.record('session.device_bound', {
         userId: session.userId,
@@ -186,21 +176,39 @@ export class DeviceBindingService {
     // handed out (the draft says so), or race another over the same one:
     // either way, ask for a proof over a live challenge.
     if (!(await this.spend(binding, checked.jti))) return this.challenge(session, binding, reply);
+    if (!(await this.renew(session, binding, checked, reply))) {
+      return this.challenge(session, binding, reply);
+    }
+    dbscRefreshes.inc({ result: 'refreshed' });
+  }
+
+  /**
+   * After a good proof: the spent challenge gone, the next one handed out,
+   * a new bound cookie set. False, with nothing set, when a concurrent
+   * change to the binding won.
+   */
+  private async renew(
+    session: SessionRecord,
+    binding: DeviceBinding,
+    proof: CheckedProof,
+    reply: FastifyReply,
+  ): Promise<boolean> {
     const next = this.newChallenge();
     const cookie = this.newBoundCookie();
-    const saved = await this.save(
-      session,
-      afterProof(
-        binding,
-        { spent: checked.jti, next, cookie: cookie.stored, key: binding.key },
-        this.clock.now(),
-      ),
+    const renewed = afterProof(
+      binding,
+      { spent: proof.jti, next, cookie: cookie.stored, key: proof.key },
+      this.clock.now(),
     );
-    if (!saved) return this.challenge(session, binding, reply);
-    this.setBoundCookie(reply, cookie.value);
+    if (!(await this.save(session, renewed))) return false;
+    reply.setCookie(
+      this.cookie.boundName,
+      cookie.value,
+      this.cookie.set(this.config.DBSC_BOUND_COOKIE_TTL),
+    );
     reply.header(CHALLENGE_HEADER, challengeHeader(next.value, session.handle));
     reply.header('cache-control', 'no-store');
-    dbscRefreshes.inc({ result: 'refreshed' });
+    return true;
   }
 
   /** 403 with a new challenge for the browser to sign, kept with the session. */
@@ -299,14 +307,6 @@ export class DeviceBindingService {
     const value = randomSecret();
     const expiresAt = this.clock.now() + this.config.DBSC_BOUND_COOKIE_TTL * 1000;
     return { value, stored: { value: sha256Hex(value), expiresAt } };
-  }
-
-  private setBoundCookie(reply: FastifyReply, value: string): void {
-    reply.setCookie(
-      this.cookie.boundName,
-      value,
-      this.cookie.set(this.config.DBSC_BOUND_COOKIE_TTL),
-    );
   }
 
   private newChallenge(): Expiring<string> {
