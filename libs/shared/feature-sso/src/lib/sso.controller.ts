@@ -151,6 +151,8 @@ export function ssoController(party: RelyingParty): Type<unknown> {
       reply
         .header('cache-control', 'no-store')
         .clearCookie(cookie.name, cookie.clear())
+        // A password login's session may have been device-bound (DBSC).
+        .clearCookie(cookie.boundName, cookie.clear())
         .redirect(await this.client.endSessionUrl(), 303);
     }
 
