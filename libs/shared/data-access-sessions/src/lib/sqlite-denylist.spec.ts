@@ -157,6 +157,7 @@ describe(SqliteDenylist.name, () => {
       'sessions-002-idle-timeout',
       'sessions-003-credential-version',
       'sessions-004-sso-sid',
+      'sessions-005-device-binding',
     ]);
   });
 
