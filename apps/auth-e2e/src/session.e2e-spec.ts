@@ -38,7 +38,6 @@ describe('POST /auth/session', () => {
       expect(response.json).toEqual({
         user: { id: user.id, email: user.email },
         csrfToken: expect.any(String),
-        deviceBound: false,
         expiresAt: expect.any(String),
         idleExpiresAt: expect.any(String),
       });
@@ -135,6 +134,7 @@ describe('GET /auth/session', () => {
       expect(response.json).toEqual({
         user: { id: user.id, email: user.email },
         csrfToken: expect.any(String),
+        deviceBound: false,
         expiresAt: expect.any(String),
         idleExpiresAt: expect.any(String),
       });
