@@ -4,34 +4,30 @@ import type { HttpClient } from '@svt/shared/testing';
 import type { AnswerHeaders } from './load';
 import {
   BOUND_COOKIE,
+  CHALLENGE_HEADER,
+  challengeOf,
   describeResponse,
   loginWithSession,
+  parseChallengeHeader,
   parseSetCookies,
+  registrationOffer,
+  RESPONSE_HEADER,
   SESSION_COOKIE,
+  SESSION_ID_HEADER,
   signEs256Jwt,
 } from '@svt/shared/testing';
-
-/** The DBSC header fields (W3C DBSC draft, docs in dbsc-headers.ts at AUTH). */
-const REGISTRATION_HEADER = 'secure-session-registration';
-const CHALLENGE_HEADER = 'secure-session-challenge';
-const RESPONSE_HEADER = 'secure-session-response';
-const SESSION_ID_HEADER = 'sec-secure-session-id';
-
-/**
- * The two strings of `Secure-Session-Challenge: "<challenge>";id="<session id>"`.
- * AUTH's challenges and ids are base64url, so no string holds an escape.
- */
-export function parseChallenge(
-  field: string | undefined,
-): { challenge: string; id: string } | undefined {
-  const match = /^"([^"\\]+)";id="([^"\\]+)"$/.exec(field?.trim() ?? '');
-  return match ? { challenge: match[1] as string, id: match[2] as string } : undefined;
-}
+import type { DbscChallenge } from '@svt/shared/testing';
 
 const headerOf = (headers: AnswerHeaders, name: string): string[] => {
   const entry = Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
   return entry === undefined ? [] : typeof entry === 'string' ? [entry] : [...entry];
 };
+
+/** The challenge an answer of the load carries, if any (the first of the list). */
+function challengeIn(headers: AnswerHeaders): DbscChallenge | undefined {
+  const field = headerOf(headers, CHALLENGE_HEADER)[0];
+  return field === undefined ? undefined : parseChallengeHeader(field)[0];
+}
 
 /**
  * A cookie session bound to a key as a browser binds it (DBSC): logged in,
@@ -56,21 +52,18 @@ export class DeviceBoundSession {
     basePath = '/auth',
   ): Promise<DeviceBoundSession> {
     const login = await loginWithSession(client, credentials, basePath);
-    const offered = /challenge="([^"]+)"/.exec(login.response.headers[REGISTRATION_HEADER] ?? '');
-    if (!offered?.[1]) {
-      throw new Error('bench: the session login offered no device binding (DBSC_ENABLED=false?)');
-    }
+    const offered = registrationOffer(login.response);
     const { privateKey, publicKey } = await generateKeyPair('ES256');
-    const proof = await new SignJWT({ jti: offered[1] })
+    const proof = await new SignJWT({ jti: offered.challenge })
       .setProtectedHeader({ alg: 'ES256', typ: 'dbsc+jwt', jwk: await exportJWK(publicKey) })
       .sign(privateKey);
     const response = await client.post(`${basePath}/session/dbsc/registration`, undefined, {
       jar: login.jar,
       headers: { [RESPONSE_HEADER]: `"${proof}"` },
     });
-    const next = parseChallenge(response.headers[CHALLENGE_HEADER]);
+    const next = challengeOf(response);
     const bound = login.jar.get(BOUND_COOKIE);
-    if (response.status !== 200 || !next || !bound) {
+    if (response.status !== 200 || next?.id === undefined || !bound) {
       throw new Error(`bench: DBSC registration answered ${describeResponse(response)}`);
     }
     return new DeviceBoundSession(
@@ -102,7 +95,7 @@ export class DeviceBoundSession {
    * challenge (a refused proof's 403 hands one out too) and a new bound cookie.
    */
   update(headers: AnswerHeaders): void {
-    const next = parseChallenge(headerOf(headers, CHALLENGE_HEADER)[0]);
+    const next = challengeIn(headers);
     if (next?.id === this.id) this.challenge = next.challenge;
     const bound = parseSetCookies(headerOf(headers, 'set-cookie')).find(
       (c) => c.name === BOUND_COOKIE && c.value !== '',
@@ -119,7 +112,7 @@ export class DeviceBoundSession {
     const response = await client.post(`${basePath}/session/dbsc/refresh`, undefined, {
       headers: { cookie: this.cookie, [SESSION_ID_HEADER]: `"${this.id}"` },
     });
-    const next = parseChallenge(response.headers[CHALLENGE_HEADER]);
+    const next = challengeOf(response);
     if (response.status !== 403 || next?.id !== this.id) {
       throw new Error(
         `bench: a DBSC refresh without a proof answered ${describeResponse(response)}`,
@@ -130,6 +123,6 @@ export class DeviceBoundSession {
 
   /** The session an answer's challenge names, if any. */
   static answeredId(headers: AnswerHeaders): string | undefined {
-    return parseChallenge(headerOf(headers, CHALLENGE_HEADER)[0])?.id;
+    return challengeIn(headers)?.id;
   }
 }
