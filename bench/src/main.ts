@@ -21,8 +21,9 @@ npm run bench -- --profile [--smoke]
   --scale --smoke    every series at two tiny sizes, under a minute
   --scale --publish  put the last --scale results into docs/benchmarks.md, README.md and
                      docs/bench/scale-*.svg
-  --profile   the gateway's CPU profile while it forwards Bearer requests (20 s; 2 with
-              --smoke), and its flame graph, in ${RESULTS_DIR}/profile/
+  --profile   CPU profiles of the bare proxy, then of the gateway forwarding Bearer requests
+              and requests with a session cookie (20 s each; 2 with --smoke): their flame
+              graphs and where each spends its CPU per request, in ${RESULTS_DIR}/profile/
 `;
 
 const FLAGS = ['--smoke', '--publish', '--scale', '--profile'];
@@ -62,14 +63,17 @@ async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (args.includes('--profile')) {
-    const result = await runProfile(join(dir, 'profile'), smoke ? 2 : 20, progress);
-    const rows = result.hottest.map(
-      ({ name, share }) => `${(share * 100).toFixed(1).padStart(5)} %  ${name}`,
-    );
-    process.stdout.write(
-      `\n${result.requests} requests, ${result.errors} errors. Own time of the hottest functions:\n${rows.join('\n')}\n\nProfile: ${result.files.profile} (Chrome DevTools or speedscope open it)\nFlame graph: ${result.files.flameGraph}\n`,
-    );
-    return result.errors === 0 ? 0 : 1;
+    const run = await runProfile(join(dir, 'profile'), smoke ? 2 : 20, progress);
+    for (const result of run.targets) {
+      const rows = result.hottest.map(
+        ({ name, share }) => `${(share * 100).toFixed(1).padStart(5)} %  ${name}`,
+      );
+      process.stdout.write(
+        `\n${result.target}: ${result.requests} requests, ${result.errors} errors, ${result.cpuMicrosecondsPerRequest.toFixed(0)} µs of CPU per request. Own time of the hottest functions:\n${rows.join('\n')}\n\nProfile: ${result.files.profile} (Chrome DevTools or speedscope open it)\nFlame graph: ${result.files.flameGraph}\n`,
+      );
+    }
+    process.stdout.write(`\n${run.breakdown}\nBreakdown: ${run.breakdownFile}\n`);
+    return run.targets.every((result) => result.errors === 0) ? 0 : 1;
   }
   const report = await runBench(smoke ? SMOKE_RUN : FULL_RUN, smoke ? 'smoke' : 'full', progress);
   const table = await writeReport(report, dir);

@@ -12,6 +12,8 @@ export interface CpuProfile {
 /** A frame of the flame graph: a function under its callers, and the samples under it. */
 export interface Frame {
   readonly name: string;
+  /** Where its code lives (`frameWhere`); empty for the root and V8's own frames. */
+  readonly where: string;
   samples: number;
   readonly children: Map<string, Frame>;
 }
@@ -20,18 +22,25 @@ export interface Frame {
 const NOT_REQUEST_WORK = /^\(idle\)|node:internal\/modules\/|node:internal\/main\//;
 
 /**
- * `functionName where`: the package for code under node_modules, the app for
- * the bundle, Node's module for its own.
+ * Where a frame's code lives: the package for code under node_modules, the
+ * app for its bundle (a script by its file's name), Node's module for its
+ * own, `wasm` for WebAssembly (undici's HTTP parser), and nothing for V8's
+ * and native frames (and regular expressions, which V8 names by their source).
  */
+export function frameWhere(url: string): string {
+  if (!url) return '';
+  if (url.includes('node_modules/')) {
+    return url.replace(/.*node_modules\/((@[^/]+\/)?[^/]+).*/, '$1');
+  }
+  if (url.startsWith('node:')) return url;
+  if (url.startsWith('wasm:')) return 'wasm';
+  // An app's bundle by the app's name; any other script by its file's.
+  return url.replace(/.*dist\/apps\/([^/]+)\/.*/, '$1').replace(/^.*\/([^/]+?)(\.[cm]?js)?$/, '$1');
+}
+
+/** `functionName where` (`frameWhere`). */
 export function frameName(callFrame: { functionName: string; url: string }): string {
-  const { url } = callFrame;
-  const where = !url
-    ? ''
-    : url.includes('node_modules/')
-      ? url.replace(/.*node_modules\/((@[^/]+\/)?[^/]+).*/, '$1')
-      : url.startsWith('node:')
-        ? url
-        : url.replace(/.*dist\/apps\/([^/]+)\/.*/, '$1');
+  const where = frameWhere(callFrame.url);
   return `${callFrame.functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
 }
 
@@ -42,22 +51,23 @@ export function mergeStacks(profile: CpuProfile): Frame {
   for (const node of profile.nodes) {
     for (const child of node.children ?? []) parentOf.set(child, node.id);
   }
-  const root: Frame = { name: 'all', samples: 0, children: new Map() };
+  const root: Frame = { name: 'all', where: '', samples: 0, children: new Map() };
   for (const sample of profile.samples) {
-    const names: string[] = [];
+    const stack: { name: string; where: string }[] = [];
     for (let id: number | undefined = sample; id !== undefined; id = parentOf.get(id)) {
       const node = byId.get(id);
-      if (node) names.push(frameName(node.callFrame));
+      if (node)
+        stack.push({ name: frameName(node.callFrame), where: frameWhere(node.callFrame.url) });
     }
-    names.pop(); // V8's (root)
-    names.reverse();
-    if (names.length === 0 || names.some((name) => NOT_REQUEST_WORK.test(name))) continue;
+    stack.pop(); // V8's (root)
+    stack.reverse();
+    if (stack.length === 0 || stack.some(({ name }) => NOT_REQUEST_WORK.test(name))) continue;
     root.samples += 1;
     let frame = root;
-    for (const name of names) {
+    for (const { name, where } of stack) {
       let child = frame.children.get(name);
       if (!child) {
-        child = { name, samples: 0, children: new Map() };
+        child = { name, where, samples: 0, children: new Map() };
         frame.children.set(name, child);
       }
       child.samples += 1;

@@ -1,69 +1,184 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findWorkspaceRoot } from '@svt/shared/testing';
+import {
+  findWorkspaceRoot,
+  http,
+  loginWithSession,
+  readTestEnvironment,
+  registerUser,
+} from '@svt/shared/testing';
 import { runLoad } from '../load';
+import { cpuSeconds, startNodeProcess } from '../processes';
+import { breakDown, breakdownTable } from './breakdown';
 import { startScaleRig } from '../scale/scale-rig';
 import type { CpuProfile, Frame } from './flame-graph';
 import { mergeStacks, renderFlameGraph } from './flame-graph';
 
-/** What `--profile` leaves in its directory. */
-export interface ProfileResult {
+/** What `--profile` profiles: the bare proxy, and the gateway with each credential. */
+export type ProfiledTarget = 'bare-proxy' | 'bearer' | 'session';
+
+/** One target's profile: what `--profile` leaves for it in its directory. */
+export interface TargetProfile {
+  readonly target: ProfiledTarget;
   readonly requests: number;
   readonly errors: number;
-  /** The functions with the largest share of the gateway's request work, by their own samples. */
+  /** The process's own CPU time (user + system, from /proc) over the load, per request answered. */
+  readonly cpuMicrosecondsPerRequest: number;
+  /** The functions with the largest share of the process's request work, by their own samples. */
   readonly hottest: readonly { readonly name: string; readonly share: number }[];
+  /** The share of its samples each owner spent (`breakDown`). */
+  readonly shares: ReadonlyMap<string, number>;
   readonly files: { readonly profile: string; readonly flameGraph: string };
 }
 
+export interface ProfileRun {
+  readonly targets: readonly TargetProfile[];
+  /** The three side by side: CPU µs per request by who spent it (Markdown). */
+  readonly breakdown: string;
+  readonly breakdownFile: string;
+}
+
+const TITLES: Readonly<Record<ProfiledTarget, string>> = {
+  'bare-proxy': 'The bare proxy (fastify + undici) forwarding the same requests',
+  bearer: 'The gateway forwarding Bearer requests, logging as in production',
+  session:
+    'The gateway forwarding requests with a session cookie (SQLite), logging as in production',
+};
+
+const COLUMNS: Readonly<Record<ProfiledTarget, string>> = {
+  'bare-proxy': 'bare proxy',
+  bearer: 'gateway, Bearer',
+  session: 'gateway, session cookie (SQLite)',
+};
+
 /**
- * Profiles the gateway while it forwards Bearer requests to the stand-in
- * upstream for `seconds`, logging as in production: its CPU profile and the
- * flame graph of it, in `dir`.
+ * Profiles, one after the other, for `seconds` each at 20 connections, each
+ * in a process of its own forwarding `GET /api/cart` to the stand-in upstream:
+ * the bare proxy (no credential), then the gateway with a Bearer token, then
+ * with a session cookie read from the embedded default's file, logging as in
+ * production. Leaves each CPU profile and its flame graph in `dir`, and a
+ * table of where each spends its CPU per request, side by side: what
+ * explains the gap between the gateway and the bare proxy.
  */
 export async function runProfile(
   dir: string,
   seconds: number,
   progress: (line: string) => void,
-): Promise<ProfileResult> {
-  const samplesDir = join(dir, 'samples');
-  await rm(samplesDir, { recursive: true, force: true });
+): Promise<ProfileRun> {
+  const root = findWorkspaceRoot();
+  const profiler = (samplesDir: string): Record<string, string> => ({
+    NODE_OPTIONS: `--require ${join(root, 'bench', 'cpu-profile.cjs')}`,
+    CPU_PROFILE_DIR: samplesDir,
+  });
   const rig = await startScaleRig('embedded', progress);
-  let load;
+  const targets: TargetProfile[] = [];
   try {
-    const gateway = await rig.startGateway({
-      LOG_LEVEL: 'info',
-      NODE_OPTIONS: `--require ${join(findWorkspaceRoot(), 'bench', 'cpu-profile.cjs')}`,
-      CPU_PROFILE_DIR: samplesDir,
-    });
-    progress(`gateway, Bearer: ${seconds} s of load under the profiler`);
-    load = await runLoad(
-      { path: '/api/cart', headers: { authorization: `Bearer ${rig.accessToken}` } },
-      { url: gateway.url, connections: 20, durationSeconds: seconds },
-    );
+    const client = http(rig.system.auth);
+    const session = await loginWithSession(client, await registerUser(client));
+    const starts: Record<ProfiledTarget, (samplesDir: string) => Promise<Profiled>> = {
+      'bare-proxy': async (samplesDir) => {
+        const bare = await startNodeProcess('bare proxy', root, 'bench/peers/bare-proxy.mjs', {
+          ...readTestEnvironment().inherited,
+          UPSTREAM_URL: rig.upstream.url,
+          ...profiler(samplesDir),
+        });
+        return { url: bare.url, pid: bare.pid, headers: {}, stop: () => bare.stop() };
+      },
+      bearer: async (samplesDir) => {
+        const gateway = await rig.startGateway({ LOG_LEVEL: 'info', ...profiler(samplesDir) });
+        return {
+          url: gateway.url,
+          pid: gateway.pid,
+          headers: { authorization: `Bearer ${rig.accessToken}` },
+          stop: async () => void (await gateway.terminate()),
+        };
+      },
+      session: async (samplesDir) => {
+        const gateway = await rig.startGateway({ LOG_LEVEL: 'info', ...profiler(samplesDir) });
+        return {
+          url: gateway.url,
+          pid: gateway.pid,
+          headers: { cookie: session.jar.header() },
+          stop: async () => void (await gateway.terminate()),
+        };
+      },
+    };
+    for (const target of ['bare-proxy', 'bearer', 'session'] as const) {
+      targets.push(await profileOne(target, starts[target], { dir, seconds, progress }));
+    }
   } finally {
-    // The profiled gateway writes its profile as it stops.
     await rig.stop();
   }
+  const breakdown = breakdownTable(
+    targets.map((t) => ({
+      title: COLUMNS[t.target],
+      shares: t.shares,
+      cpuMicrosecondsPerRequest: t.cpuMicrosecondsPerRequest,
+    })),
+  );
+  const breakdownFile = join(dir, 'breakdown.md');
+  await writeFile(breakdownFile, breakdown);
+  return { targets, breakdown, breakdownFile };
+}
+
+/** A started process to profile: where it listens and what each request sends. */
+interface Profiled {
+  readonly url: string;
+  readonly pid: number | undefined;
+  readonly headers: Record<string, string>;
+  /** Ends it with SIGTERM, on which it writes its profile. */
+  stop(): Promise<void>;
+}
+
+async function profileOne(
+  target: ProfiledTarget,
+  start: (samplesDir: string) => Promise<Profiled>,
+  { dir, seconds, progress }: { dir: string; seconds: number; progress: (line: string) => void },
+): Promise<TargetProfile> {
+  const samplesDir = join(dir, `samples-${target}`);
+  await rm(samplesDir, { recursive: true, force: true });
+  const profiled = await start(samplesDir);
+  let load;
+  let cpu;
+  try {
+    progress(`${COLUMNS[target]}: ${seconds} s of load under the profiler`);
+    const before = await cpuSeconds(profiled.pid);
+    load = await runLoad(
+      { path: '/api/cart', headers: profiled.headers },
+      { url: profiled.url, connections: 20, durationSeconds: seconds },
+    );
+    const after = await cpuSeconds(profiled.pid);
+    cpu = before === undefined || after === undefined ? undefined : after - before;
+  } finally {
+    await profiled.stop();
+  }
+  if (cpu === undefined) throw new Error('bench: --profile reads CPU times from /proc (Linux)');
   const [written] = await readdir(samplesDir).catch(() => []);
-  if (!written) throw new Error('bench: the profiled gateway wrote no profile');
+  if (!written) throw new Error(`bench: the profiled ${COLUMNS[target]} wrote no profile`);
   const profile = JSON.parse(await readFile(join(samplesDir, written), 'utf8')) as CpuProfile;
   const merged = mergeStacks(profile);
   await mkdir(dir, { recursive: true });
+  const name = target === 'bare-proxy' ? 'bare-proxy' : `gateway-${target}`;
   const files = {
-    profile: join(dir, 'gateway-bearer.cpuprofile'),
-    flameGraph: join(dir, 'gateway-bearer.svg'),
+    profile: join(dir, `${name}.cpuprofile`),
+    flameGraph: join(dir, `${name}.svg`),
   };
   await writeFile(files.profile, JSON.stringify(profile));
-  await writeFile(
-    files.flameGraph,
-    renderFlameGraph(merged, 'The gateway forwarding Bearer requests, logging as in production'),
-  );
+  await writeFile(files.flameGraph, renderFlameGraph(merged, TITLES[target]));
   await rm(samplesDir, { recursive: true, force: true });
-  return { requests: load.requests, errors: load.errors, hottest: hottest(merged, 15), files };
+  return {
+    target,
+    requests: load.requests,
+    errors: load.errors,
+    cpuMicrosecondsPerRequest: load.requests > 0 ? (cpu * 1e6) / load.requests : 0,
+    hottest: hottest(merged, 15),
+    shares: breakDown(merged),
+    files,
+  };
 }
 
 /** The `count` frames with the most samples of their own, wherever they are called from (ties by name). */
-export function hottest(root: Frame, count: number): ProfileResult['hottest'] {
+export function hottest(root: Frame, count: number): TargetProfile['hottest'] {
   const own = new Map<string, number>();
   const visit = (frame: Frame): void => {
     let inChildren = 0;
