@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { randomSecret, safeEqual, sha256Hex } from './secrets';
 
 describe('randomSecret', () => {
@@ -19,6 +20,14 @@ describe('sha256Hex', () => {
   it('matches the published SHA-256 of "abc"', () => {
     expect(sha256Hex('abc')).toBe(
       'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+  });
+
+  it('hashes the UTF-8 bytes of the string', () => {
+    expect(sha256Hex('é')).toBe(
+      createHash('sha256')
+        .update(Buffer.from([0xc3, 0xa9]))
+        .digest('hex'),
     );
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * A fresh secret from the CSPRNG, base64url. 32 bytes = 256 bits, twice the
@@ -14,9 +14,11 @@ export function randomSecret(bytes = 32): string {
 /**
  * Hex SHA-256 of a high-entropy secret. A fast hash is right for random
  * secrets (unlike passwords): stores keep this, never the secret itself.
+ * Node's one-shot `hash` (a third of `createHash`'s time): every request
+ * with a session cookie makes one.
  */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 /** Constant-time comparison of two strings of any length. */
