@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { SqliteClient } from './sqlite-client';
 
 describe(SqliteClient.name, () => {
@@ -69,6 +70,45 @@ describe(SqliteClient.name, () => {
     );
 
     await expect(second.query('SELECT n FROM counter')).resolves.toEqual([{ n: 4 }]);
+  });
+
+  it('runs a statement at once when nothing of the file is queued', async () => {
+    const file = join(dir, 'db.sqlite');
+    const client = open(file);
+    await client.execute('CREATE TABLE t (n INTEGER NOT NULL)');
+    const raw = new Database(file, { readonly: true });
+    try {
+      const inserted = client.execute('INSERT INTO t (n) VALUES (1)');
+      // Read synchronously, before anything queued could have run.
+      expect(raw.prepare('SELECT n FROM t').all()).toEqual([{ n: 1 }]);
+      await expect(inserted).resolves.toBe(1);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it("queues a statement behind another client's open transaction on the same file", async () => {
+    const writer = open();
+    const reader = open();
+    await writer.execute('CREATE TABLE t (n INTEGER NOT NULL)');
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const transaction = writer.transaction(async (tx) => {
+      await tx.execute('INSERT INTO t (n) VALUES (1)');
+      await held;
+      await tx.execute('INSERT INTO t (n) VALUES (2)');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    const read = reader.query<{ n: number }>('SELECT n FROM t ORDER BY n');
+    release();
+
+    await transaction;
+    await expect(read).resolves.toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
+  it('rejects a statement that fails at once, as one that fails in the queue', async () => {
+    await expect(open().query('SELECT * FROM missing')).rejects.toThrow('no such table: missing');
   });
 
   it('rejects binding a boolean, which the port stores as 0/1', async () => {

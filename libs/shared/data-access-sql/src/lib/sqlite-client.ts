@@ -17,11 +17,32 @@ const STATEMENT_CACHE_SIZE = 100;
 /** Runs tasks one at a time, in call order. */
 class Mutex {
   #tail: Promise<unknown> = Promise.resolve();
+  /** Tasks queued or running. */
+  #pending = 0;
 
   run<T>(task: () => T | Promise<T>): Promise<T> {
+    this.#pending++;
     const result = this.#tail.then(task);
-    this.#tail = result.catch(() => undefined);
+    this.#tail = result.then(
+      () => this.#pending--,
+      () => this.#pending--,
+    );
     return result;
+  }
+
+  /**
+   * A synchronous task at once when nothing is queued or running, which is
+   * the same order as queuing it; queued behind the others otherwise. Most
+   * statements (a session read on every request) find the file idle, and
+   * skip the queue's promises.
+   */
+  runSync<T>(task: () => T): Promise<T> {
+    if (this.#pending > 0) return this.run(task);
+    try {
+      return Promise.resolve(task());
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
 
@@ -88,11 +109,11 @@ export class SqliteClient implements SqlClient {
   }
 
   query<Row extends object>(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
-    return this.#exclusive(() => this.#query<Row>(sql, params));
+    return this.#exclusiveSync(() => this.#query<Row>(sql, params));
   }
 
   execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    return this.#exclusive(() => this.#execute(sql, params));
+    return this.#exclusiveSync(() => this.#execute(sql, params));
   }
 
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -176,6 +197,12 @@ export class SqliteClient implements SqlClient {
       );
     }
     return this.#lock.run(task);
+  }
+
+  /** `#exclusive` for a synchronous statement: at once when the file's queue is empty. */
+  #exclusiveSync<T>(task: () => T): Promise<T> {
+    if (this.#closed || heldLocks.getStore()?.has(this.#lock)) return this.#exclusive(task);
+    return this.#lock.runSync(task);
   }
 
   #query<Row extends object>(sql: string, params: readonly SqlValue[]): Row[] {
