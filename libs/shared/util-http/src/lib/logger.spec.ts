@@ -1,5 +1,5 @@
 import type { Level } from 'pino';
-import { createLogger, logLevel } from './logger';
+import { cachedIsoTime, createLogger, logLevel } from './logger';
 import type { LogFormat } from './logger';
 
 const ISO_8601_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -144,5 +144,17 @@ describe(logLevel.name, () => {
     ['test', 'warn'],
   ] as const)('in %s, logs from %s up', (nodeEnv, level) => {
     expect(logLevel(nodeEnv)).toBe(level);
+  });
+});
+
+describe(cachedIsoTime.name, () => {
+  it("writes pino's time field, the same as isoTime, for the millisecond it is asked in", () => {
+    let now = Date.UTC(2026, 11, 7, 17, 45, 0, 123);
+    const time = cachedIsoTime(() => now);
+
+    expect(time()).toBe(',"time":"2026-12-07T17:45:00.123Z"');
+    expect(time()).toBe(',"time":"2026-12-07T17:45:00.123Z"');
+    now += 1;
+    expect(time()).toBe(',"time":"2026-12-07T17:45:00.124Z"');
   });
 });

@@ -59,6 +59,24 @@ const PRETTY: PrettyOptions = {
 };
 
 /**
+ * pino's `isoTime`, made once per millisecond: under load many lines share
+ * one, and `toISOString` is a good part of a request line's cost. Exact to
+ * the millisecond, as `isoTime` is.
+ */
+export function cachedIsoTime(now: () => number = Date.now): () => string {
+  let at = Number.NaN;
+  let field = '';
+  return () => {
+    const ms = now();
+    if (ms !== at) {
+      at = ms;
+      field = `,"time":"${new Date(ms).toISOString()}"`;
+    }
+    return field;
+  };
+}
+
+/**
  * The logger of a process: access, application and audit lines all carry
  * pino's level label (`"level":"info"`) and an ISO 8601 UTC `time`, so that
  * one query reads them all. `json` writes one object per line; `pretty` one
@@ -69,7 +87,7 @@ export async function createLogger(options: LoggerOptions): Promise<Logger> {
   const settings = {
     level: options.level ?? 'info',
     formatters: { level: (label: string) => ({ level: label }) },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: cachedIsoTime(),
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
   if (options.format === 'pretty') {
