@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import type { Level } from 'pino';
 import { cachedIsoTime, createLogger, logLevel } from './logger';
 import type { LogFormat } from './logger';
@@ -156,5 +157,14 @@ describe(cachedIsoTime.name, () => {
     expect(time()).toBe(',"time":"2026-12-07T17:45:00.123Z"');
     now += 1;
     expect(time()).toBe(',"time":"2026-12-07T17:45:00.124Z"');
+  });
+});
+
+describe('the default destination', () => {
+  it('writes JSON lines to stdout synchronously, before the next line of code runs', async () => {
+    const logger = await createLogger({ format: 'json' });
+    const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+
+    expect(stream).toMatchObject({ sync: true, fd: 1 });
   });
 });

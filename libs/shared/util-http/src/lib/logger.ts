@@ -82,6 +82,13 @@ export function cachedIsoTime(now: () => number = Date.now): () => string {
  * one query reads them all. `json` writes one object per line; `pretty` one
  * coloured line per record (pino-pretty, a development dependency: loaded
  * only when asked for, which production refuses).
+ *
+ * Either way a line is written to stdout before the next line of code runs:
+ * a crash, or a fatal line followed by exit(1), loses nothing. It is also
+ * the cheaper way here: pino's default, a write per batch of lines handed to
+ * libuv's thread pool, cost the gateway 10–20 µs more CPU per request than a
+ * write per line (`docs/benchmarks.md`). A log reader that falls behind slows
+ * the service down rather than the service holding lines in memory.
  */
 export async function createLogger(options: LoggerOptions): Promise<Logger> {
   const settings = {
@@ -93,12 +100,16 @@ export async function createLogger(options: LoggerOptions): Promise<Logger> {
   if (options.format === 'pretty') {
     const { prettyFactory } = await import('pino-pretty');
     const prettify = prettyFactory(PRETTY);
-    // Formatted and written before the next line of code runs, not in a
-    // stream pipeline: a fatal line followed by exit(1) loses nothing.
-    const out = options.destination ?? pino.destination({ fd: 1, sync: true });
+    // Formatted in the same call, not in a stream pipeline.
+    const out = options.destination ?? stdout();
     return pino(settings, { write: (line: string) => out.write(prettify(line)) });
   }
-  return options.destination ? pino(settings, options.destination) : pino(settings);
+  return pino(settings, options.destination ?? stdout());
+}
+
+/** The process's stdout, written synchronously. */
+function stdout(): DestinationStream {
+  return pino.destination({ fd: 1, sync: true });
 }
 
 /** Quieter under test: warnings and errors only. */
