@@ -22,8 +22,9 @@ npm run bench -- --profile [--smoke]
   --scale --publish  put the last --scale results into docs/benchmarks.md, README.md and
                      docs/bench/scale-*.svg
   --profile   CPU profiles of the bare proxy, then of the gateway forwarding Bearer requests
-              and requests with a session cookie (20 s each; 2 with --smoke): their flame
-              graphs and where each spends its CPU per request, in ${RESULTS_DIR}/profile/
+              and requests with a session cookie, on SQLite and (when set) on Redis (20 s
+              each; 2 with --smoke): their flame graphs and where each spends its CPU per
+              request, in ${RESULTS_DIR}/profile/
 `;
 
 const FLAGS = ['--smoke', '--publish', '--scale', '--profile'];

@@ -1,11 +1,16 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readTestEnvironment, resolveBackend } from '@svt/shared/testing';
 import type { CpuProfile } from './flame-graph';
 import { runProfile } from './run-profile';
 import type { ProfileRun } from './run-profile';
 
-const TARGETS = ['bare-proxy', 'bearer', 'session'] as const;
+/** The session on Redis too, when the run has PostgreSQL + Redis (CI has). */
+const TARGETS =
+  resolveBackend(readTestEnvironment()) === 'postgres+redis'
+    ? (['bare-proxy', 'bearer', 'session', 'session-redis'] as const)
+    : (['bare-proxy', 'bearer', 'session'] as const);
 
 /** `npm run bench -- --profile --smoke`: the profiler, the flame graphs and the breakdown, for two seconds each. */
 describe('npm run bench -- --profile', () => {
@@ -27,7 +32,7 @@ describe('npm run bench -- --profile', () => {
     return found;
   };
 
-  it('profiles the bare proxy, then the gateway with a Bearer token and with a session cookie', () => {
+  it('profiles the bare proxy, then the gateway with a Bearer token and with a session cookie (SQLite, then Redis when set)', () => {
     expect(run.targets.map((t) => t.target)).toEqual([...TARGETS]);
   });
 
@@ -49,7 +54,7 @@ describe('npm run bench -- --profile', () => {
 
   it('draws a flame graph of each, in a file of its own', async () => {
     const files = run.targets.map((t) => t.files.flameGraph);
-    expect(new Set(files).size).toBe(3);
+    expect(new Set(files).size).toBe(TARGETS.length);
     for (const file of files) {
       const svg = await readFile(file, 'utf8');
       expect(svg).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
@@ -59,8 +64,9 @@ describe('npm run bench -- --profile', () => {
 
   it('writes where each spends its CPU, side by side, the work of its libraries named', async () => {
     expect(await readFile(run.breakdownFile, 'utf8')).toBe(run.breakdown);
-    expect(run.breakdown).toContain(
-      '| CPU µs per request, by who spent it | bare proxy | gateway, Bearer | gateway, session cookie (SQLite) |',
+    const columns = TARGETS.length === 4 ? ' gateway, session cookie (Redis) |' : '';
+    expect(run.breakdown.split('\n')[0]).toBe(
+      `| CPU µs per request, by who spent it | bare proxy | gateway, Bearer | gateway, session cookie (SQLite) |${columns}`,
     );
     expect(run.breakdown).toMatch(/^\| upstream requests \(undici\) \|/m);
     expect(run.breakdown).toMatch(/^\| HTTP framework \(fastify\) \|/m);

@@ -6,16 +6,18 @@ import {
   loginWithSession,
   readTestEnvironment,
   registerUser,
+  resolveBackend,
 } from '@svt/shared/testing';
 import { runLoad } from '../load';
 import { cpuSeconds, startNodeProcess } from '../processes';
 import { breakDown, breakdownTable } from './breakdown';
+import type { ScaleRig } from '../scale/scale-rig';
 import { startScaleRig } from '../scale/scale-rig';
 import type { CpuProfile, Frame } from './flame-graph';
 import { mergeStacks, renderFlameGraph } from './flame-graph';
 
 /** What `--profile` profiles: the bare proxy, and the gateway with each credential. */
-export type ProfiledTarget = 'bare-proxy' | 'bearer' | 'session';
+export type ProfiledTarget = 'bare-proxy' | 'bearer' | 'session' | 'session-redis';
 
 /** One target's profile: what `--profile` leaves for it in its directory. */
 export interface TargetProfile {
@@ -43,12 +45,15 @@ const TITLES: Readonly<Record<ProfiledTarget, string>> = {
   bearer: 'The gateway forwarding Bearer requests, logging as in production',
   session:
     'The gateway forwarding requests with a session cookie (SQLite), logging as in production',
+  'session-redis':
+    'The gateway forwarding requests with a session cookie (Redis), logging as in production',
 };
 
 const COLUMNS: Readonly<Record<ProfiledTarget, string>> = {
   'bare-proxy': 'bare proxy',
   bearer: 'gateway, Bearer',
   session: 'gateway, session cookie (SQLite)',
+  'session-redis': 'gateway, session cookie (Redis)',
 };
 
 /**
@@ -56,7 +61,8 @@ const COLUMNS: Readonly<Record<ProfiledTarget, string>> = {
  * in a process of its own forwarding `GET /api/cart` to the stand-in upstream:
  * the bare proxy (no credential), then the gateway with a Bearer token, then
  * with a session cookie read from the embedded default's file, logging as in
- * production. Leaves each CPU profile and its flame graph in `dir`, and a
+ * production; with DATABASE_URL and REDIS_URL set, then with a session cookie
+ * read from Redis. Leaves each CPU profile and its flame graph in `dir`, and a
  * table of where each spends its CPU per request, side by side: what
  * explains the gap between the gateway and the bare proxy.
  */
@@ -66,48 +72,69 @@ export async function runProfile(
   progress: (line: string) => void,
 ): Promise<ProfileRun> {
   const root = findWorkspaceRoot();
+  const environment = readTestEnvironment();
   const profiler = (samplesDir: string): Record<string, string> => ({
     NODE_OPTIONS: `--require ${join(root, 'bench', 'cpu-profile.cjs')}`,
     CPU_PROFILE_DIR: samplesDir,
   });
-  const rig = await startScaleRig('embedded', progress);
-  const targets: TargetProfile[] = [];
-  try {
+  /** A gateway of `rig`, profiled, sending `headers`. */
+  const gatewayOf =
+    (rig: ScaleRig, headers: Record<string, string>) =>
+    async (samplesDir: string): Promise<Profiled> => {
+      const gateway = await rig.startGateway({ LOG_LEVEL: 'info', ...profiler(samplesDir) });
+      return {
+        url: gateway.url,
+        pid: gateway.pid,
+        headers,
+        stop: async () => void (await gateway.terminate()),
+      };
+    };
+  const sessionCookie = async (rig: ScaleRig): Promise<Record<string, string>> => {
     const client = http(rig.system.auth);
     const session = await loginWithSession(client, await registerUser(client));
-    const starts: Record<ProfiledTarget, (samplesDir: string) => Promise<Profiled>> = {
-      'bare-proxy': async (samplesDir) => {
-        const bare = await startNodeProcess('bare proxy', root, 'bench/peers/bare-proxy.mjs', {
-          ...readTestEnvironment().inherited,
-          UPSTREAM_URL: rig.upstream.url,
-          ...profiler(samplesDir),
-        });
-        return { url: bare.url, pid: bare.pid, headers: {}, stop: () => bare.stop() };
-      },
-      bearer: async (samplesDir) => {
-        const gateway = await rig.startGateway({ LOG_LEVEL: 'info', ...profiler(samplesDir) });
-        return {
-          url: gateway.url,
-          pid: gateway.pid,
-          headers: { authorization: `Bearer ${rig.accessToken}` },
-          stop: async () => void (await gateway.terminate()),
-        };
-      },
-      session: async (samplesDir) => {
-        const gateway = await rig.startGateway({ LOG_LEVEL: 'info', ...profiler(samplesDir) });
-        return {
-          url: gateway.url,
-          pid: gateway.pid,
-          headers: { cookie: session.jar.header() },
-          stop: async () => void (await gateway.terminate()),
-        };
-      },
+    return { cookie: session.jar.header() };
+  };
+  const targets: TargetProfile[] = [];
+  const rig = await startScaleRig('embedded', progress);
+  try {
+    const bareProxy = async (samplesDir: string): Promise<Profiled> => {
+      const bare = await startNodeProcess('bare proxy', root, 'bench/peers/bare-proxy.mjs', {
+        ...environment.inherited,
+        UPSTREAM_URL: rig.upstream.url,
+        ...profiler(samplesDir),
+      });
+      return { url: bare.url, pid: bare.pid, headers: {}, stop: () => bare.stop() };
     };
-    for (const target of ['bare-proxy', 'bearer', 'session'] as const) {
-      targets.push(await profileOne(target, starts[target], { dir, seconds, progress }));
-    }
+    const options = { dir, seconds, progress };
+    targets.push(
+      await profileOne('bare-proxy', bareProxy, options),
+      await profileOne(
+        'bearer',
+        gatewayOf(rig, { authorization: `Bearer ${rig.accessToken}` }),
+        options,
+      ),
+      await profileOne('session', gatewayOf(rig, await sessionCookie(rig)), options),
+    );
   } finally {
     await rig.stop();
+  }
+  if (resolveBackend(environment) === 'postgres+redis') {
+    const redisRig = await startScaleRig('postgres+redis', progress);
+    try {
+      targets.push(
+        await profileOne('session-redis', gatewayOf(redisRig, await sessionCookie(redisRig)), {
+          dir,
+          seconds,
+          progress,
+        }),
+      );
+    } finally {
+      await redisRig.stop();
+    }
+  } else {
+    progress(
+      'PostgreSQL + Redis: SKIPPED (set DATABASE_URL and REDIS_URL to profile the session cookie on Redis too)',
+    );
   }
   const breakdown = breakdownTable(
     targets.map((t) => ({
