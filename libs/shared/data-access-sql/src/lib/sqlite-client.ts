@@ -72,9 +72,10 @@ function releaseFileLock(path: string): void {
  * `SqlClient` on an SQLite file (better-sqlite3), the embedded default.
  *
  * better-sqlite3 is synchronous while `transaction(work)` awaits inside, so
- * every operation of this process on the file is queued behind a mutex: no
- * statement interleaves with an open transaction. Other processes sharing the
- * file are kept out by `BEGIN IMMEDIATE` and waited for up to 5 s.
+ * every operation of this process on the file goes through a mutex: no
+ * statement interleaves with an open transaction. A statement that finds the
+ * mutex free runs at once; one that does not waits its turn. Other processes
+ * sharing the file are kept out by `BEGIN IMMEDIATE` and waited for up to 5 s.
  */
 export class SqliteClient implements SqlClient {
   readonly dialect = 'sqlite' as const;

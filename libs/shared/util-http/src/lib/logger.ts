@@ -86,7 +86,7 @@ export function cachedIsoTime(now: () => number = Date.now): () => string {
  * Either way a line is written to stdout before the next line of code runs:
  * a crash, or a fatal line followed by exit(1), loses nothing. It is also
  * the cheaper way here: pino's default, a write per batch of lines handed to
- * libuv's thread pool, cost the gateway 10–20 µs more CPU per request than a
+ * libuv's thread pool, cost the gateway 10–23 µs more CPU per request than a
  * write per line (`docs/benchmarks.md`). A log reader that falls behind slows
  * the service down rather than the service holding lines in memory.
  */
