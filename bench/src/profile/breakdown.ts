@@ -1,4 +1,5 @@
 import type { Frame } from './flame-graph';
+import { isApp, ownSamples } from './flame-graph';
 
 /**
  * Who spent a frame's time, by where its code lives (`frameWhere`): the first
@@ -41,14 +42,6 @@ export const NODE_ITSELF = 'Node.js (HTTP parsing, sockets, timers)';
 /** Owners under this many µs per request in every column are summed into one row. */
 const SMALL_MICROSECONDS = 0.5;
 
-/** The processes profiled, as `frameWhere` names their code: the apps' bundles and the bare proxy's script. */
-const APPS = /^(gateway|auth|cart|bare-proxy)$/;
-
-/** A process's own code (`gateway`, the bare proxy's `bare-proxy`): what no package accounts for. */
-export function ownCode(app: string): string {
-  return `${app}'s own code`;
-}
-
 /**
  * The owner of one frame: a rule's label, `<app>'s own code` for an app's
  * bundle or script, a package's name, or `undefined` for Node's own modules,
@@ -62,7 +55,8 @@ export function ownerOf(frame: Pick<Frame, 'name' | 'where'>): string | undefine
   const { where } = frame;
   if (where === '' || where === 'wasm' || where.startsWith('node:')) return undefined;
   for (const [pattern, label] of OWNERS) if (pattern.test(where)) return label;
-  return APPS.test(where) ? ownCode(where) : where;
+  // A process's own code: what no package accounts for.
+  return isApp(where) ? `${where}'s own code` : where;
 }
 
 /**
@@ -74,12 +68,8 @@ export function breakDown(root: Frame): ReadonlyMap<string, number> {
   const samples = new Map<string, number>();
   const visit = (frame: Frame, inherited: string | undefined): void => {
     const owner = (frame === root ? undefined : ownerOf(frame)) ?? inherited;
-    let inChildren = 0;
-    for (const child of frame.children.values()) {
-      inChildren += child.samples;
-      visit(child, owner);
-    }
-    const own = frame.samples - inChildren;
+    for (const child of frame.children.values()) visit(child, owner);
+    const own = ownSamples(frame);
     if (own > 0) {
       const label = owner ?? NODE_ITSELF;
       samples.set(label, (samples.get(label) ?? 0) + own);

@@ -18,6 +18,21 @@ export interface Frame {
   readonly children: Map<string, Frame>;
 }
 
+/** The profiled processes' own code, as `frameWhere` names it: the apps' bundles and the bare proxy's script. */
+const APPS = /^(gateway|auth|cart|bare-proxy)$/;
+
+/** Whether `where` (`frameWhere`) is a profiled process's own code rather than a library's or Node's. */
+export function isApp(where: string): boolean {
+  return APPS.test(where);
+}
+
+/** A frame's samples of its own: those not in any function it called. */
+export function ownSamples(frame: Frame): number {
+  let inChildren = 0;
+  for (const child of frame.children.values()) inChildren += child.samples;
+  return frame.samples - inChildren;
+}
+
 /** Stacks that are not request work: waiting, and loading the code at start. */
 const NOT_REQUEST_WORK = /^\(idle\)|node:internal\/modules\/|node:internal\/main\//;
 
@@ -46,18 +61,23 @@ export function frameName(callFrame: { functionName: string; url: string }): str
 
 /** The samples' stacks merged into one tree, idle time and start-up left out. */
 export function mergeStacks(profile: CpuProfile): Frame {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map<number, number>();
   for (const node of profile.nodes) {
     for (const child of node.children ?? []) parentOf.set(child, node.id);
   }
+  // Named once per node, not once per sample it appears in.
+  const labels = new Map(
+    profile.nodes.map((node) => [
+      node.id,
+      { name: frameName(node.callFrame), where: frameWhere(node.callFrame.url) },
+    ]),
+  );
   const root: Frame = { name: 'all', where: '', samples: 0, children: new Map() };
   for (const sample of profile.samples) {
     const stack: { name: string; where: string }[] = [];
     for (let id: number | undefined = sample; id !== undefined; id = parentOf.get(id)) {
-      const node = byId.get(id);
-      if (node)
-        stack.push({ name: frameName(node.callFrame), where: frameWhere(node.callFrame.url) });
+      const label = labels.get(id);
+      if (label) stack.push(label);
     }
     stack.pop(); // V8's (root)
     stack.reverse();
@@ -108,7 +128,7 @@ export function renderFlameGraph(root: Frame, title: string): string {
     const label = width > 40 ? escape(frame.name.slice(0, Math.floor(width / 6.5))) : '';
     return (
       `<g><title>${escape(frame.name)}: ${share} %</title>` +
-      `<rect x="${left.toFixed(1)}" y="${y}" width="${Math.max(0.5, width - 0.5).toFixed(1)}" height="${ROW - 1}" fill="${colour(frame.name)}"/>` +
+      `<rect x="${left.toFixed(1)}" y="${y}" width="${Math.max(0.5, width - 0.5).toFixed(1)}" height="${ROW - 1}" fill="${colour(frame)}"/>` +
       (label ? `<text x="${(left + 3).toFixed(1)}" y="${y + 11}">${label}</text>` : '') +
       '</g>'
     );
@@ -124,11 +144,10 @@ export function renderFlameGraph(root: Frame, title: string): string {
 }
 
 /** The app's own code blue, Node's and V8's yellow, libraries red to orange. */
-function colour(name: string): string {
+function colour({ name, where }: Frame): string {
   let hash = 0;
   for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  const where = name.split(' ')[1] ?? '';
-  if (/^(gateway|auth|cart)$/.test(where)) return `hsl(${200 + (hash % 30)},70%,68%)`;
+  if (isApp(where)) return `hsl(${200 + (hash % 30)},70%,68%)`;
   if (where === '' || where.startsWith('node:')) return `hsl(${45 + (hash % 15)},80%,65%)`;
   return `hsl(${hash % 35},75%,${62 + (hash % 8)}%)`;
 }

@@ -14,7 +14,7 @@ import { breakDown, breakdownTable } from './breakdown';
 import type { ScaleRig } from '../scale/scale-rig';
 import { startScaleRig } from '../scale/scale-rig';
 import type { CpuProfile, Frame } from './flame-graph';
-import { mergeStacks, renderFlameGraph } from './flame-graph';
+import { mergeStacks, ownSamples, renderFlameGraph } from './flame-graph';
 
 /** What `--profile` profiles: the bare proxy, and the gateway with each credential. */
 export type ProfiledTarget = 'bare-proxy' | 'bearer' | 'session' | 'session-redis';
@@ -35,7 +35,7 @@ export interface TargetProfile {
 
 export interface ProfileRun {
   readonly targets: readonly TargetProfile[];
-  /** The three side by side: CPU µs per request by who spent it (Markdown). */
+  /** The targets side by side: CPU µs per request by who spent it (Markdown). */
   readonly breakdown: string;
   readonly breakdownFile: string;
 }
@@ -94,6 +94,7 @@ export async function runProfile(
     const session = await loginWithSession(client, await registerUser(client));
     return { cookie: session.jar.header() };
   };
+  const options = { dir, seconds, progress };
   const targets: TargetProfile[] = [];
   const rig = await startScaleRig('embedded', progress);
   try {
@@ -105,7 +106,6 @@ export async function runProfile(
       });
       return { url: bare.url, pid: bare.pid, headers: {}, stop: () => bare.stop() };
     };
-    const options = { dir, seconds, progress };
     targets.push(
       await profileOne('bare-proxy', bareProxy, options),
       await profileOne(
@@ -122,11 +122,11 @@ export async function runProfile(
     const redisRig = await startScaleRig('postgres+redis', progress);
     try {
       targets.push(
-        await profileOne('session-redis', gatewayOf(redisRig, await sessionCookie(redisRig)), {
-          dir,
-          seconds,
-          progress,
-        }),
+        await profileOne(
+          'session-redis',
+          gatewayOf(redisRig, await sessionCookie(redisRig)),
+          options,
+        ),
       );
     } finally {
       await redisRig.stop();
@@ -208,13 +208,8 @@ async function profileOne(
 export function hottest(root: Frame, count: number): TargetProfile['hottest'] {
   const own = new Map<string, number>();
   const visit = (frame: Frame): void => {
-    let inChildren = 0;
-    for (const child of frame.children.values()) {
-      inChildren += child.samples;
-      visit(child);
-    }
-    if (frame !== root)
-      own.set(frame.name, (own.get(frame.name) ?? 0) + frame.samples - inChildren);
+    for (const child of frame.children.values()) visit(child);
+    if (frame !== root) own.set(frame.name, (own.get(frame.name) ?? 0) + ownSamples(frame));
   };
   visit(root);
   return [...own]
