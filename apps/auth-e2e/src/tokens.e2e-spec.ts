@@ -82,11 +82,14 @@ describe('POST /auth/token', () => {
       });
     });
 
-    it('puts exactly iss, aud, sub, sid, jti, iat and exp in the access token', () => {
+    it('puts exactly iss, aud, sub, sid, jti, iat, exp, amr, acr and auth_time in the access token', () => {
       const { payload } = decodeJwt(response.json?.access_token ?? '');
 
       expect(Object.keys(payload).sort()).toEqual([
+        'acr',
+        'amr',
         'aud',
+        'auth_time',
         'exp',
         'iat',
         'iss',
@@ -348,6 +351,8 @@ describe('GET /auth/me', () => {
         id: user.id,
         email: user.email,
         method: 'bearer',
+        amr: ['pwd'],
+        acr: 'aal1',
       });
     });
   });
@@ -363,6 +368,8 @@ describe('GET /auth/me', () => {
         id: user.id,
         email: user.email,
         method: 'session',
+        amr: ['pwd'],
+        acr: 'aal1',
       });
     });
   });

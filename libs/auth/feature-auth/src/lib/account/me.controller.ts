@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Identity } from '@svt/shared/feature-authn';
-import { CurrentIdentity } from '@svt/shared/feature-authn';
+import { assuranceLevel, CurrentIdentity } from '@svt/shared/feature-authn';
 import { ApiAuthenticated, ApiProblems, AUTHENTICATED_PROBLEMS } from '@svt/shared/util-http';
 import { MeResponseDto } from '../shared/auth.dto';
 import { CredentialsService } from '../shared/credentials.service';
@@ -19,8 +19,9 @@ export class MeController {
   @ApiProblems(...AUTHENTICATED_PROBLEMS)
   async me(
     @CurrentIdentity() identity: Identity,
-  ): Promise<{ id: string; email: string; method: string }> {
+  ): Promise<ReturnType<typeof publicUser> & { method: string; amr: string[]; acr: string }> {
     const user = await this.credentials.authenticatedUser(identity.userId);
-    return { ...publicUser(user), method: identity.method };
+    const amr = [...(identity.amr ?? ['pwd'])];
+    return { ...publicUser(user), method: identity.method, amr, acr: assuranceLevel(amr) };
   }
 }

@@ -188,6 +188,14 @@ export class SessionListingDto {
       'A cookie session whose browser bound it to a key it cannot export (Device Bound Session Credentials): a copy of its cookies stops working within `DBSC_BOUND_COOKIE_TTL`. Always false for a token family.',
   })
   readonly deviceBound!: boolean;
+
+  @ApiProperty({
+    type: [String],
+    example: ['pwd', 'otp'],
+    description:
+      'How the user authenticated at its login (RFC 8176): `pwd`, and `otp` after a second factor.',
+  })
+  readonly amr!: string[];
 }
 
 /** `GET /auth/me`. */
@@ -197,4 +205,18 @@ export class MeResponseDto extends PublicUserDto {
     description: 'How the caller authenticated.',
   })
   readonly method!: string;
+
+  @ApiProperty({
+    type: [String],
+    example: ['pwd', 'otp'],
+    description: 'The authentication methods of the login (RFC 8176): `pwd`, `otp`.',
+  })
+  readonly amr!: string[];
+
+  @ApiProperty({
+    enum: ['aal1', 'aal2'],
+    description:
+      'The assurance level of the login: `aal2` after a second factor (RFC 9068 §2.2.1).',
+  })
+  readonly acr!: string;
 }
