@@ -4,11 +4,17 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import type { Logger } from 'pino';
 import {
+  PENDING_LOGIN_REPOSITORY,
+  RECOVERY_CODE_REPOSITORY,
   REFRESH_TOKEN_REPOSITORY,
   SIGNING_KEY_REPOSITORY,
+  SqlPendingLoginRepository,
+  SqlRecoveryCodeRepository,
   SqlRefreshTokenRepository,
   SqlSigningKeyRepository,
+  SqlTotpFactorRepository,
   SqlUserRepository,
+  TOTP_FACTOR_REPOSITORY,
   USER_REPOSITORY,
   authMigrations,
 } from '@svt/auth/data-access';
@@ -42,6 +48,11 @@ import { RegistrationService } from './registration/registration.service';
 import { CookieSessionService } from './session/cookie-session.service';
 import { DeviceBindingController } from './session/device-binding/device-binding.controller';
 import { DeviceBindingService } from './session/device-binding/device-binding.service';
+import { PendingLoginsService } from './second-factor/pending-logins.service';
+import { SecondFactorService } from './second-factor/second-factor.service';
+import { StepUpGuard } from './second-factor/step-up.guard';
+import { TotpDisableService } from './second-factor/totp-disable.service';
+import { TotpController } from './second-factor/totp.controller';
 import { SessionController } from './session/session.controller';
 import { SessionsService } from './session/sessions.service';
 import { AuditLog } from './shared/audit-log';
@@ -78,6 +89,21 @@ class AuthCoreModule {
       {
         provide: SIGNING_KEY_REPOSITORY,
         useFactory: (sql: SqlClient) => new SqlSigningKeyRepository(sql),
+        inject: [AUTH_SQL],
+      },
+      {
+        provide: TOTP_FACTOR_REPOSITORY,
+        useFactory: (sql: SqlClient) => new SqlTotpFactorRepository(sql),
+        inject: [AUTH_SQL],
+      },
+      {
+        provide: RECOVERY_CODE_REPOSITORY,
+        useFactory: (sql: SqlClient) => new SqlRecoveryCodeRepository(sql),
+        inject: [AUTH_SQL],
+      },
+      {
+        provide: PENDING_LOGIN_REPOSITORY,
+        useFactory: (sql: SqlClient) => new SqlPendingLoginRepository(sql),
         inject: [AUTH_SQL],
       },
       SigningKeysService,
@@ -149,6 +175,7 @@ export class AuthModule {
         AccountSessionsController,
         PasswordController,
         MeController,
+        TotpController,
         JwksController,
       ],
       providers: [
@@ -172,6 +199,10 @@ export class AuthModule {
         OpenIdProvider,
         LoginPageService,
         SingleSignOnSessions,
+        SecondFactorService,
+        PendingLoginsService,
+        TotpDisableService,
+        StepUpGuard,
       ],
     };
   }

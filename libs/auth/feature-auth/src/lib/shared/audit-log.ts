@@ -24,7 +24,14 @@ export type SecurityEvent =
   | 'password.changed'
   | 'password.change_failed'
   | 'signing_key.rotated'
-  | 'signing_key.revoked';
+  | 'signing_key.revoked'
+  | 'totp.enrolment_started'
+  | 'totp.enabled'
+  | 'totp.disabled'
+  | 'login.second_factor_required'
+  | 'login.second_factor_failed'
+  | 'recovery_code.used'
+  | 'step_up.required';
 
 /** What an event may carry: ids, handles, addresses, counts. */
 export type AuditFields = Readonly<Record<string, string | number | boolean | null | undefined>>;
@@ -40,6 +47,8 @@ const WARNINGS: ReadonlySet<SecurityEvent> = new Set([
   'session.device_proof_refused',
   'password.change_failed',
   'signing_key.revoked',
+  'totp.disabled',
+  'login.second_factor_failed',
 ]);
 
 /**

@@ -220,3 +220,79 @@ export class MeResponseDto extends PublicUserDto {
   })
   readonly acr!: string;
 }
+
+const CODE_DOC = {
+  description:
+    'A six-digit code from the authenticator app (RFC 6238), or one of the recovery codes (`ABCD-EFGH-IJKL-MNOP`; case, dashes and spaces do not matter).',
+  minLength: 6,
+  maxLength: 64,
+  example: '123456',
+} as const;
+
+/** A second-factor code: `POST /auth/totp/confirm`, `DELETE /auth/totp`. */
+export class OtpCodeDto {
+  @ApiProperty(CODE_DOC)
+  @IsString({ message: 'must be a string' })
+  @Length(6, 64, { message: 'must be 6 to 64 characters' })
+  readonly code!: string;
+}
+
+/** `POST /auth/session/second-factor`, `POST /auth/token/second-factor`. */
+export class SecondFactorLoginDto extends OtpCodeDto {
+  @ApiProperty({
+    description:
+      'The `pendingLogin` of the `second_factor_required` problem the password step answered.',
+    minLength: 43,
+    maxLength: 43,
+    example: 'q3Zb0m5kJc1oW8n2xY7tR4uV6sA9dF0gH1jK2lM3nP4',
+  })
+  @IsString({ message: 'must be a string' })
+  @Length(43, 43, { message: 'must be 43 characters' })
+  readonly pendingLogin!: string;
+}
+
+/** `GET /auth/totp`. */
+export class TotpStatusDto {
+  @ApiProperty({ description: 'Logins need a second factor.' })
+  readonly enabled!: boolean;
+
+  @ApiProperty({
+    description: 'An enrolment waits for its first code (`POST /auth/totp/confirm`).',
+  })
+  readonly pending!: boolean;
+
+  @ApiProperty({ description: 'Unused recovery codes.', example: 10 })
+  readonly recoveryCodesLeft!: number;
+}
+
+/** `POST /auth/totp`: shown once; only a sealed copy of the secret is kept. */
+export class TotpEnrolmentDto {
+  @ApiProperty({
+    description: 'The shared secret, base32 (160 bits), for typing into an authenticator app.',
+    example: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+  })
+  readonly secret!: string;
+
+  @ApiProperty({
+    description: 'The same secret as an `otpauth://totp/…` URI (SHA1, 6 digits, 30 s).',
+    example:
+      'otpauth://totp/Session%20vs%20Token:ada%40example.com?issuer=Session%20vs%20Token&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30',
+  })
+  readonly otpauthUri!: string;
+
+  @ApiProperty({
+    description: 'The URI as a QR code: a `data:image/svg+xml;base64,…` URL for an `<img>`.',
+  })
+  readonly qrCode!: string;
+}
+
+/** `POST /auth/totp/confirm`: shown once; only their hashes are kept. */
+export class RecoveryCodesDto {
+  @ApiProperty({
+    type: [String],
+    description:
+      'Ten single-use recovery codes (80 bits each), for when the authenticator is lost.',
+    example: ['ABCD-EFGH-IJKL-MNOP'],
+  })
+  readonly recoveryCodes!: string[];
+}
