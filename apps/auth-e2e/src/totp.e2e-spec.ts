@@ -104,7 +104,8 @@ describe('TOTP second factor, from enrolment to turning it off', () => {
         password: user.password,
       });
 
-      const problem = expectProblem(response, 401, 'second_factor_required') as JsonObject;
+      expectProblem(response, 401, 'second_factor_required');
+      const problem = response.json ?? {};
       expect(problem['pendingLogin']).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(new Date(String(problem['expiresAt'])).getTime()).toBeGreaterThan(Date.now());
       expect(problem['factors']).toEqual(['totp', 'recovery_code']);
@@ -142,7 +143,8 @@ describe('TOTP second factor, from enrolment to turning it off', () => {
         email: user.email,
         password: user.password,
       });
-      const problem = expectProblem(first, 401, 'second_factor_required') as JsonObject;
+      expectProblem(first, 401, 'second_factor_required');
+      const problem = first.json ?? {};
 
       const response = await auth.post<TokenBody>('/auth/token/second-factor', {
         pendingLogin: problem['pendingLogin'],

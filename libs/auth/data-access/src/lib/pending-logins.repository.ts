@@ -1,7 +1,10 @@
 import type { SqlClient } from '@svt/shared/data-access-sql';
 
-/** Which login route a pending login was started by, and the only one that may finish it. */
-export type PendingLoginKind = 'session' | 'token';
+/**
+ * Which login started a pending login, and the only one that may finish it:
+ * the session or token route, or the OpenID Provider's login page (`sso`).
+ */
+export type PendingLoginKind = 'session' | 'token' | 'sso';
 
 /**
  * A login whose password matched and whose second factor is still owed: no

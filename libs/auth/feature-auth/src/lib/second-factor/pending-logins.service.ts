@@ -50,18 +50,18 @@ export class PendingLoginsService {
   ) {}
 
   /**
-   * Called once the password matched: returns when the user has no second
-   * factor; otherwise records a pending login of `kind` and throws
-   * `second_factor_required` carrying its handle. `dpopJkt`: the DPoP key
-   * the first step proved, which the second must prove again.
+   * Called once the password matched: null when the user has no second
+   * factor; otherwise a new pending login of `kind` and its handle.
+   * `dpopJkt`: the DPoP key the first step proved, which the second must
+   * prove again.
    */
-  async requireSecondFactor(
+  async begin(
     user: Pick<User, 'id' | 'credentialVersion'>,
     kind: PendingLoginKind,
     dpopJkt: string | null,
     client: ClientInfo,
-  ): Promise<void> {
-    if (!(await this.factors.isEnabled(user.id))) return;
+  ): Promise<{ readonly handle: string; readonly expiresAt: number } | null> {
+    if (!(await this.factors.isEnabled(user.id))) return null;
     const handle = randomSecret();
     const now = this.clock.now();
     const expiresAt = now + this.config.PENDING_LOGIN_TTL * 1000;
@@ -75,13 +75,28 @@ export class PendingLoginsService {
       dpopJkt,
     });
     this.audit.record('login.second_factor_required', { userId: user.id, kind, ip: client.ip });
+    return { handle, expiresAt };
+  }
+
+  /**
+   * `begin`, for the JSON login routes: returns when the user has no second
+   * factor, else throws `second_factor_required` carrying the handle.
+   */
+  async requireSecondFactor(
+    user: Pick<User, 'id' | 'credentialVersion'>,
+    kind: PendingLoginKind,
+    dpopJkt: string | null,
+    client: ClientInfo,
+  ): Promise<void> {
+    const pending = await this.begin(user, kind, dpopJkt, client);
+    if (!pending) return;
     throw new AppError(
       'second_factor_required',
       'The password is right; send a code from the authenticator app (or a recovery code) with pendingLogin to finish.',
       {
         extensions: {
-          pendingLogin: handle,
-          expiresAt: new Date(expiresAt).toISOString(),
+          pendingLogin: pending.handle,
+          expiresAt: new Date(pending.expiresAt).toISOString(),
           factors: [...SECOND_FACTORS],
         },
       },
