@@ -68,11 +68,13 @@ export class RefreshTokenDto {
   @ApiProperty({
     description: 'The opaque refresh token from the last token response.',
     minLength: 1,
-    maxLength: 512,
+    maxLength: 4096,
     example: 'rt_2b0f6f5e9c0d4a7e8f1a3c5e7b9d1f3a',
   })
   @IsString({ message: 'must be a string' })
-  @Length(1, 512, { message: 'must be 1 to 512 characters' })
+  // As long as any token this service issues: an access token sent here by
+  // mistake is then refused as the wrong token, not as a malformed field.
+  @Length(1, 4096, { message: 'must be 1 to 4096 characters' })
   readonly refresh_token!: string;
 }
 
