@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type {
   PendingLoginKind,
   PendingLoginRepository,
@@ -38,7 +39,10 @@ export interface FinishedLogin {
  * password is still the one checked.
  */
 @Injectable()
-export class PendingLoginsService {
+export class PendingLoginsService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(PendingLoginsService.name);
+  private sweeper: NodeJS.Timeout | null = null;
+
   constructor(
     @Inject(PENDING_LOGIN_REPOSITORY) private readonly pending: PendingLoginRepository,
     @Inject(USER_REPOSITORY) private readonly users: UserRepository,
@@ -151,9 +155,20 @@ export class PendingLoginsService {
     return { user, amr: TWO_FACTOR_AMR, authTime: now };
   }
 
-  /** Deletes pending logins that expired (housekeeping). */
-  sweep(): Promise<number> {
-    return this.pending.deleteExpiredBefore(this.clock.now());
+  /** Expired pending logins are deleted every minute (housekeeping; they are refused anyway). */
+  onModuleInit(): void {
+    this.sweeper = setInterval(() => {
+      this.pending
+        .deleteExpiredBefore(this.clock.now())
+        .catch((error: unknown) =>
+          this.logger.warn(`Deleting expired pending logins failed: ${(error as Error).message}`),
+        );
+    }, 60_000);
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
   }
 }
 
