@@ -3,7 +3,9 @@ import { Secret, TOTP } from 'otpauth';
 import {
   ScriptedBrowser,
   decodeJwt,
+  dpopRequestWithNonce,
   expectProblem,
+  generateDpopKey,
   expectStatus,
   http,
   loginFormToken,
@@ -260,6 +262,44 @@ describe('skipping the second step', () => {
       401,
       'invalid_pending_login',
     );
+  });
+});
+
+describe('a DPoP token login', () => {
+  it('finishes only with a proof by the key of the first step, and binds the tokens to it', async () => {
+    const user = await enrolledUser();
+    const [key, otherKey] = await Promise.all([generateDpopKey(), generateDpopKey()]);
+    const first = await dpopRequestWithNonce<JsonObject>(auth, key, {
+      method: 'POST',
+      path: '/auth/token',
+      json: { email: user.email, password: user.password },
+    });
+    expectProblem(first, 401, 'second_factor_required');
+    const pendingLogin = first.json?.['pendingLogin'];
+    const finish = (json: unknown, with_: typeof key): Promise<HttpResponse<TokenBody>> =>
+      dpopRequestWithNonce<TokenBody>(auth, with_, {
+        method: 'POST',
+        path: '/auth/token/second-factor',
+        json,
+      });
+
+    expectProblem(
+      await finish({ pendingLogin, code: user.recoveryCodes[0] }, otherKey),
+      401,
+      'invalid_pending_login',
+    );
+    expectProblem(
+      await secondStep('token', String(pendingLogin), user.recoveryCodes[0]),
+      401,
+      'invalid_pending_login',
+    );
+    const response = await finish({ pendingLogin, code: user.recoveryCodes[0] }, key);
+
+    expectStatus(response, 201);
+    expect(response.json?.token_type).toBe('DPoP');
+    expect(decodeJwt(response.json?.access_token ?? '').payload['cnf']).toEqual({
+      jkt: key.thumbprint,
+    });
   });
 });
 
