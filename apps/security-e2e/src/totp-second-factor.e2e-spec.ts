@@ -414,5 +414,8 @@ describe("the OpenID Provider's login page", () => {
     expect(withCode.status).toBe(303);
     const landed = await browser.follow(page.url, withCode);
     expect(new URL(landed.url).origin).toBe(sut.shop.origin);
+    // The shop's session remembers how the user authenticated at AUTH.
+    const me = await browser.get(`${sut.shop.origin}/api/auth/me`);
+    expect(me.json).toMatchObject({ amr: ['pwd', 'otp'], acr: 'aal2' });
   });
 });
