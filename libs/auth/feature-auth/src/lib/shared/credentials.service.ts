@@ -33,6 +33,7 @@ export class CredentialsService implements OnModuleInit {
       passwordHash: await this.hasher.hash(password),
       createdAt: this.clock.now(),
       credentialVersion: 0,
+      emailVerifiedAt: null,
     };
     if ((await this.users.create(user)) === 'email_taken') {
       throw new AppError('email_taken', 'An account with this email already exists.');
