@@ -4,8 +4,10 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import type { Logger } from 'pino';
 import {
+  ACCOUNT_TOKEN_REPOSITORY,
   REFRESH_TOKEN_REPOSITORY,
   SIGNING_KEY_REPOSITORY,
+  SqlAccountTokenRepository,
   SqlRefreshTokenRepository,
   SqlSigningKeyRepository,
   SqlUserRepository,
@@ -32,7 +34,12 @@ import { PasswordController } from './account/password.controller';
 import { SignOutService } from './account/sign-out.service';
 import type { AuthConfig } from './auth.config';
 import { AUTH_CONFIG, AUTH_SQL, SESSION_COOKIE } from './auth.tokens';
+import { EmailVerificationController } from './email-verification/email-verification.controller';
+import { EmailVerificationService } from './email-verification/email-verification.service';
 import { JwksController } from './keys/jwks.controller';
+import { AccountMail } from './mail/account-mail';
+import { PasswordResetController } from './password-reset/password-reset.controller';
+import { PasswordResetService } from './password-reset/password-reset.service';
 import { LoginPageService } from './oidc/login-page.service';
 import { OpenIdProvider } from './oidc/openid-provider';
 import { SingleSignOnSessions } from './oidc/single-sign-on-sessions.service';
@@ -73,6 +80,11 @@ class AuthCoreModule {
       {
         provide: REFRESH_TOKEN_REPOSITORY,
         useFactory: (sql: SqlClient) => new SqlRefreshTokenRepository(sql),
+        inject: [AUTH_SQL],
+      },
+      {
+        provide: ACCOUNT_TOKEN_REPOSITORY,
+        useFactory: (sql: SqlClient) => new SqlAccountTokenRepository(sql),
         inject: [AUTH_SQL],
       },
       {
@@ -148,6 +160,8 @@ export class AuthModule {
         TokenController,
         AccountSessionsController,
         PasswordController,
+        PasswordResetController,
+        EmailVerificationController,
         MeController,
         JwksController,
       ],
@@ -172,6 +186,9 @@ export class AuthModule {
         OpenIdProvider,
         LoginPageService,
         SingleSignOnSessions,
+        AccountMail,
+        EmailVerificationService,
+        PasswordResetService,
       ],
     };
   }
