@@ -51,6 +51,7 @@ import { DeviceBindingController } from './session/device-binding/device-binding
 import { DeviceBindingService } from './session/device-binding/device-binding.service';
 import { SessionController } from './session/session.controller';
 import { SessionsService } from './session/sessions.service';
+import { AccountTokensSweeper } from './shared/account-tokens-sweeper';
 import { AuditLog } from './shared/audit-log';
 import { CredentialsService } from './shared/credentials.service';
 import { DeviceCookies } from './shared/device-cookie';
@@ -189,6 +190,7 @@ export class AuthModule {
         AccountMail,
         EmailVerificationService,
         PasswordResetService,
+        AccountTokensSweeper,
       ],
     };
   }
