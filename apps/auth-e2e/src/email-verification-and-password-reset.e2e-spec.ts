@@ -122,6 +122,30 @@ describe('e-mail verification', () => {
   });
 });
 
+describe('with REQUIRE_VERIFIED_EMAIL=true', () => {
+  let strict: HttpClient;
+
+  beforeAll(async () => {
+    strict = http(await sut.startReplica('auth', { REQUIRE_VERIFIED_EMAIL: 'true' }));
+  }, 60_000);
+
+  it('refuses an unverified account only once the password matched, and logs it in once verified', async () => {
+    const user = await registerUser(strict);
+    const wrong = { email: user.email, password: `${user.password}-wrong` };
+    const right = { email: user.email, password: user.password };
+
+    expectProblem(await strict.post('/auth/session', wrong), 401, 'invalid_credentials');
+    expectProblem(await strict.post('/auth/token', wrong), 401, 'invalid_credentials');
+    expectProblem(await strict.post('/auth/session', right), 403, 'email_not_verified');
+    expectProblem(await strict.post('/auth/token', right), 403, 'email_not_verified');
+
+    const token = await mailedToken(user.email, 'verify-email');
+    expectStatus(await strict.post('/auth/email/verify', { token }), 200);
+    expectStatus(await strict.post('/auth/session', right), 201);
+    expectStatus(await strict.post('/auth/token', right), 201);
+  });
+});
+
 describe('password reset', () => {
   it('answers 202 with the same body for a known and an unknown address', async () => {
     const user = await registerUser(auth);
