@@ -165,7 +165,11 @@ describe('password reset', () => {
     const reset = await auth.post('/auth/password/reset', { token, newPassword });
 
     expectStatus(reset, 204);
-    expectProblem(await auth.post('/auth/token', user), 401, 'invalid_credentials');
+    expectProblem(
+      await auth.post('/auth/token', { email: user.email, password: user.password }),
+      401,
+      'invalid_credentials',
+    );
     const session = await loginWithSession(auth, { email: user.email, password: newPassword });
     expect(session.user.emailVerified).toBe(true);
     const notice = await sut.mail.waitForMail(user.email, (mail) =>
