@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { pino, stdTimeFunctions } from 'pino';
 import { loadConfigOrExit } from '@svt/shared/util-config';
 import { catcherConfigSchema } from './app/catcher-config';
 import { startMailCatcher } from './app/mail-catcher';
@@ -6,7 +6,12 @@ import { startMailCatcher } from './app/mail-catcher';
 // The one place that reads the environment: everything else gets the validated config.
 // eslint-disable-next-line no-restricted-syntax
 const config = loadConfigOrExit('mail-catcher', catcherConfigSchema, process.env);
-const logger = pino({ name: 'mail-catcher' });
+// The services' line format: the level's label and an ISO 8601 time.
+const logger = pino({
+  name: 'mail-catcher',
+  formatters: { level: (label) => ({ level: label }) },
+  timestamp: stdTimeFunctions.isoTime,
+});
 
 startMailCatcher(config, (mail) => {
   // Recipients and subject only: the text carries the links' tokens.

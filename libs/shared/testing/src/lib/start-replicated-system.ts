@@ -97,6 +97,7 @@ export async function startReplicatedSystem(
         // The gateway is the edge; only here does a (loopback) proxy stand in front of it.
         ...(name === 'gateway' ? { TRUSTED_PROXIES: 'loopback' } : {}),
         ...(name === 'auth' ? { SMTP_URL: mail.smtpUrl } : {}),
+        ...(name === 'gateway' ? { MAIL_CATCHER_ORIGIN: mail.process.origin } : {}),
         ...(testEnv.redisUrl ? { REDIS_URL: testEnv.redisUrl } : {}),
         ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
         ...options.env?.[name],

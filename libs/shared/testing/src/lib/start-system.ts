@@ -131,6 +131,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
         PORT: String(publicPort[name]),
         METRICS_PORT: String(metricsPort[name]),
         ...(name === 'auth' ? { SMTP_URL: mail.smtpUrl } : {}),
+        ...(name === 'gateway' ? { MAIL_CATCHER_ORIGIN: mail.process.origin } : {}),
         ...(databaseUrl
           ? { DATABASE_URL: options.route?.database?.(databaseUrl) ?? databaseUrl }
           : {}),
