@@ -79,6 +79,15 @@ describe(startMailCatcher.name, () => {
     expect(page).toContain('ada@example.test');
   });
 
+  it('answers 421 to a request addressed to another name (DNS rebinding)', async () => {
+    await send('ada@example.test', 'rebound');
+    const response = await request(`${base}/api/messages`, {
+      headers: { host: 'evil.example:1080' },
+    });
+    expect(response.statusCode).toBe(421);
+    expect(await response.body.text()).not.toContain('ada@example.test');
+  });
+
   it.each(['/health/live', '/health/ready'])('answers 200 on %s', async (path) => {
     expect((await json(path)).status).toBe(200);
   });
