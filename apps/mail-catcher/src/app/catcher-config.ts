@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { env } from '@svt/shared/util-config';
 
-/** The mail catcher's environment; `.env.example` documents each variable. */
+/**
+ * The mail catcher's environment (docs/operations.md, "Mail"); under
+ * `npm start`, MAIL_PORT and MAIL_SMTP_PORT of `.env.example` become PORT and SMTP_PORT.
+ */
 export const catcherConfigSchema = z.object({
   /** Where both servers listen: loopback unless a container network needs more. */
   HOST: env.host,
