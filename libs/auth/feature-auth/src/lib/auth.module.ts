@@ -33,6 +33,7 @@ import { PasswordChangeService } from './account/password-change.service';
 import { PasswordController } from './account/password.controller';
 import { SignOutService } from './account/sign-out.service';
 import type { AuthConfig } from './auth.config';
+import { smtpUrl } from './auth.config';
 import { AUTH_CONFIG, AUTH_SQL, SESSION_COOKIE } from './auth.tokens';
 import { EmailVerificationController } from './email-verification/email-verification.controller';
 import { EmailVerificationService } from './email-verification/email-verification.service';
@@ -40,6 +41,8 @@ import { JwksController } from './keys/jwks.controller';
 import { AccountMail } from './mail/account-mail';
 import { PasswordResetController } from './password-reset/password-reset.controller';
 import { PasswordResetService } from './password-reset/password-reset.service';
+import { MAILER } from './mail/mailer';
+import { NodemailerMailer } from './mail/nodemailer-mailer';
 import { LoginPageService } from './oidc/login-page.service';
 import { OpenIdProvider } from './oidc/openid-provider';
 import { SingleSignOnSessions } from './oidc/single-sign-on-sessions.service';
@@ -169,6 +172,11 @@ export class AuthModule {
       providers: [
         { provide: PASSWORD_HASHER, useClass: Argon2PasswordHasher },
         { provide: SESSION_COOKIE, useValue: sessionCookie },
+        {
+          provide: MAILER,
+          useValue: new NodemailerMailer({ url: smtpUrl(config), from: config.MAIL_FROM }),
+        },
+        AccountMail,
         CredentialsService,
         LocalStrategy,
         SessionsService,
@@ -187,7 +195,6 @@ export class AuthModule {
         OpenIdProvider,
         LoginPageService,
         SingleSignOnSessions,
-        AccountMail,
         EmailVerificationService,
         PasswordResetService,
         AccountTokensSweeper,

@@ -29,7 +29,8 @@ export type SecurityEvent =
   | 'email.verification_sent'
   | 'email.verified'
   | 'signing_key.rotated'
-  | 'signing_key.revoked';
+  | 'signing_key.revoked'
+  | 'mail.failed';
 
 /** What an event may carry: ids, handles, addresses, counts. */
 export type AuditFields = Readonly<Record<string, string | number | boolean | null | undefined>>;
@@ -46,6 +47,7 @@ const WARNINGS: ReadonlySet<SecurityEvent> = new Set([
   'password.change_failed',
   'password.reset_failed',
   'signing_key.revoked',
+  'mail.failed',
 ]);
 
 /**
