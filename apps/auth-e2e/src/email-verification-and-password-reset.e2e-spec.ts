@@ -4,8 +4,10 @@ import {
   expectStatus,
   http,
   loginWithSession,
+  loginFormToken,
   loginWithToken,
   registerUser,
+  ScriptedBrowser,
   startSystem,
   strongPassword,
   uniqueEmail,
@@ -13,6 +15,7 @@ import {
 import type {
   HttpClient,
   HttpResponse,
+  MeteredService,
   RegisteredUser,
   SystemUnderTest,
   UserBody,
@@ -123,10 +126,12 @@ describe('e-mail verification', () => {
 });
 
 describe('with REQUIRE_VERIFIED_EMAIL=true', () => {
+  let replica: MeteredService;
   let strict: HttpClient;
 
   beforeAll(async () => {
-    strict = http(await sut.startReplica('auth', { REQUIRE_VERIFIED_EMAIL: 'true' }));
+    replica = await sut.startReplica('auth', { REQUIRE_VERIFIED_EMAIL: 'true' });
+    strict = http(replica);
   }, 60_000);
 
   it('refuses an unverified account only once the password matched, and logs it in once verified', async () => {
@@ -143,6 +148,28 @@ describe('with REQUIRE_VERIFIED_EMAIL=true', () => {
     expectStatus(await strict.post('/auth/email/verify', { token }), 200);
     expectStatus(await strict.post('/auth/session', right), 201);
     expectStatus(await strict.post('/auth/token', right), 201);
+  });
+
+  it("refuses an unverified account at the OpenID Provider's login page, once the password matched", async () => {
+    const user = await registerUser(strict);
+    // AUTH's origin answered by the strict replica; the shop starts the sign-in.
+    const browser = new ScriptedBrowser([sut.shop, replica, sut.cart]);
+    const page = await browser.navigate(`${sut.cart.origin}/`);
+    expect(new URL(page.url).pathname).toMatch(/^\/oidc\/interaction\//);
+    const post = (password: string) =>
+      browser.postForm(page.url, {
+        csrf: loginFormToken(page.response.text),
+        email: user.email,
+        password,
+      });
+
+    const wrong = await post(`${user.password}-wrong`);
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).toContain('The email or password is incorrect.');
+    const unverified = await post(user.password);
+    expect(unverified.status).toBe(403);
+    expect(unverified.text).toContain('Verify your e-mail address first');
+    expect(unverified.headers['location']).toBeUndefined();
   });
 });
 
