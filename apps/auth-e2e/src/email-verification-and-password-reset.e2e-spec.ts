@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CookieJar,
   expectProblem,
@@ -6,6 +7,7 @@ import {
   loginWithSession,
   loginFormToken,
   loginWithToken,
+  pollUntil,
   registerUser,
   ScriptedBrowser,
   startSystem,
@@ -110,13 +112,18 @@ describe('e-mail verification', () => {
 
     expectStatus(again, 202);
     expect(again.json).toEqual({});
-    const mails = await pollMails(user.email, 2);
+    const mails = await pollUntil(
+      () => sut.mail.messages(user.email),
+      (caught) => caught.length >= 2,
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     expect(mails).toHaveLength(2);
     const token = sut.mail.linkIn(mails[0], 'verify-email');
     expectStatus(await auth.post('/auth/email/verify', { token }), 200);
 
     expectStatus(await auth.post('/auth/email/verification', {}, { bearer: accessToken }), 202);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Long enough for a mail that should not exist to reach the catcher.
+    await sleep(500);
     await expect(sut.mail.messages(user.email)).resolves.toHaveLength(2);
   });
 
@@ -267,7 +274,7 @@ describe('password reset', () => {
           const status = (await probe()).status;
           const elapsed = performance.now() - answeredAt;
           if (status === 401 || elapsed > 5_000) return { name, status, elapsed };
-          await new Promise((resolve) => setTimeout(resolve, 10));
+          await sleep(10);
         }
       }),
     );
@@ -282,13 +289,3 @@ describe('password reset', () => {
     );
   });
 });
-
-/** The mails to `to` once there are at least `count`, newest first. */
-async function pollMails(to: string, count: number) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const mails = await sut.mail.messages(to);
-    if (mails.length >= count || Date.now() > deadline) return mails;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
