@@ -350,6 +350,7 @@ describe('GET /auth/me', () => {
       expect(response.json).toEqual({
         id: user.id,
         email: user.email,
+        emailVerified: false,
         method: 'bearer',
         amr: ['pwd'],
         acr: 'aal1',
@@ -367,6 +368,7 @@ describe('GET /auth/me', () => {
       expect(response.json).toEqual({
         id: user.id,
         email: user.email,
+        emailVerified: false,
         method: 'session',
         amr: ['pwd'],
         acr: 'aal1',

@@ -7,6 +7,8 @@ export interface DemoConfig {
   readonly cartOrigin: string;
   readonly authOrigin: string;
   readonly sessionCookieName: string;
+  /** The development mail catcher's page, when the gateway names one. */
+  readonly mailCatcherOrigin?: string;
 }
 
 export type ConfigResult =
@@ -39,11 +41,15 @@ function parseConfig(body: unknown): DemoConfig | null {
   }
   const { shopOrigin, apiOrigin, cartOrigin, authOrigin } = origins;
   if (!shopOrigin || !apiOrigin || !cartOrigin || !authOrigin) return null;
+  const mailCatcher = body['mailCatcherOrigin'];
+  if (mailCatcher !== undefined && (typeof mailCatcher !== 'string' || !URL.canParse(mailCatcher)))
+    return null;
   return Object.freeze({
     shopOrigin,
     apiOrigin,
     cartOrigin,
     authOrigin,
     sessionCookieName: body['sessionCookieName'],
+    ...(mailCatcher === undefined ? {} : { mailCatcherOrigin: new URL(mailCatcher).origin }),
   });
 }

@@ -14,6 +14,15 @@ export type {
 } from './lib/refresh-tokens.repository';
 export { SIGNING_KEY_REPOSITORY, SqlSigningKeyRepository } from './lib/signing-keys.repository';
 export type { SigningKeyRecord, SigningKeyRepository } from './lib/signing-keys.repository';
+export {
+  ACCOUNT_TOKEN_REPOSITORY,
+  SqlAccountTokenRepository,
+} from './lib/account-tokens.repository';
+export type {
+  AccountToken,
+  AccountTokenPurpose,
+  AccountTokenRepository,
+} from './lib/account-tokens.repository';
 export { SqlTotpFactorRepository, TOTP_FACTOR_REPOSITORY } from './lib/totp-factors.repository';
 export type { TotpFactor, TotpFactorRepository } from './lib/totp-factors.repository';
 export {

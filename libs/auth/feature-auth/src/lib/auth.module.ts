@@ -4,10 +4,12 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import type { Logger } from 'pino';
 import {
+  ACCOUNT_TOKEN_REPOSITORY,
   PENDING_LOGIN_REPOSITORY,
   RECOVERY_CODE_REPOSITORY,
   REFRESH_TOKEN_REPOSITORY,
   SIGNING_KEY_REPOSITORY,
+  SqlAccountTokenRepository,
   SqlPendingLoginRepository,
   SqlRecoveryCodeRepository,
   SqlRefreshTokenRepository,
@@ -37,8 +39,16 @@ import { PasswordChangeService } from './account/password-change.service';
 import { PasswordController } from './account/password.controller';
 import { SignOutService } from './account/sign-out.service';
 import type { AuthConfig } from './auth.config';
+import { smtpUrl } from './auth.config';
 import { AUTH_CONFIG, AUTH_SQL, SESSION_COOKIE } from './auth.tokens';
+import { EmailVerificationController } from './email-verification/email-verification.controller';
+import { EmailVerificationService } from './email-verification/email-verification.service';
 import { JwksController } from './keys/jwks.controller';
+import { AccountMail } from './mail/account-mail';
+import { PasswordResetController } from './password-reset/password-reset.controller';
+import { PasswordResetService } from './password-reset/password-reset.service';
+import { MAILER } from './mail/mailer';
+import { NodemailerMailer } from './mail/nodemailer-mailer';
 import { LoginPageService } from './oidc/login-page.service';
 import { OpenIdProvider } from './oidc/openid-provider';
 import { SingleSignOnSessions } from './oidc/single-sign-on-sessions.service';
@@ -55,6 +65,7 @@ import { TotpDisableService } from './second-factor/totp-disable.service';
 import { TotpController } from './second-factor/totp.controller';
 import { SessionController } from './session/session.controller';
 import { SessionsService } from './session/sessions.service';
+import { AccountTokensSweeper } from './shared/account-tokens-sweeper';
 import { AuditLog } from './shared/audit-log';
 import { CredentialsService } from './shared/credentials.service';
 import { DeviceCookies } from './shared/device-cookie';
@@ -84,6 +95,11 @@ class AuthCoreModule {
       {
         provide: REFRESH_TOKEN_REPOSITORY,
         useFactory: (sql: SqlClient) => new SqlRefreshTokenRepository(sql),
+        inject: [AUTH_SQL],
+      },
+      {
+        provide: ACCOUNT_TOKEN_REPOSITORY,
+        useFactory: (sql: SqlClient) => new SqlAccountTokenRepository(sql),
         inject: [AUTH_SQL],
       },
       {
@@ -174,6 +190,8 @@ export class AuthModule {
         TokenController,
         AccountSessionsController,
         PasswordController,
+        PasswordResetController,
+        EmailVerificationController,
         MeController,
         TotpController,
         JwksController,
@@ -181,6 +199,11 @@ export class AuthModule {
       providers: [
         { provide: PASSWORD_HASHER, useClass: Argon2PasswordHasher },
         { provide: SESSION_COOKIE, useValue: sessionCookie },
+        {
+          provide: MAILER,
+          useValue: new NodemailerMailer({ url: smtpUrl(config), from: config.MAIL_FROM }),
+        },
+        AccountMail,
         CredentialsService,
         LocalStrategy,
         SessionsService,
@@ -199,6 +222,9 @@ export class AuthModule {
         OpenIdProvider,
         LoginPageService,
         SingleSignOnSessions,
+        EmailVerificationService,
+        PasswordResetService,
+        AccountTokensSweeper,
         SecondFactorService,
         PendingLoginsService,
         TotpDisableService,

@@ -5,6 +5,7 @@ import { assuranceLevel, CurrentIdentity } from '@svt/shared/feature-authn';
 import { ApiAuthenticated, ApiProblems, AUTHENTICATED_PROBLEMS } from '@svt/shared/util-http';
 import { MeResponseDto } from '../shared/auth.dto';
 import { CredentialsService } from '../shared/credentials.service';
+import type { PublicUser } from '../shared/public-user';
 import { publicUser } from '../shared/public-user';
 
 @ApiTags('account')
@@ -19,7 +20,7 @@ export class MeController {
   @ApiProblems(...AUTHENTICATED_PROBLEMS)
   async me(
     @CurrentIdentity() identity: Identity,
-  ): Promise<ReturnType<typeof publicUser> & { method: string; amr: string[]; acr: string }> {
+  ): Promise<PublicUser & { method: string; amr: string[]; acr: string }> {
     const user = await this.credentials.authenticatedUser(identity.userId);
     const amr = [...(identity.amr ?? ['pwd'])];
     return { ...publicUser(user), method: identity.method, amr, acr: assuranceLevel(amr) };
