@@ -7,6 +7,8 @@ export interface DemoConfig {
   readonly cartOrigin: string;
   readonly authOrigin: string;
   readonly sessionCookieName: string;
+  /** The mail catcher's page, where the lab's mail lands; `null` when the gateway does not know one. */
+  readonly mailCatcherOrigin: string | null;
 }
 
 export type ConfigResult =
@@ -45,5 +47,10 @@ function parseConfig(body: unknown): DemoConfig | null {
     cartOrigin,
     authOrigin,
     sessionCookieName: body['sessionCookieName'],
+    mailCatcherOrigin: optionalOrigin(body['mailCatcherOrigin']),
   });
+}
+
+function optionalOrigin(value: unknown): string | null {
+  return typeof value === 'string' && URL.canParse(value) ? new URL(value).origin : null;
 }

@@ -1,16 +1,47 @@
 import type { ApiResult } from './api.js';
 import { isRecord } from './api.js';
-import type { LoginInput, Parsed, SessionInfo, TokenPair } from './auth-client.js';
+import type { Account, AccountCredential } from './account-client.js';
+import {
+  account as fetchAccount,
+  confirmTotp,
+  disableTotp,
+  forgotPassword,
+  listSessions,
+  resendVerification,
+  resetPassword,
+  startTotp,
+  totpStatus,
+  verifyEmail,
+} from './account-client.js';
+import {
+  renderAccount,
+  renderEnrolment,
+  renderRecoveryCodes,
+  renderSecondStep,
+  renderSessions,
+  renderTotpStatus,
+  showStepUp,
+} from './account-view.js';
+import type {
+  LoginInput,
+  Parsed,
+  SecondFactorChallenge,
+  SessionInfo,
+  TokenPair,
+} from './auth-client.js';
 import {
   boundTokenLogin,
   boundTokenRefresh,
   currentSession,
   register,
+  secondFactorChallenge,
   sessionLogin,
   sessionLogout,
+  sessionSecondFactor,
   tokenLogin,
   tokenRefresh,
   tokenRevoke,
+  tokenSecondFactor,
   whoAmI,
 } from './auth-client.js';
 import type { DemoConfig } from './config.js';
@@ -35,6 +66,12 @@ let config: DemoConfig | null = null;
 let session: SessionInfo | null = null;
 let tokens: TokenPair | null = null;
 let bound: BoundTokens | null = null;
+/** The account as AUTH describes it to the page's session, or else to its access token. */
+let account: Account | null = null;
+/** A login waiting for its second factor: a handle, never a credential. */
+let pending: SecondFactorChallenge | null = null;
+/** The token of a reset link, from the moment the page read it until it is posted. */
+let resetToken: string | null = null;
 
 const bearer = new TokenSync({
   name: 'bearer',
@@ -65,6 +102,19 @@ const ACTIONS = {
     ),
   'live-cart-token': async () => info(openLiveCart('token', () => tokens?.accessToken ?? null)),
   'live-cart-close': async () => (closeLiveCart(), info('Closed the live cart.')),
+  'second-factor': secondFactorAction,
+  'second-factor-cancel': async () => (
+    (pending = null),
+    info('Cancelled: the half-finished login is forgotten.')
+  ),
+  'resend-verification': resendVerificationAction,
+  'forgot-password': forgotPasswordAction,
+  'reset-password': resetPasswordAction,
+  'totp-status': totpStatusAction,
+  'totp-start': totpStartAction,
+  'totp-confirm': totpConfirmAction,
+  'totp-disable': totpDisableAction,
+  'list-sessions': listSessionsAction,
 } satisfies Record<string, () => Promise<Outcome>>;
 type Action = keyof typeof ACTIONS;
 
@@ -116,10 +166,23 @@ async function sessionLoginAction(): Promise<Outcome> {
   const input = credentialsInput();
   if (!input) return MISSING_INPUT;
   const result = await sessionLogin(input);
+  const challenge = secondFactorChallenge('session', result);
+  if (challenge) return askForCode(challenge);
   if (result.kind !== 'ok') return failedParse('Could not log in with a session', result);
-  session = result.value;
+  return adoptSession(result.value);
+}
+
+function adoptSession(value: SessionInfo): Outcome {
+  session = value;
   return success(
     `Logged in with a session as ${session.email}: the browser holds an HttpOnly cookie this page cannot read.`,
+  );
+}
+
+function askForCode(challenge: SecondFactorChallenge): Outcome {
+  pending = challenge;
+  return info(
+    'Password accepted, and this account has a second factor: enter the code from the authenticator app (or a recovery code) to finish logging in.',
   );
 }
 
@@ -137,8 +200,14 @@ async function tokenLoginAction(): Promise<Outcome> {
   const input = credentialsInput();
   if (!input) return MISSING_INPUT;
   const result = await tokenLogin(input);
+  const challenge = secondFactorChallenge('token', result);
+  if (challenge) return askForCode(challenge);
   if (result.kind !== 'ok') return failedParse('Could not log in with tokens', result);
-  await bearer.signedIn(result.value);
+  return adoptTokens(result.value);
+}
+
+async function adoptTokens(pair: TokenPair): Promise<Outcome> {
+  await bearer.signedIn(pair);
   if (!tokens) return failure('The tokens were dropped as soon as they arrived.');
   return success(
     `Logged in with tokens: a ${bearerHeaderBytes(tokens.accessToken)}-byte Authorization header, valid for ${tokens.expiresIn} s, kept in memory.`,
@@ -191,13 +260,19 @@ async function boundLoginAction(): Promise<Outcome> {
   const input = credentialsInput();
   if (!input) return MISSING_INPUT;
   const result = await boundTokenLogin(input);
+  const challenge = secondFactorChallenge('bound', result);
+  if (challenge) return askForCode(challenge);
   if (result.kind !== 'ok') return failedParse('Could not log in with a bound token', result);
-  if (result.value.tokenType !== 'DPoP') {
+  return adoptBound(result.value);
+}
+
+async function adoptBound(pair: TokenPair): Promise<Outcome> {
+  if (pair.tokenType !== 'DPoP') {
     // The server ignored the proof: an unbound token is a plain Bearer token.
-    await tokenRevoke(result.value.refreshToken);
-    return failure(`The server issued a ${result.value.tokenType} token, not a bound one.`);
+    await tokenRevoke(pair.refreshToken);
+    return failure(`The server issued a ${pair.tokenType} token, not a bound one.`);
   }
-  bound = { tokens: result.value, thumbprint: await dpopThumbprint(await dpopKeyPair()) };
+  bound = { tokens: pair, thumbprint: await dpopThumbprint(await dpopKeyPair()) };
   return success(
     `Logged in with a bound token: it works only with a proof signed by this browser's key, which no script can export. Valid for ${bound.tokens.expiresIn} s.`,
   );
@@ -227,6 +302,224 @@ async function boundLogoutAction(): Promise<Outcome> {
   return success(
     'Logged out: the bound refresh token is revoked and both tokens are gone from memory.',
   );
+}
+
+/** The code typed into `form`, or `null` after the browser has said it is missing. */
+function codeInput(selector: string): string | null {
+  const form = required(selector, HTMLFormElement);
+  if (!form.reportValidity()) return null;
+  const code = new FormData(form).get('code');
+  return typeof code === 'string' ? code.trim() : null;
+}
+
+const MISSING_CODE = info('Enter a code first.');
+
+async function secondFactorAction(): Promise<Outcome> {
+  const challenge = pending;
+  if (!challenge) return info('No login is waiting for a code: log in first.');
+  const code = codeInput('#second-step');
+  if (code === null) return MISSING_CODE;
+  if (challenge.kind === 'session') {
+    const result = await sessionSecondFactor(challenge.pendingLogin, code);
+    if (result.kind !== 'ok') return secondStepFailed(result);
+    pending = null;
+    return adoptSession(result.value);
+  }
+  const result = await tokenSecondFactor(challenge.pendingLogin, code, challenge.kind === 'bound');
+  if (result.kind !== 'ok') return secondStepFailed(result);
+  pending = null;
+  return challenge.kind === 'bound' ? adoptBound(result.value) : adoptTokens(result.value);
+}
+
+function secondStepFailed(result: Exclude<Parsed<unknown>, { kind: 'ok' }>): Outcome {
+  // A wrong code leaves the handle alive (for a few tries); anything else ends it.
+  if (!(result.kind === 'problem' && result.problem.code === 'invalid_otp')) pending = null;
+  return failedParse(
+    pending ? 'Wrong code, try again' : 'Could not finish logging in, start again',
+    result,
+  );
+}
+
+/** The credential for the account's own calls: the session if there is one, else the access token. */
+async function accountCredential(): Promise<AccountCredential | null> {
+  if (session) return { kind: 'session', csrfToken: session.csrfToken };
+  const pair = await bearer.fresh();
+  return pair ? { kind: 'bearer', accessToken: pair.accessToken } : null;
+}
+
+const NOT_LOGGED_IN = info('Log in first, with a session or with tokens.');
+
+async function resendVerificationAction(): Promise<Outcome> {
+  const credential = await accountCredential();
+  if (!credential) return NOT_LOGGED_IN;
+  const result = await resendVerification(credential);
+  if (result.kind !== 'ok') return failed('Could not send a verification link', result);
+  return success(
+    account?.emailVerified
+      ? 'The address is already verified: no new link is needed.'
+      : 'A new verification link is on its way (see the mail catcher).',
+  );
+}
+
+async function verifyEmailAction(token: string): Promise<Outcome> {
+  const result = await verifyEmail(token);
+  if (result.kind !== 'ok') return failed('Could not verify the address', result);
+  const email = isRecord(result.body) ? result.body['email'] : null;
+  return success(
+    `Verified ${typeof email === 'string' ? email : 'the address'}: the link proved the mailbox is yours.`,
+  );
+}
+
+async function forgotPasswordAction(): Promise<Outcome> {
+  const form = required('#forgot', HTMLFormElement);
+  if (!form.reportValidity()) return info('Enter the address of the account first.');
+  const email = new FormData(form).get('email');
+  if (typeof email !== 'string') return info('Enter the address of the account first.');
+  const result = await forgotPassword(email);
+  if (result.kind !== 'ok') return failed('Could not ask for a reset link', result);
+  const detail = isRecord(result.body) ? result.body['detail'] : null;
+  // The same answer whether or not the address has an account: it tells an attacker nothing.
+  return success(
+    typeof detail === 'string'
+      ? detail
+      : 'If an account uses this address, a reset link is on its way.',
+  );
+}
+
+async function resetPasswordAction(): Promise<Outcome> {
+  const token = resetToken;
+  if (!token) return info('Open the reset link from the mail first.');
+  const form = required('#reset', HTMLFormElement);
+  if (!form.reportValidity()) return info('Enter the new password first.');
+  const newPassword = new FormData(form).get('newPassword');
+  if (typeof newPassword !== 'string') return info('Enter the new password first.');
+  const result = await resetPassword(token, newPassword);
+  if (result.kind !== 'ok') {
+    // A refused password can be fixed; a refused token cannot be used again.
+    if (!(result.kind === 'problem' && result.problem.code === 'validation_failed')) {
+      resetToken = null;
+    }
+    return failed('Could not set the new password', result);
+  }
+  resetToken = null;
+  form.reset();
+  // Every session and token of the account ended: the page's may have been among them.
+  const existing = await currentSession();
+  session = existing.kind === 'ok' ? existing.value : null;
+  return success(
+    'Password changed: every session and token of the account has ended. Log in with the new password.',
+  );
+}
+
+async function totpStatusAction(): Promise<Outcome> {
+  const credential = await accountCredential();
+  if (!credential) return NOT_LOGGED_IN;
+  const result = await totpStatus(credential);
+  if (result.kind !== 'ok') return failedParse('Could not read the two-factor status', result);
+  renderTotpStatus(result.value);
+  return info(`Two-factor authentication is ${result.value.enabled ? 'on' : 'off'}.`);
+}
+
+async function totpStartAction(): Promise<Outcome> {
+  const credential = await accountCredential();
+  if (!credential) return NOT_LOGGED_IN;
+  renderRecoveryCodes(null);
+  const result = await startTotp(credential);
+  if (result.kind !== 'ok') return failedParse('Could not set up an authenticator', result);
+  renderEnrolment(result.value);
+  renderTotpStatus({ enabled: false, pending: true, recoveryCodesLeft: 0 });
+  return info(
+    'Scan the QR code with an authenticator app (or type the secret), then enter the code it shows to turn it on.',
+  );
+}
+
+async function totpConfirmAction(): Promise<Outcome> {
+  const credential = await accountCredential();
+  if (!credential) return NOT_LOGGED_IN;
+  const code = codeInput('#totp-enrolment');
+  if (code === null) return MISSING_CODE;
+  const result = await confirmTotp(credential, code);
+  if (result.kind !== 'ok')
+    return failedParse('Could not turn two-factor authentication on', result);
+  renderEnrolment(null);
+  renderRecoveryCodes(result.value);
+  renderTotpStatus({ enabled: true, pending: false, recoveryCodesLeft: result.value.length });
+  return success(
+    `Two-factor authentication is on: the next login asks for a code. Keep the ${result.value.length} recovery codes below: they are shown only now.`,
+  );
+}
+
+async function totpDisableAction(): Promise<Outcome> {
+  const credential = await accountCredential();
+  if (!credential) return NOT_LOGGED_IN;
+  const code = codeInput('#totp-disable');
+  if (code === null) return MISSING_CODE;
+  const result = await disableTotp(credential, code);
+  if (result.kind !== 'ok') return failed('Could not turn two-factor authentication off', result);
+  required('#totp-disable', HTMLFormElement).reset();
+  renderRecoveryCodes(null);
+  renderTotpStatus({ enabled: false, pending: false, recoveryCodesLeft: 0 });
+  return success(
+    "Two-factor authentication is off, and the account's other sessions and tokens have ended.",
+  );
+}
+
+async function listSessionsAction(): Promise<Outcome> {
+  const credential = await accountCredential();
+  if (!credential) return NOT_LOGGED_IN;
+  const result = await listSessions(credential);
+  const stepUp = result.kind === 'problem' && result.problem.code === 'step_up_required';
+  showStepUp(stepUp);
+  if (result.kind !== 'ok') {
+    renderSessions(null);
+    return failedParse(
+      stepUp ? 'Listing the sessions needs a fresh second factor' : 'Could not list the sessions',
+      result,
+    );
+  }
+  renderSessions(result.value);
+  return success(`The account has ${result.value.length} sessions and token families.`);
+}
+
+/** What the account looks like to the credential the page holds, after every action. */
+async function refreshAccount(): Promise<void> {
+  const credential: AccountCredential | null = session
+    ? { kind: 'session', csrfToken: session.csrfToken }
+    : tokens
+      ? { kind: 'bearer', accessToken: tokens.accessToken }
+      : null;
+  const result = credential ? await fetchAccount(credential) : null;
+  account = result?.kind === 'ok' ? result.value : null;
+}
+
+function renderAll(): void {
+  renderState(session, tokens, bound);
+  renderAccount(account, session !== null || tokens !== null);
+  renderSecondStep(pending);
+  required('#reset', HTMLFormElement).hidden = resetToken === null;
+}
+
+/**
+ * A link from a mail: `#verify-email=<token>` or `#reset-password=<token>`.
+ * The token leaves the address bar at once (history, bookmarks, a shoulder),
+ * and is posted, never sent in a GET.
+ */
+function followMailLink(): void {
+  const match = /^#(verify-email|reset-password)=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (!match) return;
+  history.replaceState(null, '', `${location.pathname}${location.search}`);
+  const [, route, token] = match;
+  if (!token) return;
+  if (route === 'verify-email') {
+    schedule(() => verifyEmailAction(token));
+  } else {
+    schedule(async () => {
+      resetToken = token;
+      required('#reset', HTMLFormElement).hidden = false;
+      required('#reset-password', HTMLInputElement).focus();
+      return info('Choose a new password for the account below.');
+    });
+  }
 }
 
 interface Cell {
@@ -288,16 +581,21 @@ async function runMatrixAction(): Promise<Outcome> {
 let queue: Promise<void> = Promise.resolve();
 
 function enqueue(action: Action): void {
+  schedule(ACTIONS[action]);
+}
+
+function schedule(run: () => Promise<Outcome>): void {
   queue = queue.then(async () => {
     let outcome: Outcome;
     try {
-      outcome = await ACTIONS[action]();
+      outcome = await run();
+      await refreshAccount();
     } catch (error) {
       console.error(error);
       outcome = failure('The page itself failed; the console has the details.');
     }
     showStatus(outcome.kind, outcome.text);
-    renderState(session, tokens, bound);
+    renderAll();
   });
 }
 
@@ -320,19 +618,23 @@ async function start(): Promise<void> {
     button.addEventListener('click', () => enqueue(action));
   }
   // Every button says what it does; pressing Enter in a field submits nothing.
-  required('#credentials', HTMLFormElement).addEventListener('submit', (event) =>
-    event.preventDefault(),
-  );
+  for (const form of document.querySelectorAll('form')) {
+    form.addEventListener('submit', (event) => event.preventDefault());
+  }
 
   const loaded = await loadConfig();
   const existing = await currentSession();
   session = existing.kind === 'ok' ? existing.value : null;
-  renderState(session, tokens, bound);
+  await refreshAccount();
+  renderAll();
 
   if (loaded.ok) {
     config = loaded.config;
     labelDestinations(config);
     required('#open-cart', HTMLAnchorElement).href = `${config.cartOrigin}/`;
+    const mail = required('#open-mail', HTMLAnchorElement);
+    mail.hidden = config.mailCatcherOrigin === null;
+    if (config.mailCatcherOrigin) mail.href = `${config.mailCatcherOrigin}/`;
     showStatus(
       'info',
       session
@@ -348,6 +650,9 @@ async function start(): Promise<void> {
     button.disabled = false;
   }
   document.body.dataset['ready'] = 'true';
+  // After the ready line, so that the link's outcome is what the status line says last.
+  followMailLink();
+  window.addEventListener('hashchange', followMailLink);
 }
 
 start().catch((error: unknown) => {
