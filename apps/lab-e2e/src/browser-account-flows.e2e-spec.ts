@@ -203,6 +203,13 @@ describe('the account flows in the demo page', () => {
     expect(await page.locator('#totp-enrolment').isHidden()).toBe(true);
   });
 
+  it('explains that listing the sessions now needs a login with the code (step-up)', async () => {
+    await act(page, 'list-sessions', /^Error: Listing the sessions needs a fresh second factor/);
+
+    expect(await page.locator('#step-up').isVisible()).toBe(true);
+    expect(await page.locator('#session-list li').count()).toBe(0);
+  });
+
   it('asks for the code after the password, with no session before it, then logs in with the session', async () => {
     await act(page, 'session-logout', /^Logged out/);
     await fillCredentials(page, user.email, user.password);
@@ -273,6 +280,14 @@ describe('the account flows in the demo page', () => {
       fullPage: true,
     });
     expect(isPng(png)).toBe(true);
+  });
+
+  it('turns the second factor off with a recovery code', async () => {
+    await page.locator('#totp-disable-code').fill(recoveryCodes[1] ?? '');
+    await act(page, 'totp-disable', /^Two-factor authentication is off/);
+    await act(page, 'totp-status', /^Two-factor authentication is off\.$/);
+
+    expect(await page.locator('#totp-state').getAttribute('data-enabled')).toBe('false');
   });
 
   it("sent each mailed link's token in a POST body, never in a URL", async () => {
