@@ -43,7 +43,10 @@ const KIND_NAMES = {
 /** The second-step form, shown while a login waits for its code. */
 export function renderSecondStep(challenge: SecondFactorChallenge | null): void {
   const form = required('#second-step', HTMLFormElement);
+  const appearing = form.hidden && challenge !== null;
   form.hidden = challenge === null;
+  // Where the next keystroke belongs: the code, not the password field.
+  if (appearing) required('#second-step-code', HTMLInputElement).focus();
   form.dataset['kind'] = challenge?.kind ?? '';
   if (!challenge) {
     form.reset();
