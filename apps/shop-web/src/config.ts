@@ -7,8 +7,8 @@ export interface DemoConfig {
   readonly cartOrigin: string;
   readonly authOrigin: string;
   readonly sessionCookieName: string;
-  /** The mail catcher's page, where the lab's mail lands; `null` when the gateway does not know one. */
-  readonly mailCatcherOrigin: string | null;
+  /** The development mail catcher's page, when the gateway names one. */
+  readonly mailCatcherOrigin?: string;
 }
 
 export type ConfigResult =
@@ -41,16 +41,15 @@ function parseConfig(body: unknown): DemoConfig | null {
   }
   const { shopOrigin, apiOrigin, cartOrigin, authOrigin } = origins;
   if (!shopOrigin || !apiOrigin || !cartOrigin || !authOrigin) return null;
+  const mailCatcher = body['mailCatcherOrigin'];
+  if (mailCatcher !== undefined && (typeof mailCatcher !== 'string' || !URL.canParse(mailCatcher)))
+    return null;
   return Object.freeze({
     shopOrigin,
     apiOrigin,
     cartOrigin,
     authOrigin,
     sessionCookieName: body['sessionCookieName'],
-    mailCatcherOrigin: optionalOrigin(body['mailCatcherOrigin']),
+    ...(mailCatcher === undefined ? {} : { mailCatcherOrigin: new URL(mailCatcher).origin }),
   });
-}
-
-function optionalOrigin(value: unknown): string | null {
-  return typeof value === 'string' && URL.canParse(value) ? new URL(value).origin : null;
 }

@@ -633,7 +633,7 @@ async function start(): Promise<void> {
     labelDestinations(config);
     required('#open-cart', HTMLAnchorElement).href = `${config.cartOrigin}/`;
     const mail = required('#open-mail', HTMLAnchorElement);
-    mail.hidden = config.mailCatcherOrigin === null;
+    mail.hidden = config.mailCatcherOrigin === undefined;
     if (config.mailCatcherOrigin) mail.href = `${config.mailCatcherOrigin}/`;
     showStatus(
       'info',
