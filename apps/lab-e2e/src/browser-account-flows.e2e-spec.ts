@@ -70,8 +70,12 @@ class Authenticator {
  * shows the page's own explanation).
  */
 async function act(page: Page, action: string, done: RegExp): Promise<void> {
-  await page.locator(`[data-action="${action}"]`).click();
   const status = page.locator('#status');
+  // Blanked first, so that the last action's line (an error, say) is not taken for this one's.
+  await status.evaluate((element) => {
+    element.textContent = '';
+  });
+  await page.locator(`[data-action="${action}"]`).click();
   await status.filter({ hasText: new RegExp(`${done.source}|^Error:`) }).waitFor();
   expect(await status.textContent()).toMatch(done);
 }
