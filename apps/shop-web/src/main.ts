@@ -172,7 +172,18 @@ async function sessionLoginAction(): Promise<Outcome> {
   return adoptSession(result.value);
 }
 
+/**
+ * What belonged to the previous login leaves the page with it: the recovery
+ * codes shown once, and the step-up advice.
+ */
+function forgetLastLogin(): void {
+  renderRecoveryCodes(null);
+  renderSessions(null);
+  showStepUp(false);
+}
+
 function adoptSession(value: SessionInfo): Outcome {
+  forgetLastLogin();
   session = value;
   return success(
     `Logged in with a session as ${session.email}: the browser holds an HttpOnly cookie this page cannot read.`,
@@ -190,6 +201,7 @@ async function sessionLogoutAction(): Promise<Outcome> {
   const result = await sessionLogout(session?.csrfToken ?? null);
   if (result.kind === 'ok') {
     session = null;
+    forgetLastLogin();
     return success('Logged out: the server ended the session and the browser dropped the cookie.');
   }
   if (result.kind === 'problem' && result.status === 401) session = null;
@@ -207,6 +219,7 @@ async function tokenLoginAction(): Promise<Outcome> {
 }
 
 async function adoptTokens(pair: TokenPair): Promise<Outcome> {
+  forgetLastLogin();
   await bearer.signedIn(pair);
   if (!tokens) return failure('The tokens were dropped as soon as they arrived.');
   return success(
@@ -272,6 +285,7 @@ async function adoptBound(pair: TokenPair): Promise<Outcome> {
     await tokenRevoke(pair.refreshToken);
     return failure(`The server issued a ${pair.tokenType} token, not a bound one.`);
   }
+  forgetLastLogin();
   bound = { tokens: pair, thumbprint: await dpopThumbprint(await dpopKeyPair()) };
   return success(
     `Logged in with a bound token: it works only with a proof signed by this browser's key, which no script can export. Valid for ${bound.tokens.expiresIn} s.`,
