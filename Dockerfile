@@ -1,12 +1,13 @@
 # One recipe, one image per service:
-#   docker build --build-arg APP=auth|gateway|cart .
+#   docker build --build-arg APP=auth|gateway|cart|mail-catcher .
 # No secret is baked in: KEY_ENCRYPTION_SECRET, DATABASE_URL and the rest come
 # from the environment at run time (see docker-compose.yml). NODE_IMAGE names
 # the base (tools/docker/offline-images/ builds a stand-in where Docker Hub
 # cannot be reached).
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# --- build: the three services and the demo page, then one production
+# --- build: the three services, the demo page and the development mail
+# catcher, then one production
 # node_modules per service, each from the package.json and lock file Nx
 # generates for it (only what that service imports) --------------------------
 FROM ${NODE_IMAGE} AS build
@@ -25,10 +26,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund \
   && test -x node_modules/.bin/nx && test -x node_modules/.bin/webpack-cli
 COPY . .
-RUN npx --no-install nx run-many -t build -p auth gateway cart shop-web --output-style=static
+RUN npx --no-install nx run-many -t build -p auth gateway cart shop-web mail-catcher --output-style=static
 # Per service: its dependencies from npm's cache (no scripts: the native
 # addons come compiled from the workspace install), then the prune.
-RUN for app in auth gateway cart; do \
+RUN for app in auth gateway cart mail-catcher; do \
       out="/out/$app" \
       && mkdir -p "$out/demo" \
       && cp -r "dist/apps/$app" "$out/dist" \
@@ -46,8 +47,8 @@ RUN for app in auth gateway cart; do \
 # --- runtime: one service, as a non-root user ---------------------------------
 FROM ${NODE_IMAGE} AS runtime
 ARG APP
-RUN case "$APP" in auth|gateway|cart) ;; \
-      *) echo "build with --build-arg APP=auth|gateway|cart" >&2; exit 64 ;; esac \
+RUN case "$APP" in auth|gateway|cart|mail-catcher) ;; \
+      *) echo "build with --build-arg APP=auth|gateway|cart|mail-catcher" >&2; exit 64 ;; esac \
   && mkdir -p /data && chown node:node /data
 ENV NODE_ENV=production HOST=0.0.0.0 DATA_DIR=/data DEMO_DIR=/app/demo APP=${APP}
 WORKDIR /app

@@ -3,7 +3,7 @@
 'use strict';
 const http = require('node:http');
 
-const DEFAULT_PORTS = { gateway: 8080, auth: 8081, cart: 8082 };
+const DEFAULT_PORTS = { gateway: 8080, auth: 8081, cart: 8082, 'mail-catcher': 1080 };
 const port = Number(process.env.PORT) || DEFAULT_PORTS[process.env.APP] || 8080;
 
 const request = http.get(

@@ -7,6 +7,9 @@
 // restart can be tried by hand, one `kill -TERM <pid>` at a time.
 // Every port it will bind is checked first; on a terminal the services log
 // one pretty line per record, elsewhere (a pipe, a file, production) JSON.
+// Unless SMTP_URL names a real server, it first starts the mail catcher
+// (apps/mail-catcher: SMTP on MAIL_SMTP_PORT, default 1025; its page on
+// MAIL_PORT, default 1080, at http://mail.localhost:1080) and AUTH mails there.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
@@ -58,10 +61,29 @@ function defineService({ name, site, variable, originVariable, port, metricsPort
 }
 const services = topology.SERVICES.map(defineService);
 const byName = Object.fromEntries(services.map((service) => [service.name, service]));
-/** ANSI colours of the [name] prefixes, in the order of topology.json. */
-const colours = Object.fromEntries(
-  services.map(({ name }, i) => [name, [33, 35, 36, 32, 34][i % 5]]),
-);
+/**
+ * The development mail catcher, unless SMTP_URL sends AUTH's mail to a real
+ * server: one process, SMTP and HTTP on HOST.
+ */
+const mailCatcher = env.SMTP_URL
+  ? null
+  : (() => {
+      const port = env.MAIL_PORT || '1080';
+      const smtpPort = env.MAIL_SMTP_PORT || '1025';
+      // What AUTH connects to: loopback when the catcher listens on every interface.
+      const reach = ['0.0.0.0', '::'].includes(host) ? '127.0.0.1' : host;
+      return {
+        port,
+        smtpPort,
+        origin: `http://mail.localhost:${port}`,
+        smtpUrl: `smtp://${reach.includes(':') ? `[${reach}]` : reach}:${smtpPort}`,
+      };
+    })();
+/** ANSI colours of the [name] prefixes, in the order of topology.json, then the catcher's. */
+const colours = {
+  ...Object.fromEntries(services.map(({ name }, i) => [name, [33, 35, 36, 32, 34][i % 5]])),
+  mail: 90,
+};
 const children = [];
 const balancers = [];
 /** Label → pid of the current process, for the kill -TERM hint. */
@@ -110,29 +132,53 @@ function replicaEnv(service) {
   };
 }
 
+/**
+ * What one service gets besides the wiring: AUTH the catcher's SMTP server,
+ * the gateway its page's origin for the demo page to link to.
+ */
+function mailEnv(service) {
+  if (!mailCatcher) return {};
+  if (service.name === 'auth') return { SMTP_URL: mailCatcher.smtpUrl };
+  if (service.name === 'gateway') return { MAIL_CATCHER_ORIGIN: mailCatcher.origin };
+  return {};
+}
+
 /** Every port this run binds, with who wants it and what moves it. */
 function wantedPorts() {
-  return services.flatMap((service) => [
-    ...(args.replicas
-      ? [
-          {
-            port: Number(service.port),
-            host: '127.0.0.1',
-            owner: `${service.name} balancer`,
-            variable: `${service.variable}_PORT`,
-          },
-        ]
-      : []),
-    ...instances(service).flatMap(({ label, port, metricsPort }) => [
-      { port: Number(port), host, owner: label, variable: `${service.variable}_PORT` },
-      {
-        port: Number(metricsPort),
-        host,
-        owner: `${label} metrics`,
-        variable: `${service.variable}_METRICS_PORT`,
-      },
+  const mail = mailCatcher
+    ? [
+        { port: Number(mailCatcher.port), host, owner: 'mail catcher', variable: 'MAIL_PORT' },
+        {
+          port: Number(mailCatcher.smtpPort),
+          host,
+          owner: 'mail catcher SMTP',
+          variable: 'MAIL_SMTP_PORT',
+        },
+      ]
+    : [];
+  return mail.concat(
+    services.flatMap((service) => [
+      ...(args.replicas
+        ? [
+            {
+              port: Number(service.port),
+              host: '127.0.0.1',
+              owner: `${service.name} balancer`,
+              variable: `${service.variable}_PORT`,
+            },
+          ]
+        : []),
+      ...instances(service).flatMap(({ label, port, metricsPort }) => [
+        { port: Number(port), host, owner: label, variable: `${service.variable}_PORT` },
+        {
+          port: Number(metricsPort),
+          host,
+          owner: `${label} metrics`,
+          variable: `${service.variable}_METRICS_PORT`,
+        },
+      ]),
     ]),
-  ]);
+  );
 }
 
 /**
@@ -172,6 +218,7 @@ function launch(instance) {
     ...env,
     ...wiringEnv(),
     ...(args.replicas ? replicaEnv(service) : {}),
+    ...mailEnv(service),
     LOG_FORMAT: logFormat,
     PORT: port,
     // Per process, whatever .env says: three processes cannot share one port.
@@ -207,6 +254,37 @@ function launch(instance) {
   children.push(child);
   pids.set(label, child.pid);
   return listening;
+}
+
+/**
+ * Starts the mail catcher with only what it reads (HOST, PORT, SMTP_PORT) and
+ * resolves once its page answers; its exit stops the run like a service's.
+ */
+function launchMailCatcher() {
+  const main = join(root, 'dist', 'apps', 'mail-catcher', 'main.js');
+  if (!existsSync(main)) {
+    console.error(`${main} is missing: build first (npm start does).`);
+    process.exit(1);
+  }
+  const child = spawn(process.execPath, [main], {
+    cwd: root,
+    env: {
+      PATH: env.PATH ?? '',
+      HOST: host,
+      PORT: mailCatcher.port,
+      SMTP_PORT: mailCatcher.smtpPort,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  prefix('mail', child.stdout, process.stdout);
+  prefix('mail', child.stderr, process.stderr);
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`mail exited (${signal ?? code}); stopping the others.`);
+    stop(1);
+  });
+  children.push(child);
+  pids.set('mail', child.pid);
 }
 
 let stopping = false;
@@ -280,6 +358,12 @@ if (args.replicas) {
   }
 }
 
+if (mailCatcher) {
+  launchMailCatcher();
+  // No "listening" line to wait for: the port was free, so what answers is the catcher.
+  await waitReady('mail', Promise.resolve(), mailCatcher.port);
+}
+
 // In the start order of topology.json. The first process of each service
 // alone, as it may create what the others share (signing keys, the gateway's
 // identity key); through the balancer, so that the next service finds it there.
@@ -305,14 +389,20 @@ const metricsHint = services
 const siteLabel = ({ name, site }) =>
   `${site.toUpperCase().padEnd(6)}${site === name ? '' : `(${name})`}`.padEnd(17);
 const count = ['one', 'two', 'three', 'four', 'five'][services.length - 1] ?? services.length;
+const mailLine = mailCatcher
+  ? `    ${'MAIL'.padEnd(6)}${'(catcher)'.padEnd(11)}${mailCatcher.origin}   what AUTH mails (SMTP ${mailCatcher.smtpUrl})\n`
+  : `    ${'MAIL'.padEnd(17)}through SMTP_URL (no catcher)\n`;
 const replicaHint = args.replicas
-  ? `  Replicas: ${[...pids].map(([label, pid]) => `${label} (pid ${pid})`).join(', ')}
+  ? `  Replicas: ${[...pids]
+      .filter(([label]) => label !== 'mail')
+      .map(([label, pid]) => `${label} (pid ${pid})`)
+      .join(', ')}
   Rolling restart by hand: kill -TERM one pid, wait for "upstream … in", then the next.
 `
   : '';
 console.log(`
   Ready, on the ${backend} backend${args.replicas ? `, ${replicas} replicas of each behind a load balancer` : ''}:
-${services.map((service) => `    ${siteLabel(service)}${service.origin}\n`).join('')}  Try: curl -i ${byName.gateway.origin}/health/ready
+${services.map((service) => `    ${siteLabel(service)}${service.origin}\n`).join('')}${mailLine}  Try: curl -i ${byName.gateway.origin}/health/ready
   Metrics, on internal ports only: http://127.0.0.1:<port>/metrics
     ${metricsHint}
 ${replicaHint}  Ctrl-C stops ${args.replicas ? 'them all' : `all ${count}`}.

@@ -28,7 +28,8 @@ const dir = resolve(process.argv[2] ?? 'deploy/k8s');
 
 /** Seconds a service gives in-flight requests after the drain (SHUTDOWN_GRACE_MS in util-http). */
 const IN_FLIGHT_GRACE_S = 10;
-const SECRET_NAME = /SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|^DATABASE_URL$|^REDIS_URL$|_KEY$/i;
+const SECRET_NAME =
+  /SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|^DATABASE_URL$|^REDIS_URL$|^SMTP_URL$|_KEY$/i;
 const SECRET_VALUE = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a PEM private key'],
   [/\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, 'a URL with a password'],

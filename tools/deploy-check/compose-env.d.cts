@@ -16,6 +16,7 @@ export interface ComposeService {
   pull_policy?: string;
   depends_on?: Record<string, { condition?: string }>;
   ports?: string[];
+  expose?: string[];
   networks?: Record<string, { ipv4_address?: string } | null> | string[];
   profiles?: string[];
   volumes?: string[];

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The docker compose stack, run for real (`npm run test:compose`, after
 // tools/docker/test-compose.sh has an engine, Compose v2 and base images):
-//   1. build the three images and `up --wait` the stack;
+//   1. build the three images and the mail catcher's, `up --wait` the stack,
+//      and a test mail from auth (`send-test-mail`) read back from the catcher;
 //   2. the Postman collection, with the compose environment;
 //   3. persistence: a user, a cart, a token pair and a session cookie made
 //      before still work after `restart`, and after `down` + `up` (volumes kept);
@@ -33,7 +34,15 @@ const PROJECT = 'svt-compose-test';
 const IMAGE_TAG = 'compose-test';
 const SERVICES = ['auth', 'cart', 'gateway'];
 const REPLICAS = ['auth-2', 'cart-2', 'gateway-2'];
-const PORTS = { 8080: 'gateway', 8081: 'auth', 8082: 'cart', 9080: 'lb', 9081: 'lb', 9082: 'lb' };
+const PORTS = {
+  1080: 'mail',
+  8080: 'gateway',
+  8081: 'auth',
+  8082: 'cart',
+  9080: 'lb',
+  9081: 'lb',
+  9082: 'lb',
+};
 const SHOP = { host: 'shop.localhost:8080', origin: 'http://shop.localhost:8080' };
 /** The gateway's published port, and the balancer's port in front of both gateways. */
 const GATEWAY_PORTS = new Set([8080, 9080]);
@@ -275,7 +284,7 @@ function dockerLogs(container) {
 }
 
 function checkLogs() {
-  const containers = [...SERVICES, ...REPLICAS, 'lb', 'postgres', 'redis'];
+  const containers = [...SERVICES, ...REPLICAS, 'mail', 'lb', 'postgres', 'redis'];
   const problems = [];
   /** The types of `level` and `time` seen: one format means one pair. */
   const formats = new Set();
@@ -374,7 +383,11 @@ function cleanUp() {
   );
   spawnSync(
     'docker',
-    ['image', 'rm', ...SERVICES.map((service) => `session-vs-token/${service}:${IMAGE_TAG}`)],
+    [
+      'image',
+      'rm',
+      ...[...SERVICES, 'mail-catcher'].map((image) => `session-vs-token/${image}:${IMAGE_TAG}`),
+    ],
     {
       stdio: 'inherit',
     },
@@ -405,6 +418,15 @@ const ran =
     await up();
     const page = await call(8080, 'GET', '/');
     expectStatus(page, 200, 'the demo page');
+  })) &&
+  (await step('the mail catcher: a test mail from auth arrives', async () => {
+    const to = `compose-${randomBytes(6).toString('hex')}@example.test`;
+    await compose('exec', '-T', 'auth', 'node', 'dist/main.js', 'send-test-mail', to);
+    const path = `/api/messages?to=${encodeURIComponent(to)}`;
+    const { json } = expectStatus(await call(1080, 'GET', path), 200, 'the catcher API');
+    if (json?.messages?.[0]?.subject !== 'Test mail from Session vs Token') {
+      throw new Error(`the catcher holds no test mail to ${to}: ${JSON.stringify(json)}`);
+    }
   })) &&
   (await step('the Postman collection, compose environment', () => runCollection(0))) &&
   (await step('persistence: restart', async () => {

@@ -4,12 +4,14 @@ import {
   keyReloadIntervalMs,
   revokeSigningKey,
   rotateSigningKey,
+  sendTestMail,
 } from '@svt/auth/feature-auth';
 import type { AuthConfig } from '@svt/auth/feature-auth';
 import { loadConfigOrExit } from '@svt/shared/util-config';
 import { startService } from '@svt/shared/util-http';
 
-const USAGE = 'usage: main.js [rotate-signing-key | revoke-signing-key <kid>]';
+const USAGE =
+  'usage: main.js [rotate-signing-key | revoke-signing-key <kid> | send-test-mail <address>]';
 
 /** The one-off commands, by name: each prints what it did. */
 const COMMANDS: Readonly<Record<string, (config: AuthConfig, args: string[]) => Promise<string>>> =
@@ -30,12 +32,14 @@ const COMMANDS: Readonly<Record<string, (config: AuthConfig, args: string[]) => 
         `at their next JWKS refresh after that (JWKS_REFRESH_INTERVAL, 30 s by default).`,
       ].join('\n');
     },
+    'send-test-mail': (config, [address]) => sendTestMail(config, address),
   };
 
 const [command, ...args] = process.argv.slice(2);
 const arity: Readonly<Record<string, number>> = {
   'rotate-signing-key': 0,
   'revoke-signing-key': 1,
+  'send-test-mail': 1,
 };
 if (command !== undefined && (!(command in COMMANDS) || args.length !== arity[command])) {
   process.stderr.write(`${USAGE}\n`);

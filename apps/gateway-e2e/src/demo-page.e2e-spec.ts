@@ -7,6 +7,7 @@ interface DemoConfig {
   cartOrigin: string;
   authOrigin: string;
   sessionCookieName: string;
+  mailCatcherOrigin?: string;
 }
 
 interface Arrived {
@@ -54,7 +55,7 @@ describe('GET / on SHOP', () => {
 });
 
 describe('GET /demo/config.json', () => {
-  it('names the origins the page calls and the session cookie', async () => {
+  it('names the origins the page calls, the session cookie and the mail catcher', async () => {
     const response = await shop.get<DemoConfig>('/demo/config.json');
 
     expectStatus(response, 200);
@@ -64,6 +65,7 @@ describe('GET /demo/config.json', () => {
       cartOrigin: sut.cart.origin,
       authOrigin: sut.auth.origin,
       sessionCookieName: '__Host-Http-sid',
+      mailCatcherOrigin: sut.mail.process.origin,
     });
   });
 });

@@ -82,6 +82,8 @@ export type {
 } from './lib/http-client';
 export { decodeJwt, epochSeconds, generateEs256Key, signEs256Jwt } from './lib/jwt';
 export type { DecodedJwt, TestSigningKey } from './lib/jwt';
+export { fragmentToken, mailCatcherClient } from './lib/mail-catcher-client';
+export type { CaughtMail, MailCatcherClient } from './lib/mail-catcher-client';
 export { randomHex, strongPassword, uniqueEmail } from './lib/random';
 export type { MeteredService, Service } from './lib/service-process';
 export {

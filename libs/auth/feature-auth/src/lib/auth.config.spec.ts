@@ -1,4 +1,4 @@
-import { authConfigSchema, DEV_KEY_ENCRYPTION_SECRET } from './auth.config';
+import { authConfigSchema, DEV_KEY_ENCRYPTION_SECRET, DEV_SMTP_URL, smtpUrl } from './auth.config';
 
 const SECRET = 'a-random-secret-of-at-least-32-characters';
 
@@ -38,5 +38,49 @@ describe('authConfigSchema', () => {
       );
       expect(keyIssues({ ...env, KEY_ENCRYPTION_SECRET: SECRET })).toEqual([]);
     });
+  });
+
+  describe('SMTP_URL', () => {
+    const smtpIssues = (env: Record<string, string>): string[] => {
+      const parsed = authConfigSchema.safeParse(env);
+      return parsed.success
+        ? []
+        : parsed.error.issues
+            .filter((issue) => issue.path[0] === 'SMTP_URL')
+            .map((issue) => issue.message);
+    };
+
+    it('sends to the development mail catcher when unset outside production', () => {
+      expect(smtpUrl(authConfigSchema.parse({}))).toBe(DEV_SMTP_URL);
+    });
+
+    it('must be set in production', () => {
+      expect(smtpIssues({ NODE_ENV: 'production' })).toEqual([
+        expect.stringMatching(/must be set in production/),
+      ]);
+      expect(smtpIssues({ NODE_ENV: 'production', SMTP_URL: 'smtps://mail.example:465' })).toEqual(
+        [],
+      );
+    });
+
+    it.each(['smtp://mail:1025', 'smtps://user:pass@mail.example:465', 'smtp://mail.example:587'])(
+      'accepts %s',
+      (url) => {
+        expect(smtpUrl(authConfigSchema.parse({ SMTP_URL: url }))).toBe(url);
+      },
+    );
+
+    it.each(['http://mail.example', 'mail.example:25', 'smtp://', ''])('refuses %j', (url) => {
+      expect(smtpIssues({ SMTP_URL: url })).toEqual([
+        expect.stringMatching(/smtp:\/\/ or smtps:\/\//),
+      ]);
+    });
+  });
+
+  it('sends as Session vs Token unless MAIL_FROM says otherwise', () => {
+    expect(authConfigSchema.parse({}).MAIL_FROM).toBe('Session vs Token <no-reply@auth.localhost>');
+    expect(authConfigSchema.parse({ MAIL_FROM: 'Shop <no-reply@shop.example>' }).MAIL_FROM).toBe(
+      'Shop <no-reply@shop.example>',
+    );
   });
 });

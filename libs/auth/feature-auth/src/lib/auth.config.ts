@@ -19,6 +19,9 @@ export const ACCESS_TOKEN_TTL_MAX = 900;
  */
 export const DEV_KEY_ENCRYPTION_SECRET = 'dev-only-key-encryption-secret-change-me';
 
+/** Where mail goes unless SMTP_URL says otherwise: the mail catcher of `npm start`. */
+export const DEV_SMTP_URL = 'smtp://127.0.0.1:1025';
+
 /** Environment of the auth service. `.env.example` documents each variable. */
 export const authConfigSchema = z
   .object({
@@ -86,12 +89,33 @@ export const authConfigSchema = z
       .string()
       .min(32, 'must be at least 32 characters')
       .default(DEV_KEY_ENCRYPTION_SECRET),
+    /**
+     * The SMTP server for the account's mails: `smtp://host:587` (STARTTLS
+     * when offered) or `smtps://host:465`, credentials as `user:pass@`.
+     * Unset: the development mail catcher (DEV_SMTP_URL); production must name one.
+     */
+    SMTP_URL: z
+      .string()
+      .refine(
+        (v) => /^smtps?:\/\/[^\s/]+/.test(v) && URL.canParse(v),
+        'must be an smtp:// or smtps:// URL such as smtp://mail.example:587',
+      )
+      .optional(),
+    /** The From header of the account's mails. */
+    MAIL_FROM: z.string().trim().min(1).default('Session vs Token <no-reply@auth.localhost>'),
     BODY_LIMIT: env.bodyLimit,
     SHUTDOWN_DELAY_MS: env.shutdownDelayMs,
   })
   .superRefine((config, ctx) => {
     checkRedisCluster(config, ctx);
     checkLogFormat(config, ctx);
+    if (config.SMTP_URL === undefined && config.NODE_ENV === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_URL'],
+        message: `must be set in production (unset, mail would go to the development catcher at ${DEV_SMTP_URL})`,
+      });
+    }
     if (
       config.KEY_ENCRYPTION_SECRET === DEV_KEY_ENCRYPTION_SECRET &&
       (config.NODE_ENV === 'production' ||
@@ -106,5 +130,10 @@ export const authConfigSchema = z
       });
     }
   });
+
+/** The SMTP server AUTH sends through: SMTP_URL, or the development catcher outside production. */
+export function smtpUrl(config: Pick<AuthConfig, 'SMTP_URL'>): string {
+  return config.SMTP_URL ?? DEV_SMTP_URL;
+}
 
 export type AuthConfig = z.infer<typeof authConfigSchema>;

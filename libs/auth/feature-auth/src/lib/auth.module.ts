@@ -31,8 +31,12 @@ import { PasswordChangeService } from './account/password-change.service';
 import { PasswordController } from './account/password.controller';
 import { SignOutService } from './account/sign-out.service';
 import type { AuthConfig } from './auth.config';
+import { smtpUrl } from './auth.config';
 import { AUTH_CONFIG, AUTH_SQL, SESSION_COOKIE } from './auth.tokens';
 import { JwksController } from './keys/jwks.controller';
+import { AccountMail } from './mail/account-mail';
+import { MAILER } from './mail/mailer';
+import { NodemailerMailer } from './mail/nodemailer-mailer';
 import { LoginPageService } from './oidc/login-page.service';
 import { OpenIdProvider } from './oidc/openid-provider';
 import { SingleSignOnSessions } from './oidc/single-sign-on-sessions.service';
@@ -154,6 +158,11 @@ export class AuthModule {
       providers: [
         { provide: PASSWORD_HASHER, useClass: Argon2PasswordHasher },
         { provide: SESSION_COOKIE, useValue: sessionCookie },
+        {
+          provide: MAILER,
+          useValue: new NodemailerMailer({ url: smtpUrl(config), from: config.MAIL_FROM }),
+        },
+        AccountMail,
         CredentialsService,
         LocalStrategy,
         SessionsService,

@@ -66,6 +66,17 @@ describeComposeService(
           expect([...gatewayAddresses, ...balancerAddresses]).toContain(proxy);
       });
 
+      it('sends its mail to the mail catcher, which publishes its page on loopback and SMTP nowhere', () => {
+        const result = authConfigSchema.safeParse(env);
+        expect(result.success && result.data.SMTP_URL).toBe('smtp://mail:1025');
+        const mail = compose.services['mail'];
+        const mailEnv = composeEnv.serviceEnvironment('mail', compose).env;
+        expect(mailEnv['SMTP_PORT']).toBe('1025');
+        expect(mail.expose).toEqual(['1025']);
+        expect(mail.ports).toEqual([`127.0.0.1:${mailEnv['PORT']}:${mailEnv['PORT']}`]);
+        expect(mail.build?.args?.['APP']).toBe('mail-catcher');
+      });
+
       it('does not bake the secret into the image', () => {
         const dockerfile = readFileSync(join(composeEnv.ROOT, 'Dockerfile'), 'utf8');
         expect(dockerfile).not.toMatch(/KEY_ENCRYPTION_SECRET\s*=|POSTGRES_PASSWORD\s*=/);
@@ -86,12 +97,12 @@ describeComposeService(
 describe('docker-compose.yml → the replicas profile', () => {
   const names = SERVICES.map(({ name }) => name);
 
-  it('leaves the default stack as it was: no profile on the services, postgres, redis', () => {
+  it('leaves the default stack as it was: no profile on the services, mail, postgres, redis', () => {
     const unprofiled = Object.entries(compose.services)
       .filter(([, definition]) => definition.profiles === undefined)
       .map(([name]) => name)
       .sort();
-    expect(unprofiled).toEqual([...names, 'postgres', 'redis'].sort());
+    expect(unprofiled).toEqual([...names, 'mail', 'postgres', 'redis'].sort());
   });
 
   it('adds a second replica of each service and the balancer, nothing else', () => {

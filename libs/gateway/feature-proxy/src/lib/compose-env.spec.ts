@@ -55,6 +55,16 @@ describeComposeService(
         expect(env['TRUSTED_PROXIES']).toBe(composeEnv.addresses('lb', compose)[0]);
       });
 
+      it('links the demo page to the mail catcher, at the port compose publishes on loopback', () => {
+        const mail = composeEnv.serviceEnvironment('mail', compose).env;
+        expect(gatewayConfigSchema.parse(env).MAIL_CATCHER_ORIGIN).toBe(
+          `http://mail.localhost:${mail['PORT']}`,
+        );
+        expect(compose.services['mail'].ports).toEqual([
+          `127.0.0.1:${mail['PORT']}:${mail['PORT']}`,
+        ]);
+      });
+
       it('is the edge: serves no /docs', () => {
         expect(docsPublic(gatewayConfigSchema.parse(env))).toBe(false);
       });

@@ -1,7 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { credentialsEchoController, Public, sessionCookieName } from '@svt/shared/feature-authn';
 import { isSecureContextOrigin } from '@svt/shared/util-config';
@@ -55,6 +62,14 @@ export class DemoConfigDto {
 
   @ApiProperty({ example: '__Host-Http-sid' })
   readonly sessionCookieName!: string;
+
+  @ApiPropertyOptional({
+    format: 'uri',
+    example: 'http://mail.localhost:1080',
+    description:
+      'The development mail catcher that shows what AUTH mailed (MAIL_CATCHER_ORIGIN); absent when there is none.',
+  })
+  readonly mailCatcherOrigin?: string;
 }
 
 /**
@@ -107,6 +122,9 @@ export class DemoPageController {
         isSecureContextOrigin(this.config.SHOP_ORIGIN),
         this.config.SESSION_COOKIE_DOMAIN,
       ),
+      ...(this.config.MAIL_CATCHER_ORIGIN === undefined
+        ? {}
+        : { mailCatcherOrigin: this.config.MAIL_CATCHER_ORIGIN }),
     };
   }
 

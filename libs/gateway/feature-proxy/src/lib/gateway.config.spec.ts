@@ -31,6 +31,21 @@ describe('gateway config', () => {
     });
   });
 
+  describe('MAIL_CATCHER_ORIGIN', () => {
+    it('is absent unless set', () => {
+      expect(load({}).MAIL_CATCHER_ORIGIN).toBeUndefined();
+      expect(load({ MAIL_CATCHER_ORIGIN: 'http://mail.localhost:1080' }).MAIL_CATCHER_ORIGIN).toBe(
+        'http://mail.localhost:1080',
+      );
+    });
+
+    it('refuses anything but an origin', () => {
+      expect(() => load({ MAIL_CATCHER_ORIGIN: 'http://mail.localhost:1080/inbox' })).toThrow(
+        /MAIL_CATCHER_ORIGIN: must be an origin/,
+      );
+    });
+  });
+
   describe('SSO_COOKIE_SECRET', () => {
     it('refuses the development placeholder in production', () => {
       expect(() => loadConfig('gateway', gatewayConfigSchema, { NODE_ENV: 'production' })).toThrow(

@@ -76,6 +76,15 @@ const gatewayFields = z.object({
     .optional(),
   /** The built demo page (`npm run build` makes it). */
   DEMO_DIR: z.string().min(1).default('dist/apps/shop-web'),
+  /**
+   * Where a development mail catcher shows AUTH's mail (`npm start` and
+   * compose set it): the demo page links to it. Unset: no link; a real
+   * deployment's mail goes to real mailboxes.
+   */
+  MAIL_CATCHER_ORIGIN: z
+    .string()
+    .refine(isOrigin, 'must be an origin such as http://mail.localhost:1080')
+    .optional(),
   ...dpopFields,
   ...deviceBindingFields,
   ...sharedStateFields,

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { findFreePorts } from './free-port';
+import { startMailCatcher } from './mail-catcher-client';
+import type { MailCatcherClient } from './mail-catcher-client';
 import { ServiceProcess } from './service-process';
 import type { MeteredService, Service } from './service-process';
 import { SERVICES, START_ORDER, origin, wiringEnv } from '../../../../../tools/topology.cjs';
@@ -36,6 +38,8 @@ export interface ReplicatedSystem {
    * entries. Each has its own metrics port (a balancer has none).
    */
   replicas: Readonly<Record<ServiceName, readonly MeteredService[]>>;
+  /** The mail catcher every AUTH replica sends its mail to. */
+  mail: MailCatcherClient;
   backend: Backend;
   /**
    * SIGTERMs replica `index` of `service`, waits for it to exit (rejecting
@@ -72,6 +76,7 @@ export async function startReplicatedSystem(
   const run = await beginRun(testEnv, backend);
   const { root, started } = run;
   try {
+    const mail = await startMailCatcher({ root, env: run.commonEnv, started });
     // A public port per balancer, then a port and a metrics port per replica.
     const ports = await findFreePorts(SERVICES.length * (2 * count + 1));
     const publicPort = byService((_, i) => ports[i]);
@@ -91,6 +96,8 @@ export async function startReplicatedSystem(
         SHUTDOWN_DELAY_MS: String(shutdownDelayMs),
         // The gateway is the edge; only here does a (loopback) proxy stand in front of it.
         ...(name === 'gateway' ? { TRUSTED_PROXIES: 'loopback' } : {}),
+        ...(name === 'auth' ? { SMTP_URL: mail.smtpUrl } : {}),
+        ...(name === 'gateway' ? { MAIL_CATCHER_ORIGIN: mail.process.origin } : {}),
         ...(testEnv.redisUrl ? { REDIS_URL: testEnv.redisUrl } : {}),
         ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
         ...options.env?.[name],
@@ -154,6 +161,7 @@ export async function startReplicatedSystem(
       auth: balancers.auth,
       cart: balancers.cart,
       replicas,
+      mail,
       backend,
       restartReplica: async (name, index) => {
         const old = replicas[name][index];

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { findFreePorts } from './free-port';
+import { startMailCatcher } from './mail-catcher-client';
+import type { MailCatcherClient } from './mail-catcher-client';
 import { ServiceProcess } from './service-process';
 import type { MeteredService } from './service-process';
 import { SERVICES, START_ORDER, origin, wiringEnv } from '../../../../../tools/topology.cjs';
@@ -45,6 +47,8 @@ export interface SystemUnderTest {
   shop: MeteredService;
   auth: MeteredService;
   cart: MeteredService;
+  /** The mail catcher AUTH sends its mail to (`SMTP_URL`): read the mails here, never from a log. */
+  mail: MailCatcherClient;
   backend: Backend;
   /** The temp directory the three share as `DATA_DIR`. */
   dataDir: string;
@@ -102,6 +106,12 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
   const run = await beginRun(testEnv, backend);
   const { root, dataDir, redisKeyPrefix, started } = run;
   try {
+    const mail = await startMailCatcher({
+      root,
+      env: run.commonEnv,
+      started,
+      readyTimeoutMs: options.readyTimeoutMs,
+    });
     // A public port per service, then a metrics port per service.
     const ports = await findFreePorts(2 * SERVICES.length);
     const publicPort = byService((_, i) => ports[i]);
@@ -120,6 +130,8 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
         ...common,
         PORT: String(publicPort[name]),
         METRICS_PORT: String(metricsPort[name]),
+        ...(name === 'auth' ? { SMTP_URL: mail.smtpUrl } : {}),
+        ...(name === 'gateway' ? { MAIL_CATCHER_ORIGIN: mail.process.origin } : {}),
         ...(databaseUrl
           ? { DATABASE_URL: options.route?.database?.(databaseUrl) ?? databaseUrl }
           : {}),
@@ -155,6 +167,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Sys
       shop,
       auth,
       cart,
+      mail,
       backend,
       dataDir,
       redisKeyPrefix,

@@ -6,6 +6,7 @@ import { createTempDatabases, deleteRedisKeys } from './backing-stores';
 import type { TempDatabases } from './backing-stores';
 import { SERVICES } from '../../../../../tools/topology.cjs';
 import type { ServiceName } from '../../../../../tools/topology.cjs';
+import { MAIL_CATCHER_ENTRY_POINT } from './mail-catcher-client';
 import { randomHex } from './random';
 import type { ServiceProcess } from './service-process';
 import type { Backend, TestEnvironment } from './test-environment';
@@ -82,12 +83,13 @@ export function entryPoint(name: ServiceName): string {
  */
 export async function beginRun(testEnv: TestEnvironment, backend: Backend): Promise<SystemRun> {
   const root = findWorkspaceRoot();
-  const missing = SERVICES.map(({ name }) => entryPoint(name)).filter(
-    (path) => !existsSync(join(root, path)),
-  );
+  const missing = [
+    ...SERVICES.map(({ name }) => entryPoint(name)),
+    MAIL_CATCHER_ENTRY_POINT,
+  ].filter((path) => !existsSync(join(root, path)));
   if (missing.length > 0) {
     throw new Error(
-      `e2e: not built: ${missing.join(', ')}; run \`npx nx run-many -t build -p ${SERVICES.map(({ name }) => name).join(' ')}\` (the e2e target does it)`,
+      `e2e: not built: ${missing.join(', ')}; run \`npx nx run-many -t build -p ${SERVICES.map(({ name }) => name).join(' ')} mail-catcher\` (the e2e target does it)`,
     );
   }
   const runId = randomHex(5);

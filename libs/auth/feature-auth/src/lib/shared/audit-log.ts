@@ -24,7 +24,8 @@ export type SecurityEvent =
   | 'password.changed'
   | 'password.change_failed'
   | 'signing_key.rotated'
-  | 'signing_key.revoked';
+  | 'signing_key.revoked'
+  | 'mail.failed';
 
 /** What an event may carry: ids, handles, addresses, counts. */
 export type AuditFields = Readonly<Record<string, string | number | boolean | null | undefined>>;
@@ -40,6 +41,7 @@ const WARNINGS: ReadonlySet<SecurityEvent> = new Set([
   'session.device_proof_refused',
   'password.change_failed',
   'signing_key.revoked',
+  'mail.failed',
 ]);
 
 /**

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'mail-catcher',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/apps/mail-catcher',
+};

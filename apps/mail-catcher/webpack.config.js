@@ -1,0 +1,3 @@
+const { serviceWebpackConfig } = require('../../webpack.service.js');
+
+module.exports = serviceWebpackConfig('mail-catcher');
