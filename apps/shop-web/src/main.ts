@@ -1,27 +1,26 @@
-import type { ApiResult } from './api.js';
-import { isRecord } from './api.js';
-import type { Account, AccountCredential } from './account-client.js';
 import {
-  account as fetchAccount,
-  confirmTotp,
-  disableTotp,
-  forgotPassword,
-  listSessions,
-  resendVerification,
-  resetPassword,
-  startTotp,
-  totpStatus,
-  verifyEmail,
-} from './account-client.js';
+  codeInput,
+  forgotPasswordAction,
+  listSessionsAction,
+  MISSING_CODE,
+  resendVerificationAction,
+  resetPasswordAction,
+  totpConfirmAction,
+  totpDisableAction,
+  totpStartAction,
+  totpStatusAction,
+  verifyEmailAction,
+} from './account-actions.js';
+import type { Account, AccountCredential } from './account-client.js';
+import { account as fetchAccount } from './account-client.js';
 import {
   renderAccount,
-  renderEnrolment,
   renderRecoveryCodes,
   renderSecondStep,
   renderSessions,
-  renderTotpStatus,
   showStepUp,
 } from './account-view.js';
+import { isRecord } from './api.js';
 import type {
   LoginInput,
   Parsed,
@@ -52,7 +51,9 @@ import { bearerHeaderBytes } from './jwt.js';
 import type { CellOutcome, Credential, Destination } from './matrix.js';
 import { endpoints, isCredential, isDestination, probe } from './matrix.js';
 import { TokenSync } from './token-sync.js';
-import type { BoundTokens, StatusKind } from './view.js';
+import type { Outcome } from './outcome.js';
+import { failed, failedParse, failure, info, success } from './outcome.js';
+import type { BoundTokens } from './view.js';
 import { renderCell, renderState, required, resetCell, showStatus } from './view.js';
 
 // Everything the page holds lives in these variables and nowhere else: no
@@ -107,40 +108,18 @@ const ACTIONS = {
     (pending = null),
     info('Cancelled: the half-finished login is forgotten.')
   ),
-  'resend-verification': resendVerificationAction,
+  'resend-verification': withCredential((credential) =>
+    resendVerificationAction(credential, account?.emailVerified === true),
+  ),
   'forgot-password': forgotPasswordAction,
-  'reset-password': resetPasswordAction,
-  'totp-status': totpStatusAction,
-  'totp-start': totpStartAction,
-  'totp-confirm': totpConfirmAction,
-  'totp-disable': totpDisableAction,
-  'list-sessions': listSessionsAction,
+  'reset-password': resetAction,
+  'totp-status': withCredential(totpStatusAction),
+  'totp-start': withCredential(totpStartAction),
+  'totp-confirm': withCredential(totpConfirmAction),
+  'totp-disable': withCredential(totpDisableAction),
+  'list-sessions': withCredential(listSessionsAction),
 } satisfies Record<string, () => Promise<Outcome>>;
 type Action = keyof typeof ACTIONS;
-
-/** What an action reports on the status line. */
-interface Outcome {
-  readonly kind: StatusKind;
-  readonly text: string;
-}
-
-const success = (text: string): Outcome => ({ kind: 'success', text });
-const info = (text: string): Outcome => ({ kind: 'info', text });
-const failure = (text: string): Outcome => ({ kind: 'error', text });
-
-function failed(what: string, result: Exclude<ApiResult, { kind: 'ok' }>): Outcome {
-  return failure(
-    result.kind === 'problem'
-      ? `${what}: ${result.problem.detail} (HTTP ${result.status})`
-      : `${what}: no answer from the server.`,
-  );
-}
-
-function failedParse<T>(what: string, result: Exclude<Parsed<T>, { kind: 'ok' }>): Outcome {
-  return result.kind === 'malformed'
-    ? failure(`${what}: the server's answer was not what the page expects.`)
-    : failed(what, result);
-}
 
 /** The form's email and password, or `null` after the browser has said what is missing. */
 function credentialsInput(): LoginInput | null {
@@ -318,16 +297,6 @@ async function boundLogoutAction(): Promise<Outcome> {
   );
 }
 
-/** The code typed into `form`, or `null` after the browser has said it is missing. */
-function codeInput(selector: string): string | null {
-  const form = required(selector, HTMLFormElement);
-  if (!form.reportValidity()) return null;
-  const code = new FormData(form).get('code');
-  return typeof code === 'string' ? code.trim() : null;
-}
-
-const MISSING_CODE = info('Enter a code first.');
-
 async function secondFactorAction(): Promise<Outcome> {
   const challenge = pending;
   if (!challenge) return info('No login is waiting for a code: log in first.');
@@ -361,138 +330,27 @@ async function accountCredential(): Promise<AccountCredential | null> {
   return pair ? { kind: 'bearer', accessToken: pair.accessToken } : null;
 }
 
-const NOT_LOGGED_IN = info('Log in first, with a session or with tokens.');
-
-async function resendVerificationAction(): Promise<Outcome> {
-  const credential = await accountCredential();
-  if (!credential) return NOT_LOGGED_IN;
-  const result = await resendVerification(credential);
-  if (result.kind !== 'ok') return failed('Could not send a verification link', result);
-  return success(
-    account?.emailVerified
-      ? 'The address is already verified: no new link is needed.'
-      : 'A new verification link is on its way (see the mail catcher).',
-  );
+/** An account action, run with the page's credential, or a hint to log in when it has none. */
+function withCredential(
+  action: (credential: AccountCredential) => Promise<Outcome>,
+): () => Promise<Outcome> {
+  return async () => {
+    const credential = await accountCredential();
+    return credential ? action(credential) : info('Log in first, with a session or with tokens.');
+  };
 }
 
-async function verifyEmailAction(token: string): Promise<Outcome> {
-  const result = await verifyEmail(token);
-  if (result.kind !== 'ok') return failed('Could not verify the address', result);
-  const email = isRecord(result.body) ? result.body['email'] : null;
-  return success(
-    `Verified ${typeof email === 'string' ? email : 'the address'}: the link proved the mailbox is yours.`,
-  );
-}
-
-async function forgotPasswordAction(): Promise<Outcome> {
-  const form = required('#forgot', HTMLFormElement);
-  if (!form.reportValidity()) return info('Enter the address of the account first.');
-  const email = new FormData(form).get('email');
-  if (typeof email !== 'string') return info('Enter the address of the account first.');
-  const result = await forgotPassword(email);
-  if (result.kind !== 'ok') return failed('Could not ask for a reset link', result);
-  const detail = isRecord(result.body) ? result.body['detail'] : null;
-  // The same answer whether or not the address has an account: it tells an attacker nothing.
-  return success(
-    typeof detail === 'string'
-      ? detail
-      : 'If an account uses this address, a reset link is on its way.',
-  );
-}
-
-async function resetPasswordAction(): Promise<Outcome> {
+async function resetAction(): Promise<Outcome> {
   const token = resetToken;
   if (!token) return info('Open the reset link from the mail first.');
-  const form = required('#reset', HTMLFormElement);
-  if (!form.reportValidity()) return info('Enter the new password first.');
-  const newPassword = new FormData(form).get('newPassword');
-  if (typeof newPassword !== 'string') return info('Enter the new password first.');
-  const result = await resetPassword(token, newPassword);
-  if (result.kind !== 'ok') {
-    // A refused password can be fixed; a refused token cannot be used again.
-    if (!(result.kind === 'problem' && result.problem.code === 'validation_failed')) {
-      resetToken = null;
-    }
-    return failed('Could not set the new password', result);
+  const { outcome, spent } = await resetPasswordAction(token);
+  if (spent) resetToken = null;
+  if (outcome.kind === 'success') {
+    // Every session and token of the account ended: the page's may have been among them.
+    const existing = await currentSession();
+    session = existing.kind === 'ok' ? existing.value : null;
   }
-  resetToken = null;
-  form.reset();
-  // Every session and token of the account ended: the page's may have been among them.
-  const existing = await currentSession();
-  session = existing.kind === 'ok' ? existing.value : null;
-  return success(
-    'Password changed: every session and token of the account has ended. Log in with the new password.',
-  );
-}
-
-async function totpStatusAction(): Promise<Outcome> {
-  const credential = await accountCredential();
-  if (!credential) return NOT_LOGGED_IN;
-  const result = await totpStatus(credential);
-  if (result.kind !== 'ok') return failedParse('Could not read the two-factor status', result);
-  renderTotpStatus(result.value);
-  return info(`Two-factor authentication is ${result.value.enabled ? 'on' : 'off'}.`);
-}
-
-async function totpStartAction(): Promise<Outcome> {
-  const credential = await accountCredential();
-  if (!credential) return NOT_LOGGED_IN;
-  renderRecoveryCodes(null);
-  const result = await startTotp(credential);
-  if (result.kind !== 'ok') return failedParse('Could not set up an authenticator', result);
-  renderEnrolment(result.value);
-  renderTotpStatus({ enabled: false, pending: true, recoveryCodesLeft: 0 });
-  return info(
-    'Scan the QR code with an authenticator app (or type the secret), then enter the code it shows to turn it on.',
-  );
-}
-
-async function totpConfirmAction(): Promise<Outcome> {
-  const credential = await accountCredential();
-  if (!credential) return NOT_LOGGED_IN;
-  const code = codeInput('#totp-enrolment');
-  if (code === null) return MISSING_CODE;
-  const result = await confirmTotp(credential, code);
-  if (result.kind !== 'ok')
-    return failedParse('Could not turn two-factor authentication on', result);
-  renderEnrolment(null);
-  renderRecoveryCodes(result.value);
-  renderTotpStatus({ enabled: true, pending: false, recoveryCodesLeft: result.value.length });
-  return success(
-    `Two-factor authentication is on: the next login asks for a code. Keep the ${result.value.length} recovery codes below: they are shown only now.`,
-  );
-}
-
-async function totpDisableAction(): Promise<Outcome> {
-  const credential = await accountCredential();
-  if (!credential) return NOT_LOGGED_IN;
-  const code = codeInput('#totp-disable');
-  if (code === null) return MISSING_CODE;
-  const result = await disableTotp(credential, code);
-  if (result.kind !== 'ok') return failed('Could not turn two-factor authentication off', result);
-  required('#totp-disable', HTMLFormElement).reset();
-  renderRecoveryCodes(null);
-  renderTotpStatus({ enabled: false, pending: false, recoveryCodesLeft: 0 });
-  return success(
-    "Two-factor authentication is off, and the account's other sessions and tokens have ended.",
-  );
-}
-
-async function listSessionsAction(): Promise<Outcome> {
-  const credential = await accountCredential();
-  if (!credential) return NOT_LOGGED_IN;
-  const result = await listSessions(credential);
-  const stepUp = result.kind === 'problem' && result.problem.code === 'step_up_required';
-  showStepUp(stepUp);
-  if (result.kind !== 'ok') {
-    renderSessions(null);
-    return failedParse(
-      stepUp ? 'Listing the sessions needs a fresh second factor' : 'Could not list the sessions',
-      result,
-    );
-  }
-  renderSessions(result.value);
-  return success(`The account has ${result.value.length} sessions and token families.`);
+  return outcome;
 }
 
 /** What the account looks like to the credential the page holds, after every action. */
