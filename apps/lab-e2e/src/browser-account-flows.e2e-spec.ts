@@ -88,7 +88,7 @@ async function fillCredentials(page: Page, email: string, password: string): Pro
 /** A password login that the account answers with its second step, finished with `code`. */
 async function logInWithCode(
   page: Page,
-  kind: 'session' | 'token',
+  kind: 'session' | 'token' | 'bound',
   code: string,
   done: RegExp,
 ): Promise<void> {
@@ -284,6 +284,15 @@ describe('the account flows in the demo page', () => {
       fullPage: true,
     });
     expect(isPng(png)).toBe(true);
+  });
+
+  it('logs in with a bound token in two steps, the second proved by the same key', async () => {
+    await logInWithCode(page, 'bound', recoveryCodes[2] ?? '', /^Logged in with a bound token/);
+
+    await page.locator('#state[data-bound="true"]').waitFor();
+    const claims = await page.locator('#claims').textContent();
+    expect(claims).toContain('cnf');
+    expect(claims).toContain('"pwd"');
   });
 
   it('turns the second factor off with a recovery code', async () => {
