@@ -15,9 +15,11 @@ import type { Account, AccountCredential } from './account-client.js';
 import { account as fetchAccount } from './account-client.js';
 import {
   renderAccount,
+  renderEnrolment,
   renderRecoveryCodes,
   renderSecondStep,
   renderSessions,
+  renderTotpStatus,
   showStepUp,
 } from './account-view.js';
 import { isRecord } from './api.js';
@@ -152,10 +154,13 @@ async function sessionLoginAction(): Promise<Outcome> {
 }
 
 /**
- * What belonged to the previous login leaves the page with it: the recovery
- * codes shown once, and the step-up advice.
+ * What belonged to the previous login leaves the page with it: the
+ * two-factor status as it was then, an unfinished set-up, the recovery codes
+ * shown once, the sessions listing and the step-up advice.
  */
 function forgetLastLogin(): void {
+  renderTotpStatus(null);
+  renderEnrolment(null);
   renderRecoveryCodes(null);
   renderSessions(null);
   showStepUp(false);
