@@ -36,6 +36,7 @@ describe('POST /auth/register', () => {
       expect(response.json).toEqual({
         id: expect.any(String),
         email: `${local.toLowerCase()}@example.test`,
+        emailVerified: false,
       });
     });
 
@@ -44,7 +45,7 @@ describe('POST /auth/register', () => {
       const response = await auth.post('/auth/register', credentials);
 
       expectStatus(response, 201);
-      expect(Object.keys(response.json ?? {}).sort()).toEqual(['email', 'id']);
+      expect(Object.keys(response.json ?? {}).sort()).toEqual(['email', 'emailVerified', 'id']);
       expect(response.text).not.toContain(credentials.password);
     });
 

@@ -36,7 +36,7 @@ describe('POST /auth/session', () => {
 
       expectStatus(response, 201);
       expect(response.json).toEqual({
-        user: { id: user.id, email: user.email },
+        user: { id: user.id, email: user.email, emailVerified: false },
         csrfToken: expect.any(String),
         expiresAt: expect.any(String),
         idleExpiresAt: expect.any(String),
@@ -132,7 +132,7 @@ describe('GET /auth/session', () => {
 
       expectStatus(response, 200);
       expect(response.json).toEqual({
-        user: { id: user.id, email: user.email },
+        user: { id: user.id, email: user.email, emailVerified: false },
         csrfToken: expect.any(String),
         deviceBound: false,
         expiresAt: expect.any(String),

@@ -347,6 +347,7 @@ describe('GET /auth/me', () => {
       expect(response.json).toEqual({
         id: user.id,
         email: user.email,
+        emailVerified: false,
         method: 'bearer',
       });
     });
@@ -362,6 +363,7 @@ describe('GET /auth/me', () => {
       expect(response.json).toEqual({
         id: user.id,
         email: user.email,
+        emailVerified: false,
         method: 'session',
       });
     });

@@ -42,7 +42,11 @@ describe('/api/auth/* on SHOP', () => {
       const response = await shop.post<UserBody>('/api/auth/register', credentials);
 
       expectStatus(response, 201);
-      expect(response.json).toEqual({ id: expect.any(String), email: credentials.email });
+      expect(response.json).toEqual({
+        id: expect.any(String),
+        email: credentials.email,
+        emailVerified: false,
+      });
     });
 
     it("passes AUTH's errors through as they are", async () => {
@@ -63,7 +67,7 @@ describe('/api/auth/* on SHOP', () => {
       });
 
       expectStatus(response, 201);
-      expect(response.json?.user).toEqual({ id: user.id, email: user.email });
+      expect(response.json?.user).toEqual({ id: user.id, email: user.email, emailVerified: false });
       const cookie = response.cookies.find((c) => c.name === SESSION_COOKIE);
       expect(cookie).toMatchObject({ httpOnly: true, secure: true, path: '/' });
       expect(cookie?.sameSite?.toLowerCase()).toBe('strict');
@@ -108,7 +112,7 @@ describe('/api/auth/* on SHOP', () => {
       const response = await shop.get<SessionBody>('/api/auth/session', { jar });
 
       expectStatus(response, 200);
-      expect(response.json?.user).toEqual({ id: user.id, email: user.email });
+      expect(response.json?.user).toEqual({ id: user.id, email: user.email, emailVerified: false });
     });
   });
 

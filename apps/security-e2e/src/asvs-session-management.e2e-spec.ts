@@ -283,7 +283,7 @@ describe('ASVS 5.0 §7.5.2 users can view and end their active sessions', () => 
     return {
       jar,
       csrfToken: response.json?.csrfToken ?? '',
-      user: { id: user.id, email: user.email },
+      user: { id: user.id, email: user.email, emailVerified: false },
       sessionId: jar.get(SESSION_COOKIE) ?? '',
       response,
     };
@@ -444,7 +444,7 @@ describe("ASVS 5.0 §7.4.3, §7.5.1 a password change needs the current password
 
     expectStatus(response, 200);
     expect(response.json).toEqual({
-      user: { id: user.id, email: user.email },
+      user: { id: user.id, email: user.email, emailVerified: false },
       csrfToken: expect.any(String),
       expiresAt: expect.any(String),
       idleExpiresAt: expect.any(String),

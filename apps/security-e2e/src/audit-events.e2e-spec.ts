@@ -36,6 +36,7 @@ import { auditEntries, pollUntil, refresh, sessionHandle, sidOf } from './suppor
 
 const EVENTS = [
   'registration.succeeded',
+  'email.verification_sent',
   'login.succeeded',
   'login.failed',
   'login.backoff_engaged',

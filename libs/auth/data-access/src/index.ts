@@ -14,3 +14,12 @@ export type {
 } from './lib/refresh-tokens.repository';
 export { SIGNING_KEY_REPOSITORY, SqlSigningKeyRepository } from './lib/signing-keys.repository';
 export type { SigningKeyRecord, SigningKeyRepository } from './lib/signing-keys.repository';
+export {
+  ACCOUNT_TOKEN_REPOSITORY,
+  SqlAccountTokenRepository,
+} from './lib/account-tokens.repository';
+export type {
+  AccountToken,
+  AccountTokenPurpose,
+  AccountTokenRepository,
+} from './lib/account-tokens.repository';

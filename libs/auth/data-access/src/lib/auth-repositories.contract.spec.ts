@@ -1,5 +1,7 @@
 import type { SqlClient } from '@svt/shared/data-access-sql';
 import { sqlBackends } from '@svt/shared/data-access-sql/testing';
+import type { AccountToken } from './account-tokens.repository';
+import { SqlAccountTokenRepository } from './account-tokens.repository';
 import { authMigrations } from './migrations';
 import type { NextRefreshToken, RotationOutcome, TokenFamily } from './refresh-tokens.repository';
 import { SqlRefreshTokenRepository } from './refresh-tokens.repository';
@@ -20,6 +22,7 @@ const alice: User = {
   passwordHash: '$argon2id$...',
   createdAt: NOW,
   credentialVersion: 0,
+  emailVerifiedAt: null,
 };
 const bob: User = { ...alice, id: 'user-bob', email: 'bob@example.test' };
 
@@ -167,6 +170,118 @@ describe.each(sqlBackends().map((backend) => [backend.name, backend] as const))(
         await expect(users.pendingRevocations()).resolves.toHaveLength(1);
         await users.revocationDone({ userId: alice.id, credentialVersion: 2 });
         await expect(users.pendingRevocations()).resolves.toEqual([]);
+      });
+    });
+
+    describe(`${SqlUserRepository.name} e-mail verification`, () => {
+      it('records the first proof of the mailbox and keeps it', async () => {
+        const users = new SqlUserRepository(sql);
+        await users.create(alice);
+        await users.create(bob);
+        await users.markEmailVerified(alice.id, NOW + 5);
+        await users.markEmailVerified(alice.id, NOW + 9);
+        await expect(users.findById(alice.id)).resolves.toEqual({
+          ...alice,
+          emailVerifiedAt: NOW + 5,
+        });
+        await expect(users.findById(bob.id)).resolves.toEqual(bob);
+      });
+    });
+
+    describe(SqlAccountTokenRepository.name, () => {
+      let users: SqlUserRepository;
+      let tokens: SqlAccountTokenRepository;
+      const reset: AccountToken = {
+        tokenHash: 'reset-hash',
+        userId: alice.id,
+        purpose: 'password_reset',
+        credentialVersion: 0,
+        createdAt: NOW,
+        expiresAt: NOW + IDLE,
+      };
+      const verification: AccountToken = {
+        ...reset,
+        tokenHash: 'verification-hash',
+        purpose: 'email_verification',
+        credentialVersion: null,
+      };
+
+      beforeEach(async () => {
+        users = new SqlUserRepository(sql);
+        tokens = new SqlAccountTokenRepository(sql);
+        await users.create(alice);
+        await users.create(bob);
+        await tokens.insert(reset);
+        await tokens.insert(verification);
+      });
+
+      it('consumes a token once, for its own purpose only', async () => {
+        await expect(
+          tokens.consume(reset.tokenHash, 'email_verification', NOW),
+        ).resolves.toBeNull();
+        await expect(tokens.findUsable(reset.tokenHash, 'password_reset', NOW)).resolves.toEqual(
+          reset,
+        );
+        await expect(tokens.consume(reset.tokenHash, 'password_reset', NOW)).resolves.toEqual(
+          reset,
+        );
+        await expect(tokens.consume(reset.tokenHash, 'password_reset', NOW)).resolves.toBeNull();
+        await expect(tokens.findUsable(reset.tokenHash, 'password_reset', NOW)).resolves.toBeNull();
+        await expect(
+          tokens.consume(verification.tokenHash, 'email_verification', NOW),
+        ).resolves.toEqual(verification);
+      });
+
+      it('refuses an unknown or expired token', async () => {
+        await expect(tokens.consume('unknown', 'password_reset', NOW)).resolves.toBeNull();
+        await expect(
+          tokens.consume(reset.tokenHash, 'password_reset', reset.expiresAt),
+        ).resolves.toBeNull();
+        await expect(
+          tokens.findUsable(verification.tokenHash, 'email_verification', verification.expiresAt),
+        ).resolves.toBeNull();
+      });
+
+      it('refuses a reset token once the password changed since it was issued', async () => {
+        await users.updatePasswordHash(alice.id, '$argon2id$changed');
+        await expect(tokens.findUsable(reset.tokenHash, 'password_reset', NOW)).resolves.toBeNull();
+        await expect(tokens.consume(reset.tokenHash, 'password_reset', NOW)).resolves.toBeNull();
+        // A verification link proves the mailbox, not the password: it stays good.
+        await expect(
+          tokens.consume(verification.tokenHash, 'email_verification', NOW),
+        ).resolves.toEqual(verification);
+      });
+
+      it('lets exactly one of many concurrent consumptions on two clients win', async () => {
+        const [a, b] = await backend.openPair();
+        try {
+          await a.migrate(authMigrations);
+          const seeded = new SqlAccountTokenRepository(a);
+          await new SqlUserRepository(a).create(alice);
+          await seeded.insert({ ...reset, tokenHash: 'raced' });
+          const replicas = [seeded, new SqlAccountTokenRepository(b)];
+          const outcomes = await Promise.all(
+            Array.from({ length: 10 }, (_, i) =>
+              replicas[i % 2].consume('raced', 'password_reset', NOW),
+            ),
+          );
+          expect(outcomes.filter((outcome) => outcome !== null)).toHaveLength(1);
+        } finally {
+          await Promise.all([a.close(), b.close()]);
+        }
+      });
+
+      it('deletes expired tokens and keeps the others', async () => {
+        await tokens.insert({ ...reset, tokenHash: 'old', expiresAt: NOW - 1 });
+        await expect(tokens.deleteExpiredBefore(NOW)).resolves.toBe(1);
+        await expect(tokens.findUsable(reset.tokenHash, 'password_reset', NOW)).resolves.toEqual(
+          reset,
+        );
+      });
+
+      it('goes with its user', async () => {
+        await sql.execute('DELETE FROM users WHERE id = ?', [alice.id]);
+        await expect(tokens.findUsable(reset.tokenHash, 'password_reset', NOW)).resolves.toBeNull();
       });
     });
 

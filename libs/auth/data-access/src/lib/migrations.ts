@@ -78,4 +78,22 @@ export const authMigrations: readonly Migration[] = [
     id: '006-dpop-binding',
     up: `ALTER TABLE token_families ADD COLUMN dpop_jkt TEXT`,
   },
+  {
+    // Single-use links sent by mail (e-mail verification, password reset),
+    // stored only as SHA-256 hashes. A reset token records the credential
+    // version it was issued under: a later password change voids it.
+    id: '007-account-tokens',
+    up: `
+      CREATE TABLE account_tokens (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        purpose TEXT NOT NULL,
+        credential_version BIGINT,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT
+      );
+      CREATE INDEX IF NOT EXISTS account_tokens_user ON account_tokens(user_id);
+      ALTER TABLE users ADD COLUMN email_verified_at BIGINT`,
+  },
 ];

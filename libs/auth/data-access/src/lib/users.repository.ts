@@ -12,6 +12,8 @@ export interface User {
    * an older version is stale (a login that raced the change).
    */
   readonly credentialVersion: number;
+  /** When the owner proved the mailbox (a verification or reset link), or null. */
+  readonly emailVerifiedAt: number | null;
 }
 
 /** A password change whose sessions and token families have not all been ended yet. */
@@ -33,6 +35,8 @@ export interface UserRepository {
    * `revocationDone` is called with that version.
    */
   updatePasswordHash(id: string, passwordHash: string): Promise<number | null>;
+  /** Records the first proof of the mailbox; a later proof keeps the first instant. */
+  markEmailVerified(id: string, at: number): Promise<void>;
   /** The user's credential version now, or null when the user does not exist. */
   credentialVersion(id: string): Promise<number | null>;
   /** Password changes whose sign-out everywhere has not been confirmed yet. */
@@ -49,6 +53,7 @@ interface UserRow {
   password_hash: string;
   created_at: number;
   credential_version: number;
+  email_verified_at: number | null;
 }
 
 const toUser = (row: UserRow): User => ({
@@ -57,6 +62,7 @@ const toUser = (row: UserRow): User => ({
   passwordHash: row.password_hash,
   createdAt: row.created_at,
   credentialVersion: row.credential_version,
+  emailVerifiedAt: row.email_verified_at === null ? null : Number(row.email_verified_at),
 });
 
 /** Users in SQL, on whichever SqlClient adapter the app opened. */
@@ -65,8 +71,9 @@ export class SqlUserRepository implements UserRepository {
 
   async create(user: User): Promise<'created' | 'email_taken'> {
     const inserted = await this.sql.execute(
-      `INSERT INTO users (id, email, password_hash, created_at, credential_version, revoked_version)
-       VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO users (id, email, password_hash, created_at, credential_version, revoked_version,
+         email_verified_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (email) DO NOTHING`,
       [
         user.id,
@@ -75,6 +82,7 @@ export class SqlUserRepository implements UserRepository {
         user.createdAt,
         user.credentialVersion,
         user.credentialVersion,
+        user.emailVerifiedAt,
       ],
     );
     return inserted === 1 ? 'created' : 'email_taken';
@@ -97,6 +105,13 @@ export class SqlUserRepository implements UserRepository {
       [passwordHash, id],
     );
     return row ? row.credential_version : null;
+  }
+
+  async markEmailVerified(id: string, at: number): Promise<void> {
+    await this.sql.execute(
+      'UPDATE users SET email_verified_at = ? WHERE id = ? AND email_verified_at IS NULL',
+      [at, id],
+    );
   }
 
   async credentialVersion(id: string): Promise<number | null> {

@@ -16,6 +16,31 @@ describe('authConfigSchema', () => {
     expect(authConfigSchema.parse({}).REFRESH_TOKEN_REUSE_GRACE).toBe(2);
   });
 
+  describe('mailed links', () => {
+    it('last a day for verification and 30 minutes for a reset, and verification is optional by default', () => {
+      expect(authConfigSchema.parse({})).toMatchObject({
+        EMAIL_VERIFICATION_TTL: 86_400,
+        PASSWORD_RESET_TTL: 1800,
+        REQUIRE_VERIFIED_EMAIL: false,
+      });
+    });
+
+    it.each<[string, string]>([
+      ['EMAIL_VERIFICATION_TTL', '86401'],
+      ['PASSWORD_RESET_TTL', '1801'],
+      ['PASSWORD_RESET_TTL', '0'],
+      ['REQUIRE_VERIFIED_EMAIL', 'yes'],
+    ])('refuses %s=%s', (name, value) => {
+      const parsed = authConfigSchema.safeParse({ [name]: value });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues.map((issue) => issue.path[0])).toEqual([name]);
+    });
+
+    it('accepts a reset link of one second, for tests', () => {
+      expect(authConfigSchema.parse({ PASSWORD_RESET_TTL: '1' }).PASSWORD_RESET_TTL).toBe(1);
+    });
+  });
+
   describe('the development placeholder of KEY_ENCRYPTION_SECRET', () => {
     it.each<[string, Record<string, string>]>([
       ['in development on loopback, the default', {}],

@@ -81,6 +81,20 @@ export const authConfigSchema = z
     RATE_LIMIT_REGISTER_EMAIL: env.rateLimit('5/3600'),
     RATE_LIMIT_REFRESH_IP: env.rateLimit('120/60'),
     RATE_LIMIT_REFRESH_ACCOUNT: env.rateLimit('60/60'),
+    /** Refuse a password login (after the password matched) until the address is verified. */
+    REQUIRE_VERIFIED_EMAIL: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .default('false')
+      .transform((v) => v === 'true'),
+    /** How long an e-mail verification link works, seconds. */
+    EMAIL_VERIFICATION_TTL: env.seconds(24 * 3600, 24 * 3600),
+    /** How long a password reset link works, seconds (OWASP Forgot Password Cheat Sheet: short). */
+    PASSWORD_RESET_TTL: env.seconds(1800, 1800),
+    RATE_LIMIT_FORGOT_IP: env.rateLimit('10/3600'),
+    RATE_LIMIT_FORGOT_EMAIL: env.rateLimit('3/3600'),
+    RATE_LIMIT_RESET_IP: env.rateLimit('20/3600'),
+    RATE_LIMIT_RESET_ACCOUNT: env.rateLimit('5/3600'),
+    RATE_LIMIT_VERIFY_ACCOUNT: env.rateLimit('5/3600'),
     LOGIN_BACKOFF_AFTER: z.coerce.number().int().min(1).default(5),
     LOGIN_DEVICE_BACKOFF_AFTER: z.coerce.number().int().min(1).default(10),
     LOGIN_BACKOFF_MAX: env.seconds(15 * 60),

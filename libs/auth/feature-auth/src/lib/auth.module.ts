@@ -4,8 +4,10 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import type { Logger } from 'pino';
 import {
+  ACCOUNT_TOKEN_REPOSITORY,
   REFRESH_TOKEN_REPOSITORY,
   SIGNING_KEY_REPOSITORY,
+  SqlAccountTokenRepository,
   SqlRefreshTokenRepository,
   SqlSigningKeyRepository,
   SqlUserRepository,
@@ -33,8 +35,12 @@ import { SignOutService } from './account/sign-out.service';
 import type { AuthConfig } from './auth.config';
 import { smtpUrl } from './auth.config';
 import { AUTH_CONFIG, AUTH_SQL, SESSION_COOKIE } from './auth.tokens';
+import { EmailVerificationController } from './email-verification/email-verification.controller';
+import { EmailVerificationService } from './email-verification/email-verification.service';
 import { JwksController } from './keys/jwks.controller';
 import { AccountMail } from './mail/account-mail';
+import { PasswordResetController } from './password-reset/password-reset.controller';
+import { PasswordResetService } from './password-reset/password-reset.service';
 import { MAILER } from './mail/mailer';
 import { NodemailerMailer } from './mail/nodemailer-mailer';
 import { LoginPageService } from './oidc/login-page.service';
@@ -48,6 +54,7 @@ import { DeviceBindingController } from './session/device-binding/device-binding
 import { DeviceBindingService } from './session/device-binding/device-binding.service';
 import { SessionController } from './session/session.controller';
 import { SessionsService } from './session/sessions.service';
+import { AccountTokensSweeper } from './shared/account-tokens-sweeper';
 import { AuditLog } from './shared/audit-log';
 import { CredentialsService } from './shared/credentials.service';
 import { DeviceCookies } from './shared/device-cookie';
@@ -77,6 +84,11 @@ class AuthCoreModule {
       {
         provide: REFRESH_TOKEN_REPOSITORY,
         useFactory: (sql: SqlClient) => new SqlRefreshTokenRepository(sql),
+        inject: [AUTH_SQL],
+      },
+      {
+        provide: ACCOUNT_TOKEN_REPOSITORY,
+        useFactory: (sql: SqlClient) => new SqlAccountTokenRepository(sql),
         inject: [AUTH_SQL],
       },
       {
@@ -152,6 +164,8 @@ export class AuthModule {
         TokenController,
         AccountSessionsController,
         PasswordController,
+        PasswordResetController,
+        EmailVerificationController,
         MeController,
         JwksController,
       ],
@@ -181,6 +195,9 @@ export class AuthModule {
         OpenIdProvider,
         LoginPageService,
         SingleSignOnSessions,
+        EmailVerificationService,
+        PasswordResetService,
+        AccountTokensSweeper,
       ],
     };
   }

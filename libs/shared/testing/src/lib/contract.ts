@@ -9,6 +9,7 @@ export const DEVICE_COOKIE = '__Secure-device';
 export interface UserBody {
   id: string;
   email: string;
+  emailVerified: boolean;
 }
 
 export interface SessionBody {

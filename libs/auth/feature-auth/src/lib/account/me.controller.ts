@@ -5,6 +5,7 @@ import { CurrentIdentity } from '@svt/shared/feature-authn';
 import { ApiAuthenticated, ApiProblems, AUTHENTICATED_PROBLEMS } from '@svt/shared/util-http';
 import { MeResponseDto } from '../shared/auth.dto';
 import { CredentialsService } from '../shared/credentials.service';
+import type { PublicUser } from '../shared/public-user';
 import { publicUser } from '../shared/public-user';
 
 @ApiTags('account')
@@ -17,9 +18,7 @@ export class MeController {
   @ApiOperation({ summary: 'Who you are, and how you authenticated' })
   @ApiOkResponse({ type: MeResponseDto })
   @ApiProblems(...AUTHENTICATED_PROBLEMS)
-  async me(
-    @CurrentIdentity() identity: Identity,
-  ): Promise<{ id: string; email: string; method: string }> {
+  async me(@CurrentIdentity() identity: Identity): Promise<PublicUser & { method: string }> {
     const user = await this.credentials.authenticatedUser(identity.userId);
     return { ...publicUser(user), method: identity.method };
   }

@@ -84,7 +84,8 @@ export class LoginPageService {
       if (error.retryAfterSeconds !== undefined) {
         reply.header('Retry-After', String(error.retryAfterSeconds));
       }
-      const status = error.code === 'rate_limited' ? 429 : 401;
+      const status =
+        error.code === 'rate_limited' ? 429 : error.code === 'email_not_verified' ? 403 : 401;
       this.send(reply, status, this.page(interaction, error.detail, email));
     }
   }
@@ -95,6 +96,7 @@ export class LoginPageService {
       if (!found) throw new AppError('invalid_credentials', INVALID_CREDENTIALS);
       return found;
     });
+    this.credentials.assertMayLogIn(user);
     this.audit.record('login.succeeded', { userId: user.id, method: 'sso', ip });
     return user;
   }

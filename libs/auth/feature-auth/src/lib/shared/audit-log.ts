@@ -23,6 +23,11 @@ export type SecurityEvent =
   | 'session.device_proof_refused'
   | 'password.changed'
   | 'password.change_failed'
+  | 'password.reset_requested'
+  | 'password.reset'
+  | 'password.reset_failed'
+  | 'email.verification_sent'
+  | 'email.verified'
   | 'signing_key.rotated'
   | 'signing_key.revoked'
   | 'mail.failed';
@@ -40,6 +45,7 @@ const WARNINGS: ReadonlySet<SecurityEvent> = new Set([
   'refresh_token.wrong_key',
   'session.device_proof_refused',
   'password.change_failed',
+  'password.reset_failed',
   'signing_key.revoked',
   'mail.failed',
 ]);

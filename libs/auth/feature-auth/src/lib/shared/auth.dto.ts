@@ -95,6 +95,13 @@ export class PublicUserDto {
 
   @ApiProperty({ format: 'email', example: 'ada@example.com' })
   readonly email!: string;
+
+  @ApiProperty({
+    description:
+      'Whether the owner proved the mailbox: opened the verification link, or reset the password by mail.',
+    example: false,
+  })
+  readonly emailVerified!: boolean;
 }
 
 /** What a cookie session login (or a password change in one) answers. */
@@ -197,4 +204,49 @@ export class MeResponseDto extends PublicUserDto {
     description: 'How the caller authenticated.',
   })
   readonly method!: string;
+}
+
+/** The secret of a mailed link: the part after `#verify-email=` or `#reset-password=`. */
+const LINK_TOKEN_DOC = {
+  description: 'The token from the link in the mail (the part of its fragment after `=`).',
+  minLength: 1,
+  maxLength: 512,
+  example: 'q3J5bVh2c0lVbXJ4Yk1jZ2t2Q0d4dU5tZ0VqY2l4cUQ',
+} as const;
+
+export class VerifyEmailDto {
+  @ApiProperty(LINK_TOKEN_DOC)
+  @IsString({ message: 'must be a string' })
+  @Length(1, 512, { message: 'must be 1 to 512 characters' })
+  readonly token!: string;
+}
+
+export class ForgotPasswordDto {
+  @ApiProperty({
+    description: 'Normalised: trimmed, NFKC, lower-case.',
+    format: 'email',
+    maxLength: 254,
+    example: 'ada@example.com',
+  })
+  @normalised
+  @IsEmail({}, { message: 'must be an email address' })
+  @MaxLength(254, { message: 'must be at most 254 characters' })
+  readonly email!: string;
+}
+
+export class ResetPasswordDto {
+  @ApiProperty(LINK_TOKEN_DOC)
+  @IsString({ message: 'must be a string' })
+  @Length(1, 512, { message: 'must be 1 to 512 characters' })
+  readonly token!: string;
+
+  @ApiProperty({ ...PASSWORD_DOC, example: 'a new and longer passphrase' })
+  @IsPassword()
+  readonly newPassword!: string;
+}
+
+/** What `POST /auth/password/forgot` answers, for every address alike. */
+export class ForgotPasswordResponseDto {
+  @ApiProperty({ example: 'If an account uses this address, a reset link is on its way.' })
+  readonly detail!: string;
 }

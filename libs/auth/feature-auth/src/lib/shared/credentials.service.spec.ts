@@ -34,6 +34,10 @@ class InMemoryUsers implements UserRepository {
     this.users.set(id, { ...user, passwordHash, credentialVersion: user.credentialVersion + 1 });
     return user.credentialVersion + 1;
   }
+  async markEmailVerified(id: string, at: number): Promise<void> {
+    const user = this.users.get(id);
+    if (user && user.emailVerifiedAt === null) this.users.set(id, { ...user, emailVerifiedAt: at });
+  }
   async credentialVersion(id: string): Promise<number | null> {
     return this.users.get(id)?.credentialVersion ?? null;
   }
@@ -45,11 +49,19 @@ class InMemoryUsers implements UserRepository {
   }
 }
 
-async function service(): Promise<{ credentials: CredentialsService; hasher: RecordingHasher }> {
+async function service(
+  requireVerifiedEmail = false,
+): Promise<{ credentials: CredentialsService; hasher: RecordingHasher; users: InMemoryUsers }> {
   const hasher = new RecordingHasher();
-  const credentials = new CredentialsService(new InMemoryUsers(), hasher, { now: () => 1_000 });
+  const users = new InMemoryUsers();
+  const credentials = new CredentialsService(
+    users,
+    hasher,
+    { now: () => 1_000 },
+    { REQUIRE_VERIFIED_EMAIL: requireVerifiedEmail },
+  );
   await credentials.onModuleInit();
-  return { credentials, hasher };
+  return { credentials, hasher, users };
 }
 
 describe(CredentialsService.name, () => {
@@ -113,6 +125,32 @@ describe('CredentialsService password change', () => {
     const { credentials } = await service();
     await expect(credentials.setPassword('no-such-user', 'battery staple')).rejects.toMatchObject({
       code: 'unauthenticated',
+    });
+  });
+
+  describe('assertMayLogIn', () => {
+    it('lets an unverified address log in by default', async () => {
+      const { credentials } = await service();
+      const user = await credentials.register('alice@example.test', 'correct horse');
+      expect(user.emailVerifiedAt).toBeNull();
+      expect(() => credentials.assertMayLogIn(user)).not.toThrow();
+    });
+
+    it('refuses an unverified address with email_not_verified when verification is required', async () => {
+      const { credentials } = await service(true);
+      const user = await credentials.register('alice@example.test', 'correct horse');
+      expect(() => credentials.assertMayLogIn(user)).toThrow(
+        expect.objectContaining({ code: 'email_not_verified' }),
+      );
+    });
+
+    it('lets a verified address log in when verification is required', async () => {
+      const { credentials, users } = await service(true);
+      const user = await credentials.register('alice@example.test', 'correct horse');
+      await users.markEmailVerified(user.id, 2_000);
+      const verified = await credentials.verify('alice@example.test', 'correct horse');
+      expect(verified).toMatchObject({ emailVerifiedAt: 2_000 });
+      expect(() => credentials.assertMayLogIn(verified ?? user)).not.toThrow();
     });
   });
 });

@@ -6,6 +6,8 @@ import { USER_REPOSITORY } from '@svt/auth/data-access';
 import { AppError } from '@svt/shared/util-errors';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK, randomSecret } from '@svt/shared/util-security';
+import type { AuthConfig } from '../auth.config';
+import { AUTH_CONFIG } from '../auth.tokens';
 import { normaliseEmail } from './email';
 import type { PasswordHasher } from './password-hasher';
 import { PASSWORD_HASHER } from './password-hasher';
@@ -20,6 +22,7 @@ export class CredentialsService implements OnModuleInit {
     @Inject(USER_REPOSITORY) private readonly users: UserRepository,
     @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(AUTH_CONFIG) private readonly config: Pick<AuthConfig, 'REQUIRE_VERIFIED_EMAIL'>,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -33,6 +36,7 @@ export class CredentialsService implements OnModuleInit {
       passwordHash: await this.hasher.hash(password),
       createdAt: this.clock.now(),
       credentialVersion: 0,
+      emailVerifiedAt: null,
     };
     if ((await this.users.create(user)) === 'email_taken') {
       throw new AppError('email_taken', 'An account with this email already exists.');
@@ -45,6 +49,20 @@ export class CredentialsService implements OnModuleInit {
     const user = await this.users.findByEmail(normaliseEmail(email));
     const matches = await this.hasher.verify(user?.passwordHash ?? this.decoyHash, password);
     return user && matches ? user : null;
+  }
+
+  /**
+   * With REQUIRE_VERIFIED_EMAIL, refuses a login by a user whose address is
+   * not verified. Called only once the password matched, so the refusal
+   * tells nothing to someone who does not know the password.
+   */
+  assertMayLogIn(user: Pick<User, 'emailVerifiedAt'>): void {
+    if (this.config.REQUIRE_VERIFIED_EMAIL && user.emailVerifiedAt === null) {
+      throw new AppError(
+        'email_not_verified',
+        'Verify your e-mail address first: open the link in the mail sent at registration, or ask for a new one.',
+      );
+    }
   }
 
   /** Whether `password` is the user's (a password change re-checks it). */

@@ -20,7 +20,12 @@ export type LimitedAction =
   | 'register-ip'
   | 'register-email'
   | 'refresh-ip'
-  | 'refresh-account';
+  | 'refresh-account'
+  | 'forgot-ip'
+  | 'forgot-email'
+  | 'reset-ip'
+  | 'reset-account'
+  | 'verify-account';
 
 /** How each action's subject becomes its counter's key. */
 const SUBJECTS: Readonly<Record<LimitedAction, 'address' | 'email' | 'user'>> = {
@@ -29,6 +34,11 @@ const SUBJECTS: Readonly<Record<LimitedAction, 'address' | 'email' | 'user'>> = 
   'register-email': 'email',
   'refresh-ip': 'address',
   'refresh-account': 'user',
+  'forgot-ip': 'address',
+  'forgot-email': 'email',
+  'reset-ip': 'address',
+  'reset-account': 'user',
+  'verify-account': 'user',
 };
 
 /**
@@ -80,6 +90,11 @@ export class ThrottleService {
       'register-email': config.RATE_LIMIT_REGISTER_EMAIL,
       'refresh-ip': config.RATE_LIMIT_REFRESH_IP,
       'refresh-account': config.RATE_LIMIT_REFRESH_ACCOUNT,
+      'forgot-ip': config.RATE_LIMIT_FORGOT_IP,
+      'forgot-email': config.RATE_LIMIT_FORGOT_EMAIL,
+      'reset-ip': config.RATE_LIMIT_RESET_IP,
+      'reset-account': config.RATE_LIMIT_RESET_ACCOUNT,
+      'verify-account': config.RATE_LIMIT_VERIFY_ACCOUNT,
     };
     const policy = (blockFrom: number): BackoffPolicy => ({
       windowMs: config.LOGIN_FAILURE_WINDOW * 1000,
