@@ -82,11 +82,14 @@ describe('POST /auth/token', () => {
       });
     });
 
-    it('puts exactly iss, aud, sub, sid, jti, iat and exp in the access token', () => {
+    it('puts exactly iss, aud, sub, sid, jti, iat, exp, amr, acr and auth_time in the access token', () => {
       const { payload } = decodeJwt(response.json?.access_token ?? '');
 
       expect(Object.keys(payload).sort()).toEqual([
+        'acr',
+        'amr',
         'aud',
+        'auth_time',
         'exp',
         'iat',
         'iss',
@@ -349,6 +352,8 @@ describe('GET /auth/me', () => {
         email: user.email,
         emailVerified: false,
         method: 'bearer',
+        amr: ['pwd'],
+        acr: 'aal1',
       });
     });
   });
@@ -365,6 +370,8 @@ describe('GET /auth/me', () => {
         email: user.email,
         emailVerified: false,
         method: 'session',
+        amr: ['pwd'],
+        acr: 'aal1',
       });
     });
   });

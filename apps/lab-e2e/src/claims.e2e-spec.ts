@@ -221,14 +221,25 @@ describe('A JWT is much bigger', () => {
 });
 
 describe('Keep personal data out of the JWT', () => {
-  it('carries only the registered claims and a session id: no email, decoded or raw', async () => {
+  it('carries only the registered claims, a session id and how the user authenticated: no email, decoded or raw', async () => {
     const { user, tokens } = await signUpAtShop();
     const token = tokens.accessToken;
 
     const { header, payload } = decodeJwt(token);
 
     expect(Object.keys(header).sort()).toEqual(['alg', 'kid', 'typ']);
-    expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'sid', 'sub']);
+    expect(Object.keys(payload).sort()).toEqual([
+      'acr',
+      'amr',
+      'aud',
+      'auth_time',
+      'exp',
+      'iat',
+      'iss',
+      'jti',
+      'sid',
+      'sub',
+    ]);
     const [localPart] = user.email.split('@');
     const readable = [
       token,

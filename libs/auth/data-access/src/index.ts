@@ -23,3 +23,19 @@ export type {
   AccountTokenPurpose,
   AccountTokenRepository,
 } from './lib/account-tokens.repository';
+export { SqlTotpFactorRepository, TOTP_FACTOR_REPOSITORY } from './lib/totp-factors.repository';
+export type { TotpFactor, TotpFactorRepository } from './lib/totp-factors.repository';
+export {
+  RECOVERY_CODE_REPOSITORY,
+  SqlRecoveryCodeRepository,
+} from './lib/recovery-codes.repository';
+export type { RecoveryCodeRepository } from './lib/recovery-codes.repository';
+export {
+  PENDING_LOGIN_REPOSITORY,
+  SqlPendingLoginRepository,
+} from './lib/pending-logins.repository';
+export type {
+  PendingLogin,
+  PendingLoginKind,
+  PendingLoginRepository,
+} from './lib/pending-logins.repository';

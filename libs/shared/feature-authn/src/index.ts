@@ -58,6 +58,7 @@ export {
 } from './lib/csrf';
 export { CurrentIdentity } from './lib/current-identity.decorator';
 export type { CredentialKind, Identity, LoginMethod } from './lib/identity';
+export { assuranceLevel } from './lib/identity';
 export {
   ACCESS_TOKEN_TYPE,
   checkHeader,

@@ -4,9 +4,12 @@ import type { AccountToken } from './account-tokens.repository';
 import { SqlAccountTokenRepository } from './account-tokens.repository';
 import { authMigrations } from './migrations';
 import type { NextRefreshToken, RotationOutcome, TokenFamily } from './refresh-tokens.repository';
+import { SqlPendingLoginRepository } from './pending-logins.repository';
+import { SqlRecoveryCodeRepository } from './recovery-codes.repository';
 import { SqlRefreshTokenRepository } from './refresh-tokens.repository';
 import type { SigningKeyRecord } from './signing-keys.repository';
 import { SqlSigningKeyRepository } from './signing-keys.repository';
+import { SqlTotpFactorRepository } from './totp-factors.repository';
 import type { User } from './users.repository';
 import { SqlUserRepository } from './users.repository';
 
@@ -37,6 +40,8 @@ const family: TokenFamily = {
   lastSeenAt: NOW,
   credentialVersion: 0,
   dpopJkt: null,
+  amr: ['pwd'],
+  authTime: NOW,
 };
 
 /** The address key of the client the rotations in these tests come from. */
@@ -700,6 +705,202 @@ describe.each(sqlBackends().map((backend) => [backend.name, backend] as const))(
         await expect(sql.query('SELECT kid, private_key FROM signing_keys')).resolves.toEqual([
           { kid: 'b', private_key: 'v1.b' },
         ]);
+      });
+    });
+
+    describe('migration 008-second-factor', () => {
+      it('reads a family from before it as a password login at its creation', async () => {
+        const old = await backend.open();
+        try {
+          await old.migrate(authMigrations.filter((migration) => migration.id < '008'));
+          await old.execute(
+            'INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)',
+            [alice.id, alice.email, alice.passwordHash, alice.createdAt],
+          );
+          await old.execute(
+            `INSERT INTO token_families (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+            ['family-old', alice.id, NOW - 7, NOW + DAY],
+          );
+
+          await old.migrate(authMigrations);
+
+          await expect(
+            new SqlRefreshTokenRepository(old).findFamily('family-old'),
+          ).resolves.toMatchObject({ amr: ['pwd'], authTime: NOW - 7 });
+        } finally {
+          await old.close();
+        }
+      });
+    });
+
+    describe('token families and their authentication', () => {
+      it('keep the amr and auth_time of the login through a rotation', async () => {
+        await new SqlUserRepository(sql).create(alice);
+        const tokens = new SqlRefreshTokenRepository(sql);
+        await tokens.createFamily(
+          { ...family, amr: ['pwd', 'otp'], authTime: NOW - 5 },
+          { hash: 'h1', expiresAt: NOW + IDLE },
+        );
+        const outcome = await tokens.rotate('h1', next('h2', NOW + 1000), NOW + 1000, GRACE);
+        expect(outcome).toMatchObject({
+          kind: 'rotated',
+          family: { amr: ['pwd', 'otp'], authTime: NOW - 5 },
+        });
+      });
+    });
+
+    describe(SqlTotpFactorRepository.name, () => {
+      let factors: SqlTotpFactorRepository;
+
+      beforeEach(async () => {
+        await new SqlUserRepository(sql).create(alice);
+        factors = new SqlTotpFactorRepository(sql);
+      });
+
+      it('replaces a pending secret and refuses a new one once confirmed', async () => {
+        await expect(factors.savePending(alice.id, 'sealed-1', NOW)).resolves.toBe(true);
+        await expect(factors.savePending(alice.id, 'sealed-2', NOW + 1)).resolves.toBe(true);
+        await expect(factors.find(alice.id)).resolves.toEqual({
+          userId: alice.id,
+          sealedSecret: 'sealed-2',
+          createdAt: NOW + 1,
+          confirmedAt: null,
+          lastUsedStep: null,
+        });
+        await expect(factors.confirm(alice.id, 100, NOW + 2)).resolves.toBe(true);
+        await expect(factors.confirm(alice.id, 101, NOW + 3)).resolves.toBe(false);
+        await expect(factors.savePending(alice.id, 'sealed-3', NOW + 4)).resolves.toBe(false);
+        await expect(factors.find(alice.id)).resolves.toMatchObject({
+          sealedSecret: 'sealed-2',
+          confirmedAt: NOW + 2,
+          lastUsedStep: 100,
+        });
+      });
+
+      it('confirms nothing when no enrolment is pending', async () => {
+        await expect(factors.confirm(alice.id, 100, NOW)).resolves.toBe(false);
+        await expect(factors.find(alice.id)).resolves.toBeNull();
+      });
+
+      it('accepts each time step once, and never an earlier one', async () => {
+        await factors.savePending(alice.id, 'sealed', NOW);
+        await expect(factors.useStep(alice.id, 99)).resolves.toBe(false);
+        await factors.confirm(alice.id, 100, NOW);
+        await expect(factors.useStep(alice.id, 100)).resolves.toBe(false);
+        await expect(factors.useStep(alice.id, 101)).resolves.toBe(true);
+        await expect(factors.useStep(alice.id, 101)).resolves.toBe(false);
+        await expect(factors.useStep(alice.id, 100)).resolves.toBe(false);
+      });
+
+      it('lets one of concurrent uses of a step win', async () => {
+        await factors.savePending(alice.id, 'sealed', NOW);
+        await factors.confirm(alice.id, 100, NOW);
+        const used = await Promise.all(
+          Array.from({ length: 8 }, () => factors.useStep(alice.id, 101)),
+        );
+        expect(used.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('disables a confirmed factor with its recovery codes, and nothing else', async () => {
+        const codes = new SqlRecoveryCodeRepository(sql);
+        await factors.savePending(alice.id, 'sealed', NOW);
+        await expect(factors.disable(alice.id)).resolves.toBe(false);
+        await factors.confirm(alice.id, 100, NOW);
+        await codes.replace(alice.id, ['c1', 'c2'], NOW);
+        await expect(factors.disable(alice.id)).resolves.toBe(true);
+        await expect(factors.find(alice.id)).resolves.toBeNull();
+        await expect(codes.countLeft(alice.id)).resolves.toBe(0);
+        await expect(factors.disable(alice.id)).resolves.toBe(false);
+      });
+    });
+
+    describe(SqlRecoveryCodeRepository.name, () => {
+      let codes: SqlRecoveryCodeRepository;
+
+      beforeEach(async () => {
+        await new SqlUserRepository(sql).create(alice);
+        await new SqlUserRepository(sql).create(bob);
+        codes = new SqlRecoveryCodeRepository(sql);
+        await codes.replace(alice.id, ['a1', 'a2', 'a3'], NOW);
+      });
+
+      it('spends a code once, and only for its own user', async () => {
+        await expect(codes.use(bob.id, 'a1', NOW)).resolves.toBe(false);
+        await expect(codes.use(alice.id, 'a1', NOW)).resolves.toBe(true);
+        await expect(codes.use(alice.id, 'a1', NOW)).resolves.toBe(false);
+        await expect(codes.use(alice.id, 'unknown', NOW)).resolves.toBe(false);
+        await expect(codes.countLeft(alice.id)).resolves.toBe(2);
+      });
+
+      it('lets one of concurrent uses of a code win', async () => {
+        const used = await Promise.all(
+          Array.from({ length: 8 }, () => codes.use(alice.id, 'a2', NOW)),
+        );
+        expect(used.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('replaces every code of the user', async () => {
+        await codes.replace(bob.id, ['b1'], NOW);
+        await codes.replace(alice.id, ['a9'], NOW);
+        await expect(codes.use(alice.id, 'a1', NOW)).resolves.toBe(false);
+        await expect(codes.countLeft(alice.id)).resolves.toBe(1);
+        await expect(codes.countLeft(bob.id)).resolves.toBe(1);
+      });
+    });
+
+    describe(SqlPendingLoginRepository.name, () => {
+      let pending: SqlPendingLoginRepository;
+      const login = {
+        handleHash: 'handle-1',
+        userId: alice.id,
+        kind: 'session' as const,
+        createdAt: NOW,
+        expiresAt: NOW + 300_000,
+        credentialVersion: 0,
+        dpopJkt: null,
+      };
+
+      beforeEach(async () => {
+        await new SqlUserRepository(sql).create(alice);
+        pending = new SqlPendingLoginRepository(sql);
+        await pending.create(login);
+      });
+
+      it('finds a live login only for its kind and before it expires', async () => {
+        await expect(pending.findLive('handle-1', 'session', NOW + 1)).resolves.toEqual({
+          ...login,
+          usedAt: null,
+          failedAttempts: 0,
+        });
+        await expect(pending.findLive('handle-1', 'token', NOW + 1)).resolves.toBeNull();
+        await expect(pending.findLive('handle-1', 'session', NOW + 300_000)).resolves.toBeNull();
+        await expect(pending.findLive('unknown', 'session', NOW)).resolves.toBeNull();
+      });
+
+      it('is consumed once, by its own kind, before it expires', async () => {
+        await expect(pending.consume('handle-1', 'token', NOW)).resolves.toBeNull();
+        await expect(pending.consume('handle-1', 'session', NOW + 300_000)).resolves.toBeNull();
+        const results = await Promise.all(
+          Array.from({ length: 6 }, () => pending.consume('handle-1', 'session', NOW + 1)),
+        );
+        expect(results.filter((result) => result !== null)).toHaveLength(1);
+        await expect(pending.findLive('handle-1', 'session', NOW + 2)).resolves.toBeNull();
+      });
+
+      it('dies once the wrong codes reach the limit', async () => {
+        await expect(pending.recordFailure('handle-1', 3, NOW)).resolves.toBe(1);
+        await expect(pending.recordFailure('handle-1', 3, NOW)).resolves.toBe(2);
+        await expect(pending.findLive('handle-1', 'session', NOW)).resolves.not.toBeNull();
+        await expect(pending.recordFailure('handle-1', 3, NOW)).resolves.toBe(3);
+        await expect(pending.findLive('handle-1', 'session', NOW)).resolves.toBeNull();
+        await expect(pending.recordFailure('handle-1', 3, NOW)).resolves.toBeNull();
+        await expect(pending.consume('handle-1', 'session', NOW)).resolves.toBeNull();
+      });
+
+      it('deletes expired logins', async () => {
+        await pending.create({ ...login, handleHash: 'handle-2', expiresAt: NOW + 10 });
+        await expect(pending.deleteExpiredBefore(NOW + 20)).resolves.toBe(1);
+        await expect(pending.findLive('handle-1', 'session', NOW)).resolves.not.toBeNull();
       });
     });
   },

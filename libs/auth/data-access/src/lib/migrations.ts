@@ -96,4 +96,42 @@ export const authMigrations: readonly Migration[] = [
       CREATE INDEX IF NOT EXISTS account_tokens_user ON account_tokens(user_id);
       ALTER TABLE users ADD COLUMN email_verified_at BIGINT`,
   },
+  {
+    // A TOTP factor (RFC 6238) per user: pending until confirmed with a first
+    // code; last_used_step refuses a code's replay within its window. Recovery
+    // codes and pending logins (the handle between a login's password step and
+    // its second factor) are stored as hashes only. Families remember which
+    // factors started them (RFC 8176 amr) and when (auth_time); rows older than
+    // this read as a password login at their creation.
+    id: '008-second-factor',
+    up: `
+      CREATE TABLE totp_factors (
+        user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        sealed_secret TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        confirmed_at BIGINT,
+        last_used_step BIGINT
+      );
+      CREATE TABLE recovery_codes (
+        code_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at BIGINT NOT NULL,
+        used_at BIGINT
+      );
+      CREATE INDEX IF NOT EXISTS recovery_codes_user ON recovery_codes(user_id);
+      CREATE TABLE pending_logins (
+        handle_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT,
+        failed_attempts BIGINT NOT NULL DEFAULT 0,
+        credential_version BIGINT NOT NULL,
+        dpop_jkt TEXT
+      );
+      CREATE INDEX IF NOT EXISTS pending_logins_expiry ON pending_logins(expires_at);
+      ALTER TABLE token_families ADD COLUMN amr TEXT;
+      ALTER TABLE token_families ADD COLUMN auth_time BIGINT`,
+  },
 ];

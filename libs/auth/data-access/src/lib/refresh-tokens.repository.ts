@@ -24,6 +24,13 @@ export interface TokenFamily {
    * tokens carry it as `cnf.jkt`. Null for a Bearer family.
    */
   readonly dpopJkt: string | null;
+  /**
+   * The authentication methods of the login that started the family (RFC 8176
+   * values: `pwd`, `otp`); a refresh keeps them.
+   */
+  readonly amr: readonly string[];
+  /** When the user last proved a factor for this family (epoch ms); a refresh keeps it. */
+  readonly authTime: number;
 }
 
 /** The first token of a family. */
@@ -136,6 +143,9 @@ interface FamilyRow {
   last_seen_at: number | null;
   credential_version: number;
   dpop_jkt: string | null;
+  /** Space-separated; null on families from before migration 008 (a password login). */
+  amr: string | null;
+  auth_time: number | null;
 }
 
 /** A spent-or-not token joined with its family and its successor, if any. */
@@ -158,6 +168,8 @@ const toFamily = (row: FamilyRow): TokenFamily => ({
   lastSeenAt: row.last_seen_at ?? row.created_at,
   credentialVersion: row.credential_version,
   dpopJkt: row.dpop_jkt,
+  amr: row.amr ? row.amr.split(' ') : ['pwd'],
+  authTime: row.auth_time ?? row.created_at,
 });
 
 /** The family is still under the user's current credential version. */
@@ -175,8 +187,8 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
       await tx.execute(
         `INSERT INTO token_families
            (id, user_id, created_at, expires_at, revoked_at, user_agent, ip, last_seen_at,
-            credential_version, dpop_jkt)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            credential_version, dpop_jkt, amr, auth_time)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           family.id,
           family.userId,
@@ -188,6 +200,8 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
           family.createdAt,
           family.credentialVersion,
           family.dpopJkt,
+          family.amr.join(' '),
+          family.authTime,
         ],
       );
       await insertToken(

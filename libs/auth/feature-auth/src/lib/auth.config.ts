@@ -99,6 +99,14 @@ export const authConfigSchema = z
     LOGIN_DEVICE_BACKOFF_AFTER: z.coerce.number().int().min(1).default(10),
     LOGIN_BACKOFF_MAX: env.seconds(15 * 60),
     LOGIN_FAILURE_WINDOW: env.seconds(15 * 60),
+    /** Step-up (RFC 9470): how recent a second factor must be for sensitive routes, seconds. */
+    STEP_UP_MAX_AGE: env.seconds(600),
+    /** How long a login may wait for its second factor after the password, seconds. */
+    PENDING_LOGIN_TTL: env.seconds(300),
+    /** Wrong codes a pending login survives; the next login starts with the password again. */
+    OTP_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+    /** The issuer an authenticator app shows next to the account (the otpauth URI's `issuer`). */
+    TOTP_ISSUER: z.string().min(1).max(64).default('Session vs Token'),
     KEY_ENCRYPTION_SECRET: z
       .string()
       .min(32, 'must be at least 32 characters')

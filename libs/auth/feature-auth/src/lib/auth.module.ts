@@ -5,12 +5,18 @@ import { PassportModule } from '@nestjs/passport';
 import type { Logger } from 'pino';
 import {
   ACCOUNT_TOKEN_REPOSITORY,
+  PENDING_LOGIN_REPOSITORY,
+  RECOVERY_CODE_REPOSITORY,
   REFRESH_TOKEN_REPOSITORY,
   SIGNING_KEY_REPOSITORY,
   SqlAccountTokenRepository,
+  SqlPendingLoginRepository,
+  SqlRecoveryCodeRepository,
   SqlRefreshTokenRepository,
   SqlSigningKeyRepository,
+  SqlTotpFactorRepository,
   SqlUserRepository,
+  TOTP_FACTOR_REPOSITORY,
   USER_REPOSITORY,
   authMigrations,
 } from '@svt/auth/data-access';
@@ -52,6 +58,11 @@ import { RegistrationService } from './registration/registration.service';
 import { CookieSessionService } from './session/cookie-session.service';
 import { DeviceBindingController } from './session/device-binding/device-binding.controller';
 import { DeviceBindingService } from './session/device-binding/device-binding.service';
+import { PendingLoginsService } from './second-factor/pending-logins.service';
+import { SecondFactorService } from './second-factor/second-factor.service';
+import { StepUpGuard } from './second-factor/step-up.guard';
+import { TotpDisableService } from './second-factor/totp-disable.service';
+import { TotpController } from './second-factor/totp.controller';
 import { SessionController } from './session/session.controller';
 import { SessionsService } from './session/sessions.service';
 import { AccountTokensSweeper } from './shared/account-tokens-sweeper';
@@ -94,6 +105,21 @@ class AuthCoreModule {
       {
         provide: SIGNING_KEY_REPOSITORY,
         useFactory: (sql: SqlClient) => new SqlSigningKeyRepository(sql),
+        inject: [AUTH_SQL],
+      },
+      {
+        provide: TOTP_FACTOR_REPOSITORY,
+        useFactory: (sql: SqlClient) => new SqlTotpFactorRepository(sql),
+        inject: [AUTH_SQL],
+      },
+      {
+        provide: RECOVERY_CODE_REPOSITORY,
+        useFactory: (sql: SqlClient) => new SqlRecoveryCodeRepository(sql),
+        inject: [AUTH_SQL],
+      },
+      {
+        provide: PENDING_LOGIN_REPOSITORY,
+        useFactory: (sql: SqlClient) => new SqlPendingLoginRepository(sql),
         inject: [AUTH_SQL],
       },
       SigningKeysService,
@@ -167,6 +193,7 @@ export class AuthModule {
         PasswordResetController,
         EmailVerificationController,
         MeController,
+        TotpController,
         JwksController,
       ],
       providers: [
@@ -198,6 +225,10 @@ export class AuthModule {
         EmailVerificationService,
         PasswordResetService,
         AccountTokensSweeper,
+        SecondFactorService,
+        PendingLoginsService,
+        TotpDisableService,
+        StepUpGuard,
       ],
     };
   }

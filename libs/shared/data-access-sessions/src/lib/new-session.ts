@@ -13,6 +13,10 @@ export interface NewSessionFields {
   readonly credentialVersion: number;
   /** The OpenID Provider session single sign-on started it from, or null for a password login. */
   readonly ssoSid: string | null;
+  /** The authentication methods the login used (RFC 8176); a password login when absent. */
+  readonly amr?: readonly string[];
+  /** When the last factor was proved, epoch ms; `now` when absent. */
+  readonly authTime?: number;
   /** The device binding the login offers (DBSC), if any. */
   readonly deviceBinding?: DeviceBinding;
 }
@@ -43,6 +47,8 @@ export function newSession(
       ip: fields.client.ip,
       credentialVersion: fields.credentialVersion,
       ssoSid: fields.ssoSid,
+      amr: fields.amr ?? ['pwd'],
+      authTime: fields.authTime ?? now,
       ...(fields.deviceBinding ? { deviceBinding: fields.deviceBinding } : {}),
     },
   };

@@ -32,6 +32,8 @@ function aSession(userId: string, now: number): SessionRecord {
     ip: null,
     credentialVersion: 0,
     ssoSid: null,
+    amr: ['pwd'],
+    authTime: now,
   };
 }
 

@@ -39,6 +39,8 @@ function aSession(
     ip: null,
     credentialVersion: 0,
     ssoSid: null,
+    amr: ['pwd'],
+    authTime: now,
     ...overrides,
   };
 }
@@ -111,7 +113,7 @@ describe(RedisSessionStore.name, () => {
         await store.create(record);
 
         const value = await client.get(recordKey(record));
-        expect(value?.[0]).toBe(0x01);
+        expect(value?.[0]).toBe(0x03);
         expect(decodeSessionValue(record.idHash, value as Buffer)).toEqual(record);
         await expect(client.pExpireTime(recordKey(record))).resolves.toBe(
           record.lastSeenAt + 10 * MINUTE,

@@ -18,6 +18,8 @@ const browserSession: SessionRecord = {
   ip: '203.0.113.7',
   credentialVersion: 3,
   ssoSid: null,
+  amr: ['pwd'],
+  authTime: 1_796_627_639_865,
 };
 
 /** A device binding after its browser registered a key and refreshed once. */
@@ -46,15 +48,29 @@ describe('encodeSessionValue', () => {
   it('writes a browser session in under 120 bytes, without its id hash', () => {
     const value = encodeSessionValue(browserSession);
 
-    expect(value[0]).toBe(0x01);
+    expect(value[0]).toBe(0x03);
     expect(value.length).toBeLessThan(120);
     expect(value.includes(Buffer.from(ID_HASH, 'hex'))).toBe(false);
   });
 
-  it('writes a device-bound session compactly under its own marker, and reads it back', () => {
+  it('reads a value of the first compact layout as a password login at its creation', () => {
+    const record: SessionRecord = {
+      ...browserSession,
+      amr: ['pwd'],
+      authTime: browserSession.createdAt,
+    };
+    const current = encodeSessionValue(record);
+    // The first layout ends after the sso sid: drop the amr ("pwd" as text:
+    // 5 bytes), the auth time offset (0: 1 byte) and the binding flag (1 byte).
+    const firstLayout = Buffer.concat([Buffer.from([0x01]), current.subarray(1, -7)]);
+
+    expect(decodeSessionValue(ID_HASH, firstLayout)).toEqual(record);
+  });
+
+  it('writes a device-bound session compactly under the same marker, and reads it back', () => {
     const value = encodeSessionValue(boundSession);
 
-    expect(value[0]).toBe(0x02);
+    expect(value[0]).toBe(0x03);
     expect(value.length).toBeLessThan(encodeSessionValue(browserSession).length + 190);
     expect(decodeSessionValue(ID_HASH, value)).toEqual(boundSession);
   });
@@ -113,6 +129,7 @@ describe('encodeSessionValue', () => {
     ['an IPv4-mapped IPv6 address', { ip: '::ffff:203.0.113.7' }],
     ['no address', { ip: null }],
     ['a single sign-on sid', { ssoSid: 'op-sid-1' }],
+    ['a second factor', { amr: ['pwd', 'otp'], authTime: browserSession.createdAt + 5_000 }],
     ['a touch before creation', { lastSeenAt: browserSession.createdAt - 5 }],
     ['times near zero', { createdAt: 0, expiresAt: 1000, lastSeenAt: 0 }],
   ])('reads back a record with %s', (_, fields) => {

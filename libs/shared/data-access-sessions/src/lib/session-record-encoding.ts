@@ -1,5 +1,5 @@
 import type { DeviceBinding, Expiring } from './device-binding';
-import { parseRecord } from './session-records';
+import { DEFAULT_AMR, parseRecord } from './session-records';
 import type { SessionRecord } from './session-store';
 
 /**
@@ -10,6 +10,12 @@ import type { SessionRecord } from './session-store';
 const COMPACT_V1 = 0x01;
 /** `COMPACT_V1`'s fields, then the device binding (see `writeBinding`). */
 const COMPACT_V2 = 0x02;
+/**
+ * `COMPACT_V1`'s fields, then the authentication (amr as one space-separated
+ * string, auth_time relative to the creation time), then a byte 0 or 1 and,
+ * after a 1, the device binding.
+ */
+const COMPACT_V3 = 0x03;
 const JSON_OBJECT = 0x7b;
 
 /** How a string field is written: a tag byte, then its bytes. */
@@ -233,6 +239,7 @@ export function encodeSessionValue(record: SessionRecord): Buffer {
     record.idleTimeoutMs,
     record.credentialVersion,
   ];
+  const amr = record.amr.join(' ');
   const strings = [
     record.handle,
     record.userId,
@@ -240,17 +247,26 @@ export function encodeSessionValue(record: SessionRecord): Buffer {
     record.userAgent,
     record.ip,
     record.ssoSid,
+    amr,
   ];
   const binding = record.deviceBinding;
   const fits =
-    [record.createdAt, record.expiresAt, record.lastSeenAt, ...numbers].every(compactInteger) &&
+    [
+      record.createdAt,
+      record.expiresAt,
+      record.lastSeenAt,
+      record.authTime - record.createdAt,
+      ...numbers,
+    ].every(compactInteger) &&
     strings.every((value) => value === null || !LONE_SURROGATE.test(value)) &&
     (binding === undefined || bindingFits(binding, record.createdAt));
   if (!fits) return Buffer.from(JSON.stringify(record), 'utf8');
   const writer = new Writer();
-  writer.byte(binding === undefined ? COMPACT_V1 : COMPACT_V2);
+  writer.byte(COMPACT_V3);
   for (const value of numbers) writer.integer(value);
   for (const value of strings) writeString(writer, value);
+  writer.integer(record.authTime - record.createdAt);
+  writer.byte(binding === undefined ? 0 : 1);
   if (binding !== undefined) writeBinding(writer, binding, record.createdAt);
   return writer.buffer();
 }
@@ -332,7 +348,8 @@ function readBinding(reader: Reader, createdAt: number): DeviceBinding {
  */
 export function decodeSessionValue(idHash: string, value: Buffer): SessionRecord {
   if (value[0] === JSON_OBJECT) return parseRecord(value.toString('utf8'));
-  if (value[0] !== COMPACT_V1 && value[0] !== COMPACT_V2) throw malformed();
+  const layout = value[0];
+  if (layout !== COMPACT_V1 && layout !== COMPACT_V2 && layout !== COMPACT_V3) throw malformed();
   const reader = new Reader(value);
   const createdAt = reader.integer();
   const expiresAt = createdAt + reader.integer();
@@ -345,7 +362,18 @@ export function decodeSessionValue(idHash: string, value: Buffer): SessionRecord
   const userAgent = readString(reader);
   const ip = readString(reader);
   const ssoSid = readString(reader);
-  const deviceBinding = value[0] === COMPACT_V2 ? readBinding(reader, createdAt) : undefined;
+  let amr = DEFAULT_AMR;
+  let authTime = createdAt;
+  let bound = layout === COMPACT_V2;
+  if (layout === COMPACT_V3) {
+    const methods = readString(reader);
+    if (methods) amr = methods.split(' ');
+    authTime = createdAt + reader.integer();
+    const flag = reader.byte();
+    if (flag > 1) throw malformed();
+    bound = flag === 1;
+  }
+  const deviceBinding = bound ? readBinding(reader, createdAt) : undefined;
   reader.end();
   if (handle === null || userId === null || csrfToken === null) throw malformed();
   return Object.freeze({
@@ -361,6 +389,8 @@ export function decodeSessionValue(idHash: string, value: Buffer): SessionRecord
     ip,
     credentialVersion,
     ssoSid,
+    amr,
+    authTime,
     ...(deviceBinding === undefined ? {} : { deviceBinding }),
   });
 }

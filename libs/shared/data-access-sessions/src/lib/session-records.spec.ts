@@ -14,6 +14,8 @@ const record: SessionRecord = {
   ip: '203.0.113.7',
   credentialVersion: 3,
   ssoSid: null,
+  amr: ['pwd'],
+  authTime: 1_000,
 };
 
 describe('parseRecord', () => {
@@ -44,6 +46,12 @@ describe('parseRecord', () => {
     const older = JSON.stringify({ ...record, ssoSid: undefined });
 
     expect(parseRecord(older)).toEqual({ ...record, ssoSid: null });
+  });
+
+  it('reads a record stored before second factors as a password login at its creation', () => {
+    const older = JSON.stringify({ ...record, amr: undefined, authTime: undefined });
+
+    expect(parseRecord(older)).toEqual({ ...record, amr: ['pwd'], authTime: record.createdAt });
   });
 
   it('reads back the ssoSid of a single sign-on session', () => {

@@ -52,9 +52,24 @@ export function parseRecord(json: string): SessionRecord {
       : 0,
     // Absent from records stored before single sign-on.
     ssoSid: typeof fields['ssoSid'] === 'string' ? fields['ssoSid'] : null,
+    // Absent from records stored before second factors: a password login.
+    amr: parseAmr(fields['amr']),
+    authTime: Number.isSafeInteger(fields['authTime'])
+      ? (fields['authTime'] as number)
+      : (fields['createdAt'] as number),
     // Absent from records never offered a device binding.
     ...(fields['deviceBinding'] === undefined
       ? {}
       : { deviceBinding: parseDeviceBinding(fields['deviceBinding']) }),
   });
 }
+
+/** A stored amr list; anything but a list of strings reads as a password login. */
+function parseAmr(value: unknown): readonly string[] {
+  return Array.isArray(value) && value.length > 0 && value.every((m) => typeof m === 'string')
+    ? Object.freeze([...(value as string[])])
+    : DEFAULT_AMR;
+}
+
+/** The authentication methods of a record stored before they were recorded. */
+export const DEFAULT_AMR: readonly string[] = Object.freeze(['pwd']);

@@ -59,6 +59,8 @@ describe('SessionStore contract', () => {
         ip: '203.0.113.7',
         credentialVersion: 2,
         ssoSid: null,
+        amr: ['pwd'],
+        authTime: now - 1000 + sequence,
         ...overrides,
       };
     }
@@ -80,6 +82,15 @@ describe('SessionStore contract', () => {
 
       await expect(store.find(full.idHash)).resolves.toEqual(full);
       await expect(store.find(sparse.idHash)).resolves.toEqual(sparse);
+    });
+
+    it('keeps the authentication methods and time of a login', async () => {
+      const twoFactor = aSession({ amr: ['pwd', 'otp'], authTime: storage.clock.now() - 10 });
+      await store.create(twoFactor);
+      await expect(store.find(twoFactor.idHash)).resolves.toMatchObject({
+        amr: ['pwd', 'otp'],
+        authTime: twoFactor.authTime,
+      });
     });
 
     it('keeps the OpenID Provider sid of a single sign-on session, and null for a password login', async () => {

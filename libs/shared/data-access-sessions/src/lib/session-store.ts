@@ -41,6 +41,17 @@ export interface SessionRecord {
    */
   readonly ssoSid: string | null;
   /**
+   * How the user authenticated (RFC 8176 values: `pwd`, `otp`). Records stored
+   * before it existed read as `['pwd']`.
+   */
+  readonly amr: readonly string[];
+  /**
+   * When the user last proved a factor for this session, epoch milliseconds
+   * (the `auth_time` of OpenID Connect Core 1.0 §2; what step-up, RFC 9470,
+   * measures). Records stored before it existed read as `createdAt`.
+   */
+  readonly authTime: number;
+  /**
    * The session's binding to a device key (DBSC), once the login offered
    * one; absent for sessions never offered it (API clients, single sign-on,
    * records stored before it existed).

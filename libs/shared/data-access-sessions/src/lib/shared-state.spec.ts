@@ -41,6 +41,8 @@ function aSession(now: number): SessionRecord {
     ip: null,
     credentialVersion: 0,
     ssoSid: null,
+    amr: ['pwd'],
+    authTime: now,
   };
 }
 

@@ -23,6 +23,8 @@ function aSession(
     ip: null,
     credentialVersion: 0,
     ssoSid: null,
+    amr: ['pwd'],
+    authTime: 0,
     ...overrides,
   };
 }

@@ -3,7 +3,7 @@ import { SqliteClient } from '@svt/shared/data-access-sql';
 import type { Migration } from '@svt/shared/data-access-sql';
 import { parseDeviceBinding } from './device-binding';
 import type { DeviceBinding } from './device-binding';
-import { inCreationOrder } from './session-records';
+import { DEFAULT_AMR, inCreationOrder } from './session-records';
 import type { SessionRecord, SessionStore } from './session-store';
 import { SqliteSweeper } from './sqlite-sweeper';
 
@@ -55,6 +55,13 @@ export const SESSION_MIGRATIONS: readonly Migration[] = [
     up: `ALTER TABLE sessions ADD COLUMN device_binding TEXT;
          ALTER TABLE sessions ADD COLUMN device_binding_version BIGINT NOT NULL DEFAULT 0`,
   },
+  {
+    // Nullable: rows written before second factors read as a password login
+    // at their creation.
+    id: 'sessions-006-authentication',
+    up: `ALTER TABLE sessions ADD COLUMN amr TEXT;
+         ALTER TABLE sessions ADD COLUMN auth_time BIGINT`,
+  },
 ];
 
 interface SessionRow {
@@ -71,10 +78,13 @@ interface SessionRow {
   credential_version: number;
   sso_sid: string | null;
   device_binding: string | null;
+  /** Space-separated. */
+  amr: string | null;
+  auth_time: number | null;
 }
 
 const COLUMNS =
-  'id_hash, handle, user_id, csrf_token, created_at, expires_at, last_seen_at, idle_timeout_ms, user_agent, ip, credential_version, sso_sid, device_binding';
+  'id_hash, handle, user_id, csrf_token, created_at, expires_at, last_seen_at, idle_timeout_ms, user_agent, ip, credential_version, sso_sid, device_binding, amr, auth_time';
 
 /** `now < sessionEndsAt(row)`, bound to `[now, now]`. */
 const LIVE = 'expires_at > ? AND last_seen_at + idle_timeout_ms > ?';
@@ -96,6 +106,8 @@ function toRecord(row: SessionRow): SessionRecord {
     ip: row.ip,
     credentialVersion: row.credential_version,
     ssoSid: row.sso_sid,
+    amr: row.amr ? row.amr.split(' ') : DEFAULT_AMR,
+    authTime: row.auth_time ?? row.created_at,
     ...(row.device_binding === null
       ? {}
       : { deviceBinding: parseDeviceBinding(JSON.parse(row.device_binding)) }),
@@ -162,7 +174,7 @@ export class SqliteSessionStore implements SessionStore {
   async create(record: SessionRecord): Promise<void> {
     await this.#sql.execute(
       `INSERT INTO sessions (${COLUMNS}, device_binding_version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         record.idHash,
         record.handle,
@@ -177,6 +189,8 @@ export class SqliteSessionStore implements SessionStore {
         record.credentialVersion,
         record.ssoSid,
         record.deviceBinding === undefined ? null : JSON.stringify(record.deviceBinding),
+        record.amr.join(' '),
+        record.authTime,
         record.deviceBinding?.version ?? 0,
       ],
     );

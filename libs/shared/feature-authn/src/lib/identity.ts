@@ -39,6 +39,27 @@ export interface Identity {
    * the token's `cnf.jkt`. Such a token is accepted only with a proof by it.
    */
   readonly boundKey?: string;
+  /**
+   * How the user authenticated (RFC 8176: `pwd`, `otp`), for the session
+   * cookie and access tokens; absent when the credential does not say.
+   */
+  readonly amr?: readonly string[];
+  /**
+   * When the user last proved a factor, epoch milliseconds (the `auth_time`
+   * of OpenID Connect Core 1.0 §2); what step-up (RFC 9470) measures.
+   */
+  readonly authTime?: number;
+}
+
+/** The second factors that lift a login to AAL2 (NIST SP 800-63B §4.2). */
+const SECOND_FACTORS: readonly string[] = ['otp'];
+
+/**
+ * The authentication context class of a login's methods (RFC 9068 §2.2.1
+ * `acr`): `aal2` with a second factor, `aal1` with a password alone.
+ */
+export function assuranceLevel(amr: readonly string[] | undefined): 'aal1' | 'aal2' {
+  return amr?.some((method) => SECOND_FACTORS.includes(method)) ? 'aal2' : 'aal1';
 }
 
 declare module 'fastify' {

@@ -16,9 +16,22 @@ import type { SigningKey } from '@svt/shared/util-security';
 import type { SsoFlow } from './flow-cookie';
 import { internalFetch } from './internal-fetch';
 
+/** How the user authenticated at AUTH, as its ID token says (RFC 8176 `amr`, `auth_time`). */
+export interface SsoAuthentication {
+  readonly amr: readonly string[];
+  /** Epoch milliseconds. */
+  readonly authTime: number;
+}
+
 /** The answer AUTH gave a sign-in, as the callback needs it. */
 export type SsoCallbackResult =
-  | { readonly kind: 'signed-in'; readonly userId: string; readonly ssoSid: string }
+  | {
+      readonly kind: 'signed-in';
+      readonly userId: string;
+      readonly ssoSid: string;
+      /** The ID token's `amr` and `auth_time` (ms), when it carries both. */
+      readonly authentication?: SsoAuthentication;
+    }
   /** `prompt=none` found no session at AUTH (or one AUTH cannot use without the user). */
   | { readonly kind: 'signed-out' }
   /** `access_denied`: the user or AUTH refused. */
@@ -95,7 +108,21 @@ export class SsoClient {
         // Without AUTH's `sid` a back-channel logout could not find this session.
         return { kind: 'failed', reason: 'id_token_without_sid' };
       }
-      return { kind: 'signed-in', userId: claims.sub, ssoSid: claims.sid };
+      const { amr, auth_time: authTime } = claims;
+      const authentication =
+        Array.isArray(amr) &&
+        amr.length > 0 &&
+        amr.every((method) => typeof method === 'string') &&
+        typeof authTime === 'number' &&
+        Number.isFinite(authTime)
+          ? { amr: amr as string[], authTime: authTime * 1000 }
+          : undefined;
+      return {
+        kind: 'signed-in',
+        userId: claims.sub,
+        ssoSid: claims.sid,
+        ...(authentication ? { authentication } : {}),
+      };
     } catch (error) {
       if (error instanceof AuthorizationResponseError) {
         if (flow.promptNone && NEEDS_THE_USER.has(error.error)) return { kind: 'signed-out' };

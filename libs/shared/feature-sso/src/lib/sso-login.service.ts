@@ -88,6 +88,7 @@ export class SsoLoginService {
           result.ssoSid,
           client,
           previousSessionSecret,
+          result.authentication,
         );
         return {
           kind: 'signed-in',

@@ -6,6 +6,7 @@ import type { Clock } from '@svt/shared/util-security';
 import { CLOCK, sha256Hex } from '@svt/shared/util-security';
 import { SSO_OPTIONS } from './sso.options';
 import type { SsoOptions } from './sso.options';
+import type { SsoAuthentication } from './sso-client';
 
 const STORE = 'session store';
 
@@ -51,6 +52,7 @@ export class SsoSessionsService {
     ssoSid: string,
     client: SsoClientInfo,
     previousSecret?: string,
+    authentication?: SsoAuthentication,
   ): Promise<{ secret: string; session: SessionRecord }> {
     const { secret, record: session } = newSession(
       {
@@ -66,6 +68,11 @@ export class SsoSessionsService {
         // may have started here.
         credentialVersion: 0,
         ssoSid,
+        // How and when the user authenticated at AUTH (a silent sign-in
+        // later still carries the login's time); a password login at now
+        // when the ID token does not say.
+        amr: authentication?.amr,
+        authTime: authentication?.authTime,
       },
       this.clock.now(),
     );

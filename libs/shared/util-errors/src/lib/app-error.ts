@@ -22,7 +22,27 @@ export interface AppErrorOptions {
    * resource: DPoP errors are then client errors without a challenge.
    */
   readonly tokenRequest?: boolean;
+  /**
+   * Extension members of the problem document (RFC 9457 §3.2): what the
+   * client needs to go on, e.g. the `pendingLogin` handle of
+   * `second_factor_required`. They never replace a standard member.
+   */
+  readonly extensions?: Readonly<Record<string, ProblemExtension>>;
+  /**
+   * With `step_up_required`: the assurance the route needs (RFC 9470 §3),
+   * which the challenge names as `acr_values` and `max_age`.
+   */
+  readonly stepUp?: { readonly acrValues: string; readonly maxAgeSeconds: number };
 }
+
+/** A JSON value an extension member may hold. */
+export type ProblemExtension =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly ProblemExtension[]
+  | { readonly [key: string]: ProblemExtension };
 
 /**
  * An error with a stable code from the catalog. Domain and storage code throw
@@ -34,6 +54,8 @@ export class AppError extends Error {
   readonly retryAfterSeconds?: number;
   readonly dpopNonce?: string;
   readonly tokenRequest?: boolean;
+  readonly extensions?: Readonly<Record<string, ProblemExtension>>;
+  readonly stepUp?: { readonly acrValues: string; readonly maxAgeSeconds: number };
 
   constructor(
     readonly code: ErrorCode,
@@ -46,5 +68,7 @@ export class AppError extends Error {
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
     if (options.dpopNonce !== undefined) this.dpopNonce = options.dpopNonce;
     if (options.tokenRequest) this.tokenRequest = true;
+    if (options.extensions) this.extensions = options.extensions;
+    if (options.stepUp) this.stepUp = options.stepUp;
   }
 }

@@ -25,6 +25,17 @@ describe('docs/errors.md', () => {
 });
 
 describe('problemHeaders and statusOf', () => {
+  it('challenges a step-up with insufficient_user_authentication, acr_values and max_age (RFC 9470 §3)', () => {
+    const error = new AppError('step_up_required', undefined, {
+      stepUp: { acrValues: 'aal2', maxAgeSeconds: 600 },
+    });
+
+    expect(statusOf(error)).toBe(401);
+    expect(problemHeaders(error)['www-authenticate']).toBe(
+      'Bearer realm="svt", error="insufficient_user_authentication", error_description="A second factor within 600 seconds is required", acr_values="aal2", max_age=600',
+    );
+  });
+
   it('challenges Bearer by default, with error="invalid_token" for a refused token', () => {
     expect(problemHeaders(new AppError('unauthenticated'))).toEqual({
       'www-authenticate': 'Bearer realm="svt"',

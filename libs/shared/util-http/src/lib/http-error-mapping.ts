@@ -69,9 +69,18 @@ export type TokenScheme = 'Bearer' | 'DPoP';
 const DPOP_CHALLENGE = 'DPoP algs="ES256"';
 
 /** RFC 9110 §11.6.1 challenge for a 401 of this code. */
-function challenge(code: ErrorCode, scheme: TokenScheme): string {
+function challenge(error: AppError, scheme: TokenScheme): string {
+  const { code } = error;
   if (DPOP_ERRORS.has(code)) return `${DPOP_CHALLENGE}, error="${code}"`;
   const base = scheme === 'DPoP' ? DPOP_CHALLENGE : CHALLENGE;
+  // RFC 9470 §3: the authentication was not recent or strong enough; say what would do.
+  if (code === 'step_up_required' && error.stepUp) {
+    return (
+      `${base}, error="insufficient_user_authentication", ` +
+      `error_description="A second factor within ${error.stepUp.maxAgeSeconds} seconds is required", ` +
+      `acr_values="${error.stepUp.acrValues}", max_age=${error.stepUp.maxAgeSeconds}`
+    );
+  }
   // RFC 6750 §3.1, RFC 9449 §7.1: error="invalid_token" when the token presented was refused.
   return code === 'invalid_token' ? `${base}, error="invalid_token"` : base;
 }
@@ -88,7 +97,7 @@ export function problemHeaders(
 ): Record<string, string> {
   return {
     // RFC 9110 §15.5.2: every 401 names a scheme, failed logins included.
-    ...(statusOf(error) === 401 ? { 'www-authenticate': challenge(error.code, scheme) } : {}),
+    ...(statusOf(error) === 401 ? { 'www-authenticate': challenge(error, scheme) } : {}),
     // RFC 9449 §8, §9: the nonce the next proof must carry.
     ...(error.dpopNonce !== undefined ? { 'dpop-nonce': error.dpopNonce } : {}),
     // RFC 9110 §10.2.3: Retry-After in delay-seconds.

@@ -51,6 +51,39 @@ describe('toProblem', () => {
   });
 });
 
+describe('toProblem extension members (RFC 9457 §3.2)', () => {
+  it('carries them beside the standard members', () => {
+    const problem = toProblem(
+      new AppError('second_factor_required', undefined, {
+        extensions: { pendingLogin: 'handle', factors: ['totp', 'recovery_code'] },
+      }),
+    );
+
+    expect(problem).toMatchObject({
+      code: 'second_factor_required',
+      status: 401,
+      pendingLogin: 'handle',
+      factors: ['totp', 'recovery_code'],
+    });
+  });
+
+  it('never lets one replace a standard member', () => {
+    const problem = toProblem(
+      new AppError('invalid_otp', 'Wrong code.', {
+        extensions: { status: 200, code: 'ok', detail: 'fine', type: 'x', title: 't' },
+      }),
+    );
+
+    expect(problem).toEqual({
+      type: 'urn:svt:error:invalid_otp',
+      title: expect.any(String),
+      status: 400,
+      detail: 'Wrong code.',
+      code: 'invalid_otp',
+    });
+  });
+});
+
 describe(ProblemFilter.name, () => {
   function answer(error: AppError): { status: number; headers: Record<string, string> } {
     const sent = { status: 0, headers: {} as Record<string, string> };

@@ -56,8 +56,23 @@ export function toAppError(error: unknown): AppError {
   return new AppError('internal_error', undefined, { cause: error });
 }
 
+/** The members an extension may not replace (RFC 9457 §3.1, and our `code` and `errors`). */
+const STANDARD_MEMBERS: ReadonlySet<string> = new Set([
+  'type',
+  'title',
+  'status',
+  'detail',
+  'instance',
+  'code',
+  'errors',
+]);
+
 export function toProblem(error: AppError): Problem {
+  const extensions = Object.fromEntries(
+    Object.entries(error.extensions ?? {}).filter(([name]) => !STANDARD_MEMBERS.has(name)),
+  );
   return {
+    ...extensions,
     type: `${PROBLEM_TYPE_BASE}${error.code}`,
     title: ERROR_CATALOG[error.code].title,
     status: statusOf(error),

@@ -13,6 +13,7 @@ import { SessionListingDto } from '../shared/auth.dto';
 import { Client } from '../shared/request-context';
 import type { ClientInfo } from '../shared/request-context';
 import type { SessionListing } from './account-sessions.service';
+import { RequireStepUp } from '../second-factor/step-up.guard';
 import { AccountSessionsService } from './account-sessions.service';
 
 /**
@@ -26,9 +27,14 @@ export class AccountSessionsController {
   constructor(private readonly accountSessions: AccountSessionsService) {}
 
   @Get('sessions')
-  @ApiOperation({ summary: "The user's sessions and token families" })
+  @RequireStepUp()
+  @ApiOperation({
+    summary: "The user's sessions and token families",
+    description:
+      'With two-factor authentication on, it needs a login with the second factor within `STEP_UP_MAX_AGE` (RFC 9470): otherwise `step_up_required`.',
+  })
   @ApiOkResponse({ type: [SessionListingDto] })
-  @ApiProblems(...AUTHENTICATED_PROBLEMS)
+  @ApiProblems(...AUTHENTICATED_PROBLEMS, 'step_up_required')
   list(@CurrentIdentity() identity: Identity): Promise<SessionListing[]> {
     return this.accountSessions.list(identity);
   }

@@ -21,6 +21,8 @@ export interface SessionListing {
   readonly current: boolean;
   /** A cookie session bound to a device key (DBSC); never a token family. */
   readonly deviceBound: boolean;
+  /** How the user authenticated at the login that started it (RFC 8176). */
+  readonly amr: readonly string[];
 }
 
 /**
@@ -67,6 +69,7 @@ export class AccountSessionsService {
         ip: row.ip,
         current: row.id === identity.sessionId,
         deviceBound: row.deviceBound,
+        amr: row.amr,
       }));
   }
 

@@ -72,11 +72,22 @@ export class PasswordChangeService {
       ip: client.ip,
     });
     reply.header('cache-control', 'no-store');
+    // The new credential stands for the same login: its factors and their
+    // time carry over, so a password change is no way to refresh a step-up.
+    const authentication = identity.amr
+      ? { amr: identity.amr, authTime: identity.authTime }
+      : undefined;
     if (identity.credential === 'session-cookie') {
-      const started = await this.cookieSessions.start(changed, client, reply);
+      const started = await this.cookieSessions.start(
+        changed,
+        client,
+        reply,
+        undefined,
+        authentication,
+      );
       return started.body;
     }
     // A bound caller's new family stays bound to the key it proved for this request.
-    return this.tokens.login(changed, client, identity.boundKey ?? null);
+    return this.tokens.login(changed, client, identity.boundKey ?? null, authentication);
   }
 }

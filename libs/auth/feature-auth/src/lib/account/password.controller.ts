@@ -21,6 +21,7 @@ import { Client } from '../shared/request-context';
 import type { SessionResponse } from '../session/cookie-session.service';
 import type { ClientInfo } from '../shared/request-context';
 import type { TokenResponse } from '../token/tokens.service';
+import { RequireStepUp } from '../second-factor/step-up.guard';
 import { PasswordChangeService } from './password-change.service';
 
 /**
@@ -37,10 +38,11 @@ export class PasswordController {
 
   @Post()
   @HttpCode(200)
+  @RequireStepUp()
   @ApiOperation({
     summary: 'Change the password',
     description:
-      'Every session and token family of the user ends; the caller gets a new credential of the kind it used.',
+      'Every session and token family of the user ends; the caller gets a new credential of the kind it used. With two-factor authentication on, it needs a login with the second factor within `STEP_UP_MAX_AGE` (RFC 9470): otherwise `step_up_required`.',
   })
   @ApiOkResponse({
     description: 'A new cookie session (cookie callers) or a new token pair (Bearer callers).',
@@ -59,6 +61,7 @@ export class PasswordController {
     'malformed_json',
     'wrong_password',
     'rate_limited',
+    'step_up_required',
   )
   change(
     @CurrentIdentity() identity: Identity,

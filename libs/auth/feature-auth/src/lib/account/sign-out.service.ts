@@ -94,6 +94,20 @@ export class SignOutService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
+   * Ends every session and token family of the user but the caller's own
+   * (`caller`, a session handle or family id), and every single sign-on
+   * session: a privilege change made from a credential that stays valid.
+   */
+  async othersThan(userId: string, caller: string): Promise<SignedOut> {
+    const [sessions, families] = await allSettled([
+      this.sessions.endAll(userId, undefined, caller),
+      this.tokens.endAll(userId, undefined, caller),
+      this.singleSignOn.endAll(userId),
+    ]);
+    return { sessions, families };
+  }
+
+  /**
    * The sign-out a password change owes: every session and family of the
    * versions before it (never the new credential the caller is given, nor a
    * login with the new password); settles the pending change once done.

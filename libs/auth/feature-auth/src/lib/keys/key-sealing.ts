@@ -3,7 +3,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 const VERSION = 'v1';
 
 /** What a sealed value is for: keys derived for one purpose never open another's. */
-export type SealingPurpose = 'svt-signing-keys' | 'svt-refresh-successor';
+export type SealingPurpose = 'svt-signing-keys' | 'svt-refresh-successor' | 'svt-totp-secret';
 
 function deriveKey(secret: string, purpose: SealingPurpose): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, purpose, 'aes-256-gcm key sealing', 32));

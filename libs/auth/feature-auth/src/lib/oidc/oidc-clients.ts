@@ -33,5 +33,9 @@ function client(party: RelyingParty, origin: string, internalUrl: string): Clien
     id_token_signed_response_alg: 'ES256',
     backchannel_logout_uri: `${internalUrl}${party.backchannelLogoutPath}`,
     backchannel_logout_session_required: true,
+    // OpenID Connect Registration §2: every ID token says when the user
+    // authenticated, so a relying party's session keeps the login's time
+    // (with its `amr`) rather than its own creation's.
+    require_auth_time: true,
   };
 }

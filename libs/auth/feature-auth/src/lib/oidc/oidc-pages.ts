@@ -30,6 +30,32 @@ export function loginPage(view: LoginPageView): HtmlPage {
   });
 }
 
+/** What the second step of the login page shows: the pending login it finishes. */
+export interface SecondFactorPageView extends Omit<LoginPageView, 'email'> {
+  readonly pendingLogin: string;
+}
+
+/**
+ * The login page's second step, for an account with a second factor: the
+ * password was right; a code from the authenticator app (or a recovery code)
+ * finishes the sign-in. The pending login rides in a hidden field.
+ */
+export function secondFactorPage(view: SecondFactorPageView): HtmlPage {
+  const error = view.error ? `<p class="error" role="alert">${escapeHtml(view.error)}</p>` : '';
+  return htmlPage({
+    title: 'Sign in with AUTH: code',
+    formActions: view.formTargets,
+    main:
+      `<h1>Sign in with AUTH</h1><p class="muted">to continue to <strong>${escapeHtml(view.clientId)}</strong></p>${error}` +
+      '<p>Enter the code from your authenticator app, or a recovery code.</p>' +
+      `<form method="post" action="${escapeHtml(view.action)}">` +
+      `<input type="hidden" name="csrf" value="${escapeHtml(view.csrfToken)}">` +
+      `<input type="hidden" name="pendingLogin" value="${escapeHtml(view.pendingLogin)}">` +
+      '<label for="code">Code</label><input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required autofocus>' +
+      '<button type="submit">Continue</button></form>',
+  });
+}
+
 /** RP-initiated logout: the provider's hidden form (its own CSRF token) and the two answers. */
 export function logoutPage(form: string, formTargets: readonly string[]): HtmlPage {
   return htmlPage({

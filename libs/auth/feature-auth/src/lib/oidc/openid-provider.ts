@@ -159,7 +159,9 @@ export class OpenIdProvider implements OnApplicationBootstrap, OnModuleDestroy {
       responseTypes: ['code'],
       pkce: { required: () => true },
       scopes: ['openid', 'email'],
-      claims: { openid: ['sub'], email: ['email'] },
+      // `acr` and `amr` (RFC 8176) come with `openid`: every ID token says
+      // how the user authenticated (a second factor or not).
+      claims: { openid: ['sub', 'acr', 'amr'], email: ['email'] },
       clientAuthMethods: ['private_key_jwt'],
       enabledJWA: {
         idTokenSigningAlgValues: ['ES256'],

@@ -9,6 +9,7 @@ import { DeviceCookies } from '../shared/device-cookie';
 import { iso, publicUser } from '../shared/public-user';
 import type { PublicUser } from '../shared/public-user';
 import type { ClientInfo } from '../shared/request-context';
+import type { Authentication } from '../token/tokens.service';
 import { DeviceBindingService } from './device-binding/device-binding.service';
 import { SessionsService } from './sessions.service';
 
@@ -47,9 +48,16 @@ export class CookieSessionService {
     client: ClientInfo,
     reply: FastifyReply,
     previousSecret?: string,
+    authentication?: Authentication,
   ): Promise<{ sessionId: string; body: SessionResponse }> {
     const offered = this.deviceBinding.offer();
-    const { secret, session } = await this.sessions.start(user, client, previousSecret, offered);
+    const { secret, session } = await this.sessions.start(
+      user,
+      client,
+      previousSecret,
+      offered,
+      authentication,
+    );
     this.deviceBinding.announce(offered, reply);
     reply.setCookie(
       this.cookie.name,
@@ -73,14 +81,22 @@ export class CookieSessionService {
     client: ClientInfo,
     request: FastifyRequest,
     reply: FastifyReply,
+    authentication?: Authentication,
   ): Promise<SessionResponse> {
-    const response = await this.start(user, client, reply, request.cookies[this.cookie.name]);
+    const response = await this.start(
+      user,
+      client,
+      reply,
+      request.cookies[this.cookie.name],
+      authentication,
+    );
     // A browser that logged in: its later attempts count on this device (OWASP device cookies).
     this.devices.remember(request, reply, user.email);
     this.audit.record('login.succeeded', {
       userId: user.id,
       sessionId: response.sessionId,
       method: 'session',
+      amr: (authentication?.amr ?? ['pwd']).join(' '),
       ip: client.ip,
     });
     return response.body;

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBody,
   ApiCookieAuth,
@@ -26,13 +26,14 @@ import {
   NO_STORE,
   SET_COOKIE,
 } from '../shared/api-docs';
-import { CredentialsDto, SessionResponseDto } from '../shared/auth.dto';
+import { CredentialsDto, SecondFactorLoginDto, SessionResponseDto } from '../shared/auth.dto';
 import { CredentialsService } from '../shared/credentials.service';
 import { LoginGuard } from '../shared/login.guard';
 import { iso, publicUser } from '../shared/public-user';
 import { Client, LoggedInUser } from '../shared/request-context';
 import type { SessionResponse } from './cookie-session.service';
 import { CookieSessionService } from './cookie-session.service';
+import { PendingLoginsService } from '../second-factor/pending-logins.service';
 import type { ClientInfo } from '../shared/request-context';
 
 function requireCookieSession(identity: Identity): void {
@@ -51,6 +52,7 @@ export class SessionController {
   constructor(
     private readonly cookieSessions: CookieSessionService,
     private readonly credentials: CredentialsService,
+    private readonly pendingLogins: PendingLoginsService,
   ) {}
 
   @Public()
@@ -67,14 +69,46 @@ export class SessionController {
     description: 'Logged in.',
     headers: { ...LOGIN_SET_COOKIE, ...DBSC_REGISTRATION, ...NO_STORE },
   })
-  @ApiProblems(...LOGIN_PROBLEMS, 'invalid_credentials')
-  login(
+  @ApiProblems(...LOGIN_PROBLEMS, 'invalid_credentials', 'second_factor_required')
+  async login(
     @LoggedInUser() user: User,
     @Client() client: ClientInfo,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionResponse> {
+    await this.pendingLogins.requireSecondFactor(user, 'session', null, client);
     return this.cookieSessions.login(user, client, request, reply);
+  }
+
+  @Public()
+  @UseGuards(SameSiteRequestGuard)
+  @Post('second-factor')
+  @ApiOperation({
+    summary: 'Finish a cookie session login with a second factor',
+    description:
+      'After `POST /auth/session` answered `second_factor_required`: its `pendingLogin` and a code. Answers what a login answers; the session records `amr: ["pwd", "otp"]`.',
+  })
+  @ApiBody({ type: SecondFactorLoginDto })
+  @ApiCreatedResponse({
+    type: SessionResponseDto,
+    description: 'Logged in.',
+    headers: { ...LOGIN_SET_COOKIE, ...DBSC_REGISTRATION, ...NO_STORE },
+  })
+  @ApiProblems(...LOGIN_PROBLEMS, 'invalid_otp', 'invalid_pending_login')
+  async secondFactor(
+    @Body() body: SecondFactorLoginDto,
+    @Client() client: ClientInfo,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionResponse> {
+    const { user, amr, authTime } = await this.pendingLogins.finish(
+      body.pendingLogin,
+      'session',
+      body.code,
+      null,
+      client,
+    );
+    return this.cookieSessions.login(user, client, request, reply, { amr, authTime });
   }
 
   @Get()

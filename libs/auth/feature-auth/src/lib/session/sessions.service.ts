@@ -11,6 +11,7 @@ import { SingleSignOnSessions } from '../oidc/single-sign-on-sessions.service';
 import { CredentialsService } from '../shared/credentials.service';
 import { RevocationsService } from '../shared/revocations.service';
 import type { ClientInfo } from '../shared/request-context';
+import type { Authentication } from '../token/tokens.service';
 
 const STORE = 'session store';
 
@@ -44,6 +45,7 @@ export class SessionsService {
     client: ClientInfo,
     previousSecret?: string,
     deviceBinding?: DeviceBinding,
+    authentication?: Authentication,
   ): Promise<{ secret: string; session: SessionRecord }> {
     const { secret, record: session } = newSession(
       {
@@ -54,6 +56,8 @@ export class SessionsService {
         credentialVersion: user.credentialVersion,
         ssoSid: null,
         deviceBinding,
+        amr: authentication?.amr,
+        authTime: authentication?.authTime,
       },
       this.clock.now(),
     );

@@ -30,7 +30,14 @@ export type SecurityEvent =
   | 'email.verified'
   | 'signing_key.rotated'
   | 'signing_key.revoked'
-  | 'mail.failed';
+  | 'mail.failed'
+  | 'totp.enrolment_started'
+  | 'totp.enabled'
+  | 'totp.disabled'
+  | 'login.second_factor_required'
+  | 'login.second_factor_failed'
+  | 'recovery_code.used'
+  | 'step_up.required';
 
 /** What an event may carry: ids, handles, addresses, counts. */
 export type AuditFields = Readonly<Record<string, string | number | boolean | null | undefined>>;
@@ -48,6 +55,8 @@ const WARNINGS: ReadonlySet<SecurityEvent> = new Set([
   'password.reset_failed',
   'signing_key.revoked',
   'mail.failed',
+  'totp.disabled',
+  'login.second_factor_failed',
 ]);
 
 /**

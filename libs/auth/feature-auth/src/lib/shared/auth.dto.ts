@@ -68,11 +68,13 @@ export class RefreshTokenDto {
   @ApiProperty({
     description: 'The opaque refresh token from the last token response.',
     minLength: 1,
-    maxLength: 512,
+    maxLength: 4096,
     example: 'rt_2b0f6f5e9c0d4a7e8f1a3c5e7b9d1f3a',
   })
   @IsString({ message: 'must be a string' })
-  @Length(1, 512, { message: 'must be 1 to 512 characters' })
+  // As long as any token this service issues: an access token sent here by
+  // mistake is then refused as the wrong token, not as a malformed field.
+  @Length(1, 4096, { message: 'must be 1 to 4096 characters' })
   readonly refresh_token!: string;
 }
 
@@ -195,6 +197,14 @@ export class SessionListingDto {
       'A cookie session whose browser bound it to a key it cannot export (Device Bound Session Credentials): a copy of its cookies stops working within `DBSC_BOUND_COOKIE_TTL`. Always false for a token family.',
   })
   readonly deviceBound!: boolean;
+
+  @ApiProperty({
+    type: [String],
+    example: ['pwd', 'otp'],
+    description:
+      'How the user authenticated at its login (RFC 8176): `pwd`, and `otp` after a second factor.',
+  })
+  readonly amr!: string[];
 }
 
 /** `GET /auth/me`. */
@@ -204,6 +214,96 @@ export class MeResponseDto extends PublicUserDto {
     description: 'How the caller authenticated.',
   })
   readonly method!: string;
+
+  @ApiProperty({
+    type: [String],
+    example: ['pwd', 'otp'],
+    description: 'The authentication methods of the login (RFC 8176): `pwd`, `otp`.',
+  })
+  readonly amr!: string[];
+
+  @ApiProperty({
+    enum: ['aal1', 'aal2'],
+    description:
+      'The assurance level of the login: `aal2` after a second factor (RFC 9068 §2.2.1).',
+  })
+  readonly acr!: string;
+}
+
+const CODE_DOC = {
+  description:
+    'A six-digit code from the authenticator app (RFC 6238), or one of the recovery codes (`ABCD-EFGH-IJKL-MNOP`; case, dashes and spaces do not matter).',
+  minLength: 6,
+  maxLength: 64,
+  example: '123456',
+} as const;
+
+/** A second-factor code: `POST /auth/totp/confirm`, `DELETE /auth/totp`. */
+export class OtpCodeDto {
+  @ApiProperty(CODE_DOC)
+  @IsString({ message: 'must be a string' })
+  @Length(6, 64, { message: 'must be 6 to 64 characters' })
+  readonly code!: string;
+}
+
+/** `POST /auth/session/second-factor`, `POST /auth/token/second-factor`. */
+export class SecondFactorLoginDto extends OtpCodeDto {
+  @ApiProperty({
+    description:
+      'The `pendingLogin` of the `second_factor_required` problem the password step answered.',
+    minLength: 43,
+    maxLength: 43,
+    example: 'q3Zb0m5kJc1oW8n2xY7tR4uV6sA9dF0gH1jK2lM3nP4',
+  })
+  @IsString({ message: 'must be a string' })
+  @Length(43, 43, { message: 'must be 43 characters' })
+  readonly pendingLogin!: string;
+}
+
+/** `GET /auth/totp`. */
+export class TotpStatusDto {
+  @ApiProperty({ description: 'Logins need a second factor.' })
+  readonly enabled!: boolean;
+
+  @ApiProperty({
+    description: 'An enrolment waits for its first code (`POST /auth/totp/confirm`).',
+  })
+  readonly pending!: boolean;
+
+  @ApiProperty({ description: 'Unused recovery codes.', example: 10 })
+  readonly recoveryCodesLeft!: number;
+}
+
+/** `POST /auth/totp`: shown once; only a sealed copy of the secret is kept. */
+export class TotpEnrolmentDto {
+  @ApiProperty({
+    description: 'The shared secret, base32 (160 bits), for typing into an authenticator app.',
+    example: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+  })
+  readonly secret!: string;
+
+  @ApiProperty({
+    description: 'The same secret as an `otpauth://totp/…` URI (SHA1, 6 digits, 30 s).',
+    example:
+      'otpauth://totp/Session%20vs%20Token:ada%40example.com?issuer=Session%20vs%20Token&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30',
+  })
+  readonly otpauthUri!: string;
+
+  @ApiProperty({
+    description: 'The URI as a QR code: a `data:image/svg+xml;base64,…` URL for an `<img>`.',
+  })
+  readonly qrCode!: string;
+}
+
+/** `POST /auth/totp/confirm`: shown once; only their hashes are kept. */
+export class RecoveryCodesDto {
+  @ApiProperty({
+    type: [String],
+    description:
+      'Ten single-use recovery codes (80 bits each), for when the authenticator is lost.',
+    example: ['ABCD-EFGH-IJKL-MNOP'],
+  })
+  readonly recoveryCodes!: string[];
 }
 
 /** The secret of a mailed link: the part after `#verify-email=` or `#reset-password=`. */

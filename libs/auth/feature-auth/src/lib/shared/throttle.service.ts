@@ -182,6 +182,19 @@ export class ThrottleService {
     return result;
   }
 
+  /**
+   * Reserves one second-factor check for the account, like a password check
+   * (counted as a failure in advance, progressive back-off, 429 while
+   * blocked): guessing six digits through many pending logins is slowed per
+   * account, not only per handle. Settle with `passwordMatched` on success.
+   */
+  async beginSecondFactorCheck(userId: string): Promise<PasswordCheck> {
+    const key = `otp-account:${userId}`;
+    const attempt = await failClosed(this.store.attempt(key, this.accountPolicy), STORE);
+    if (!attempt.allowed) throw this.tooMany(attempt.retryAt);
+    return { key, guesser: { session: userId }, number: attempt.number, blockMs: attempt.blockMs };
+  }
+
   /** The password was right: the reserved failure, and any before it, are forgotten. */
   async passwordMatched(check: PasswordCheck): Promise<void> {
     await failClosed(this.store.forgive(check.key), STORE);

@@ -17,7 +17,13 @@ import {
   TOKEN_REQUEST_DPOP_PROBLEMS,
 } from '@svt/shared/util-http';
 import { DPOP_PROOF_HEADER, LOGIN_PROBLEMS, NO_STORE } from '../shared/api-docs';
-import { CredentialsDto, RefreshTokenDto, TokenResponseDto } from '../shared/auth.dto';
+import {
+  CredentialsDto,
+  RefreshTokenDto,
+  SecondFactorLoginDto,
+  TokenResponseDto,
+} from '../shared/auth.dto';
+import { PendingLoginsService } from '../second-factor/pending-logins.service';
 import { LoginGuard } from '../shared/login.guard';
 import { Client, LoggedInUser } from '../shared/request-context';
 import type { ClientInfo } from '../shared/request-context';
@@ -33,6 +39,7 @@ export class TokenController {
   constructor(
     private readonly tokens: TokensService,
     private readonly tokenLogin: TokenLoginService,
+    private readonly pendingLogins: PendingLoginsService,
   ) {}
 
   @Public()
@@ -42,15 +49,55 @@ export class TokenController {
   @ApiBody({ type: CredentialsDto })
   @ApiHeader(DPOP_PROOF_HEADER)
   @ApiCreatedResponse({ type: TokenResponseDto, description: 'Logged in.', headers: NO_STORE })
-  @ApiTokenRequestProblems(...LOGIN_PROBLEMS, ...TOKEN_REQUEST_DPOP_PROBLEMS, 'invalid_credentials')
-  login(
+  @ApiTokenRequestProblems(
+    ...LOGIN_PROBLEMS,
+    ...TOKEN_REQUEST_DPOP_PROBLEMS,
+    'invalid_credentials',
+    'second_factor_required',
+  )
+  async login(
     @LoggedInUser() user: User,
     @Client() client: ClientInfo,
     @DpopKey() dpopKey: string | null,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
     reply.header('cache-control', 'no-store');
+    await this.pendingLogins.requireSecondFactor(user, 'token', dpopKey, client);
     return this.tokenLogin.login(user, client, dpopKey);
+  }
+
+  @Public()
+  @UseGuards(SameSiteRequestGuard, TokenRequestProofGuard)
+  @Post('second-factor')
+  @ApiOperation({
+    summary: 'Finish a token login with a second factor',
+    description:
+      'After `POST /auth/token` answered `second_factor_required`: its `pendingLogin` and a code. Answers what a token login answers; a first step with a DPoP proof needs a proof by the same key here. The access tokens carry `amr: ["pwd", "otp"]` and `acr: "aal2"`.',
+  })
+  @ApiBody({ type: SecondFactorLoginDto })
+  @ApiHeader(DPOP_PROOF_HEADER)
+  @ApiCreatedResponse({ type: TokenResponseDto, description: 'Logged in.', headers: NO_STORE })
+  @ApiTokenRequestProblems(
+    ...LOGIN_PROBLEMS,
+    ...TOKEN_REQUEST_DPOP_PROBLEMS,
+    'invalid_otp',
+    'invalid_pending_login',
+  )
+  async secondFactor(
+    @Body() body: SecondFactorLoginDto,
+    @Client() client: ClientInfo,
+    @DpopKey() dpopKey: string | null,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponse> {
+    reply.header('cache-control', 'no-store');
+    const { user, amr, authTime } = await this.pendingLogins.finish(
+      body.pendingLogin,
+      'token',
+      body.code,
+      dpopKey,
+      client,
+    );
+    return this.tokenLogin.login(user, client, dpopKey, { amr, authTime });
   }
 
   @Public()

@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { RefreshTokenRepository, TokenFamily, User } from '@svt/auth/data-access';
 import { REFRESH_TOKEN_REPOSITORY } from '@svt/auth/data-access';
-import { ACCESS_TOKEN_TYPE } from '@svt/shared/feature-authn';
+import { ACCESS_TOKEN_TYPE, assuranceLevel } from '@svt/shared/feature-authn';
 import { AppError } from '@svt/shared/util-errors';
 import type { Clock } from '@svt/shared/util-security';
 import { CLOCK, randomSecret, sha256Hex } from '@svt/shared/util-security';
@@ -29,6 +29,14 @@ export interface TokenResponse {
 
 /** Ended families stay a day for investigation (who, when, from where), then go. */
 const ENDED_FAMILY_RETENTION_MS = 24 * 3600 * 1000;
+
+/** How a login authenticated the user; the time defaults to the login's. */
+export interface Authentication {
+  readonly amr: readonly string[];
+  readonly authTime?: number;
+}
+
+const PASSWORD_ONLY: Authentication = { amr: ['pwd'] };
 
 /**
  * Token login: a short-lived signed access token (RFC 9068) and an opaque
@@ -80,9 +88,11 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     user: Pick<User, 'id' | 'credentialVersion'>,
     client: ClientInfo,
     dpopJkt: string | null,
+    authentication: Authentication = PASSWORD_ONLY,
   ): Promise<TokenResponse> {
     const now = this.clock.now();
     const familyId = randomUUID();
+    const authn = { amr: authentication.amr, authTime: authentication.authTime ?? now };
     const refreshToken = randomSecret();
     await this.families.createFamily(
       {
@@ -96,6 +106,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
         ip: client.ip,
         credentialVersion: user.credentialVersion,
         dpopJkt,
+        ...authn,
       },
       { hash: sha256Hex(refreshToken), expiresAt: now + this.config.REFRESH_TOKEN_IDLE_TTL * 1000 },
     );
@@ -106,7 +117,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
       await this.families.revokeFamilies(user.id, [familyId], this.clock.now());
       throw error;
     }
-    return this.respond(user.id, familyId, refreshToken, dpopJkt);
+    return this.respond(user.id, familyId, refreshToken, dpopJkt, authn);
   }
 
   /**
@@ -149,7 +160,13 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     );
     switch (outcome.kind) {
       case 'rotated':
-        return this.respond(outcome.family.userId, outcome.family.id, next, outcome.family.dpopJkt);
+        return this.respond(
+          outcome.family.userId,
+          outcome.family.id,
+          next,
+          outcome.family.dpopJkt,
+          outcome.family,
+        );
       case 'retried':
         this.audit.record('refresh_token.retried', {
           userId: outcome.family.userId,
@@ -162,6 +179,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
           outcome.family.id,
           unseal(outcome.sealedSuccessor, presented, 'svt-refresh-successor'),
           outcome.family.dpopJkt,
+          outcome.family,
         );
       case 'reused':
         this.audit.record('refresh_token.reused', {
@@ -278,6 +296,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     familyId: string,
     refreshToken: string,
     dpopJkt: string | null,
+    authn: Pick<TokenFamily, 'amr' | 'authTime'>,
   ): TokenResponse {
     const key = this.keys.current();
     const accessToken = this.jwt.sign(
@@ -285,6 +304,11 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
         sid: familyId,
         jti: randomUUID(),
         iat: Math.floor(this.clock.now() / 1000),
+        // RFC 9068 §2.2.1: how and when the user authenticated, so a resource
+        // server can ask for more (RFC 9470) without calling back.
+        auth_time: Math.floor(authn.authTime / 1000),
+        amr: [...authn.amr],
+        acr: assuranceLevel(authn.amr),
         // RFC 9449 §6.1: the confirmation a resource server checks each proof against.
         ...(dpopJkt !== null ? { cnf: { jkt: dpopJkt } } : {}),
       },

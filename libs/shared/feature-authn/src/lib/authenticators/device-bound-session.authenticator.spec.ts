@@ -33,6 +33,8 @@ function record(secret: string, deviceBinding?: DeviceBinding): SessionRecord {
     ip: null,
     credentialVersion: 0,
     ssoSid: null,
+    amr: ['pwd'],
+    authTime: START,
     ...(deviceBinding ? { deviceBinding } : {}),
   };
 }

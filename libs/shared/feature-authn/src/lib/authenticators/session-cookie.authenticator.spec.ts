@@ -22,6 +22,8 @@ function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
     ip: null,
     credentialVersion: 0,
     ssoSid: null,
+    amr: ['pwd'],
+    authTime: START,
     ...overrides,
   };
 }

@@ -98,6 +98,8 @@ export function sessionIdentity(session: SessionRecord, deviceBound: boolean): I
     expiresAt: sessionEndsAt(session),
     absoluteExpiresAt: session.expiresAt,
     csrfToken: session.csrfToken,
+    amr: session.amr,
+    authTime: session.authTime,
     ...(deviceBound ? { deviceBound } : {}),
   };
 }

@@ -21,8 +21,15 @@ export interface TokenClaims {
   readonly jti: string;
   readonly iat: number;
   readonly exp: number;
-  /** Identity tokens only: how the user logged in at the gateway. */
+  /**
+   * Access tokens: the authentication methods of the login (RFC 8176, RFC
+   * 9068 §2.2.1). Identity tokens: how the user logged in at the gateway.
+   */
   readonly amr?: readonly string[];
+  /** Access tokens: when the user last proved a factor, seconds (RFC 9068 §2.2.1). */
+  readonly auth_time?: number;
+  /** Access tokens: `aal1` or `aal2` (RFC 9068 §2.2.1). */
+  readonly acr?: string;
   /** Access tokens bound to a DPoP key: its RFC 7638 thumbprint (RFC 9449 §6.1). */
   readonly cnf?: { readonly jkt?: unknown };
 }

@@ -3,7 +3,11 @@ import { sign } from 'jsonwebtoken';
 import passport from 'passport';
 import type { JwtVerification } from './jwt-verification';
 import { ACCESS_TOKEN_TYPE } from './jwt-verification';
-import { hasRequiredClaims, PassportJwtVerifier } from './passport-jwt.verifier';
+import {
+  hasRequiredClaims,
+  identityFromClaims,
+  PassportJwtVerifier,
+} from './passport-jwt.verifier';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const verification: JwtVerification = {
@@ -62,5 +66,38 @@ describe(PassportJwtVerifier.name, () => {
     ['a token that is no JWT', 'not.a.jwt'],
   ])('answers null for %s', async (_case, token) => {
     await expect(verifier().verify(token)).resolves.toBeNull();
+  });
+});
+
+describe('identityFromClaims', () => {
+  const claims = {
+    iss: 'http://auth.localhost:8081',
+    aud: 'svt-api',
+    sub: 'user-1',
+    sid: 'family-1',
+    jti: 'jti-1',
+    iat: Math.floor(Date.now() / 1000),
+    exp: Math.floor(Date.now() / 1000) + 600,
+  };
+
+  it("takes how the user authenticated from an access token's amr and auth_time (RFC 9068 §2.2.1)", () => {
+    const identity = identityFromClaims(
+      { ...claims, amr: ['pwd', 'otp'], acr: 'aal2', auth_time: 1_800_000_000 },
+      () => 'bearer',
+      'bearer',
+    );
+
+    expect(identity).toMatchObject({ amr: ['pwd', 'otp'], authTime: 1_800_000_000_000 });
+  });
+
+  it('says nothing of it for a token without auth_time (an identity token, whose amr is the login method)', () => {
+    const identity = identityFromClaims(
+      { ...claims, amr: ['session'] },
+      () => 'session',
+      'identity-token',
+    );
+
+    expect(identity).not.toHaveProperty('amr');
+    expect(identity).not.toHaveProperty('authTime');
   });
 });

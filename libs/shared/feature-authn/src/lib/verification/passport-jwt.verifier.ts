@@ -101,6 +101,16 @@ export function identityFromClaims(
     credential,
     expiresAt: claims.exp * 1000,
     ...(typeof boundKey === 'string' ? { boundKey } : {}),
+    // Access tokens say how and when the user authenticated; identity tokens
+    // (no auth_time) use amr for the gateway's login method instead.
+    ...(typeof claims.auth_time === 'number' && Number.isFinite(claims.auth_time)
+      ? {
+          amr: Array.isArray(claims.amr)
+            ? claims.amr.filter((method): method is string => typeof method === 'string')
+            : ['pwd'],
+          authTime: claims.auth_time * 1000,
+        }
+      : {}),
   };
 }
 
