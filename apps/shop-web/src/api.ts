@@ -4,6 +4,8 @@ import { dpopKeyPair, dpopProof } from './dpop.js';
 export interface Problem {
   readonly code: string | null;
   readonly detail: string;
+  /** The whole problem object, for the extension members some codes carry (RFC 9457 §3.2). */
+  readonly members: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -103,7 +105,7 @@ function toProblem(status: number, body: unknown): Problem {
     isRecord(body) && typeof body['detail'] === 'string' && body['detail']
       ? body['detail']
       : `The server answered ${status} without an explanation.`;
-  return { code, detail };
+  return { code, detail, members: isRecord(body) ? body : {} };
 }
 
 /** A one-line account of a failed call, for the status line. */

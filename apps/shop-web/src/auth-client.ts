@@ -5,6 +5,8 @@ import { bearerHeader } from './jwt.js';
 /** A cookie session as the page knows it: the cookie itself is HttpOnly and out of reach. */
 export interface SessionInfo {
   readonly email: string;
+  /** Whether the address was proven by a link sent to it; `null` when the server does not say. */
+  readonly emailVerified: boolean | null;
   readonly csrfToken: string;
   readonly expiresAt: string | null;
   readonly idleExpiresAt: string | null;
@@ -27,6 +29,20 @@ export interface TokenPair {
 export interface LoginInput {
   readonly email: string;
   readonly password: string;
+}
+
+/** Which login a second-factor challenge continues: each has its own second-step route. */
+export type LoginKind = 'session' | 'token' | 'bound';
+
+/**
+ * A login whose password was right, for an account with a second factor: no
+ * session or token yet, only a short-lived handle to send with the code.
+ */
+export interface SecondFactorChallenge {
+  readonly kind: LoginKind;
+  readonly pendingLogin: string;
+  readonly expiresAt: string | null;
+  readonly factors: readonly string[];
 }
 
 /** A call whose success body has been read into `T`; a malformed body is a server bug. */
@@ -87,6 +103,49 @@ export async function boundTokenRefresh(refreshToken: string): Promise<Parsed<To
   return parsed(await callApiWithProof(`${AUTH}/token/refresh`, init, null), parseTokenPair);
 }
 
+/**
+ * The challenge in a login's `second_factor_required` answer (its extension
+ * members, RFC 9457 §3.2), or `null` for any other answer.
+ */
+export function secondFactorChallenge(
+  kind: LoginKind,
+  result: Parsed<unknown>,
+): SecondFactorChallenge | null {
+  if (result.kind !== 'problem' || result.problem.code !== 'second_factor_required') return null;
+  const { pendingLogin, expiresAt, factors } = result.problem.members;
+  if (typeof pendingLogin !== 'string' || pendingLogin === '') return null;
+  return {
+    kind,
+    pendingLogin,
+    expiresAt: optionalString(expiresAt),
+    factors: Array.isArray(factors) ? factors.filter((f) => typeof f === 'string') : [],
+  };
+}
+
+/** The second step of a session login: the same answer as a one-step login. */
+export async function sessionSecondFactor(
+  pendingLogin: string,
+  code: string,
+): Promise<Parsed<SessionInfo>> {
+  const init = jsonRequest('POST', { pendingLogin, code });
+  return parsed(await callApi(`${AUTH}/session/second-factor`, init), parseSession);
+}
+
+/** The second step of a token login; a bound login proves the same key again. */
+export async function tokenSecondFactor(
+  pendingLogin: string,
+  code: string,
+  withProof: boolean,
+): Promise<Parsed<TokenPair>> {
+  const init: RequestInit = {
+    ...jsonRequest('POST', { pendingLogin, code }),
+    credentials: 'omit',
+  };
+  const url = `${AUTH}/token/second-factor`;
+  const result = withProof ? await callApiWithProof(url, init, null) : await callApi(url, init);
+  return parsed(result, parseTokenPair);
+}
+
 /** Who the gateway says the access token's holder is: the call the page makes with it. */
 export function whoAmI(accessToken: string): Promise<ApiResult> {
   return callApi('/api/me', {
@@ -104,7 +163,8 @@ export function tokenRevoke(refreshToken: string): Promise<ApiResult> {
   return callApi(`${AUTH}/token/revoke`, init);
 }
 
-function parsed<T>(result: ApiResult, parse: (body: unknown) => T | null): Parsed<T> {
+/** `result` with its success body read by `parse`. */
+export function parsed<T>(result: ApiResult, parse: (body: unknown) => T | null): Parsed<T> {
   if (result.kind !== 'ok') return result;
   const value = parse(result.body);
   return value === null ? { kind: 'malformed' } : { kind: 'ok', value };
@@ -115,8 +175,10 @@ function parseSession(body: unknown): SessionInfo | null {
   const email = body['user']['email'];
   const csrfToken = body['csrfToken'];
   if (typeof email !== 'string' || typeof csrfToken !== 'string') return null;
+  const emailVerified = body['user']['emailVerified'];
   return {
     email,
+    emailVerified: typeof emailVerified === 'boolean' ? emailVerified : null,
     csrfToken,
     expiresAt: optionalString(body['expiresAt']),
     idleExpiresAt: optionalString(body['idleExpiresAt']),

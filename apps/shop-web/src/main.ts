@@ -1,16 +1,48 @@
-import type { ApiResult } from './api.js';
+import {
+  codeInput,
+  forgotPasswordAction,
+  listSessionsAction,
+  MISSING_CODE,
+  resendVerificationAction,
+  resetPasswordAction,
+  totpConfirmAction,
+  totpDisableAction,
+  totpStartAction,
+  totpStatusAction,
+  verifyEmailAction,
+} from './account-actions.js';
+import type { Account, AccountCredential } from './account-client.js';
+import { account as fetchAccount } from './account-client.js';
+import {
+  renderAccount,
+  renderEnrolment,
+  renderRecoveryCodes,
+  renderSecondStep,
+  renderSessions,
+  renderTotpStatus,
+  showStepUp,
+} from './account-view.js';
 import { isRecord } from './api.js';
-import type { LoginInput, Parsed, SessionInfo, TokenPair } from './auth-client.js';
+import type {
+  LoginInput,
+  Parsed,
+  SecondFactorChallenge,
+  SessionInfo,
+  TokenPair,
+} from './auth-client.js';
 import {
   boundTokenLogin,
   boundTokenRefresh,
   currentSession,
   register,
+  secondFactorChallenge,
   sessionLogin,
   sessionLogout,
+  sessionSecondFactor,
   tokenLogin,
   tokenRefresh,
   tokenRevoke,
+  tokenSecondFactor,
   whoAmI,
 } from './auth-client.js';
 import type { DemoConfig } from './config.js';
@@ -21,7 +53,9 @@ import { bearerHeaderBytes } from './jwt.js';
 import type { CellOutcome, Credential, Destination } from './matrix.js';
 import { endpoints, isCredential, isDestination, probe } from './matrix.js';
 import { TokenSync } from './token-sync.js';
-import type { BoundTokens, StatusKind } from './view.js';
+import type { Outcome } from './outcome.js';
+import { failed, failedParse, failure, info, success } from './outcome.js';
+import type { BoundTokens } from './view.js';
 import { renderCell, renderState, required, resetCell, showStatus } from './view.js';
 
 // Everything the page holds lives in these variables and nowhere else: no
@@ -35,6 +69,12 @@ let config: DemoConfig | null = null;
 let session: SessionInfo | null = null;
 let tokens: TokenPair | null = null;
 let bound: BoundTokens | null = null;
+/** The account as AUTH describes it to the page's session, or else to its access token. */
+let account: Account | null = null;
+/** A login waiting for its second factor: a handle, never a credential. */
+let pending: SecondFactorChallenge | null = null;
+/** The token of a reset link, from the moment the page read it until it is posted. */
+let resetToken: string | null = null;
 
 const bearer = new TokenSync({
   name: 'bearer',
@@ -65,32 +105,23 @@ const ACTIONS = {
     ),
   'live-cart-token': async () => info(openLiveCart('token', () => tokens?.accessToken ?? null)),
   'live-cart-close': async () => (closeLiveCart(), info('Closed the live cart.')),
+  'second-factor': secondFactorAction,
+  'second-factor-cancel': async () => (
+    (pending = null),
+    info('Cancelled: the half-finished login is forgotten.')
+  ),
+  'resend-verification': withCredential((credential) =>
+    resendVerificationAction(credential, account?.emailVerified === true),
+  ),
+  'forgot-password': forgotPasswordAction,
+  'reset-password': resetAction,
+  'totp-status': withCredential(totpStatusAction),
+  'totp-start': withCredential(totpStartAction),
+  'totp-confirm': withCredential(totpConfirmAction),
+  'totp-disable': withCredential(totpDisableAction),
+  'list-sessions': withCredential(listSessionsAction),
 } satisfies Record<string, () => Promise<Outcome>>;
 type Action = keyof typeof ACTIONS;
-
-/** What an action reports on the status line. */
-interface Outcome {
-  readonly kind: StatusKind;
-  readonly text: string;
-}
-
-const success = (text: string): Outcome => ({ kind: 'success', text });
-const info = (text: string): Outcome => ({ kind: 'info', text });
-const failure = (text: string): Outcome => ({ kind: 'error', text });
-
-function failed(what: string, result: Exclude<ApiResult, { kind: 'ok' }>): Outcome {
-  return failure(
-    result.kind === 'problem'
-      ? `${what}: ${result.problem.detail} (HTTP ${result.status})`
-      : `${what}: no answer from the server.`,
-  );
-}
-
-function failedParse<T>(what: string, result: Exclude<Parsed<T>, { kind: 'ok' }>): Outcome {
-  return result.kind === 'malformed'
-    ? failure(`${what}: the server's answer was not what the page expects.`)
-    : failed(what, result);
-}
 
 /** The form's email and password, or `null` after the browser has said what is missing. */
 function credentialsInput(): LoginInput | null {
@@ -116,10 +147,37 @@ async function sessionLoginAction(): Promise<Outcome> {
   const input = credentialsInput();
   if (!input) return MISSING_INPUT;
   const result = await sessionLogin(input);
+  const challenge = secondFactorChallenge('session', result);
+  if (challenge) return askForCode(challenge);
   if (result.kind !== 'ok') return failedParse('Could not log in with a session', result);
-  session = result.value;
+  return adoptSession(result.value);
+}
+
+/**
+ * What belonged to the previous login leaves the page with it: the
+ * two-factor status as it was then, an unfinished set-up, the recovery codes
+ * shown once, the sessions listing and the step-up advice.
+ */
+function forgetLastLogin(): void {
+  renderTotpStatus(null);
+  renderEnrolment(null);
+  renderRecoveryCodes(null);
+  renderSessions(null);
+  showStepUp(false);
+}
+
+function adoptSession(value: SessionInfo): Outcome {
+  forgetLastLogin();
+  session = value;
   return success(
     `Logged in with a session as ${session.email}: the browser holds an HttpOnly cookie this page cannot read.`,
+  );
+}
+
+function askForCode(challenge: SecondFactorChallenge): Outcome {
+  pending = challenge;
+  return info(
+    'Password accepted, and this account has a second factor: enter the code from the authenticator app (or a recovery code) to finish logging in.',
   );
 }
 
@@ -127,6 +185,7 @@ async function sessionLogoutAction(): Promise<Outcome> {
   const result = await sessionLogout(session?.csrfToken ?? null);
   if (result.kind === 'ok') {
     session = null;
+    forgetLastLogin();
     return success('Logged out: the server ended the session and the browser dropped the cookie.');
   }
   if (result.kind === 'problem' && result.status === 401) session = null;
@@ -137,8 +196,15 @@ async function tokenLoginAction(): Promise<Outcome> {
   const input = credentialsInput();
   if (!input) return MISSING_INPUT;
   const result = await tokenLogin(input);
+  const challenge = secondFactorChallenge('token', result);
+  if (challenge) return askForCode(challenge);
   if (result.kind !== 'ok') return failedParse('Could not log in with tokens', result);
-  await bearer.signedIn(result.value);
+  return adoptTokens(result.value);
+}
+
+async function adoptTokens(pair: TokenPair): Promise<Outcome> {
+  forgetLastLogin();
+  await bearer.signedIn(pair);
   if (!tokens) return failure('The tokens were dropped as soon as they arrived.');
   return success(
     `Logged in with tokens: a ${bearerHeaderBytes(tokens.accessToken)}-byte Authorization header, valid for ${tokens.expiresIn} s, kept in memory.`,
@@ -191,13 +257,20 @@ async function boundLoginAction(): Promise<Outcome> {
   const input = credentialsInput();
   if (!input) return MISSING_INPUT;
   const result = await boundTokenLogin(input);
+  const challenge = secondFactorChallenge('bound', result);
+  if (challenge) return askForCode(challenge);
   if (result.kind !== 'ok') return failedParse('Could not log in with a bound token', result);
-  if (result.value.tokenType !== 'DPoP') {
+  return adoptBound(result.value);
+}
+
+async function adoptBound(pair: TokenPair): Promise<Outcome> {
+  if (pair.tokenType !== 'DPoP') {
     // The server ignored the proof: an unbound token is a plain Bearer token.
-    await tokenRevoke(result.value.refreshToken);
-    return failure(`The server issued a ${result.value.tokenType} token, not a bound one.`);
+    await tokenRevoke(pair.refreshToken);
+    return failure(`The server issued a ${pair.tokenType} token, not a bound one.`);
   }
-  bound = { tokens: result.value, thumbprint: await dpopThumbprint(await dpopKeyPair()) };
+  forgetLastLogin();
+  bound = { tokens: pair, thumbprint: await dpopThumbprint(await dpopKeyPair()) };
   return success(
     `Logged in with a bound token: it works only with a proof signed by this browser's key, which no script can export. Valid for ${bound.tokens.expiresIn} s.`,
   );
@@ -227,6 +300,103 @@ async function boundLogoutAction(): Promise<Outcome> {
   return success(
     'Logged out: the bound refresh token is revoked and both tokens are gone from memory.',
   );
+}
+
+async function secondFactorAction(): Promise<Outcome> {
+  const challenge = pending;
+  if (!challenge) return info('No login is waiting for a code: log in first.');
+  const code = codeInput('#second-step');
+  if (code === null) return MISSING_CODE;
+  if (challenge.kind === 'session') {
+    const result = await sessionSecondFactor(challenge.pendingLogin, code);
+    if (result.kind !== 'ok') return secondStepFailed(result);
+    pending = null;
+    return adoptSession(result.value);
+  }
+  const result = await tokenSecondFactor(challenge.pendingLogin, code, challenge.kind === 'bound');
+  if (result.kind !== 'ok') return secondStepFailed(result);
+  pending = null;
+  return challenge.kind === 'bound' ? adoptBound(result.value) : adoptTokens(result.value);
+}
+
+function secondStepFailed(result: Exclude<Parsed<unknown>, { kind: 'ok' }>): Outcome {
+  // A wrong code leaves the handle alive (for a few tries); anything else ends it.
+  if (!(result.kind === 'problem' && result.problem.code === 'invalid_otp')) pending = null;
+  return failedParse(
+    pending ? 'Wrong code, try again' : 'Could not finish logging in, start again',
+    result,
+  );
+}
+
+/** The credential for the account's own calls: the session if there is one, else the access token. */
+async function accountCredential(): Promise<AccountCredential | null> {
+  if (session) return { kind: 'session', csrfToken: session.csrfToken };
+  const pair = await bearer.fresh();
+  return pair ? { kind: 'bearer', accessToken: pair.accessToken } : null;
+}
+
+/** An account action, run with the page's credential, or a hint to log in when it has none. */
+function withCredential(
+  action: (credential: AccountCredential) => Promise<Outcome>,
+): () => Promise<Outcome> {
+  return async () => {
+    const credential = await accountCredential();
+    return credential ? action(credential) : info('Log in first, with a session or with tokens.');
+  };
+}
+
+async function resetAction(): Promise<Outcome> {
+  const token = resetToken;
+  if (!token) return info('Open the reset link from the mail first.');
+  const { outcome, spent } = await resetPasswordAction(token);
+  if (spent) resetToken = null;
+  if (outcome.kind === 'success') {
+    // Every session and token of the account ended: the page's may have been among them.
+    const existing = await currentSession();
+    session = existing.kind === 'ok' ? existing.value : null;
+  }
+  return outcome;
+}
+
+/** What the account looks like to the credential the page holds, after every action. */
+async function refreshAccount(): Promise<void> {
+  const credential: AccountCredential | null = session
+    ? { kind: 'session', csrfToken: session.csrfToken }
+    : tokens
+      ? { kind: 'bearer', accessToken: tokens.accessToken }
+      : null;
+  const result = credential ? await fetchAccount(credential) : null;
+  account = result?.kind === 'ok' ? result.value : null;
+}
+
+function renderAll(): void {
+  renderState(session, tokens, bound);
+  renderAccount(account, session !== null || tokens !== null);
+  renderSecondStep(pending);
+  required('#reset', HTMLFormElement).hidden = resetToken === null;
+}
+
+/**
+ * A link from a mail: `#verify-email=<token>` or `#reset-password=<token>`.
+ * The token leaves the address bar at once (history, bookmarks, a shoulder),
+ * and is posted, never sent in a GET.
+ */
+function followMailLink(): void {
+  const match = /^#(verify-email|reset-password)=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (!match) return;
+  history.replaceState(null, '', `${location.pathname}${location.search}`);
+  const [, route, token] = match;
+  if (!token) return;
+  if (route === 'verify-email') {
+    schedule(() => verifyEmailAction(token));
+  } else {
+    schedule(async () => {
+      resetToken = token;
+      required('#reset', HTMLFormElement).hidden = false;
+      required('#reset-password', HTMLInputElement).focus();
+      return info('Choose a new password for the account below.');
+    });
+  }
 }
 
 interface Cell {
@@ -288,16 +458,21 @@ async function runMatrixAction(): Promise<Outcome> {
 let queue: Promise<void> = Promise.resolve();
 
 function enqueue(action: Action): void {
+  schedule(ACTIONS[action]);
+}
+
+function schedule(run: () => Promise<Outcome>): void {
   queue = queue.then(async () => {
     let outcome: Outcome;
     try {
-      outcome = await ACTIONS[action]();
+      outcome = await run();
+      await refreshAccount();
     } catch (error) {
       console.error(error);
       outcome = failure('The page itself failed; the console has the details.');
     }
     showStatus(outcome.kind, outcome.text);
-    renderState(session, tokens, bound);
+    renderAll();
   });
 }
 
@@ -320,19 +495,23 @@ async function start(): Promise<void> {
     button.addEventListener('click', () => enqueue(action));
   }
   // Every button says what it does; pressing Enter in a field submits nothing.
-  required('#credentials', HTMLFormElement).addEventListener('submit', (event) =>
-    event.preventDefault(),
-  );
+  for (const form of document.querySelectorAll('form')) {
+    form.addEventListener('submit', (event) => event.preventDefault());
+  }
 
   const loaded = await loadConfig();
   const existing = await currentSession();
   session = existing.kind === 'ok' ? existing.value : null;
-  renderState(session, tokens, bound);
+  await refreshAccount();
+  renderAll();
 
   if (loaded.ok) {
     config = loaded.config;
     labelDestinations(config);
     required('#open-cart', HTMLAnchorElement).href = `${config.cartOrigin}/`;
+    const mail = required('#open-mail', HTMLAnchorElement);
+    mail.hidden = config.mailCatcherOrigin === undefined;
+    if (config.mailCatcherOrigin) mail.href = `${config.mailCatcherOrigin}/`;
     showStatus(
       'info',
       session
@@ -348,6 +527,9 @@ async function start(): Promise<void> {
     button.disabled = false;
   }
   document.body.dataset['ready'] = 'true';
+  // After the ready line, so that the link's outcome is what the status line says last.
+  followMailLink();
+  window.addEventListener('hashchange', followMailLink);
 }
 
 start().catch((error: unknown) => {

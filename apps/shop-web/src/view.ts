@@ -36,8 +36,11 @@ const CLAIM_NOTES: Readonly<Record<string, string>> = {
   nbf: 'not before',
   exp: 'expires',
   cnf: 'confirmation: the thumbprint of the key whose proofs it needs',
+  amr: 'how the user authenticated: pwd, otp',
+  acr: 'assurance level: aal1 for a password, aal2 with a second factor',
+  auth_time: 'when the user last proved a factor',
 };
-const TIME_CLAIMS = new Set(['iat', 'nbf', 'exp']);
+const TIME_CLAIMS = new Set(['iat', 'nbf', 'exp', 'auth_time']);
 
 export function renderState(
   session: SessionInfo | null,
