@@ -158,6 +158,7 @@ describe(SqliteDenylist.name, () => {
       'sessions-003-credential-version',
       'sessions-004-sso-sid',
       'sessions-005-device-binding',
+      'sessions-006-authentication',
     ]);
   });
 
