@@ -184,13 +184,16 @@ async function expectCustomerIntact({ tokens, cookies }, when) {
 
 // --- Postman ------------------------------------------------------------------
 
-/** The compose environment; portOffset 1000 points it at the balancer (9080–9082). */
+/**
+ * The compose environment; portOffset 1000 points it at the balancer (9080–9082).
+ * The mail catcher has no replica and no balancer: `mailUrl` stays as it is.
+ */
 function postmanEnvironment(portOffset) {
   const environment = JSON.parse(
     readFileSync(join(root, 'postman/compose.postman_environment.json'), 'utf8'),
   );
   for (const value of environment.values) {
-    if (/Url$/.test(value.key))
+    if (/Url$/.test(value.key) && value.key !== 'mailUrl')
       value.value = value.value.replace(/:(\d+)$/, (_, port) => `:${Number(port) + portOffset}`);
   }
   return environment;
