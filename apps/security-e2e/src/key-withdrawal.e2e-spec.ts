@@ -154,7 +154,7 @@ describe('revoke-signing-key refuses what it cannot do', () => {
 
     expect(result.code).toBe(64);
     expect(result.stderr).toContain(
-      'usage: main.js [rotate-signing-key | revoke-signing-key <kid>]',
+      'usage: main.js [rotate-signing-key | revoke-signing-key <kid> | send-test-mail <address>]',
     );
   });
 });
